@@ -1,0 +1,98 @@
+#include <fmt/core.h>
+
+#include <H5Cpp.h>
+
+#include <memory>
+#include <thread>
+
+#include "commands.hpp"
+#include "model_loading.hpp"
+#include "report.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
+#include "snngx/snn/inference.hpp"
+
+namespace snngx::app {
+namespace {
+
+struct InferOptions {
+  ModelSource model;
+  std::string frames, outputs, json_path, engine = "event";
+  std::size_t limit = 0;
+  int threads = 0;
+  bool json = false;
+};
+
+void write_outputs(const std::string& path, const snn::InferenceResult& r) {
+  h5::write_atomically(path, [&](const std::filesystem::path& tmp) {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    const hsize_t d2[2] = {r.size(), static_cast<hsize_t>(r.num_classes)};
+    const hsize_t d1 = r.size();
+    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
+    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
+    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
+  });
+}
+
+nlohmann::json to_json(const snn::InferenceResult& r, const InferOptions& o, int threads) {
+  return {{"model", o.model.path},
+          {"frames", o.frames},
+          {"engine", o.engine},
+          {"threads", threads},
+          {"samples", r.size()},
+          {"accuracy", r.accuracy()},
+          {"per_class_accuracy", r.per_class_accuracy()},
+          {"confusion", r.confusion()},
+          {"seconds", r.seconds},
+          {"samples_per_second", r.seconds > 0 ? static_cast<double>(r.size()) / r.seconds : 0.0}};
+}
+
+void run(const InferOptions& o) {
+  const snn::Network net = load_model_for_use(o.model);
+  const auto frames = datasets::read_frames(o.frames, o.limit);
+  snn::check_compatible(net, frames.shape);
+  Progress bar("infer", frames.size());
+  snn::InferenceOptions io;
+  io.engine = snn::parse_engine(o.engine);
+  io.threads = o.threads;
+  io.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
+  const auto r = snn::infer(net, frames, io);
+  bar.finish();
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const auto j = to_json(r, o, threads);
+  if (!o.outputs.empty()) write_outputs(o.outputs, r);
+  if (!o.json_path.empty()) write_json(o.json_path, j);
+  if (o.json) {
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  fmt::print("accuracy {:.2f} % ({} samples, {} engine, {} threads, {:.1f} samples/s)\n", 100.0 * r.accuracy(), r.size(),
+             o.engine, threads, j["samples_per_second"].get<double>());
+  const auto per = r.per_class_accuracy();
+  const auto cm = r.confusion();
+  fmt::print("per class: ");
+  for (std::size_t k = 0; k < per.size(); ++k) fmt::print("{}{}:{:.1f}%", k ? " " : "", k, 100.0 * per[k]);
+  fmt::print("\nconfusion matrix (rows = true class, columns = predicted):\n");
+  for (const auto& row : cm) {
+    for (const auto v : row) fmt::print("{:>6}", v);
+    fmt::print("\n");
+  }
+}
+
+}  // namespace
+
+void add_infer_command(CLI::App& app) {
+  auto o = std::make_shared<InferOptions>();
+  auto* cmd = app.add_subcommand("infer", "Run a model on a frame file: accuracy, per-class accuracy, confusion, samples/s");
+  add_model_source_options(*cmd, o->model);
+  cmd->add_option("--frames", o->frames, "frame file (*.frames.h5)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--engine", o->engine, "event (default) | dense (reference)")->check(CLI::IsMember({"event", "dense"}));
+  cmd->add_option("--outputs", o->outputs, "write spike_counts [N,classes] and predictions [N] to this HDF5 file");
+  cmd->add_option("--json-out", o->json_path, "also write the report as JSON to this file");
+  cmd->add_flag("--json", o->json, "print the report as JSON");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace snngx::app

@@ -1,0 +1,104 @@
+#include "report.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace snngx::app {
+namespace fs = std::filesystem;
+
+std::string human_duration(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  const auto t = static_cast<long>(s + 0.5);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+Progress::Progress(std::string label, std::size_t total, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), start_(std::chrono::steady_clock::now()),
+      last_print_(start_), tty_(::isatty(STDERR_FILENO) != 0) {}
+
+Progress::~Progress() {
+  if (!finished_ && tty_) std::fputc('\n', stderr);
+}
+
+void Progress::update(std::size_t done, const std::string& extra) {
+  const auto now = std::chrono::steady_clock::now();
+  const double since = std::chrono::duration<double>(now - last_print_).count();
+  if (done < total_ && since < (tty_ ? 0.1 : 2.0)) return;
+  last_print_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0.0;
+  constexpr int width = 28;
+  const int filled = total_ ? static_cast<int>(width * std::min(done, total_) / total_) : width;
+  const std::string bar = std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), '.');
+  const std::string line = fmt::format("{} [{}] {}/{} {:.1f} {}/s ETA {}{}{}", label_, bar, done, total_, rate, unit_,
+                                       human_duration(eta), extra.empty() ? "" : "  ", extra);
+  if (tty_) std::fprintf(stderr, "\r%s\033[K", line.c_str());
+  else std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+void Progress::finish(const std::string& extra) {
+  if (finished_) return;
+  last_print_ = {};
+  update(total_, extra);
+  if (tty_) std::fputc('\n', stderr);
+  finished_ = true;
+}
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw std::runtime_error(path.string() + ": cannot write");
+    out << text;
+    if (!out.flush()) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error(path.string() + ": write failed");
+    }
+  }
+  fs::rename(tmp, path);
+}
+
+void write_json(const fs::path& path, const nlohmann::json& j) { write_text_atomically(path, j.dump(2) + "\n"); }
+
+void plot_csv(const fs::path& csv, const fs::path& svg, const PlotSpec& spec) {
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  std::vector<std::string> names;
+  std::stringstream hs(header);
+  for (std::string col; std::getline(hs, col, ',');) names.push_back(col);
+  std::ostringstream gp;
+  gp << "set terminal svg size 800,480 dynamic background rgb 'white'\n"
+     << "set output '" << svg.string() << "'\n"
+     << "set datafile separator ','\nset key outside right\nset grid\n"
+     << "set title '" << spec.title << "'\nset xlabel '" << spec.xlabel << "'\nset ylabel '" << spec.ylabel << "'\n";
+  if (spec.logy) gp << "set logscale y\n";
+  if (spec.bars) gp << "set style fill solid 0.6\nset boxwidth 0.8 relative\n";
+  gp << "plot ";
+  for (std::size_t i = 0; i < spec.ycols.size(); ++i) {
+    const int y = spec.ycols[i];
+    const std::string name = y >= 1 && static_cast<std::size_t>(y) <= names.size() ? names[static_cast<std::size_t>(y - 1)] : "y";
+    gp << (i ? ", " : "") << "'" << csv.string() << "' every ::1 using " << spec.xcol << ":" << y
+       << (spec.bars ? " with boxes" : " with linespoints pt 7 ps 0.4") << " title '" << name << "'";
+  }
+  gp << "\n";
+  fs::path script = svg;
+  script += ".gp";
+  write_text_atomically(script, gp.str());
+  const std::string cmd = "gnuplot '" + script.string() + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "snngx: warning: gnuplot failed or is not installed; plot script kept at %s\n", script.c_str());
+}
+
+}  // namespace snngx::app

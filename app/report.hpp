@@ -1,0 +1,49 @@
+#pragma once
+// Presentation helpers shared by the subcommands: progress bar, atomic text/JSON output,
+// gnuplot plots.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace snngx::app {
+
+/// A one-line progress bar on stderr with rate and ETA ("[#####....] 412/1000 812.3 samples/s ETA 0:01").
+/// On a non-terminal stderr (CI, logs) it prints a plain line at most every 2 s instead.
+class Progress {
+ public:
+  Progress(std::string label, std::size_t total, std::string unit = "samples");
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  void update(std::size_t done, const std::string& extra = "");
+  void finish(const std::string& extra = "");
+
+ private:
+  std::string label_, unit_;
+  std::size_t total_;
+  std::chrono::steady_clock::time_point start_, last_print_;
+  bool tty_, finished_ = false;
+};
+
+/// Writes text to `path` atomically (temporary file + rename).
+void write_text_atomically(const std::filesystem::path& path, const std::string& text);
+void write_json(const std::filesystem::path& path, const nlohmann::json& j);
+
+/// Line plot of columns of a CSV file (header row, comma-separated) rendered by gnuplot to SVG.
+/// Writes `<svg>.gp` beside the SVG; if gnuplot is missing, warns and keeps the script.
+struct PlotSpec {
+  std::string title, xlabel, ylabel;
+  int xcol = 1;                 // 1-based CSV column
+  std::vector<int> ycols;       // 1-based CSV columns, one line each (titles from the header)
+  bool bars = false;            // histogram-style boxes instead of lines
+  bool logy = false;
+};
+void plot_csv(const std::filesystem::path& csv, const std::filesystem::path& svg, const PlotSpec& spec);
+
+/// "12,345" style number, and human durations "1:02:03".
+std::string human_duration(double seconds);
+
+}  // namespace snngx::app

@@ -1,0 +1,58 @@
+#pragma once
+// Binned event frames: N samples of [T, C, H, W] event counts, the cache between dataset readers
+// and the simulators, stored as `*.frames.h5` (spec: model-format.md, "Frame file").
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace snngx::datasets {
+
+struct FrameShape {
+  int t = 0, c = 0, h = 0, w = 0;
+  [[nodiscard]] std::size_t step_size() const { return static_cast<std::size_t>(c) * h * w; }
+  [[nodiscard]] std::size_t sample_size() const { return step_size() * t; }
+  bool operator==(const FrameShape&) const = default;
+};
+
+/// In-memory frame set; counts are dense row-major [N][T][C][H][W].
+struct FrameSet {
+  FrameShape shape;
+  std::vector<std::uint16_t> counts;
+  std::vector<std::int32_t> labels;
+  std::string source;                 // reader and path
+  std::string transform;              // e.g. "ToFrame(n_time_bins=15)"
+  std::array<std::int64_t, 3> sensor_size{0, 0, 0};  // [W, H, P]
+  std::vector<std::string> classes;
+
+  [[nodiscard]] std::size_t size() const { return labels.size(); }
+  [[nodiscard]] std::span<const std::uint16_t> sample(std::size_t i) const {
+    return {counts.data() + i * shape.sample_size(), shape.sample_size()};
+  }
+  [[nodiscard]] std::span<std::uint16_t> sample(std::size_t i) {
+    return {counts.data() + i * shape.sample_size(), shape.sample_size()};
+  }
+  /// Appends one sample (size must be shape.sample_size()).
+  void push_back(std::span<const std::uint16_t> sample_counts, std::int32_t label);
+  /// Samples [first, first+count) as a new set with the same metadata.
+  [[nodiscard]] FrameSet slice(std::size_t first, std::size_t count) const;
+  /// The chosen samples, in the given order.
+  [[nodiscard]] FrameSet select(std::span<const std::size_t> indices) const;
+  [[nodiscard]] int num_classes() const;
+};
+
+/// Reads a frame file; `limit` > 0 reads only the first `limit` samples.
+/// Throws std::runtime_error naming the file and the first problem found.
+FrameSet read_frames(const std::filesystem::path& path, std::size_t limit = 0);
+
+/// Writes a frame file atomically (chunked one sample per chunk, deflate level 4).
+void write_frames(const std::filesystem::path& path, const FrameSet& frames);
+
+/// Synthetic frames: each cell of each step is nonzero with probability `density`, with a
+/// Poisson(1)+1 count; labels uniform over `classes`. Deterministic for a seed.
+FrameSet synth_frames(FrameShape shape, std::size_t count, double density, int classes,
+                      std::uint64_t seed);
+
+}  // namespace snngx::datasets

@@ -1,0 +1,47 @@
+#pragma once
+// Small helpers over the HDF5 C++ API: typed attributes with errors that name the file and the
+// attribute, and atomic file creation (write to a temporary name, rename on success).
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace snngx::h5 {
+
+/// Runs `write(tmp)` on a temporary file beside `path` and renames it to `path` only if `write`
+/// returns normally, so a failed or interrupted run never leaves a half-written output.
+void write_atomically(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path& tmp)>& write);
+
+/// Opens an HDF5 file for reading; throws "<file>: not an HDF5 file" / "<file>: no such file".
+H5::H5File open_read(const std::filesystem::path& path);
+
+bool has_attr(const H5::H5Object& obj, const std::string& name);
+
+void set_attr(H5::H5Object& obj, const std::string& name, std::int64_t value);
+void set_attr(H5::H5Object& obj, const std::string& name, double value);
+void set_attr_f32(H5::H5Object& obj, const std::string& name, float value);
+void set_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
+void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::int64_t>& value);
+void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::string>& value);
+
+// Readers throw std::runtime_error("<where>: attribute '<name>' missing|has wrong type|...").
+// `where` is the file name plus object path, e.g. "m.snn.h5:/layers/001".
+std::int64_t get_int(const H5::H5Object& obj, const std::string& name, const std::string& where);
+double get_double(const H5::H5Object& obj, const std::string& name, const std::string& where);
+std::string get_string(const H5::H5Object& obj, const std::string& name, const std::string& where);
+std::vector<std::int64_t> get_ints(const H5::H5Object& obj, const std::string& name,
+                                   const std::string& where);
+std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string& name,
+                                     const std::string& where);
+
+/// Dimensions of a dataset.
+std::vector<hsize_t> dims(const H5::DataSet& ds);
+
+/// Throws "<where>: <what>" as std::runtime_error.
+[[noreturn]] void fail(const std::string& where, const std::string& what);
+
+}  // namespace snngx::h5

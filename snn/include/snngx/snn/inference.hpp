@@ -1,0 +1,87 @@
+#pragma once
+// Inference engines (spec: snngx-algorithm.md §1). Both produce, per sample, the spike count of
+// every output neuron over T steps; they agree exactly (tested):
+//  - Dense: plain loops over every input, obviously correct, the reference.
+//  - Event: per step touches only nonzero inputs/spikes (Linear: adds the weight column of each
+//    active input; Conv2d: scatters each active input through the kernel).
+// Float models accumulate float32 in the dense order (inputs ascending, conv (c,ky,kx)); quantized
+// models accumulate integers and scale by 2^e once, so results are exact.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/network.hpp"
+
+namespace snngx::snn {
+
+enum class EngineKind { Event, Dense };
+EngineKind parse_engine(const std::string& name);  // "event" | "dense"
+
+/// One compiled network; thread-safe for concurrent use with separate States.
+///
+/// Besides whole-sample `run`, `step` runs a contiguous range of layers for one time step so that
+/// tools can cache or replace part of the network (the GA's incremental fitness evaluates only
+/// the layers after the searched one; the trainer and the accelerator model check against it).
+/// Activations are float arrays in [C,H,W] / [F] order: input counts, or spikes as 0/1.
+class Engine {
+ public:
+  struct State;  // membranes and spikes of every LIF layer plus scratch buffers
+
+  Engine(const Network& net, EngineKind kind);
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+
+  [[nodiscard]] std::unique_ptr<State> new_state() const;
+  /// Zeroes every membrane and spike (v[-1] = 0, s[-1] = 0): call between samples.
+  void reset(State& state) const;
+  /// Runs layers [first, last) for one time step on `input` (the activation entering layer
+  /// `first`) and returns the activation leaving layer last-1 (valid until the next call).
+  std::span<const float> step(State& state, std::size_t first, std::size_t last, std::span<const float> input) const;
+
+  /// Spike counts of the output neurons for one sample of T x (C*H*W) input counts.
+  [[nodiscard]] std::vector<std::int32_t> run(std::span<const std::uint16_t> sample) const;
+  [[nodiscard]] std::vector<std::int32_t> run(State& state, std::span<const std::uint16_t> sample) const;
+  [[nodiscard]] const Network& network() const;
+  [[nodiscard]] EngineKind kind() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Prediction: the index of the largest count; ties go to the lowest index.
+int argmax(std::span<const std::int32_t> counts);
+
+struct InferenceOptions {
+  EngineKind engine = EngineKind::Event;
+  int threads = 0;          // 0 = all hardware threads
+  std::size_t limit = 0;    // 0 = all samples
+  std::function<void(std::size_t done, std::size_t total)> progress;  // called from one thread
+};
+
+struct InferenceResult {
+  int num_classes = 0;
+  std::vector<std::int32_t> spike_counts;  // [N, classes]
+  std::vector<std::int32_t> predictions;   // [N]
+  std::vector<std::int32_t> labels;        // [N]
+  double seconds = 0.0;
+
+  [[nodiscard]] std::size_t size() const { return predictions.size(); }
+  [[nodiscard]] double accuracy() const;
+  [[nodiscard]] std::vector<double> per_class_accuracy() const;
+  [[nodiscard]] std::vector<std::vector<std::int64_t>> confusion() const;  // [true][predicted]
+};
+
+/// Checks that frames fit the network's input (shape and T); throws std::invalid_argument.
+void check_compatible(const Network& net, const datasets::FrameShape& shape);
+
+/// Runs every sample (parallel over samples; the same results for any thread count).
+InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options = {});
+InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options = {});
+
+}  // namespace snngx::snn

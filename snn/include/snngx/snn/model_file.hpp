@@ -1,0 +1,19 @@
+#pragma once
+// Model files (`*.snn.h5`, spec: model-format.md): strict reader, atomic writer.
+#include <filesystem>
+
+#include "snngx/snn/network.hpp"
+
+namespace snngx::snn {
+
+inline constexpr int kModelFormatVersion = 1;
+
+/// Reads and validates a model file. Throws std::runtime_error("<file>[:<object>]: <problem>")
+/// naming the first problem (missing/wrong attribute, wrong shape, unknown kind, NaN/Inf,
+/// weight vs weight_bits disagreement, unsupported version, bias present, ...).
+Network load_model(const std::filesystem::path& path);
+
+/// Validates and writes a model file atomically (temporary file + rename).
+void save_model(const std::filesystem::path& path, const Network& net);
+
+}  // namespace snngx::snn

@@ -1,0 +1,425 @@
+#include "snngx/snn/inference.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "snngx/snn/quantize.hpp"
+
+namespace snngx::snn {
+namespace {
+
+enum class Op { Linear, Conv2d, Lif, MaxPool2d, Flatten };
+
+/// A layer prepared for one engine. Event engines keep weights transposed so that the weights
+/// an active input touches are contiguous ([in][out] and [cin][kh][kw][cout]).
+struct Compiled {
+  Op op{};
+  Shape in_shape, out_shape;
+  // Linear / Conv2d
+  bool quantized = false;
+  float scale = 1.0f;           // 2^e for quantized layers
+  std::vector<float> wf;        // float weights (float models)
+  std::vector<std::int16_t> wi;  // signed magnitudes (quantized models)
+  int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  // LIF
+  float decay = 0.0f, threshold = 0.0f;
+  // MaxPool2d
+  int pkh = 2, pkw = 2, psh = 2, psw = 2;
+};
+
+template <class T>
+std::vector<T> transpose_linear(std::span<const T> w, int out, int in) {
+  std::vector<T> t(w.size());
+  for (int o = 0; o < out; ++o)
+    for (int i = 0; i < in; ++i) t[static_cast<std::size_t>(i) * out + o] = w[static_cast<std::size_t>(o) * in + i];
+  return t;
+}
+
+template <class T>
+std::vector<T> transpose_conv(std::span<const T> w, int cout, int cin, int kh, int kw) {
+  std::vector<T> t(w.size());
+  for (int o = 0; o < cout; ++o)
+    for (int c = 0; c < cin; ++c)
+      for (int y = 0; y < kh; ++y)
+        for (int x = 0; x < kw; ++x)
+          t[((static_cast<std::size_t>(c) * kh + y) * kw + x) * cout + o] =
+              w[((static_cast<std::size_t>(o) * cin + c) * kh + y) * kw + x];
+  return t;
+}
+
+void compile_weights(Compiled& c, const Weights& w, bool transpose) {
+  c.quantized = w.quant.has_value();
+  std::vector<std::int16_t> mags;
+  if (c.quantized) {
+    c.scale = std::ldexp(1.0f, w.quant->exponent);
+    mags.reserve(w.quant->weight_bits.size());
+    for (const auto b : w.quant->weight_bits) mags.push_back(static_cast<std::int16_t>(signed_magnitude(b)));
+  }
+  if (!transpose) {
+    c.wf = w.values;
+    c.wi = std::move(mags);
+    return;
+  }
+  if (c.op == Op::Linear) {
+    if (c.quantized) c.wi = transpose_linear<std::int16_t>(mags, c.cout, c.cin);
+    else c.wf = transpose_linear<float>(w.values, c.cout, c.cin);
+  } else {
+    if (c.quantized) c.wi = transpose_conv<std::int16_t>(mags, c.cout, c.cin, c.kh, c.kw);
+    else c.wf = transpose_conv<float>(w.values, c.cout, c.cin, c.kh, c.kw);
+  }
+}
+
+}  // namespace
+
+struct Engine::State {
+  std::vector<std::vector<float>> out;  // activation leaving each layer
+  std::vector<std::vector<float>> v;    // membrane of each LIF layer (empty otherwise)
+  std::vector<float> facc;              // scratch accumulators (event conv: channels-last)
+  std::vector<std::int32_t> iacc;
+};
+
+struct Engine::Impl {
+  Network net;
+  EngineKind kind;
+  std::vector<Compiled> layers;
+
+  Impl(const Network& n, EngineKind k) : net(n), kind(k) {
+    validate(net);
+    const auto shapes = net.layer_output_shapes();
+    Shape in = net.input_shape;
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      Compiled c;
+      c.in_shape = in;
+      c.out_shape = shapes[i];
+      const Layer& l = net.layers[i];
+      if (const auto* L = std::get_if<Linear>(&l)) {
+        c.op = Op::Linear;
+        c.cin = L->in_features;
+        c.cout = L->out_features;
+        compile_weights(c, L->weight, kind == EngineKind::Event);
+      } else if (const auto* C = std::get_if<Conv2d>(&l)) {
+        c.op = Op::Conv2d;
+        c.cin = C->in_channels;
+        c.cout = C->out_channels;
+        c.kh = C->kernel[0], c.kw = C->kernel[1], c.sh = C->stride[0], c.sw = C->stride[1];
+        c.ph = C->padding[0], c.pw = C->padding[1];
+        compile_weights(c, C->weight, kind == EngineKind::Event);
+      } else if (const auto* N = std::get_if<Lif>(&l)) {
+        c.op = Op::Lif;
+        c.decay = N->decay;
+        c.threshold = N->threshold;
+      } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
+        c.op = Op::MaxPool2d;
+        c.pkh = P->kernel[0], c.pkw = P->kernel[1], c.psh = P->stride[0], c.psw = P->stride[1];
+      } else {
+        c.op = Op::Flatten;
+      }
+      layers.push_back(std::move(c));
+      in = shapes[i];
+    }
+  }
+
+  // ---- dense reference: every input visited, PyTorch layouts, no cleverness -------------------
+  static void linear_dense(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    y.assign(static_cast<std::size_t>(c.cout), 0.0f);
+    for (int o = 0; o < c.cout; ++o) {
+      if (c.quantized) {
+        std::int64_t sum = 0;
+        for (int i = 0; i < c.cin; ++i)
+          sum += static_cast<std::int64_t>(c.wi[static_cast<std::size_t>(o) * c.cin + i]) * static_cast<std::int64_t>(x[i]);
+        y[o] = static_cast<float>(sum) * c.scale;
+      } else {
+        float sum = 0.0f;
+        for (int i = 0; i < c.cin; ++i) sum += c.wf[static_cast<std::size_t>(o) * c.cin + i] * x[i];
+        y[o] = sum;
+      }
+    }
+  }
+
+  static void conv_dense(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    const int H = c.in_shape[1], W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    y.assign(static_cast<std::size_t>(c.cout) * OH * OW, 0.0f);
+    for (int o = 0; o < c.cout; ++o)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          float fsum = 0.0f;
+          std::int64_t isum = 0;
+          for (int ci = 0; ci < c.cin; ++ci)
+            for (int ky = 0; ky < c.kh; ++ky)
+              for (int kx = 0; kx < c.kw; ++kx) {
+                const int iy = oy * c.sh - c.ph + ky, ix = ox * c.sw - c.pw + kx;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                const float xv = x[(static_cast<std::size_t>(ci) * H + iy) * W + ix];
+                const std::size_t wk = ((static_cast<std::size_t>(o) * c.cin + ci) * c.kh + ky) * c.kw + kx;
+                if (c.quantized) isum += static_cast<std::int64_t>(c.wi[wk]) * static_cast<std::int64_t>(xv);
+                else fsum += c.wf[wk] * xv;
+              }
+          y[(static_cast<std::size_t>(o) * OH + oy) * OW + ox] = c.quantized ? static_cast<float>(isum) * c.scale : fsum;
+        }
+  }
+
+  // ---- event-driven: only nonzero inputs ------------------------------------------------------
+  static void linear_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
+    const auto out = static_cast<std::size_t>(c.cout);
+    if (c.quantized) {
+      s.iacc.assign(out, 0);
+      std::int32_t* acc = s.iacc.data();
+      for (int i = 0; i < c.cin; ++i) {
+        if (x[i] == 0.0f) continue;
+        const std::int16_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
+        const auto n = static_cast<std::int32_t>(x[i]);
+        if (n == 1)
+          for (std::size_t o = 0; o < out; ++o) acc[o] += col[o];
+        else
+          for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
+      }
+      y.resize(out);
+      for (std::size_t o = 0; o < out; ++o) y[o] = static_cast<float>(acc[o]) * c.scale;
+    } else {
+      y.assign(out, 0.0f);
+      float* acc = y.data();
+      for (int i = 0; i < c.cin; ++i) {
+        const float n = x[i];
+        if (n == 0.0f) continue;
+        const float* col = c.wf.data() + static_cast<std::size_t>(i) * out;
+        for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
+      }
+    }
+  }
+
+  template <class Acc, class W>
+  static void conv_scatter(const Compiled& c, std::span<const float> x, Acc* acc, const W* wt) {
+    const int H = c.in_shape[1], Wd = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    const auto co = static_cast<std::size_t>(c.cout);
+    for (int ci = 0; ci < c.cin; ++ci)
+      for (int y = 0; y < H; ++y)
+        for (int xx = 0; xx < Wd; ++xx) {
+          const float v = x[(static_cast<std::size_t>(ci) * H + y) * Wd + xx];
+          if (v == 0.0f) continue;
+          const auto n = static_cast<Acc>(v);
+          for (int ky = 0; ky < c.kh; ++ky) {
+            const int ny = y + c.ph - ky;
+            if (ny < 0 || ny % c.sh) continue;
+            const int oy = ny / c.sh;
+            if (oy >= OH) continue;
+            for (int kx = 0; kx < c.kw; ++kx) {
+              const int nx = xx + c.pw - kx;
+              if (nx < 0 || nx % c.sw) continue;
+              const int ox = nx / c.sw;
+              if (ox >= OW) continue;
+              const W* w = wt + ((static_cast<std::size_t>(ci) * c.kh + ky) * c.kw + kx) * co;
+              Acc* a = acc + (static_cast<std::size_t>(oy) * OW + ox) * co;
+              if (n == Acc{1})
+                for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]);
+              else
+                for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]) * n;
+            }
+          }
+        }
+  }
+
+  static void conv_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
+    const int OH = c.out_shape[1], OW = c.out_shape[2];
+    const std::size_t plane = static_cast<std::size_t>(OH) * OW, co = static_cast<std::size_t>(c.cout);
+    y.resize(co * plane);
+    if (c.quantized) {
+      s.iacc.assign(co * plane, 0);
+      conv_scatter(c, x, s.iacc.data(), c.wi.data());
+      for (std::size_t p = 0; p < plane; ++p)
+        for (std::size_t o = 0; o < co; ++o) y[o * plane + p] = static_cast<float>(s.iacc[p * co + o]) * c.scale;
+    } else {
+      s.facc.assign(co * plane, 0.0f);
+      conv_scatter(c, x, s.facc.data(), c.wf.data());
+      for (std::size_t p = 0; p < plane; ++p)
+        for (std::size_t o = 0; o < co; ++o) y[o * plane + p] = s.facc[p * co + o];
+    }
+  }
+
+  // ---- shared, elementwise ----------------------------------------------------------------------
+  // Reference order: v = v * decay * (1 - s) + I ; s = v > threshold (strictly).
+  static void lif(const Compiled& c, std::span<const float> current, std::vector<float>& v, std::vector<float>& spikes) {
+    for (std::size_t i = 0; i < current.size(); ++i) {
+      v[i] = v[i] * c.decay * (1.0f - spikes[i]) + current[i];
+      spikes[i] = v[i] > c.threshold ? 1.0f : 0.0f;
+    }
+  }
+
+  static void maxpool(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    const int C = c.in_shape[0], H = c.in_shape[1], W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    y.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
+    for (int ch = 0; ch < C; ++ch)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          float m = x[(static_cast<std::size_t>(ch) * H + oy * c.psh) * W + ox * c.psw];
+          for (int ky = 0; ky < c.pkh; ++ky)
+            for (int kx = 0; kx < c.pkw; ++kx)
+              m = std::max(m, x[(static_cast<std::size_t>(ch) * H + oy * c.psh + ky) * W + ox * c.psw + kx]);
+          y[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = m;
+        }
+  }
+};
+
+Engine::Engine(const Network& net, EngineKind kind) : impl_(std::make_unique<Impl>(net, kind)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+const Network& Engine::network() const { return impl_->net; }
+EngineKind Engine::kind() const { return impl_->kind; }
+
+std::unique_ptr<Engine::State> Engine::new_state() const {
+  auto s = std::make_unique<State>();
+  s->out.resize(impl_->layers.size());
+  s->v.resize(impl_->layers.size());
+  reset(*s);
+  return s;
+}
+
+void Engine::reset(State& s) const {
+  for (std::size_t i = 0; i < impl_->layers.size(); ++i) {
+    const Compiled& c = impl_->layers[i];
+    s.out[i].assign(numel(c.out_shape), 0.0f);
+    if (c.op == Op::Lif) s.v[i].assign(numel(c.out_shape), 0.0f);
+  }
+}
+
+std::span<const float> Engine::step(State& s, std::size_t first, std::size_t last, std::span<const float> input) const {
+  const auto& L = impl_->layers;
+  if (first >= last || last > L.size()) throw std::out_of_range("Engine::step: bad layer range");
+  if (input.size() != numel(L[first].in_shape))
+    throw std::invalid_argument("Engine::step: input has " + std::to_string(input.size()) + " values, layer " +
+                                std::to_string(first) + " expects " + std::to_string(numel(L[first].in_shape)));
+  const bool event = impl_->kind == EngineKind::Event;
+  std::span<const float> x = input;
+  for (std::size_t i = first; i < last; ++i) {
+    const Compiled& c = L[i];
+    auto& y = s.out[i];
+    switch (c.op) {
+      case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
+      case Op::Conv2d: event ? Impl::conv_event(c, x, y, s) : Impl::conv_dense(c, x, y); break;
+      case Op::Lif: Impl::lif(c, x, s.v[i], y); break;
+      case Op::MaxPool2d: Impl::maxpool(c, x, y); break;
+      case Op::Flatten: y.assign(x.begin(), x.end()); break;
+    }
+    x = y;
+  }
+  return x;
+}
+
+std::vector<std::int32_t> Engine::run(State& s, std::span<const std::uint16_t> sample) const {
+  const Network& net = impl_->net;
+  const std::size_t step_size = numel(net.input_shape);
+  if (sample.size() != step_size * static_cast<std::size_t>(net.time_steps))
+    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " cells, the model expects " +
+                                std::to_string(net.time_steps) + " x " + std::to_string(step_size));
+  reset(s);
+  std::vector<std::int32_t> counts(static_cast<std::size_t>(net.num_classes), 0);
+  std::vector<float> frame(step_size);
+  for (int t = 0; t < net.time_steps; ++t) {
+    const auto in = sample.subspan(static_cast<std::size_t>(t) * step_size, step_size);
+    std::copy(in.begin(), in.end(), frame.begin());
+    const auto spikes = step(s, 0, impl_->layers.size(), frame);
+    for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += spikes[k] != 0.0f;
+  }
+  return counts;
+}
+
+std::vector<std::int32_t> Engine::run(std::span<const std::uint16_t> sample) const {
+  const auto s = new_state();
+  return run(*s, sample);
+}
+
+EngineKind parse_engine(const std::string& name) {
+  if (name == "event") return EngineKind::Event;
+  if (name == "dense") return EngineKind::Dense;
+  throw std::invalid_argument("unknown engine '" + name + "' (expected event or dense)");
+}
+
+int argmax(std::span<const std::int32_t> counts) {
+  int best = 0;
+  for (std::size_t k = 1; k < counts.size(); ++k)
+    if (counts[k] > counts[static_cast<std::size_t>(best)]) best = static_cast<int>(k);
+  return best;
+}
+
+double InferenceResult::accuracy() const {
+  if (predictions.empty()) return 0.0;
+  std::size_t ok = 0;
+  for (std::size_t i = 0; i < predictions.size(); ++i) ok += predictions[i] == labels[i];
+  return static_cast<double>(ok) / static_cast<double>(predictions.size());
+}
+
+std::vector<std::vector<std::int64_t>> InferenceResult::confusion() const {
+  std::vector<std::vector<std::int64_t>> m(static_cast<std::size_t>(num_classes), std::vector<std::int64_t>(static_cast<std::size_t>(num_classes), 0));
+  for (std::size_t i = 0; i < predictions.size(); ++i)
+    if (labels[i] >= 0 && labels[i] < num_classes) ++m[static_cast<std::size_t>(labels[i])][static_cast<std::size_t>(predictions[i])];
+  return m;
+}
+
+std::vector<double> InferenceResult::per_class_accuracy() const {
+  const auto m = confusion();
+  std::vector<double> acc(m.size(), 0.0);
+  for (std::size_t k = 0; k < m.size(); ++k) {
+    std::int64_t total = 0;
+    for (const auto v : m[k]) total += v;
+    acc[k] = total ? static_cast<double>(m[k][k]) / static_cast<double>(total) : 0.0;
+  }
+  return acc;
+}
+
+void check_compatible(const Network& net, const datasets::FrameShape& shape) {
+  const Shape frame = {shape.c, shape.h, shape.w};
+  const bool same = net.input_shape == frame || (net.input_shape.size() != 3 && numel(net.input_shape) == shape.step_size());
+  if (!same)
+    throw std::invalid_argument("frames of shape [" + std::to_string(shape.c) + "," + std::to_string(shape.h) + "," +
+                                std::to_string(shape.w) + "] do not fit the model's input_shape " + to_string(net.input_shape));
+  if (shape.t != net.time_steps)
+    throw std::invalid_argument("frames have T = " + std::to_string(shape.t) + " time bins but the model runs T = " +
+                                std::to_string(net.time_steps));
+}
+
+InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options) {
+  const Network& net = engine.network();
+  check_compatible(net, frames.shape);
+  const std::size_t n = options.limit ? std::min(options.limit, frames.size()) : frames.size();
+  InferenceResult r;
+  r.num_classes = net.num_classes;
+  r.spike_counts.assign(n * static_cast<std::size_t>(net.num_classes), 0);
+  r.predictions.assign(n, 0);
+  r.labels.assign(frames.labels.begin(), frames.labels.begin() + static_cast<std::ptrdiff_t>(n));
+  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
+  std::atomic<std::size_t> done{0};
+  std::mutex progress_mutex;
+  const auto t0 = std::chrono::steady_clock::now();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& range) {
+    auto& state = states.local();
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const auto counts = engine.run(*state, frames.sample(i));
+      std::copy(counts.begin(), counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * counts.size()));
+      r.predictions[i] = argmax(counts);
+    }
+    const std::size_t d = done += range.size();
+    if (options.progress) {
+      const std::lock_guard lock(progress_mutex);
+      options.progress(d, n);
+    }
+  });
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options) {
+  return infer(Engine(net, options.engine), frames, options);
+}
+
+}  // namespace snngx::snn

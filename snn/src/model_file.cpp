@@ -1,0 +1,215 @@
+#include "snngx/snn/model_file.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "snngx/datasets/h5.hpp"
+#include "snngx/snn/quantize.hpp"
+
+namespace snngx::snn {
+namespace {
+namespace fs = std::filesystem;
+using h5::fail;
+
+std::vector<std::int64_t> to64(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+std::array<int, 2> pair_attr(const H5::Group& g, const std::string& name, const std::string& where) {
+  const auto v = h5::get_ints(g, name, where);
+  if (v.size() == 1) return {static_cast<int>(v[0]), static_cast<int>(v[0])};
+  if (v.size() != 2) fail(where, "attribute '" + name + "' must have 2 values, has " + std::to_string(v.size()));
+  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
+}
+int int_attr(const H5::Group& g, const std::string& name, const std::string& where) {
+  const auto v = h5::get_int(g, name, where);
+  if (v <= 0 || v > (1 << 30)) fail(where, "attribute '" + name + "' = " + std::to_string(v) + " is out of range");
+  return static_cast<int>(v);
+}
+
+void write_weights(H5::Group& g, const Weights& w) {
+  std::vector<hsize_t> d(w.shape.begin(), w.shape.end());
+  H5::DataSet ds = g.createDataSet("weight", H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(d.size()), d.data()));
+  ds.write(w.values.data(), H5::PredType::NATIVE_FLOAT);
+  if (!w.quant) return;
+  H5::DataSet bs = g.createDataSet("weight_bits", H5::PredType::STD_U8LE, H5::DataSpace(static_cast<int>(d.size()), d.data()));
+  bs.write(w.quant->weight_bits.data(), H5::PredType::NATIVE_UINT8);
+  h5::set_attr(g, "bits", std::int64_t{w.quant->bits});
+  h5::set_attr(g, "exponent", std::int64_t{w.quant->exponent});
+  h5::set_attr(g, "quant_rule", to_string(w.quant->rule));
+}
+
+void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect, bool quantized,
+                  const std::string& where) {
+  if (g.nameExists("bias")) fail(where, "dataset 'bias' is not supported (the reference networks have no biases)");
+  if (!g.nameExists("weight")) fail(where, "dataset 'weight' missing");
+  const H5::DataSet ds = g.openDataSet("weight");
+  const auto d = h5::dims(ds);
+  const std::vector<int> got(d.begin(), d.end());
+  if (got != expect) fail(where, "dataset 'weight' has shape " + to_string(got) + ", expected " + to_string(expect));
+  if (ds.getTypeClass() != H5T_FLOAT) fail(where, "dataset 'weight' must be float32");
+  w.shape = expect;
+  w.values.resize(numel(expect));
+  ds.read(w.values.data(), H5::PredType::NATIVE_FLOAT);
+  for (std::size_t k = 0; k < w.values.size(); ++k)
+    if (!std::isfinite(w.values[k])) fail(where, "dataset 'weight' has NaN/Inf at index " + std::to_string(k));
+  if (!quantized) {
+    if (g.nameExists("weight_bits")) fail(where, "dataset 'weight_bits' present in a float model");
+    return;
+  }
+  if (!g.nameExists("weight_bits")) fail(where, "dataset 'weight_bits' missing (model state is quantized/encrypted)");
+  const H5::DataSet bs = g.openDataSet("weight_bits");
+  const auto bd = h5::dims(bs);
+  if (std::vector<int>(bd.begin(), bd.end()) != expect)
+    fail(where, "dataset 'weight_bits' shape differs from 'weight'");
+  if (bs.getTypeClass() != H5T_INTEGER || bs.getDataType().getSize() != 1)
+    fail(where, "dataset 'weight_bits' must be uint8");
+  Quantization q;
+  q.bits = static_cast<int>(h5::get_int(g, "bits", where));
+  if (q.bits < 2 || q.bits > 8) fail(where, "attribute 'bits' = " + std::to_string(q.bits) + " is not in 2..8");
+  const auto e = h5::get_int(g, "exponent", where);
+  if (e < -126 || e > 127) fail(where, "attribute 'exponent' = " + std::to_string(e) + " is out of range");
+  q.exponent = static_cast<int>(e);
+  try {
+    q.rule = parse_quant_rule(h5::get_string(g, "quant_rule", where));
+  } catch (const std::invalid_argument& ex) {
+    fail(where, ex.what());
+  }
+  q.weight_bits.resize(w.values.size());
+  bs.read(q.weight_bits.data(), H5::PredType::NATIVE_UINT8);
+  const unsigned unused = 0x7Fu & ~((1u << (q.bits - 1)) - 1u);
+  for (std::size_t k = 0; k < q.weight_bits.size(); ++k) {
+    if (q.weight_bits[k] & unused)
+      fail(where, "weight_bits[" + std::to_string(k) + "] uses magnitude bits above the declared " + std::to_string(q.bits) + " bits");
+    const float v = dequantize(q.weight_bits[k], q.exponent);
+    if (v != w.values[k])
+      fail(where, "weight and weight_bits disagree at index " + std::to_string(k) + " (weight " +
+                      std::to_string(w.values[k]) + ", weight_bits decode to " + std::to_string(v) + ")");
+  }
+  w.quant = std::move(q);
+}
+
+Layer read_layer(const H5::Group& g, bool quantized, const std::string& where) {
+  const std::string kind = h5::get_string(g, "kind", where);
+  if (kind == "linear") {
+    Linear L;
+    L.in_features = int_attr(g, "in_features", where);
+    L.out_features = int_attr(g, "out_features", where);
+    read_weights(g, L.weight, {L.out_features, L.in_features}, quantized, where);
+    return L;
+  }
+  if (kind == "conv2d") {
+    Conv2d C;
+    C.in_channels = int_attr(g, "in_channels", where);
+    C.out_channels = int_attr(g, "out_channels", where);
+    C.kernel = pair_attr(g, "kernel", where);
+    C.stride = pair_attr(g, "stride", where);
+    C.padding = pair_attr(g, "padding", where);
+    read_weights(g, C.weight, {C.out_channels, C.in_channels, C.kernel[0], C.kernel[1]}, quantized, where);
+    return C;
+  }
+  if (kind == "lif") {
+    Lif N;
+    N.decay = static_cast<float>(h5::get_double(g, "decay", where));
+    N.threshold = static_cast<float>(h5::get_double(g, "threshold", where));
+    if (!std::isfinite(N.decay) || !std::isfinite(N.threshold)) fail(where, "decay/threshold must be finite");
+    return N;
+  }
+  if (kind == "maxpool2d") return MaxPool2d{pair_attr(g, "kernel", where), pair_attr(g, "stride", where)};
+  if (kind == "flatten") return Flatten{};
+  fail(where, "unknown layer kind '" + kind + "'");
+}
+
+void write_layer(H5::Group& g, const Layer& layer) {
+  h5::set_attr(g, "kind", kind_name(layer));
+  if (const auto* L = std::get_if<Linear>(&layer)) {
+    h5::set_attr(g, "in_features", std::int64_t{L->in_features});
+    h5::set_attr(g, "out_features", std::int64_t{L->out_features});
+    write_weights(g, L->weight);
+  } else if (const auto* C = std::get_if<Conv2d>(&layer)) {
+    h5::set_attr(g, "in_channels", std::int64_t{C->in_channels});
+    h5::set_attr(g, "out_channels", std::int64_t{C->out_channels});
+    h5::set_attr(g, "kernel", std::vector<std::int64_t>{C->kernel[0], C->kernel[1]});
+    h5::set_attr(g, "stride", std::vector<std::int64_t>{C->stride[0], C->stride[1]});
+    h5::set_attr(g, "padding", std::vector<std::int64_t>{C->padding[0], C->padding[1]});
+    write_weights(g, C->weight);
+  } else if (const auto* N = std::get_if<Lif>(&layer)) {
+    h5::set_attr_f32(g, "decay", N->decay);
+    h5::set_attr_f32(g, "threshold", N->threshold);
+  } else if (const auto* P = std::get_if<MaxPool2d>(&layer)) {
+    h5::set_attr(g, "kernel", std::vector<std::int64_t>{P->kernel[0], P->kernel[1]});
+    h5::set_attr(g, "stride", std::vector<std::int64_t>{P->stride[0], P->stride[1]});
+  }
+}
+
+std::string group_name(std::size_t i) {
+  const std::string digits = std::to_string(i);
+  return std::string(digits.size() < 3 ? 3 - digits.size() : 0, '0') + digits;
+}
+}  // namespace
+
+Network load_model(const fs::path& path) {
+  const std::string file = path.string();
+  H5::H5File f = h5::open_read(path);
+  try {
+    Network net;
+    const std::string format = h5::get_string(f, "format", file);
+    if (format != "snngx-model") fail(file, "attribute 'format' is '" + format + "', expected 'snngx-model'");
+    const auto version = h5::get_int(f, "version", file);
+    if (version != kModelFormatVersion)
+      fail(file, "unsupported model format version " + std::to_string(version) + " (this build reads version " +
+                     std::to_string(kModelFormatVersion) + ")");
+    net.arch = h5::get_string(f, "arch", file);
+    net.time_steps = int_attr(f, "time_steps", file);
+    for (const auto d : h5::get_ints(f, "input_shape", file)) {
+      if (d <= 0 || d > (1 << 20)) fail(file, "attribute 'input_shape' has a bad dimension " + std::to_string(d));
+      net.input_shape.push_back(static_cast<int>(d));
+    }
+    net.num_classes = int_attr(f, "num_classes", file);
+    try {
+      net.state = parse_model_state(h5::get_string(f, "state", file));
+    } catch (const std::invalid_argument& e) {
+      fail(file, e.what());
+    }
+    if (net.state == ModelState::Encrypted) net.key_fingerprint = h5::get_string(f, "key_fingerprint", file);
+    if (!f.nameExists("layers")) fail(file, "group '/layers' missing");
+    const H5::Group layers = f.openGroup("layers");
+    const hsize_t n = layers.getNumObjs();
+    for (hsize_t i = 0; i < n; ++i) {
+      const std::string name = group_name(i);
+      if (!layers.nameExists(name))
+        fail(file, "group '/layers/" + name + "' missing (layers must be numbered 000, 001, ... without gaps)");
+      net.layers.push_back(read_layer(layers.openGroup(name), net.state != ModelState::Float, file + ":/layers/" + name));
+    }
+    try {
+      validate(net);
+    } catch (const std::invalid_argument& e) {
+      fail(file, e.what());
+    }
+    return net;
+  } catch (const H5::Exception& e) {
+    fail(file, "HDF5 error: " + e.getDetailMsg());
+  }
+}
+
+void save_model(const fs::path& path, const Network& net) {
+  validate(net);
+  if (net.state != ModelState::Float && !net.quantized())
+    throw std::invalid_argument("model state is " + to_string(net.state) + " but some layer has no weight_bits");
+  h5::write_atomically(path, [&](const fs::path& tmp) {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    h5::set_attr(f, "format", std::string("snngx-model"));
+    h5::set_attr(f, "version", std::int64_t{kModelFormatVersion});
+    h5::set_attr(f, "arch", net.arch);
+    h5::set_attr(f, "time_steps", std::int64_t{net.time_steps});
+    h5::set_attr(f, "input_shape", to64(net.input_shape));
+    h5::set_attr(f, "num_classes", std::int64_t{net.num_classes});
+    h5::set_attr(f, "state", to_string(net.state));
+    if (net.state == ModelState::Encrypted) h5::set_attr(f, "key_fingerprint", net.key_fingerprint);
+    H5::Group layers = f.createGroup("layers");
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      H5::Group g = layers.createGroup(group_name(i));
+      write_layer(g, net.layers[i]);
+    }
+  });
+}
+
+}  // namespace snngx::snn
