@@ -1,0 +1,6 @@
+// Placeholder: this subcommand registers nothing until its issue lands.
+#include "commands.hpp"
+
+namespace snngx::app {
+void add_key_commands(CLI::App&) {}
+}  // namespace snngx::app
