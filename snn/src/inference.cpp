@@ -80,13 +80,6 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
 
 }  // namespace
 
-struct Engine::State {
-  std::vector<std::vector<float>> out;  // activation leaving each layer
-  std::vector<std::vector<float>> v;    // membrane of each LIF layer (empty otherwise)
-  std::vector<float> facc;              // scratch accumulators (event conv: channels-last)
-  std::vector<std::int32_t> iacc;
-};
-
 struct Engine::Impl {
   Network net;
   EngineKind kind;

@@ -29,7 +29,14 @@ EngineKind parse_engine(const std::string& name);  // "event" | "dense"
 /// Activations are float arrays in [C,H,W] / [F] order: input counts, or spikes as 0/1.
 class Engine {
  public:
-  struct State;  // membranes and spikes of every LIF layer plus scratch buffers
+  /// Per-sample state: the activation leaving each layer (a LIF layer's is its spikes s[t-1]),
+  /// each LIF layer's membrane, and scratch accumulators. Create with new_state().
+  struct State {
+    std::vector<std::vector<float>> out;
+    std::vector<std::vector<float>> v;
+    std::vector<float> facc;
+    std::vector<std::int32_t> iacc;
+  };
 
   Engine(const Network& net, EngineKind kind);
   ~Engine();
