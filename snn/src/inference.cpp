@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "snngx/snn/quantize.hpp"
 
@@ -28,7 +29,7 @@ struct Compiled {
   bool quantized = false;
   float scale = 1.0f;           // 2^e for quantized layers
   std::vector<float> wf;        // float weights (float models)
-  std::vector<std::int16_t> wi;  // signed magnitudes (quantized models)
+  std::vector<std::int8_t> wi;   // signed magnitudes (quantized models; |m| <= 127)
   int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
@@ -58,11 +59,11 @@ std::vector<T> transpose_conv(std::span<const T> w, int cout, int cin, int kh, i
 
 void compile_weights(Compiled& c, const Weights& w, bool transpose) {
   c.quantized = w.quant.has_value();
-  std::vector<std::int16_t> mags;
+  std::vector<std::int8_t> mags;
   if (c.quantized) {
     c.scale = std::ldexp(1.0f, w.quant->exponent);
     mags.reserve(w.quant->weight_bits.size());
-    for (const auto b : w.quant->weight_bits) mags.push_back(static_cast<std::int16_t>(signed_magnitude(b)));
+    for (const auto b : w.quant->weight_bits) mags.push_back(static_cast<std::int8_t>(signed_magnitude(b)));
   }
   if (!transpose) {
     c.wf = w.values;
@@ -70,10 +71,10 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
     return;
   }
   if (c.op == Op::Linear) {
-    if (c.quantized) c.wi = transpose_linear<std::int16_t>(mags, c.cout, c.cin);
+    if (c.quantized) c.wi = transpose_linear<std::int8_t>(mags, c.cout, c.cin);
     else c.wf = transpose_linear<float>(w.values, c.cout, c.cin);
   } else {
-    if (c.quantized) c.wi = transpose_conv<std::int16_t>(mags, c.cout, c.cin, c.kh, c.kw);
+    if (c.quantized) c.wi = transpose_conv<std::int8_t>(mags, c.cout, c.cin, c.kh, c.kw);
     else c.wf = transpose_conv<float>(w.values, c.cout, c.cin, c.kh, c.kw);
   }
 }
@@ -84,6 +85,10 @@ struct Engine::Impl {
   Network net;
   EngineKind kind;
   std::vector<Compiled> layers;
+  // Whether each layer's output map is stored channels-last (event engine, conv stage only).
+  std::vector<bool> out_cl;
+
+  [[nodiscard]] bool in_cl(std::size_t i) const { return i > 0 && out_cl[i - 1]; }
 
   Impl(const Network& n, EngineKind k) : net(n), kind(k) {
     validate(net);
@@ -116,6 +121,9 @@ struct Engine::Impl {
       } else {
         c.op = Op::Flatten;
       }
+      const bool cl = kind == EngineKind::Event &&
+                      (c.op == Op::Conv2d || ((c.op == Op::Lif || c.op == Op::MaxPool2d) && in_cl(i)));
+      out_cl.push_back(cl);
       layers.push_back(std::move(c));
       in = shapes[i];
     }
@@ -168,7 +176,7 @@ struct Engine::Impl {
       std::int32_t* acc = s.iacc.data();
       for (int i = 0; i < c.cin; ++i) {
         if (x[i] == 0.0f) continue;
-        const std::int16_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
+        const std::int8_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
         const auto n = static_cast<std::int32_t>(x[i]);
         if (n == 1)
           for (std::size_t o = 0; o < out; ++o) acc[o] += col[o];
@@ -189,52 +197,105 @@ struct Engine::Impl {
     }
   }
 
-  template <class Acc, class W>
-  static void conv_scatter(const Compiled& c, std::span<const float> x, Acc* acc, const W* wt) {
-    const int H = c.in_shape[1], Wd = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
-    const auto co = static_cast<std::size_t>(c.cout);
-    for (int ci = 0; ci < c.cin; ++ci)
-      for (int y = 0; y < H; ++y)
-        for (int xx = 0; xx < Wd; ++xx) {
-          const float v = x[(static_cast<std::size_t>(ci) * H + y) * Wd + xx];
-          if (v == 0.0f) continue;
-          const auto n = static_cast<Acc>(v);
-          for (int ky = 0; ky < c.kh; ++ky) {
-            const int ny = y + c.ph - ky;
-            if (ny < 0 || ny % c.sh) continue;
-            const int oy = ny / c.sh;
-            if (oy >= OH) continue;
-            for (int kx = 0; kx < c.kw; ++kx) {
-              const int nx = xx + c.pw - kx;
-              if (nx < 0 || nx % c.sw) continue;
-              const int ox = nx / c.sw;
-              if (ox >= OW) continue;
-              const W* w = wt + ((static_cast<std::size_t>(ci) * c.kh + ky) * c.kw + kx) * co;
-              Acc* a = acc + (static_cast<std::size_t>(oy) * OW + ox) * co;
-              if (n == Acc{1})
-                for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]);
-              else
-                for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]) * n;
-            }
-          }
-        }
+  // Nonzero inputs of a [C,H,W] map in (c, y, x) order — the order the dense engine sums in, so
+  // float results agree bit for bit. `cl` says the map is stored channels-last ([H][W][C]).
+  static void gather_active(const Compiled& c, std::span<const float> x, bool cl, State& s) {
+    const std::size_t C = static_cast<std::size_t>(c.in_shape[0]);
+    const std::size_t HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
+    s.active.clear();
+    if (!cl) {
+      for (std::size_t i = 0; i < x.size(); ++i)
+        if (x[i] != 0.0f) s.active.emplace_back(static_cast<std::uint32_t>(i), x[i]);
+      return;
+    }
+    // Counting sort by channel: one pass to count, one to place.
+    s.bucket.assign(C + 1, 0);
+    std::size_t total = 0;
+    for (std::size_t p = 0; p < HW; ++p)
+      for (std::size_t ch = 0; ch < C; ++ch)
+        if (x[p * C + ch] != 0.0f) ++s.bucket[ch + 1], ++total;
+    for (std::size_t ch = 0; ch < C; ++ch) s.bucket[ch + 1] += s.bucket[ch];
+    s.active.resize(total);
+    for (std::size_t p = 0; p < HW; ++p)
+      for (std::size_t ch = 0; ch < C; ++ch)
+        if (const float v = x[p * C + ch]; v != 0.0f) s.active[s.bucket[ch]++] = {static_cast<std::uint32_t>(ch * HW + p), v};
   }
 
-  static void conv_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
-    const int OH = c.out_shape[1], OW = c.out_shape[2];
-    const std::size_t plane = static_cast<std::size_t>(OH) * OW, co = static_cast<std::size_t>(c.cout);
-    y.resize(co * plane);
-    if (c.quantized) {
-      s.iacc.assign(co * plane, 0);
-      conv_scatter(c, x, s.iacc.data(), c.wi.data());
-      for (std::size_t p = 0; p < plane; ++p)
-        for (std::size_t o = 0; o < co; ++o) y[o * plane + p] = static_cast<float>(s.iacc[p * co + o]) * c.scale;
-    } else {
-      s.facc.assign(co * plane, 0.0f);
-      conv_scatter(c, x, s.facc.data(), c.wf.data());
-      for (std::size_t p = 0; p < plane; ++p)
-        for (std::size_t o = 0; o < co; ++o) y[o * plane + p] = s.facc[p * co + o];
+  // Scatters each active input through the kernel into channels-last accumulators [oy][ox][o],
+  // whose out-channel run is contiguous (vectorised) in the transposed weights [c][ky][kx][o].
+  template <class Acc, class W>
+  static void conv_scatter(const Compiled& c, const State& s, Acc* acc, const W* wt) {
+    const int H = c.in_shape[1], Wd = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    const auto co = static_cast<std::size_t>(c.cout);
+    const auto plane = static_cast<std::uint32_t>(H * Wd);
+    for (const auto& [index, value] : s.active) {
+      const int ci = static_cast<int>(index / plane), y = static_cast<int>(index % plane) / Wd, xx = static_cast<int>(index % plane) % Wd;
+      const auto n = static_cast<Acc>(value);
+      for (int ky = 0; ky < c.kh; ++ky) {
+        const int ny = y + c.ph - ky;
+        if (ny < 0 || ny % c.sh) continue;
+        const int oy = ny / c.sh;
+        if (oy >= OH) continue;
+        for (int kx = 0; kx < c.kw; ++kx) {
+          const int nx = xx + c.pw - kx;
+          if (nx < 0 || nx % c.sw) continue;
+          const int ox = nx / c.sw;
+          if (ox >= OW) continue;
+          const W* w = wt + ((static_cast<std::size_t>(ci) * c.kh + ky) * c.kw + kx) * co;
+          Acc* a = acc + (static_cast<std::size_t>(oy) * OW + ox) * co;
+          if (n == Acc{1})
+            for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]);
+          else
+            for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]) * n;
+        }
+      }
     }
+  }
+
+  // Output stays channels-last: LIF and max-pool are layout-agnostic, flatten converts once.
+  static void conv_event(const Compiled& c, std::span<const float> x, bool x_cl, std::vector<float>& y, State& s) {
+    const std::size_t n = static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2] * static_cast<std::size_t>(c.cout);
+    gather_active(c, x, x_cl, s);
+    if (c.quantized) {
+      s.iacc.assign(n, 0);
+      conv_scatter(c, s, s.iacc.data(), c.wi.data());
+      y.resize(n);
+      for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(s.iacc[i]) * c.scale;
+    } else {
+      y.assign(n, 0.0f);
+      conv_scatter(c, s, y.data(), c.wf.data());
+    }
+  }
+
+  // [C][H][W] <-> [H][W][C]
+  static void to_channels_last(const Shape& shape, std::span<const float> x, std::vector<float>& y) {
+    const std::size_t C = static_cast<std::size_t>(shape[0]), HW = static_cast<std::size_t>(shape[1]) * shape[2];
+    y.resize(C * HW);
+    for (std::size_t ch = 0; ch < C; ++ch)
+      for (std::size_t p = 0; p < HW; ++p) y[p * C + ch] = x[ch * HW + p];
+  }
+  static void to_channels_first(const Shape& shape, std::span<const float> x, std::vector<float>& y) {
+    const std::size_t C = static_cast<std::size_t>(shape[0]), HW = static_cast<std::size_t>(shape[1]) * shape[2];
+    y.resize(C * HW);
+    for (std::size_t ch = 0; ch < C; ++ch)
+      for (std::size_t p = 0; p < HW; ++p) y[ch * HW + p] = x[p * C + ch];
+  }
+
+  static void maxpool_channels_last(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    const std::size_t C = static_cast<std::size_t>(c.in_shape[0]);
+    const int W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    y.resize(C * static_cast<std::size_t>(OH) * OW);
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        float* out = y.data() + (static_cast<std::size_t>(oy) * OW + ox) * C;
+        const float* first = x.data() + (static_cast<std::size_t>(oy * c.psh) * W + ox * c.psw) * C;
+        std::copy(first, first + C, out);
+        for (int ky = 0; ky < c.pkh; ++ky)
+          for (int kx = 0; kx < c.pkw; ++kx) {
+            const float* in = x.data() + (static_cast<std::size_t>(oy * c.psh + ky) * W + ox * c.psw + kx) * C;
+            for (std::size_t ch = 0; ch < C; ++ch) out[ch] = std::max(out[ch], in[ch]);
+          }
+      }
   }
 
   // ---- shared, elementwise ----------------------------------------------------------------------
@@ -285,24 +346,40 @@ void Engine::reset(State& s) const {
 }
 
 std::span<const float> Engine::step(State& s, std::size_t first, std::size_t last, std::span<const float> input) const {
-  const auto& L = impl_->layers;
+  const Impl& im = *impl_;
+  const auto& L = im.layers;
   if (first >= last || last > L.size()) throw std::out_of_range("Engine::step: bad layer range");
   if (input.size() != numel(L[first].in_shape))
     throw std::invalid_argument("Engine::step: input has " + std::to_string(input.size()) + " values, layer " +
                                 std::to_string(first) + " expects " + std::to_string(numel(L[first].in_shape)));
-  const bool event = impl_->kind == EngineKind::Event;
+  // Callers speak [C,H,W]; inside, the event engine's conv stage is channels-last.
   std::span<const float> x = input;
+  bool x_cl = false;
+  if (im.in_cl(first) && L[first].op != Op::Conv2d) {
+    Impl::to_channels_last(L[first].in_shape, input, s.boundary_in);
+    x = s.boundary_in;
+    x_cl = true;
+  }
   for (std::size_t i = first; i < last; ++i) {
     const Compiled& c = L[i];
     auto& y = s.out[i];
+    const bool event = im.kind == EngineKind::Event;
     switch (c.op) {
       case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
-      case Op::Conv2d: event ? Impl::conv_event(c, x, y, s) : Impl::conv_dense(c, x, y); break;
+      case Op::Conv2d: event ? Impl::conv_event(c, x, x_cl, y, s) : Impl::conv_dense(c, x, y); break;
       case Op::Lif: Impl::lif(c, x, s.v[i], y); break;
-      case Op::MaxPool2d: Impl::maxpool(c, x, y); break;
-      case Op::Flatten: y.assign(x.begin(), x.end()); break;
+      case Op::MaxPool2d: x_cl ? Impl::maxpool_channels_last(c, x, y) : Impl::maxpool(c, x, y); break;
+      case Op::Flatten:
+        if (x_cl) Impl::to_channels_first(c.in_shape, x, y);
+        else y.assign(x.begin(), x.end());
+        break;
     }
     x = y;
+    x_cl = im.out_cl[i];
+  }
+  if (x_cl) {
+    Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
+    return s.boundary_out;
   }
   return x;
 }

@@ -32,10 +32,12 @@ class Engine {
   /// Per-sample state: the activation leaving each layer (a LIF layer's is its spikes s[t-1]),
   /// each LIF layer's membrane, and scratch accumulators. Create with new_state().
   struct State {
-    std::vector<std::vector<float>> out;
+    std::vector<std::vector<float>> out;  // the event engine keeps conv-stage maps channels-last
     std::vector<std::vector<float>> v;
-    std::vector<float> facc;
+    std::vector<float> facc, boundary_in, boundary_out;
     std::vector<std::int32_t> iacc;
+    std::vector<std::pair<std::uint32_t, float>> active;  // (canonical index, value), (c,y,x) order
+    std::vector<std::uint32_t> bucket;
   };
 
   Engine(const Network& net, EngineKind kind);

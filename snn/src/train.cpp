@@ -1,0 +1,181 @@
+// Training loop: shuffled minibatches, Adam, per-epoch evaluation with the inference engine,
+// best-on-test, early stop, atomic checkpoints and resume.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/train.hpp"
+
+namespace snngx::snn {
+namespace {
+
+// Fisher-Yates with our own use of the (standard-specified) mt19937_64, so the order is the same
+// with every C++ library.
+std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, int epoch) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch));
+  for (std::size_t i = n; i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(rng() % i);
+    std::swap(order[i - 1], order[j]);
+  }
+  return order;
+}
+
+float learning_rate_at(const TrainOptions& o, int epoch0) {
+  if (o.schedule == LrSchedule::Constant || o.epochs <= 1) return o.adam.learning_rate;
+  const double f = 0.5 * (1.0 + std::cos(std::numbers::pi * epoch0 / o.epochs));
+  return static_cast<float>(o.adam.learning_rate * f);
+}
+
+}  // namespace
+
+LrSchedule parse_lr_schedule(const std::string& name) {
+  if (name == "constant") return LrSchedule::Constant;
+  if (name == "cosine") return LrSchedule::Cosine;
+  throw std::invalid_argument("unknown learning-rate schedule '" + name + "' (expected constant or cosine)");
+}
+
+Network as_float(const Network& net) {
+  Network f = net;
+  for (std::size_t k = 0; k < f.num_weighted(); ++k) f.weights(k).quant.reset();
+  f.state = ModelState::Float;
+  f.key_fingerprint.clear();
+  return f;
+}
+
+void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOptions& o, float lr) {
+  const std::size_t L = net.num_weighted();
+  if (grads.weight.size() != L) throw std::invalid_argument("adam_step: gradients do not match the network");
+  if (st.m.empty()) {
+    for (std::size_t k = 0; k < L; ++k) {
+      st.m.emplace_back(net.weights(k).count(), 0.0f);
+      st.v.emplace_back(net.weights(k).count(), 0.0f);
+    }
+  }
+  ++st.step;
+  // PyTorch's formulation: w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
+  const double bc1 = 1.0 - std::pow(static_cast<double>(o.beta1), static_cast<double>(st.step));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(o.beta2), static_cast<double>(st.step));
+  const auto step_size = static_cast<float>(lr / bc1);
+  const auto bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  for (std::size_t k = 0; k < L; ++k) {
+    auto& w = net.weights(k).values;
+    auto& m = st.m[k];
+    auto& v = st.v[k];
+    const auto& g = grads.weight[k];
+    if (g.size() != w.size() || m.size() != w.size()) throw std::invalid_argument("adam_step: layer size mismatch");
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      if (o.weight_decay != 0.0f) w[i] -= lr * o.weight_decay * w[i];
+      m[i] = o.beta1 * m[i] + (1.0f - o.beta1) * g[i];
+      v[i] = o.beta2 * v[i] + (1.0f - o.beta2) * g[i] * g[i];
+      w[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + o.epsilon);
+    }
+  }
+}
+
+TrainResult train(const Network& initial, const datasets::FrameSet& data, const datasets::FrameSet* test,
+                  const TrainOptions& o) {
+  if (o.epochs < 0) throw std::invalid_argument("epochs must be >= 0");
+  if (o.batch_size == 0) throw std::invalid_argument("batch size must be positive");
+  if (data.size() == 0) throw std::invalid_argument("the training set is empty");
+  Network net = as_float(initial);
+  validate(net);
+  check_compatible(net, data.shape);
+  if (test) check_compatible(net, test->shape);
+
+  TrainResult result;
+  AdamState adam;
+  int start_epoch = 0, since_best = 0;
+  std::optional<Network> best;
+  if (o.resume && !o.checkpoint.empty() && std::filesystem::exists(o.checkpoint)) {
+    Checkpoint c = load_checkpoint(o.checkpoint);
+    if (c.net.arch != net.arch || c.net.layer_output_shapes() != net.layer_output_shapes())
+      throw std::invalid_argument(o.checkpoint.string() + ": checkpoint is for architecture '" + c.net.arch +
+                                  "', not '" + net.arch + "'");
+    net = std::move(c.net);
+    adam = std::move(c.adam);
+    start_epoch = c.epoch;
+    best = std::move(c.best);
+    result.best_epoch = c.best_epoch;
+    result.best_test_accuracy = c.best_test_accuracy;
+    since_best = c.epochs_since_best;
+    result.history = std::move(c.history);
+    result.resumed = true;
+  }
+
+  for (int epoch = start_epoch; epoch < o.epochs; ++epoch) {
+    if (o.patience > 0 && since_best >= o.patience) {
+      result.stopped_early = true;
+      break;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const float lr = learning_rate_at(o, epoch);
+    const auto order = epoch_order(data.size(), o.seed, epoch);
+    double loss_sum = 0.0;
+    std::size_t correct = 0, done = 0;
+    for (std::size_t first = 0; first < order.size(); first += o.batch_size) {
+      const std::size_t count = std::min(o.batch_size, order.size() - first);
+      const std::span<const std::size_t> batch(order.data() + first, count);
+      const Gradients g = compute_gradients(net, data, batch, o.gradient);
+      adam_step(net, adam, g, o.adam, lr);
+      loss_sum += g.loss * static_cast<double>(count);
+      for (std::size_t b = 0; b < count; ++b) correct += g.predictions[b] == data.labels[batch[b]];
+      done += count;
+      if (o.on_batch)
+        o.on_batch({epoch + 1, o.epochs, done, order.size(), loss_sum / static_cast<double>(done),
+                    static_cast<double>(correct) / static_cast<double>(done)});
+    }
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    EpochStats st;
+    st.epoch = epoch + 1;
+    st.loss = loss_sum / static_cast<double>(done);
+    st.train_accuracy = static_cast<double>(correct) / static_cast<double>(done);
+    st.samples_per_second = train_seconds > 0 ? static_cast<double>(done) / train_seconds : 0.0;
+    st.learning_rate = lr;
+    if (test) {
+      InferenceOptions io;
+      io.threads = o.gradient.threads;
+      st.test_accuracy = infer(net, *test, io).accuracy();
+    }
+    // Without a test set every epoch is the "best" (best == last) and early stop never triggers.
+    if (!best || !test || st.test_accuracy > result.best_test_accuracy) {
+      best = net;
+      result.best_epoch = st.epoch;
+      result.best_test_accuracy = st.test_accuracy;
+      since_best = 0;
+      st.best = true;
+    } else {
+      ++since_best;
+    }
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.history.push_back(st);
+    if (!o.checkpoint.empty())
+      save_checkpoint(o.checkpoint, {net, adam, st.epoch, best, result.best_epoch, result.best_test_accuracy, since_best,
+                                     result.history});
+    if (o.on_epoch) o.on_epoch(st);
+  }
+  result.last = net;
+  result.best = best ? *best : net;
+  return result;
+}
+
+Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs, float learning_rate, std::uint64_t seed,
+                  int threads, std::size_t batch_size) {
+  TrainOptions o;
+  o.epochs = epochs;
+  o.batch_size = batch_size;
+  o.adam.learning_rate = learning_rate;
+  o.schedule = LrSchedule::Constant;
+  o.seed = seed;
+  o.gradient.threads = threads;
+  return train(net, data, nullptr, o).last;
+}
+
+}  // namespace snngx::snn
