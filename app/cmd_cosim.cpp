@@ -1,6 +1,184 @@
-// Placeholder: this subcommand registers nothing until its issue lands.
+// snngx cosim: the accelerator with the Verilated RTL decryption unit (docs/rtl.md).
+#include <fmt/core.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
 #include "commands.hpp"
 
+#ifdef SNNGX_HAVE_COSIM
+#include <H5Cpp.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "model_loading.hpp"
+#include "report.hpp"
+#include "snngx/crypto/key_file.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
+#include "snngx/rram/config.hpp"
+#include "snngx/rtl/cosim.hpp"
+#include "snngx/rtl/run.hpp"
+#include "snngx/snn/model_file.hpp"
+#include "snngx/snn/quantize.hpp"
+#endif
+
 namespace snngx::app {
-void add_cosim_command(CLI::App&) {}
+
+#ifdef SNNGX_HAVE_COSIM
+namespace {
+
+struct CosimCliOptions {
+  ModelSource model;
+  std::string frames, config, mode = "cycle", trace, outputs, json_path;
+  std::size_t limit = 0;
+  bool json = false;
+};
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open key file");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
+template <class T>
+void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>& v, std::size_t rows, const H5::PredType& file_type,
+                   const H5::PredType& mem_type) {
+  const hsize_t cols = rows ? v.size() / rows : 0;
+  const hsize_t dims[2] = {rows, cols};
+  f.createDataSet(name, file_type, H5::DataSpace(cols == 1 ? 1 : 2, dims)).write(v.data(), mem_type);
+}
+
+void write_outputs(const std::string& path, const rtl::CosimReport& r) {
+  const std::size_t n = r.rtl.predictions.size();
+  h5::write_atomically(path, [&](const std::filesystem::path& tmp) {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
+    write_dataset(f, "spike_counts", r.rtl.spike_counts, n, i32, ni32);
+    write_dataset(f, "predictions", r.rtl.predictions, n, i32, ni32);
+    write_dataset(f, "labels", r.rtl.labels, n, i32, ni32);
+    write_dataset(f, "software_spike_counts", r.software.spike_counts, n, i32, ni32);
+    write_dataset(f, "cycles_per_sample", r.rtl.cycles_per_sample, n, H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64);
+    write_dataset(f, "baseline_cycles_per_sample", r.baseline.cycles_per_sample, n, H5::PredType::STD_U64LE,
+                  H5::PredType::NATIVE_UINT64);
+  });
+}
+
+nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {
+  const auto v = rtl::verilated_config();
+  return {{"model", o.model.path},
+          {"frames", o.frames},
+          {"mode", o.mode},
+          {"samples", r.rtl.predictions.size()},
+          {"rtl_unit", {{"rows", v.rows}, {"lanes", v.lanes}, {"key_depth", v.key_depth}, {"latency", v.latency}}},
+          {"key_entries", r.key_entries},
+          {"rtl_clock_edges", r.rtl_edges},
+          {"accuracy_rtl", r.rtl.accuracy()},
+          {"accuracy_software", r.software.accuracy()},
+          {"cycles_rtl", r.rtl.total().cycles},
+          {"cycles_without_unit", r.baseline.total().cycles},
+          {"cycles_per_sample_rtl", r.rtl.cycles_per_sample},
+          {"cycles_per_sample_without_unit", r.baseline.cycles_per_sample},
+          {"spike_mismatches", r.spike_mismatches},
+          {"cycle_mismatches", r.cycle_mismatches},
+          {"counters_rtl", r.rtl.total().to_json()},
+          {"seconds_rtl", r.rtl.seconds},
+          {"passed", r.passed()}};
+}
+
+void run(const CosimCliOptions& o) {
+  if (o.model.key.empty()) throw std::invalid_argument("cosim: --key is required (the RTL key store is loaded from it)");
+  // The crossbars hold the stored (encrypted) model; the key goes to the RTL key store; the
+  // plain model is what the key restores (software reference and cycle baseline).
+  const snn::Network stored = snn::load_model(o.model.path);
+  if (stored.state != snn::ModelState::Encrypted)
+    throw std::runtime_error(o.model.path + ": cosim needs an encrypted model (state is " + snn::to_string(stored.state) + ")");
+  const std::vector<std::uint8_t> file = read_bytes(o.model.key);
+  const crypto::KeyHeader header = crypto::parse_key_header(file, o.model.key);
+  crypto::check_key_matches_model(header, o.model.key, model_layer_bits(stored), stored.key_fingerprint);
+  const crypto::KeySecret secret = obtain_key_secret({o.model.passphrase_file, o.model.device_key}, o.model.key, SecretUse::Unseal);
+  const crypto::XorKey key = crypto::unseal_key_bytes(file, secret, o.model.key);
+  snn::Network plain = stored;
+  for (const auto& layer : key.layers) {
+    auto& w = plain.weights(layer.layer);
+    crypto::remove(layer, w.quant->weight_bits);
+    snn::dequantize_into(w);
+  }
+  plain.state = snn::ModelState::Quantized;
+  plain.key_fingerprint.clear();
+
+  const auto frames = datasets::read_frames(o.frames, o.limit);
+  rtl::CosimOptions co;
+  if (!o.config.empty()) co.config = rram::ChipConfig::load(o.config);
+  co.mode = rram::parse_mode(o.mode);
+  co.trace = o.trace;
+  std::map<std::string, std::unique_ptr<Progress>> bars;
+  co.progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
+    auto& bar = bars[stage];
+    if (!bar) bar = std::make_unique<Progress>("cosim " + stage, total);
+    bar->update(done);
+    if (done == total) bar->finish();
+  };
+  const rtl::CosimReport r = rtl::run_cosim(stored, key, header.fingerprint, plain, frames, co);
+  bars.clear();
+
+  const auto j = to_json(r, o);
+  if (!o.outputs.empty()) write_outputs(o.outputs, r);
+  if (!o.json_path.empty()) write_json(o.json_path, j);
+  const std::size_t n = r.rtl.predictions.size();
+  if (o.json) {
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("cosim: {} samples, {} mode, RTL decryption unit with {} key entries\n", n, o.mode, r.key_entries);
+    fmt::print("  accelerator + RTL unit, encrypted crossbars : accuracy {:6.2f} %  cycles {:>12}  RTL clock edges {}\n",
+               100.0 * r.rtl.accuracy(), r.rtl.total().cycles, r.rtl_edges);
+    fmt::print("  accelerator without unit, plain crossbars   : accuracy {:6.2f} %  cycles {:>12}\n", 100.0 * r.baseline.accuracy(),
+               r.baseline.total().cycles);
+    fmt::print("  software engine, plain model                : accuracy {:6.2f} %\n", 100.0 * r.software.accuracy());
+    fmt::print("  spike counts equal to the software engine: {}/{} samples; cycles equal with and without the unit: {}/{} samples\n",
+               n - r.spike_mismatches, n, n - r.cycle_mismatches, n);
+    if (!o.trace.empty()) fmt::print("  waveform: {}\n", o.trace);
+  }
+  if (!r.passed())
+    throw std::runtime_error(fmt::format("cosim: {} samples differ from the software engine, {} samples took a different number "
+                                         "of cycles than the chip without the unit",
+                                         r.spike_mismatches, r.cycle_mismatches));
+}
+
+}  // namespace
+
+void add_cosim_command(CLI::App& app) {
+  auto o = std::make_shared<CosimCliOptions>();
+  auto* cmd = app.add_subcommand("cosim",
+                                 "Run the accelerator with the Verilated RTL decryption unit; check spike counts against the "
+                                 "software engine and cycles against a chip without the unit");
+  add_model_source_options(*cmd, o->model);
+  cmd->get_option("--key")->required();
+  cmd->add_option("--frames", o->frames, "frame file (*.frames.h5); keep it small in cycle mode")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config, "chip config (YAML/JSON); decryption_unit.impl is set by cosim")->check(CLI::ExistingFile);
+  cmd->add_option("--mode", o->mode, "cycle (default: the unit is clocked every chip cycle) | fast")
+      ->check(CLI::IsMember({"cycle", "fast"}));
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--trace", o->trace, "write the RTL waveform (FST) to this file");
+  cmd->add_option("--outputs", o->outputs, "write spike counts, predictions and cycles per sample to this HDF5 file");
+  cmd->add_option("--json-out", o->json_path, "also write the report as JSON to this file");
+  cmd->add_flag("--json", o->json, "print the report as JSON");
+  cmd->callback([o] { run(*o); });
+}
+
+#else
+
+void add_cosim_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("cosim", "RTL co-simulation (not built: configure with -DSNNGX_BUILD_RTL=ON and verilator installed)");
+  cmd->allow_extras();
+  cmd->callback([] { throw std::runtime_error("cosim: this snngx was built without the RTL co-simulation (SNNGX_BUILD_RTL=OFF or no verilator)"); });
+}
+
+#endif
+
 }  // namespace snngx::app

@@ -1,5 +1,7 @@
 #include <fmt/core.h>
 
+#include <memory>
+
 #include "commands.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -49,44 +51,59 @@ void print_info(const std::string& path) {
   fmt::print("  total parameters {}  total weight bits {}\n", total_params, total_bits);
 }
 
+struct InitOptions {
+  std::string arch, output;
+  std::uint64_t seed = 0;
+};
+struct QuantizeOptions {
+  std::string input, output, rule = "max_abs";
+  int bits = 8;
+};
+
+void add_init(CLI::App& model) {
+  auto o = std::make_shared<InitOptions>();
+  auto* cmd = model.add_subcommand("init", "Create a reference network with PyTorch's default random initialisation");
+  cmd->add_option("--arch", o->arch, "nmnist-mlp | dvsgesture-csnn")->required()->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
+  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
+  cmd->add_option("-o,--output", o->output, "output model file")->required();
+  cmd->callback([o] {
+    snn::Network net = snn::make_arch(o->arch);
+    snn::init_weights(net, o->seed);
+    snn::save_model(o->output, net);
+    fmt::print("wrote {} ({}, {} parameters, seed {})\n", o->output, o->arch, net.parameter_count(), o->seed);
+  });
+}
+
+void add_quantize(CLI::App& model) {
+  auto o = std::make_shared<QuantizeOptions>();
+  auto* cmd = model.add_subcommand("quantize", "Post-training sign-magnitude quantization (per layer)");
+  cmd->add_option("model", o->input, "float model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--bits", o->bits, "bits per weight including the sign")->default_val(8)->check(CLI::Range(2, 8));
+  cmd->add_option("--rule", o->rule, "max_abs (default) | reference (signed max, magnitude wraps)")
+      ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
+  cmd->add_option("-o,--output", o->output, "output model file")->required();
+  cmd->callback([o] {
+    const snn::Network q = snn::quantize(snn::load_model(o->input), o->bits, snn::parse_quant_rule(o->rule));
+    snn::save_model(o->output, q);
+    fmt::print("wrote {} ({} bits, rule {}, {} weight bits)\n", o->output, o->bits, o->rule, snn::weight_bit_count(q));
+  });
+}
+
+void add_info(CLI::App& model) {
+  auto path = std::make_shared<std::string>();
+  auto* cmd = model.add_subcommand("info", "Layers, shapes, parameters, weight bits and state of a model file");
+  cmd->add_option("model", *path, "model file")->required()->check(CLI::ExistingFile);
+  cmd->callback([path] { print_info(*path); });
+}
+
 }  // namespace
 
 void add_model_commands(CLI::App& app) {
   auto* model = app.add_subcommand("model", "Create, quantize and inspect model files (*.snn.h5)");
   model->require_subcommand(1);
-
-  auto* init = model->add_subcommand("init", "Create a reference network with PyTorch's default random initialisation");
-  static std::string arch, out;
-  static std::uint64_t seed = 0;
-  init->add_option("--arch", arch, "nmnist-mlp | dvsgesture-csnn")->required()->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
-  init->add_option("--seed", seed, "random seed")->default_val(0);
-  init->add_option("-o,--output", out, "output model file")->required();
-  init->callback([] {
-    snn::Network net = snn::make_arch(arch);
-    snn::init_weights(net, seed);
-    snn::save_model(out, net);
-    fmt::print("wrote {} ({}, {} parameters, seed {})\n", out, arch, net.parameter_count(), seed);
-  });
-
-  auto* quant = model->add_subcommand("quantize", "Post-training sign-magnitude quantization (per layer)");
-  static std::string qin, qout, rule = "max_abs";
-  static int bits = 8;
-  quant->add_option("model", qin, "float model file")->required()->check(CLI::ExistingFile);
-  quant->add_option("--bits", bits, "bits per weight including the sign")->default_val(8)->check(CLI::Range(2, 8));
-  quant->add_option("--rule", rule, "max_abs (default) | reference (signed max, magnitude wraps)")
-      ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
-  quant->add_option("-o,--output", qout, "output model file")->required();
-  quant->callback([] {
-    const snn::Network net = snn::load_model(qin);
-    const snn::Network q = snn::quantize(net, bits, snn::parse_quant_rule(rule));
-    snn::save_model(qout, q);
-    fmt::print("wrote {} ({} bits, rule {}, {} weight bits)\n", qout, bits, rule, snn::weight_bit_count(q));
-  });
-
-  auto* info = model->add_subcommand("info", "Layers, shapes, parameters, weight bits and state of a model file");
-  static std::string ipath;
-  info->add_option("model", ipath, "model file")->required()->check(CLI::ExistingFile);
-  info->callback([] { print_info(ipath); });
+  add_init(*model);
+  add_quantize(*model);
+  add_info(*model);
 }
 
 }  // namespace snngx::app

@@ -1,6 +1,188 @@
-// Placeholder: this subcommand registers nothing until its issue lands.
+// snngx train: surrogate-gradient BPTT of a reference network on frame files, then 8-bit
+// post-training quantization. The work is done by snngx/snn/train.hpp.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <thread>
+
 #include "commands.hpp"
+#include "report.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/model_file.hpp"
+#include "snngx/snn/quantize.hpp"
+#include "snngx/snn/train.hpp"
 
 namespace snngx::app {
-void add_train_command(CLI::App&) {}
+namespace {
+namespace fs = std::filesystem;
+
+struct TrainCli {
+  std::string arch, init_model, train, test, output, quantized_output, checkpoint, csv, plot, json_path;
+  std::string loss = "mse", reset_gradient = "gated", schedule = "cosine", quant_rule = "max_abs";
+  int epochs = 10, threads = 0, patience = 0, bits = 8;
+  std::size_t batch = 32, chunk = 0, train_limit = 0, test_limit = 0;
+  float lr = 1e-3f, weight_decay = 0.0f;
+  std::uint64_t seed = 0, init_seed = 0;
+  bool resume = false, reuse = false;
+};
+
+// "dir/name.snn.h5" -> "dir/name" + suffix
+fs::path sibling(const fs::path& model, const std::string& suffix) {
+  std::string s = model.string();
+  for (const std::string ext : {".snn.h5", ".h5"})
+    if (s.size() > ext.size() && s.ends_with(ext)) {
+      s.resize(s.size() - ext.size());
+      break;
+    }
+  return s + suffix;
+}
+
+std::string csv_text(const std::vector<snn::EpochStats>& history) {
+  std::ostringstream out;
+  out << "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate,best\n";
+  for (const auto& e : history)
+    out << fmt::format("{},{:.6f},{:.4f},{:.4f},{:.1f},{:.1f},{:.6g},{}\n", e.epoch, e.loss, 100.0 * e.train_accuracy,
+                       e.test_accuracy < 0 ? -1.0 : 100.0 * e.test_accuracy, e.samples_per_second, e.seconds,
+                       e.learning_rate, e.best ? 1 : 0);
+  return out.str();
+}
+
+void run(const TrainCli& c) {
+  const fs::path out = c.output;
+  const fs::path qout = c.quantized_output.empty() ? sibling(out, "-q" + std::to_string(c.bits) + ".snn.h5") : fs::path(c.quantized_output);
+  if (c.reuse && fs::exists(out) && fs::exists(qout)) {
+    const auto f = snn::load_model(out);
+    const auto q = snn::load_model(qout);
+    fmt::print("reusing {} and {} (arch {}); delete them or drop --reuse to retrain\n", out.string(), qout.string(), f.arch);
+    return;
+  }
+  snn::Network net;
+  if (!c.init_model.empty()) {
+    net = snn::as_float(snn::load_model(c.init_model));
+  } else {
+    if (c.arch.empty()) throw std::invalid_argument("give --arch (nmnist-mlp | dvsgesture-csnn) or --init-model");
+    net = snn::make_arch(c.arch);
+    snn::init_weights(net, c.init_seed);
+  }
+  const auto train_set = datasets::read_frames(c.train, c.train_limit);
+  std::unique_ptr<datasets::FrameSet> test_set;
+  if (!c.test.empty()) test_set = std::make_unique<datasets::FrameSet>(datasets::read_frames(c.test, c.test_limit));
+  snn::check_compatible(net, train_set.shape);
+
+  snn::TrainOptions o;
+  o.epochs = c.epochs;
+  o.batch_size = c.batch;
+  o.adam.learning_rate = c.lr;
+  o.adam.weight_decay = c.weight_decay;
+  o.schedule = snn::parse_lr_schedule(c.schedule);
+  o.gradient.loss = snn::parse_loss(c.loss);
+  o.gradient.reset = c.reset_gradient == "detached" ? snn::ResetGradient::Detached : snn::ResetGradient::Gated;
+  o.gradient.threads = c.threads;
+  o.gradient.chunk = c.chunk;
+  o.seed = c.seed;
+  o.patience = c.patience;
+  o.checkpoint = c.checkpoint.empty() ? sibling(out, ".ckpt.h5") : fs::path(c.checkpoint);
+  o.resume = c.resume;
+  const fs::path csv = c.csv.empty() ? sibling(out, ".train.csv") : fs::path(c.csv);
+  const fs::path svg = c.plot.empty() ? sibling(out, ".train.svg") : fs::path(c.plot);
+
+  const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, {} threads\n",
+             net.arch, net.parameter_count(), train_set.size(),
+             test_set ? fmt::format(", testing on {}", test_set->size()) : std::string(), c.epochs, c.batch, c.lr,
+             c.schedule, c.loss, threads);
+  std::unique_ptr<Progress> bar;
+  int bar_epoch = 0;
+  std::vector<snn::EpochStats> history;
+  o.on_batch = [&](const snn::TrainProgress& p) {
+    if (!bar || bar_epoch != p.epoch) {
+      bar = std::make_unique<Progress>(fmt::format("epoch {}/{}", p.epoch, p.epochs), p.total);
+      bar_epoch = p.epoch;
+    }
+    bar->update(p.done, fmt::format("loss {:.4f} acc {:.1f}%", p.running_loss, 100.0 * p.running_accuracy));
+  };
+  o.on_epoch = [&](const snn::EpochStats& e) {
+    if (bar) bar->finish(fmt::format("loss {:.4f} acc {:.1f}%", e.loss, 100.0 * e.train_accuracy));
+    bar.reset();
+    fmt::print("epoch {:>3}: loss {:.5f}  train {:.2f} %  test {}  {:.1f} samples/s  {}{}\n", e.epoch, e.loss,
+               100.0 * e.train_accuracy, e.test_accuracy < 0 ? std::string("-") : fmt::format("{:.2f} %", 100.0 * e.test_accuracy),
+               e.samples_per_second, human_duration(e.seconds), e.best ? "  (best)" : "");
+    std::fflush(stdout);
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto result = snn::train(net, train_set, test_set.get(), o);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (result.resumed) fmt::print("resumed from {}\n", o.checkpoint.string());
+  if (result.stopped_early) fmt::print("early stop: no test improvement for {} epochs\n", c.patience);
+
+  write_text_atomically(csv, csv_text(result.history));
+  plot_csv(csv, svg, {.title = net.arch + " training", .xlabel = "epoch", .ylabel = "accuracy (%)", .xcol = 1, .ycols = {3, 4}});
+
+  snn::save_model(out, result.best);
+  const auto quantized = snn::quantize(result.best, c.bits, snn::parse_quant_rule(c.quant_rule));
+  snn::save_model(qout, quantized);
+  nlohmann::json j = {{"arch", net.arch},
+                      {"train", c.train},
+                      {"test", c.test},
+                      {"epochs_run", result.history.empty() ? 0 : result.history.back().epoch},
+                      {"best_epoch", result.best_epoch},
+                      {"threads", threads},
+                      {"seconds", seconds},
+                      {"model", out.string()},
+                      {"quantized_model", qout.string()},
+                      {"bits", c.bits}};
+  fmt::print("wrote {} (best epoch {}) and {} ({}-bit, {})\n", out.string(), result.best_epoch, qout.string(), c.bits, c.quant_rule);
+  if (test_set) {
+    snn::InferenceOptions io;
+    io.threads = c.threads;
+    const double fa = snn::infer(result.best, *test_set, io).accuracy();
+    const double qa = snn::infer(quantized, *test_set, io).accuracy();
+    j["float_test_accuracy"] = fa;
+    j["quantized_test_accuracy"] = qa;
+    fmt::print("test accuracy: float {:.2f} %, {}-bit quantized {:.2f} % ({} samples); trained in {}\n", 100.0 * fa, c.bits,
+               100.0 * qa, test_set->size(), human_duration(seconds));
+  }
+  write_json(c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path), j);
+  fmt::print("history {} , plot {}\n", csv.string(), svg.string());
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto c = std::make_shared<TrainCli>();
+  auto* cmd = app.add_subcommand("train", "Train a network with surrogate-gradient BPTT and Adam, then quantize it");
+  cmd->add_option("--arch", c->arch, "nmnist-mlp | dvsgesture-csnn")->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
+  cmd->add_option("--init-model", c->init_model, "start from this model's weights instead of a fresh --arch")->check(CLI::ExistingFile);
+  cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)");
+  cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
+  cmd->add_option("--epochs", c->epochs, "epochs")->default_val(10)->check(CLI::Range(0, 100000));
+  cmd->add_option("--batch", c->batch, "minibatch size")->default_val(32)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(1e-3f)->check(CLI::PositiveNumber);
+  cmd->add_option("--schedule", c->schedule, "learning-rate schedule: cosine | constant")->default_val("cosine")->check(CLI::IsMember({"cosine", "constant"}));
+  cmd->add_option("--weight-decay", c->weight_decay, "decoupled weight decay (AdamW)")->default_val(0.0f);
+  cmd->add_option("--loss", c->loss, "mse (rate vs one-hot, the STBP loss) | ce (cross-entropy on rates)")->default_val("mse")->check(CLI::IsMember({"mse", "ce"}));
+  cmd->add_option("--reset-gradient", c->reset_gradient, "gated (through the reset gate, default) | detached")->default_val("gated")->check(CLI::IsMember({"gated", "detached"}));
+  cmd->add_option("--seed", c->seed, "shuffling seed")->default_val(0);
+  cmd->add_option("--threads", c->threads, "worker threads (0 = all cores); results do not depend on it")->default_val(0)->check(CLI::Range(0, 1024));
+  cmd->add_option("--chunk", c->chunk, "samples per gradient work unit (0 = automatic); changes the summation order")->default_val(0);
+  cmd->add_option("--patience", c->patience, "early stop after this many epochs without test improvement (0 = off)")->default_val(0);
+  cmd->add_option("--limit-train", c->train_limit, "use only the first N training samples")->default_val(0);
+  cmd->add_option("--limit-test", c->test_limit, "use only the first N test samples")->default_val(0);
+  cmd->add_option("-o,--output", c->output, "best float model (*.snn.h5)")->required();
+  cmd->add_option("--quantized-output", c->quantized_output, "quantized model (default <output>-q<bits>.snn.h5)");
+  cmd->add_option("--bits", c->bits, "post-training quantization bits")->default_val(8)->check(CLI::Range(2, 8));
+  cmd->add_option("--quant-rule", c->quant_rule, "max_abs | reference")->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
+  cmd->add_option("--checkpoint", c->checkpoint, "checkpoint written every epoch (default <output>.ckpt.h5)");
+  cmd->add_flag("--resume", c->resume, "continue from the checkpoint if it exists");
+  cmd->add_flag("--reuse", c->reuse, "if the output models already exist, keep them and do nothing");
+  cmd->add_option("--csv", c->csv, "per-epoch history (default <output>.train.csv)");
+  cmd->add_option("--plot", c->plot, "plot of the history (default <output>.train.svg)");
+  cmd->add_option("--json-out", c->json_path, "summary (default <output>.train.json)");
+  cmd->callback([c] { run(*c); });
+}
+
 }  // namespace snngx::app

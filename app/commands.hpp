@@ -12,5 +12,4 @@ void add_key_commands(CLI::App& app);      // key ..., baseline-aes
 void add_encrypt_commands(CLI::App& app);  // encrypt, attack
 void add_simulate_command(CLI::App& app);  // simulate
 void add_cosim_command(CLI::App& app);     // cosim
-void add_demo_command(CLI::App& app);      // demo
 }  // namespace snngx::app

@@ -19,7 +19,6 @@ int main(int argc, char** argv) {
   add_encrypt_commands(app);
   add_simulate_command(app);
   add_cosim_command(app);
-  add_demo_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

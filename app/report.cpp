@@ -30,7 +30,8 @@ Progress::~Progress() {
 void Progress::update(std::size_t done, const std::string& extra) {
   const auto now = std::chrono::steady_clock::now();
   const double since = std::chrono::duration<double>(now - last_print_).count();
-  if (done < total_ && since < (tty_ ? 0.1 : 2.0)) return;
+  // Throttle; the final state is printed once, by finish().
+  if (since < (tty_ ? 0.1 : 2.0) || (done >= total_ && !finishing_)) return;
   last_print_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
@@ -48,6 +49,7 @@ void Progress::update(std::size_t done, const std::string& extra) {
 void Progress::finish(const std::string& extra) {
   if (finished_) return;
   last_print_ = {};
+  finishing_ = true;
   update(total_, extra);
   if (tty_) std::fputc('\n', stderr);
   finished_ = true;

@@ -25,7 +25,7 @@ class Progress {
   std::string label_, unit_;
   std::size_t total_;
   std::chrono::steady_clock::time_point start_, last_print_;
-  bool tty_, finished_ = false;
+  bool tty_, finished_ = false, finishing_ = false;
 };
 
 /// Writes text to `path` atomically (temporary file + rename).

@@ -109,6 +109,7 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     result.resumed = true;
   }
 
+  GradientComputer computer(o.gradient);
   for (int epoch = start_epoch; epoch < o.epochs; ++epoch) {
     if (o.patience > 0 && since_best >= o.patience) {
       result.stopped_early = true;
@@ -122,7 +123,7 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     for (std::size_t first = 0; first < order.size(); first += o.batch_size) {
       const std::size_t count = std::min(o.batch_size, order.size() - first);
       const std::span<const std::size_t> batch(order.data() + first, count);
-      const Gradients g = compute_gradients(net, data, batch, o.gradient);
+      const Gradients& g = computer.compute(net, data, batch);
       adam_step(net, adam, g, o.adam, lr);
       loss_sum += g.loss * static_cast<double>(count);
       for (std::size_t b = 0; b < count; ++b) correct += g.predictions[b] == data.labels[batch[b]];

@@ -1,9 +1,11 @@
 // Forward + BPTT backward of a chunk of samples (see train.hpp for the semantics).
 //
 // Every activation is a column-major matrix [channels, samples*T*H*W]: column (n*H*W + p) with
-// n = b*T + t holds all channels of pixel p of step t of sample b, so a Conv2d is one matrix
-// product with im2col columns, a Linear one product, and the LIF recurrence a scan over t that
-// is vectorised over the channels.
+// n = b*T + t holds all channels of pixel p of step t of sample b. Linear and Conv2d visit only
+// nonzero inputs (spikes and event counts are sparse), with weights stored so that the weights
+// one input touches are a contiguous column; the LIF recurrence is a scan over t vectorised over
+// the channels; input gradients are computed only where a surrogate window is open.
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
@@ -26,6 +28,9 @@ using IndexMat = Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic>;
 struct Act {
   Mat m;            // [c, N * h * w]
   int c = 0, h = 1, w = 1;
+  // needed(c, col) != 0 where dL/d(this activation) can matter: a LIF spike whose membrane lies in
+  // the surrogate window (elsewhere S'(v) = 0 multiplies it away). Empty = everywhere.
+  Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> needed;
   [[nodiscard]] int plane() const { return h * w; }
 };
 
@@ -37,9 +42,9 @@ struct Step {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;  // conv / pool
   float decay = 0.0f, threshold = 0.0f;                // lif
   int weighted = -1;                                   // index among weighted layers
-  // Linear: [out, in] as in PyTorch. Conv2d: [out, (ky, kx, c)] so that an im2col column is
-  // made of contiguous per-pixel channel vectors.
-  RowMat weight;
+  // Column-major [out, K]: column k holds the weights one input touches, contiguous. Linear:
+  // k = input feature. Conv2d: k = (ky * kw + kx) * in_c + c.
+  Mat weight;
 };
 
 std::vector<Step> compile(const Network& net) {
@@ -89,47 +94,111 @@ std::vector<Step> compile(const Network& net) {
   return steps;
 }
 
-// ---- Conv2d as a matrix product -------------------------------------------------------------
-Mat im2col(const Step& s, const Act& x, int n_frames) {
-  const int kk = s.kh * s.kw, C = s.in_c, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
-  Mat cols = Mat::Zero(static_cast<Eigen::Index>(kk) * C, static_cast<Eigen::Index>(n_frames) * OH * OW);
-  for (int n = 0; n < n_frames; ++n)
-    for (int oy = 0; oy < OH; ++oy)
-      for (int ox = 0; ox < OW; ++ox) {
-        const Eigen::Index col = (static_cast<Eigen::Index>(n) * OH + oy) * OW + ox;
-        for (int ky = 0; ky < s.kh; ++ky) {
-          const int iy = oy * s.sh - s.ph + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (int kx = 0; kx < s.kw; ++kx) {
-            const int ix = ox * s.sw - s.pw + kx;
-            if (ix < 0 || ix >= W) continue;
-            const Eigen::Index src = (static_cast<Eigen::Index>(n) * H + iy) * W + ix;
-            cols.col(col).segment(static_cast<Eigen::Index>(ky * s.kw + kx) * C, C) = x.m.col(src);
-          }
-        }
-      }
-  return cols;
+// Copies the network's weights into the steps' layout (no reallocation when shapes are unchanged).
+void load_weights(std::vector<Step>& steps, const Network& net) {
+  for (Step& s : steps) {
+    if (s.weighted < 0) continue;
+    const auto& w = net.weights(static_cast<std::size_t>(s.weighted)).values;
+    if (s.op == Op::Linear) {
+      s.weight = Eigen::Map<const RowMat>(w.data(), s.out_c, s.in_c);
+    } else {
+      const int cin = s.in_c, kk = s.kh * s.kw;
+      s.weight.resize(s.out_c, static_cast<Eigen::Index>(kk) * cin);
+      for (int o = 0; o < s.out_c; ++o)
+        for (int c = 0; c < cin; ++c)
+          for (int k = 0; k < kk; ++k)
+            s.weight(o, static_cast<Eigen::Index>(k) * cin + c) = w[(static_cast<std::size_t>(o) * cin + c) * kk + k];
+    }
+  }
 }
 
-Mat col2im(const Step& s, const Mat& dcols, int n_frames) {
-  const int C = s.in_c, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
-  Mat dx = Mat::Zero(C, static_cast<Eigen::Index>(n_frames) * H * W);
-  for (int n = 0; n < n_frames; ++n)
-    for (int oy = 0; oy < OH; ++oy)
-      for (int ox = 0; ox < OW; ++ox) {
-        const Eigen::Index col = (static_cast<Eigen::Index>(n) * OH + oy) * OW + ox;
-        for (int ky = 0; ky < s.kh; ++ky) {
-          const int iy = oy * s.sh - s.ph + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (int kx = 0; kx < s.kw; ++kx) {
-            const int ix = ox * s.sw - s.pw + kx;
-            if (ix < 0 || ix >= W) continue;
-            const Eigen::Index dst = (static_cast<Eigen::Index>(n) * H + iy) * W + ix;
-            dx.col(dst) += dcols.col(col).segment(static_cast<Eigen::Index>(ky * s.kw + kx) * C, C);
-          }
-        }
+// ---- Linear / Conv2d, event-driven ------------------------------------------------------------
+// Inputs are event counts or binary spikes, mostly zero: every product visits only the nonzero
+// inputs (as the inference engine's event kind does). For one nonzero input x at (k, col):
+//   forward  out(:, col') += W(:, k) * x       backward  dW(:, k) += G(:, col') * x
+// over the output columns col' it reaches; the input gradient is a dot product W(:, k) . G(:, col')
+// computed only where `needed`.
+struct Nonzeros {
+  std::vector<std::int32_t> start;  // per column, into row/val
+  std::vector<std::int32_t> row;
+  std::vector<float> val;
+};
+
+void find_nonzeros(const Mat& x, Nonzeros& nz) {
+  nz.start.clear();
+  nz.row.clear();
+  nz.val.clear();
+  nz.start.push_back(0);
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    const float* col = x.col(j).data();
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      if (col[r] != 0.0f) {
+        nz.row.push_back(static_cast<std::int32_t>(r));
+        nz.val.push_back(col[r]);
       }
-  return dx;
+    nz.start.push_back(static_cast<std::int32_t>(nz.row.size()));
+  }
+}
+
+// Calls f(k, out_col) for every (weight column, output column) an input at (c, in_col) reaches.
+template <class F>
+void conv_targets(const Step& s, Eigen::Index in_col, int c, F&& f) {
+  const int H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
+  const Eigen::Index n = in_col / (static_cast<Eigen::Index>(H) * W);
+  const int p = static_cast<int>(in_col % (static_cast<Eigen::Index>(H) * W)), iy = p / W, ix = p % W;
+  for (int ky = 0; ky < s.kh; ++ky) {
+    const int ny = iy + s.ph - ky;
+    if (ny < 0 || ny % s.sh) continue;
+    const int oy = ny / s.sh;
+    if (oy >= OH) continue;
+    for (int kx = 0; kx < s.kw; ++kx) {
+      const int nx = ix + s.pw - kx;
+      if (nx < 0 || nx % s.sw) continue;
+      const int ox = nx / s.sw;
+      if (ox >= OW) continue;
+      f(static_cast<Eigen::Index>(ky * s.kw + kx) * s.in_c + c, (n * OH + oy) * OW + ox);
+    }
+  }
+}
+
+template <class F>
+void for_each_nonzero(const Nonzeros& nz, F&& f) {
+  for (std::size_t j = 0; j + 1 < nz.start.size(); ++j)
+    for (auto e = static_cast<std::size_t>(nz.start[j]); e < static_cast<std::size_t>(nz.start[j + 1]); ++e)
+      f(static_cast<Eigen::Index>(j), nz.row[e], nz.val[e]);
+}
+
+void weighted_forward(const Step& s, const Nonzeros& nz, int n_frames, Mat& y) {
+  const Eigen::Index out_cols = static_cast<Eigen::Index>(n_frames) * s.out_h * s.out_w;
+  y.setZero(s.out_c, out_cols);
+  for_each_nonzero(nz, [&](Eigen::Index j, int r, float v) {
+    if (s.op == Op::Linear) y.col(j) += s.weight.col(r) * v;
+    else conv_targets(s, j, r, [&](Eigen::Index k, Eigen::Index oc) { y.col(oc) += s.weight.col(k) * v; });
+  });
+}
+
+void weighted_weight_grad(const Step& s, const Mat& grad, const Nonzeros& nz, Mat& dw) {
+  dw.setZero(s.weight.rows(), s.weight.cols());
+  for_each_nonzero(nz, [&](Eigen::Index j, int r, float v) {
+    if (s.op == Op::Linear) dw.col(r) += grad.col(j) * v;
+    else conv_targets(s, j, r, [&](Eigen::Index k, Eigen::Index oc) { dw.col(k) += grad.col(oc) * v; });
+  });
+}
+
+void weighted_input_grad(const Step& s, const Act& x, const Mat& grad, Mat& dx) {
+  dx.setZero(x.m.rows(), x.m.cols());
+  const bool all = x.needed.size() == 0;
+  for (Eigen::Index j = 0; j < x.m.cols(); ++j)
+    for (Eigen::Index r = 0; r < x.m.rows(); ++r) {
+      if (!all && !x.needed(r, j)) continue;
+      if (s.op == Op::Linear) {
+        dx(r, j) = s.weight.col(r).dot(grad.col(j));
+      } else {
+        float sum = 0.0f;
+        conv_targets(s, j, static_cast<int>(r), [&](Eigen::Index k, Eigen::Index oc) { sum += s.weight.col(k).dot(grad.col(oc)); });
+        dx(r, j) = sum;
+      }
+    }
 }
 
 // ---- LIF -----------------------------------------------------------------------------------
@@ -139,30 +208,32 @@ float spike_of(float v, float threshold, SpikeFunction fn) {
 }
 
 // Same arithmetic, in the same order, as the inference engine: v = v * decay * (1 - s) + I.
-void lif_forward(const Step& s, const Mat& current, Mat& v, Mat& spikes, int batch, int T, SpikeFunction fn) {
+// Also marks where the surrogate window is open (the only places a spike's gradient matters).
+void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch, int T, SpikeFunction fn) {
   const Eigen::Index rows = current.rows();
   const int P = s.out_h * s.out_w;
+  const float half = kSurrogateAlpha / 2.0f;
   v.resize(rows, current.cols());
-  spikes.resize(rows, current.cols());
+  out.m.resize(rows, current.cols());
+  out.needed.resize(rows, current.cols());
   for (int b = 0; b < batch; ++b)
-    for (int p = 0; p < P; ++p)
-      for (int t = 0; t < T; ++t) {
+    for (int t = 0; t < T; ++t)
+      for (int p = 0; p < P; ++p) {
         const Eigen::Index col = (static_cast<Eigen::Index>(b) * T + t) * P + p;
         const float* I = current.col(col).data();
         float* vc = v.col(col).data();
-        float* sc = spikes.col(col).data();
+        float* sc = out.m.col(col).data();
+        std::uint8_t* nc = out.needed.col(col).data();
         if (t == 0) {
-          for (Eigen::Index r = 0; r < rows; ++r) {
-            vc[r] = I[r];  // v[-1] = 0
-            sc[r] = spike_of(vc[r], s.threshold, fn);
-          }
+          for (Eigen::Index r = 0; r < rows; ++r) vc[r] = I[r];  // v[-1] = 0
         } else {
           const float* vp = v.col(col - P).data();
-          const float* sp = spikes.col(col - P).data();
-          for (Eigen::Index r = 0; r < rows; ++r) {
-            vc[r] = vp[r] * s.decay * (1.0f - sp[r]) + I[r];
-            sc[r] = spike_of(vc[r], s.threshold, fn);
-          }
+          const float* sp = out.m.col(col - P).data();
+          for (Eigen::Index r = 0; r < rows; ++r) vc[r] = vp[r] * s.decay * (1.0f - sp[r]) + I[r];
+        }
+        for (Eigen::Index r = 0; r < rows; ++r) {
+          sc[r] = spike_of(vc[r], s.threshold, fn);
+          nc[r] = std::fabs(vc[r] - s.threshold) < half ? 1 : 0;
         }
       }
 }
@@ -171,39 +242,38 @@ void lif_forward(const Step& s, const Mat& current, Mat& v, Mat& spikes, int bat
 //   dL/ds[t] = g[t] - d * v[t] * dL/dv[t+1]          (the reset term; dropped when Detached)
 //   dL/dv[t] = dL/ds[t] * S'(v[t]) + d * (1 - s[t]) * dL/dv[t+1]
 // and dL/dI[t] = dL/dv[t].
-Mat lif_backward(const Step& s, const Mat& v, const Mat& spikes, const Mat& grad_spikes, int batch, int T,
-                 ResetGradient reset) {
+void lif_backward(const Step& s, const Mat& v, const Act& out, const Mat& grad_spikes, int batch, int T,
+                  ResetGradient reset, Mat& grad_v) {
   const Eigen::Index rows = v.rows();
   const int P = s.out_h * s.out_w;
-  const float sg = 1.0f / kSurrogateAlpha, half = kSurrogateAlpha / 2.0f;
-  Mat grad_v(rows, v.cols());
+  const float sg = 1.0f / kSurrogateAlpha;
+  const bool gated = reset == ResetGradient::Gated;
+  grad_v.resize(rows, v.cols());
   for (int b = 0; b < batch; ++b)
-    for (int p = 0; p < P; ++p)
-      for (int t = T - 1; t >= 0; --t) {
+    for (int t = T - 1; t >= 0; --t)
+      for (int p = 0; p < P; ++p) {
         const Eigen::Index col = (static_cast<Eigen::Index>(b) * T + t) * P + p;
         const float* vc = v.col(col).data();
-        const float* sc = spikes.col(col).data();
+        const float* sc = out.m.col(col).data();
+        const std::uint8_t* window = out.needed.col(col).data();
         const float* g = grad_spikes.col(col).data();
-        float* out = grad_v.col(col).data();
+        float* dv = grad_v.col(col).data();
         if (t == T - 1) {
-          for (Eigen::Index r = 0; r < rows; ++r) out[r] = std::fabs(vc[r] - s.threshold) < half ? g[r] * sg : 0.0f;
+          for (Eigen::Index r = 0; r < rows; ++r) dv[r] = window[r] ? g[r] * sg : 0.0f;
           continue;
         }
         const float* next = grad_v.col(col + P).data();
-        const bool gated = reset == ResetGradient::Gated;
         for (Eigen::Index r = 0; r < rows; ++r) {
           const float gs = gated ? g[r] - s.decay * vc[r] * next[r] : g[r];
-          const float through_spike = std::fabs(vc[r] - s.threshold) < half ? gs * sg : 0.0f;
-          out[r] = through_spike + s.decay * (1.0f - sc[r]) * next[r];
+          dv[r] = (window[r] ? gs * sg : 0.0f) + s.decay * (1.0f - sc[r]) * next[r];
         }
       }
-  return grad_v;
 }
 
-// ---- max-pool --------------------------------------------------------------------------------
-Act maxpool_forward(const Step& s, const Act& x, int n_frames, IndexMat& argmax) {
+// ---- max-pool (OR of spikes; the gradient goes to the first maximum of each window) ----------
+void maxpool_forward(const Step& s, const Act& x, int n_frames, Act& y, IndexMat& argmax) {
   const int C = s.in_c, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
-  Act y{Mat(C, static_cast<Eigen::Index>(n_frames) * OH * OW), C, OH, OW};
+  y.m.resize(C, static_cast<Eigen::Index>(n_frames) * OH * OW);
   argmax.resize(C, y.m.cols());
   for (int n = 0; n < n_frames; ++n)
     for (int oy = 0; oy < OH; ++oy)
@@ -222,53 +292,70 @@ Act maxpool_forward(const Step& s, const Act& x, int n_frames, IndexMat& argmax)
             }
           }
       }
-  return y;
+  if (x.needed.size() == 0) {
+    y.needed.resize(0, 0);
+    return;
+  }
+  y.needed.resize(C, y.m.cols());
+  for (Eigen::Index col = 0; col < y.m.cols(); ++col)
+    for (int c = 0; c < C; ++c) y.needed(c, col) = x.needed(c, argmax(c, col));
 }
 
-Mat maxpool_backward(const Step& s, const Mat& grad_y, const IndexMat& argmax, int n_frames) {
-  Mat dx = Mat::Zero(s.in_c, static_cast<Eigen::Index>(n_frames) * s.in_h * s.in_w);
+void maxpool_backward(const Step& s, const Mat& grad_y, const IndexMat& argmax, int n_frames, Mat& dx) {
+  dx.setZero(s.in_c, static_cast<Eigen::Index>(n_frames) * s.in_h * s.in_w);
   for (Eigen::Index col = 0; col < grad_y.cols(); ++col)
     for (Eigen::Index c = 0; c < grad_y.rows(); ++c) dx(c, argmax(c, col)) += grad_y(c, col);
-  return dx;
 }
 
-// ---- flatten: [C, N*HW] -> [C*HW, N] --------------------------------------------------------
-Act flatten_forward(const Act& x, int n_frames) {
-  const int C = x.c, P = x.plane();
-  Act y{Mat(static_cast<Eigen::Index>(C) * P, n_frames), C * P, 1, 1};
+// ---- flatten: [C, N*HW] -> [C*HW, N] (PyTorch's view of [C,H,W]) ------------------------------
+template <class M>
+void flatten_matrix(const M& x, int C, int P, int n_frames, M& y) {
+  y.resize(static_cast<Eigen::Index>(C) * P, n_frames);
   for (int n = 0; n < n_frames; ++n)
     for (int c = 0; c < C; ++c)
-      for (int p = 0; p < P; ++p) y.m(static_cast<Eigen::Index>(c) * P + p, n) = x.m(c, static_cast<Eigen::Index>(n) * P + p);
-  return y;
+      for (int p = 0; p < P; ++p) y(static_cast<Eigen::Index>(c) * P + p, n) = x(c, static_cast<Eigen::Index>(n) * P + p);
 }
 
-Mat flatten_backward(const Step& s, const Mat& grad_y, int n_frames) {
+void flatten_forward(const Act& x, int n_frames, Act& y) {
+  flatten_matrix(x.m, x.c, x.plane(), n_frames, y.m);
+  if (x.needed.size() != 0) flatten_matrix(x.needed, x.c, x.plane(), n_frames, y.needed);
+  else y.needed.resize(0, 0);
+}
+
+void flatten_backward(const Step& s, const Mat& grad_y, int n_frames, Mat& dx) {
   const int C = s.in_c, P = s.in_h * s.in_w;
-  Mat dx(C, static_cast<Eigen::Index>(n_frames) * P);
+  dx.resize(C, static_cast<Eigen::Index>(n_frames) * P);
   for (int n = 0; n < n_frames; ++n)
     for (int c = 0; c < C; ++c)
       for (int p = 0; p < P; ++p) dx(c, static_cast<Eigen::Index>(n) * P + p) = grad_y(static_cast<Eigen::Index>(c) * P + p, n);
-  return dx;
 }
 
 // ---- one chunk --------------------------------------------------------------------------------
+// Buffers of one worker thread, reused from chunk to chunk.
+struct Workspace {
+  std::vector<Act> acts;          // acts[i] enters layer i; acts.back() is the output spikes
+  std::vector<Mat> membranes;     // LIF layers
+  std::vector<IndexMat> routes;   // max-pool layers
+  std::vector<Nonzeros> inputs;   // nonzero inputs of weighted layers
+  std::vector<Mat> grads;         // grads[i] = dL/d acts[i]
+};
+
+// Per-chunk results, summed in chunk order afterwards.
 struct ChunkResult {
   double loss = 0.0;
-  std::vector<RowMat> grads;  // per weighted layer, in the Step's weight layout
+  std::vector<Mat> weight_grads;  // per weighted layer, in the Step's weight layout
   std::vector<std::int32_t> counts, predictions;
 };
 
-Act load_input(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx) {
+void load_input(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx, Act& x) {
   const int T = net.time_steps;
   const Shape& in = net.input_shape;
-  Act x;
-  x.c = in[0];
+  x.c = in.size() == 3 ? in[0] : static_cast<int>(numel(in));
   x.h = in.size() == 3 ? in[1] : 1;
   x.w = in.size() == 3 ? in[2] : 1;
-  if (in.size() != 3) x.c = static_cast<int>(numel(in));
   const int P = x.plane();
-  const auto n_frames = static_cast<Eigen::Index>(idx.size()) * T;
-  x.m.resize(x.c, n_frames * P);
+  x.m.resize(x.c, static_cast<Eigen::Index>(idx.size()) * T * P);
+  x.needed.resize(0, 0);
   for (std::size_t b = 0; b < idx.size(); ++b) {
     const auto sample = data.sample(idx[b]);
     for (int t = 0; t < T; ++t) {
@@ -278,50 +365,28 @@ Act load_input(const Network& net, const datasets::FrameSet& data, std::span<con
         for (int p = 0; p < P; ++p) x.m(c, base + p) = static_cast<float>(frame[static_cast<std::size_t>(c) * P + p]);
     }
   }
-  return x;
 }
 
-ChunkResult run_chunk(const Network& net, const std::vector<Step>& steps, const datasets::FrameSet& data,
-                      std::span<const std::size_t> idx, std::size_t batch_total, const GradientOptions& o) {
-  const int T = net.time_steps, B = static_cast<int>(idx.size()), NT = B * T, K = net.num_classes;
-  // Forward, keeping every activation (acts[i] enters layer i), LIF membranes and pool routes.
-  std::vector<Act> acts;
-  acts.reserve(steps.size() + 1);
-  acts.push_back(load_input(net, data, idx));
-  std::vector<Mat> membranes(steps.size());
-  std::vector<IndexMat> routes(steps.size());
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    const Step& s = steps[i];
-    const Act& x = acts.back();
-    Act y{Mat(), s.out_c, s.out_h, s.out_w};
-    switch (s.op) {
-      case Op::Linear: y.m.noalias() = s.weight * x.m; break;
-      case Op::Conv2d: y.m.noalias() = s.weight * im2col(s, x, NT); break;
-      case Op::Lif: lif_forward(s, x.m, membranes[i], y.m, B, T, o.spike); break;
-      case Op::MaxPool2d: y = maxpool_forward(s, x, NT, routes[i]); break;
-      case Op::Flatten: y = flatten_forward(x, NT); break;
-    }
-    acts.push_back(std::move(y));
-  }
-
-  // Loss on the output rates.
-  ChunkResult r;
-  const Mat& out = acts.back().m;  // [K, B*T]
-  Mat grad(K, NT);
-  r.counts.resize(static_cast<std::size_t>(B) * K);
-  r.predictions.resize(static_cast<std::size_t>(B));
+// Output loss for one chunk; writes dL/d(output spikes) into `grad`.
+void output_loss(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx,
+                 std::size_t batch_total, Loss loss, const Mat& out, Mat& grad, ChunkResult& r) {
+  const int T = net.time_steps, B = static_cast<int>(idx.size()), K = net.num_classes;
+  grad.resize(K, static_cast<Eigen::Index>(B) * T);
+  r.loss = 0.0;
+  r.counts.assign(static_cast<std::size_t>(B) * K, 0);
+  r.predictions.assign(static_cast<std::size_t>(B), 0);
   for (int b = 0; b < B; ++b) {
-    const int label = data.labels[idx[static_cast<std::size_t>(b)]];
+    const std::size_t sample = idx[static_cast<std::size_t>(b)];
+    const int label = data.labels[sample];
     if (label < 0 || label >= K)
-      throw std::invalid_argument("sample " + std::to_string(idx[static_cast<std::size_t>(b)]) + " has label " +
-                                  std::to_string(label) + " outside 0.." + std::to_string(K - 1));
-    Eigen::VectorXd rate = out.middleCols(static_cast<Eigen::Index>(b) * T, T).rowwise().sum().cast<double>() / T;
-    for (int k = 0; k < K; ++k)
-      r.counts[static_cast<std::size_t>(b) * K + k] = static_cast<std::int32_t>(std::lround(rate(k) * T));
-    r.predictions[static_cast<std::size_t>(b)] =
-        argmax(std::span<const std::int32_t>(r.counts.data() + static_cast<std::size_t>(b) * K, static_cast<std::size_t>(K)));
+      throw std::invalid_argument("sample " + std::to_string(sample) + " has label " + std::to_string(label) +
+                                  " outside 0.." + std::to_string(K - 1));
+    const Eigen::VectorXd rate = out.middleCols(static_cast<Eigen::Index>(b) * T, T).cast<double>().rowwise().sum() / T;
+    auto* counts = r.counts.data() + static_cast<std::size_t>(b) * K;
+    for (int k = 0; k < K; ++k) counts[k] = static_cast<std::int32_t>(std::lround(rate(k) * T));
+    r.predictions[static_cast<std::size_t>(b)] = argmax(std::span<const std::int32_t>(counts, static_cast<std::size_t>(K)));
     Eigen::VectorXd d_rate(K);
-    if (o.loss == Loss::Mse) {
+    if (loss == Loss::Mse) {
       const double scale = 1.0 / (static_cast<double>(batch_total) * K);
       for (int k = 0; k < K; ++k) {
         const double e = rate(k) - (k == label ? 1.0 : 0.0);
@@ -329,64 +394,79 @@ ChunkResult run_chunk(const Network& net, const std::vector<Step>& steps, const 
         d_rate(k) = 2.0 * e * scale;
       }
     } else {
-      const double mx = rate.maxCoeff();
-      Eigen::VectorXd p = (rate.array() - mx).exp();
-      const double z = p.sum();
-      p /= z;
+      Eigen::VectorXd p = (rate.array() - rate.maxCoeff()).exp();
+      p /= p.sum();
       r.loss += -std::log(p(label)) / static_cast<double>(batch_total);
       for (int k = 0; k < K; ++k) d_rate(k) = (p(k) - (k == label ? 1.0 : 0.0)) / static_cast<double>(batch_total);
     }
-    for (int t = 0; t < T; ++t) grad.col(static_cast<Eigen::Index>(b) * T + t) = (d_rate / T).cast<float>();
+    const Eigen::VectorXf d_spike = (d_rate / T).cast<float>();
+    for (int t = 0; t < T; ++t) grad.col(static_cast<Eigen::Index>(b) * T + t) = d_spike;
   }
+}
 
-  // Backward.
-  std::size_t first_weighted = steps.size();
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    if (steps[i].weighted >= 0) {
-      first_weighted = i;
-      break;
-    }
-  r.grads.resize(static_cast<std::size_t>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return s.weighted >= 0; })));
-  for (std::size_t i = steps.size(); i-- > first_weighted;) {
+void run_chunk(const Network& net, const std::vector<Step>& steps, const datasets::FrameSet& data,
+               std::span<const std::size_t> idx, std::size_t batch_total, const GradientOptions& o, Workspace& ws,
+               ChunkResult& r) {
+  const int T = net.time_steps, B = static_cast<int>(idx.size()), NT = B * T;
+  const std::size_t L = steps.size();
+  ws.acts.resize(L + 1);
+  ws.membranes.resize(L);
+  ws.routes.resize(L);
+  ws.inputs.resize(L);
+  ws.grads.resize(L + 1);
+  load_input(net, data, idx, ws.acts[0]);
+  for (std::size_t i = 0; i < L; ++i) {
     const Step& s = steps[i];
-    const Act& x = acts[i];
-    const bool need_input_grad = i > first_weighted;
-    Mat g_in;
+    const Act& x = ws.acts[i];
+    Act& y = ws.acts[i + 1];
+    y.c = s.out_c, y.h = s.out_h, y.w = s.out_w;
     switch (s.op) {
       case Op::Linear:
-        r.grads[static_cast<std::size_t>(s.weighted)].noalias() = grad * x.m.transpose();
-        if (need_input_grad) g_in.noalias() = s.weight.transpose() * grad;
+      case Op::Conv2d:
+        find_nonzeros(x.m, ws.inputs[i]);
+        weighted_forward(s, ws.inputs[i], NT, y.m);
+        y.needed.resize(0, 0);
         break;
-      case Op::Conv2d: {
-        const Mat cols = im2col(s, x, NT);
-        r.grads[static_cast<std::size_t>(s.weighted)].noalias() = grad * cols.transpose();
-        if (need_input_grad) {
-          const Mat dcols = s.weight.transpose() * grad;
-          g_in = col2im(s, dcols, NT);
-        }
-        break;
-      }
-      case Op::Lif: g_in = lif_backward(s, membranes[i], acts[i + 1].m, grad, B, T, o.reset); break;
-      case Op::MaxPool2d: g_in = maxpool_backward(s, grad, routes[i], NT); break;
-      case Op::Flatten: g_in = flatten_backward(s, grad, NT); break;
+      case Op::Lif: lif_forward(s, x.m, ws.membranes[i], y, B, T, o.spike); break;
+      case Op::MaxPool2d: maxpool_forward(s, x, NT, y, ws.routes[i]); break;
+      case Op::Flatten: flatten_forward(x, NT, y); break;
     }
-    grad = std::move(g_in);
-    acts[i + 1].m.resize(0, 0);  // release memory early
   }
-  return r;
+  output_loss(net, data, idx, batch_total, o.loss, ws.acts[L].m, ws.grads[L], r);
+
+  std::size_t first_weighted = L, n_weighted = 0;
+  for (std::size_t i = 0; i < L; ++i)
+    if (steps[i].weighted >= 0) {
+      first_weighted = std::min(first_weighted, i);
+      ++n_weighted;
+    }
+  r.weight_grads.resize(n_weighted);
+  for (std::size_t i = L; i-- > first_weighted;) {
+    const Step& s = steps[i];
+    const Mat& grad = ws.grads[i + 1];
+    Mat& g_in = ws.grads[i];
+    switch (s.op) {
+      case Op::Linear:
+      case Op::Conv2d:
+        weighted_weight_grad(s, grad, ws.inputs[i], r.weight_grads[static_cast<std::size_t>(s.weighted)]);
+        if (i > first_weighted) weighted_input_grad(s, ws.acts[i], grad, g_in);
+        break;
+      case Op::Lif: lif_backward(s, ws.membranes[i], ws.acts[i + 1], grad, B, T, o.reset, g_in); break;
+      case Op::MaxPool2d: maxpool_backward(s, grad, ws.routes[i], NT, g_in); break;
+      case Op::Flatten: flatten_backward(s, grad, NT, g_in); break;
+    }
+  }
 }
 
 std::size_t auto_chunk(const std::vector<Step>& steps, int T) {
-  // Bytes kept per sample: every activation, membranes, and the largest im2col buffer twice.
-  double floats = 0.0, cols = 0.0;
+  // Bytes kept per sample: every activation with its gradient (and membrane for LIF layers).
+  double floats = 0.0;
   for (const Step& s : steps) {
     const double out = static_cast<double>(s.out_c) * s.out_h * s.out_w * T;
-    floats += s.op == Op::Lif ? 2.0 * out : out;
-    if (s.op == Op::Conv2d) cols = std::max(cols, static_cast<double>(s.kh * s.kw * s.in_c) * s.out_h * s.out_w * T);
+    floats += s.op == Op::Lif ? 3.5 * out : 2.0 * out;
   }
-  const double per_sample = 4.0 * (floats + 2.0 * cols);
-  const double budget = 256.0 * 1024 * 1024;
-  return static_cast<std::size_t>(std::clamp(budget / per_sample, 1.0, 16.0));
+  const double budget = 128.0 * 1024 * 1024;
+  return static_cast<std::size_t>(std::clamp(budget / (4.0 * floats), 1.0, 16.0));
 }
 
 }  // namespace
@@ -398,50 +478,86 @@ Loss parse_loss(const std::string& name) {
 }
 std::string to_string(Loss loss) { return loss == Loss::Mse ? "mse" : "ce"; }
 
+struct GradientComputer::Impl {
+  GradientOptions options;
+  std::vector<Shape> shapes;  // architecture the buffers were made for
+  std::vector<Step> steps;
+  tbb::enumerable_thread_specific<Workspace> workspaces;
+  std::vector<ChunkResult> chunks;
+  Gradients result;
+
+  const Gradients& compute(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> indices) {
+    check_compatible(net, data.shape);
+    if (indices.empty()) throw std::invalid_argument("compute_gradients: empty batch");
+    for (const auto i : indices)
+      if (i >= data.size()) throw std::out_of_range("compute_gradients: sample index " + std::to_string(i) + " out of range");
+    const auto net_shapes = net.layer_output_shapes();
+    if (steps.empty() || net_shapes != shapes) {
+      steps = compile(net);
+      shapes = net_shapes;
+      workspaces.clear();
+      chunks.clear();
+    }
+    load_weights(steps, net);
+    const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, net.time_steps);
+    const std::size_t n_chunks = (indices.size() + chunk - 1) / chunk;
+    if (chunks.size() < n_chunks) chunks.resize(n_chunks);
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::parallel_for(std::size_t{0}, n_chunks, [&](std::size_t c) {
+      const std::size_t first = c * chunk, count = std::min(chunk, indices.size() - first);
+      run_chunk(net, steps, data, indices.subspan(first, count), indices.size(), options, workspaces.local(), chunks[c]);
+    });
+
+    // Fixed-order reduction: chunk 0 + chunk 1 + ... whichever thread computed them.
+    std::vector<Mat>& sum = chunks[0].weight_grads;
+    for (std::size_t c = 1; c < n_chunks; ++c)
+      for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += chunks[c].weight_grads[k];
+    result.loss = 0.0;
+    result.spike_counts.clear();
+    result.predictions.clear();
+    for (std::size_t c = 0; c < n_chunks; ++c) {
+      result.loss += chunks[c].loss;
+      result.spike_counts.insert(result.spike_counts.end(), chunks[c].counts.begin(), chunks[c].counts.end());
+      result.predictions.insert(result.predictions.end(), chunks[c].predictions.begin(), chunks[c].predictions.end());
+    }
+    // Back to PyTorch layouts.
+    result.weight.resize(sum.size());
+    for (const Step& s : steps) {
+      if (s.weighted < 0) continue;
+      const Mat& d = sum[static_cast<std::size_t>(s.weighted)];
+      auto& flat = result.weight[static_cast<std::size_t>(s.weighted)];
+      flat.resize(static_cast<std::size_t>(d.size()));
+      if (s.op == Op::Linear) {
+        Eigen::Map<RowMat>(flat.data(), d.rows(), d.cols()) = d;
+      } else {
+        const int cin = s.in_c, kk = s.kh * s.kw;
+        for (Eigen::Index o = 0; o < d.rows(); ++o)
+          for (int c = 0; c < cin; ++c)
+            for (int k = 0; k < kk; ++k)
+              flat[(static_cast<std::size_t>(o) * cin + c) * kk + k] = d(o, static_cast<Eigen::Index>(k) * cin + c);
+      }
+    }
+    return result;
+  }
+};
+
+GradientComputer::GradientComputer(GradientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+}
+GradientComputer::~GradientComputer() = default;
+GradientComputer::GradientComputer(GradientComputer&&) noexcept = default;
+GradientComputer& GradientComputer::operator=(GradientComputer&&) noexcept = default;
+
+const Gradients& GradientComputer::compute(const Network& net, const datasets::FrameSet& data,
+                                           std::span<const std::size_t> indices) {
+  return impl_->compute(net, data, indices);
+}
+
 Gradients compute_gradients(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> indices,
                             const GradientOptions& options) {
-  check_compatible(net, data.shape);
-  if (indices.empty()) throw std::invalid_argument("compute_gradients: empty batch");
-  for (const auto i : indices)
-    if (i >= data.size()) throw std::out_of_range("compute_gradients: sample index " + std::to_string(i) + " out of range");
-  const auto steps = compile(net);
-  const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, net.time_steps);
-  const std::size_t n_chunks = (indices.size() + chunk - 1) / chunk;
-  std::vector<ChunkResult> parts(n_chunks);
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  tbb::parallel_for(std::size_t{0}, n_chunks, [&](std::size_t c) {
-    const std::size_t first = c * chunk, count = std::min(chunk, indices.size() - first);
-    parts[c] = run_chunk(net, steps, data, indices.subspan(first, count), indices.size(), options);
-  });
-
-  // Fixed-order reduction: chunk 0 + chunk 1 + ... whatever thread computed them.
-  Gradients g;
-  std::vector<RowMat> sum = std::move(parts[0].grads);
-  for (std::size_t c = 1; c < n_chunks; ++c)
-    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += parts[c].grads[k];
-  for (std::size_t c = 0; c < n_chunks; ++c) {
-    g.loss += parts[c].loss;
-    g.spike_counts.insert(g.spike_counts.end(), parts[c].counts.begin(), parts[c].counts.end());
-    g.predictions.insert(g.predictions.end(), parts[c].predictions.begin(), parts[c].predictions.end());
-  }
-  // Back to PyTorch layouts.
-  for (const Step& s : steps) {
-    if (s.weighted < 0) continue;
-    const RowMat& d = sum[static_cast<std::size_t>(s.weighted)];
-    std::vector<float> flat(static_cast<std::size_t>(d.size()));
-    if (s.op == Op::Linear) {
-      std::copy(d.data(), d.data() + d.size(), flat.begin());
-    } else {
-      const int cin = s.in_c, kk = s.kh * s.kw;
-      for (Eigen::Index o = 0; o < d.rows(); ++o)
-        for (int c = 0; c < cin; ++c)
-          for (int k = 0; k < kk; ++k)
-            flat[(static_cast<std::size_t>(o) * cin + c) * kk + k] = d(o, static_cast<Eigen::Index>(k) * cin + c);
-    }
-    g.weight.push_back(std::move(flat));
-  }
-  return g;
+  GradientComputer computer(options);
+  return computer.compute(net, data, indices);
 }
 
 }  // namespace snngx::snn

@@ -5,6 +5,7 @@
 // This library knows nothing of networks: a layer is a span of weight bytes and its q.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace snngx::crypto {
@@ -28,5 +29,35 @@ struct XorKey {
 /// XORs the key's bits into one layer's weight bytes (bit b of weight k is byte bit b==0 ? 7 : q-1-b).
 /// Throws std::invalid_argument if the key does not fit the layer (size, q).
 void apply(const LayerKey& key, std::span<std::uint8_t> weight_bits);
+/// Removing the key is applying it again (XOR is an involution); named for readability.
+inline void remove(const LayerKey& key, std::span<std::uint8_t> weight_bits) { apply(key, weight_bits); }
+
+/// Position of bit b (0 = sign) of a weight inside its stored byte: 7 for the sign, q-1-b else.
+constexpr int byte_bit_of(int b, int bits_per_weight) { return b == 0 ? 7 : bits_per_weight - 1 - b; }
+
+/// Key statistics: how many bits are flipped, of how many, and how many of them are sign bits.
+struct LayerKeyStats {
+  std::uint32_t layer = 0;
+  int bits_per_weight = 8;
+  std::uint64_t total_bits = 0, flipped_bits = 0, flipped_sign_bits = 0;
+  [[nodiscard]] double share() const { return total_bits ? static_cast<double>(flipped_bits) / static_cast<double>(total_bits) : 0.0; }
+};
+struct KeyStats {
+  std::vector<LayerKeyStats> layers;
+  std::uint64_t total_bits = 0, flipped_bits = 0, flipped_sign_bits = 0;
+  [[nodiscard]] double share() const { return total_bits ? static_cast<double>(flipped_bits) / static_cast<double>(total_bits) : 0.0; }
+};
+KeyStats key_stats(const XorKey& key);
+
+/// The plain (unsealed) JSON form of a key, used by `snngx key seal|unseal`:
+///   {"format": "snngx-xor-key", "version": 1, "model_fingerprint": "<hex>",
+///    "layers": [{"layer": 0, "bits_per_weight": 8, "total_bits": N, "positions": [..]}, ...]}
+/// Positions are absolute flat bit indices. Parsing validates the key; errors name `name`.
+struct PlainKey {
+  std::string model_fingerprint;
+  XorKey key;
+};
+std::string to_plain_json(const PlainKey& plain);
+PlainKey parse_plain_json(const std::string& text, const std::string& name);
 
 }  // namespace snngx::crypto

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,6 +50,30 @@ FrameSet read_frames(const std::filesystem::path& path, std::size_t limit = 0);
 
 /// Writes a frame file atomically (chunked one sample per chunk, deflate level 4).
 void write_frames(const std::filesystem::path& path, const FrameSet& frames);
+
+/// Streams samples into a frame file without holding them in memory (same layout as
+/// write_frames). The file appears under `path` only when finish() succeeds; a writer destroyed
+/// before finish() leaves nothing behind. Compression (deflate level 4, one chunk per sample) can
+/// run on any thread with compress(); appends must come from one thread, in sample order.
+class FrameWriter {
+ public:
+  FrameWriter(const std::filesystem::path& path, FrameShape shape, std::string source, std::string transform,
+              std::array<std::int64_t, 3> sensor_size, std::vector<std::string> classes);
+  ~FrameWriter();
+  FrameWriter(const FrameWriter&) = delete;
+  FrameWriter& operator=(const FrameWriter&) = delete;
+
+  /// One sample's counts as an HDF5 deflate chunk. Thread-safe.
+  [[nodiscard]] static std::vector<std::uint8_t> compress(std::span<const std::uint16_t> sample);
+  void append(std::span<const std::uint16_t> sample, std::int32_t label);
+  void append_compressed(std::span<const std::uint8_t> chunk, std::int32_t label);
+  [[nodiscard]] std::size_t size() const;
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Synthetic frames: each cell of each step is nonzero with probability `density`, with a
 /// Poisson(1)+1 count; labels uniform over `classes`. Deterministic for a seed.

@@ -7,7 +7,12 @@
 //  - "behavioural": the C++ model in rram/ (always registered);
 //  - "rtl": rtl/'s Verilated RTL (target snngx_cosim), registered by rtl/ at start-up;
 //  - "none" is a chip without the unit (make_decryption_unit returns nullptr).
-// The accelerator instantiates one unit (with its own key-store partition) per weighted layer.
+// The accelerator gives every crossbar tile (ROWS rows x its logical columns) its own unit with
+// its own key-store partition, holding the entries whose (row, col) fall in that tile; requests of
+// a tile read carry in_row_base = the tile's first row and in_col_base = the tile's first logical
+// column + g * LANES for lane group g = 0 .. ceil(tile columns / LANES) - 1, issued on the first
+// cycles of the read (one per cycle). Units whose partition is empty output 0 by contract and are
+// not simulated.
 //
 // Signal-level contract (names of the RTL ports):
 //  - Parameters: ROWS = params.rows (rows per tile read, default 128), LANES = params.lanes

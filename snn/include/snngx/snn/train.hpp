@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,6 +63,22 @@ struct Gradients {
 /// (quantization, if present, is ignored: `values` are used).
 Gradients compute_gradients(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> indices,
                             const GradientOptions& options = {});
+
+/// The same computation with buffers kept between calls (training calls it once per batch; the
+/// network's architecture must stay the same, its weights may change).
+class GradientComputer {
+ public:
+  explicit GradientComputer(GradientOptions options = {});
+  ~GradientComputer();
+  GradientComputer(GradientComputer&&) noexcept;
+  GradientComputer& operator=(GradientComputer&&) noexcept;
+  /// Valid until the next call.
+  const Gradients& compute(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> indices);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Adam (Kingma & Ba; PyTorch's defaults), optional decoupled weight decay (AdamW).
 struct AdamOptions {

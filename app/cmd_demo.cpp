@@ -1,6 +1,0 @@
-// Placeholder: this subcommand registers nothing until its issue lands.
-#include "commands.hpp"
-
-namespace snngx::app {
-void add_demo_command(CLI::App&) {}
-}  // namespace snngx::app

@@ -1,0 +1,108 @@
+// SNNGX search speed: the paper's NMNIST command (population 100, 16-sample subset, epsilon 50,
+// 125 generations) on layer fc2 and on fc1, with the incremental fitness, compared with the
+// reference PyTorch implementation on a 2-core CPU (~17 s per generation for fc2, ~95 s for fc1;
+// issue #6). Targets: fc2 < 15 s, fc1 < 2 min on 2 cores.
+//
+//   ga_bench [--model Q.snn.h5 --frames F.frames.h5] [--density D] [--generations G]
+//            [--threads N] [--layers 1,0]
+// Without --model/--frames: a randomly initialised, 8-bit quantized NMNIST MLP and synthetic
+// NMNIST-shaped frames with a share D of nonzero cells per step (default 0.1, about real NMNIST).
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/ga/fitness.hpp"
+#include "snngx/ga/genetic.hpp"
+#include "snngx/snn/model_file.hpp"
+#include "snngx/snn/quantize.hpp"
+
+namespace {
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+std::vector<std::size_t> parse_list(const std::string& s) {
+  std::vector<std::size_t> v;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t end = s.find(',', start);
+    v.push_back(std::stoul(s.substr(start, end - start)));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace snngx;
+  std::string model_path, frames_path;
+  double density = 0.1;
+  int generations = 125, threads = 0;
+  std::vector<std::size_t> layers{1, 0};
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--model") model_path = value();
+      else if (a == "--frames") frames_path = value();
+      else if (a == "--density") density = std::stod(value());
+      else if (a == "--generations") generations = std::stoi(value());
+      else if (a == "--threads") threads = std::stoi(value());
+      else if (a == "--layers") layers = parse_list(value());
+      else throw std::invalid_argument("unknown option " + a);
+    }
+    snn::Network net;
+    if (model_path.empty()) {
+      net = snn::make_nmnist_mlp();
+      snn::init_weights(net, 1);
+      net = snn::quantize(net, 8, snn::QuantRule::MaxAbs);
+    } else {
+      net = snn::load_model(model_path);
+    }
+    const datasets::FrameSet pool =
+        frames_path.empty() ? datasets::synth_frames({net.time_steps, 2, 34, 34}, 64, density, net.num_classes, 7)
+                            : datasets::read_frames(frames_path);
+    ga::GaParams p;  // the reference defaults: epsilon 50, population 100, retain 0.6, mutation 0.05, seed 70
+    p.generations = generations;
+    const auto subset = ga::select_subset(pool, 16, 0, p.seed);
+    const int used = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+
+    fmt::print("SNNGX search benchmark: {} ({} hardware threads), {} threads used\n", cpu_name(), std::thread::hardware_concurrency(), used);
+    fmt::print("model: {}; subset: 16 samples of {}\n", model_path.empty() ? "random nmnist-mlp (seed 1), 8-bit" : model_path,
+               frames_path.empty() ? fmt::format("synthetic frames (density {})", density) : frames_path);
+    fmt::print("{:<6} {:>10} {:>6} {:>10} {:>10} {:>9} {:>12} {:>9}\n", "layer", "sign bits", "gens", "setup s", "search s", "s/gen",
+               "reference s", "speed-up");
+    for (const std::size_t layer : layers) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ga::SubsetEvaluator ev(net, ga::SearchSpace::layer(net, layer), subset, threads);
+      const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const auto r = ga::run_search(p, ev.space().size(), ev);
+      // Reference: ~17 s (fc2) / ~95 s (fc1) per generation on a 2-core CPU, 126 scorings.
+      const double ref_per_gen = layer + 1 == net.num_weighted() ? 17.0 : 95.0;
+      const double ref = ref_per_gen * generations;
+      fmt::print("{:<6} {:>10} {:>6} {:>10.2f} {:>10.2f} {:>9.3f} {:>12.0f} {:>8.0f}x   (flipped {}, subset acc {:.3f})\n", layer,
+                 ev.space().size(), generations, setup, r.seconds, r.seconds / std::max(generations, 1), ref, ref / (setup + r.seconds),
+                 r.best.count(), r.accuracy);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ga_bench: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+// Inference throughput (issue 3): samples/s for both reference architectures, batch 1 and 64,
+// 1 and 2 threads, input densities 1 %, 2 %, 5 %, 20 %, event-driven and dense engines, on
+// PyTorch-default random weights quantized to 8 bits (and float at 2 %).
+// Usage: snn_bench [--quick] [--json FILE]
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/quantize.hpp"
+
+using namespace snngx;
+
+namespace {
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+struct Row {
+  std::string arch, precision, engine;
+  double density;
+  int batch, threads;
+  double samples_per_s;
+};
+
+// Runs batches of `batch` samples until `min_seconds` have passed (at least one batch).
+double measure(const snn::Engine& engine, const datasets::FrameSet& frames, int batch, int threads, double min_seconds) {
+  snn::InferenceOptions o;
+  o.threads = threads;
+  std::size_t done = 0, next = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  do {
+    const auto slice = frames.slice(next % frames.size(), static_cast<std::size_t>(batch));
+    const auto r = snn::infer(engine, slice, o);
+    done += r.size();
+    next += static_cast<std::size_t>(batch);
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (elapsed < min_seconds);
+  return static_cast<double>(done) / elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  std::string json_path;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+  }
+  fmt::print("# snngx inference benchmark\nmachine: {}, {} hardware threads\n\n", cpu_name(), std::thread::hardware_concurrency());
+  fmt::print("| arch | weights | engine | density | batch | threads | samples/s |\n|---|---|---|---|---|---|---|\n");
+  std::vector<Row> rows;
+  const double min_s = quick ? 0.2 : 1.0;
+  for (const std::string arch : {"nmnist-mlp", "dvsgesture-csnn"}) {
+    snn::Network net = snn::make_arch(arch);
+    snn::init_weights(net, 1);
+    const snn::Network q8 = snn::quantize(net, 8, snn::QuantRule::MaxAbs);
+    const datasets::FrameShape shape{net.time_steps, net.input_shape[0], net.input_shape[1], net.input_shape[2]};
+    for (const double density : {0.01, 0.02, 0.05, 0.20}) {
+      const auto frames = datasets::synth_frames(shape, 256, density, net.num_classes, 7);
+      for (const auto kind : {snn::EngineKind::Event, snn::EngineKind::Dense}) {
+        // The dense reference is slow on the CSNN; measure it once per density at batch 64.
+        const bool dense = kind == snn::EngineKind::Dense;
+        for (const bool quantized : {true, false}) {
+          if (!quantized && density != 0.02) continue;
+          const snn::Engine engine(quantized ? q8 : net, kind);
+          for (const int batch : {1, 64}) {
+            for (const int threads : {1, 2}) {
+              if (dense && (batch == 1 || (arch == "dvsgesture-csnn" && threads == 1))) continue;
+              if (batch == 1 && threads == 2) continue;  // one sample at a time runs on one thread
+              const double sps = measure(engine, frames, dense && arch == "dvsgesture-csnn" ? 4 : batch, threads, min_s);
+              const Row r{arch, quantized ? "int8" : "float32", dense ? "dense" : "event", density, batch, threads, sps};
+              rows.push_back(r);
+              fmt::print("| {} | {} | {} | {:.0f} % | {} | {} | {:.1f} |\n", r.arch, r.precision, r.engine, 100 * density,
+                         r.batch, r.threads, r.samples_per_s);
+              std::fflush(stdout);
+            }
+          }
+        }
+      }
+    }
+  }
+  if (!json_path.empty()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : rows)
+      j.push_back({{"arch", r.arch}, {"weights", r.precision}, {"engine", r.engine}, {"density", r.density},
+                   {"batch", r.batch}, {"threads", r.threads}, {"samples_per_s", r.samples_per_s}});
+    std::ofstream(json_path) << j.dump(2) << "\n";
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+// Training throughput (samples/s of forward + BPTT backward + Adam) of both reference networks at
+// 1 and 2 threads, on synthetic frames with the event density of the default data.
+// Usage: train_bench [batches=4] [batch=32]
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <numeric>
+#include <thread>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/train.hpp"
+
+namespace {
+using namespace snngx;
+
+double samples_per_second(const snn::Network& initial, const datasets::FrameSet& data, int threads, int batches,
+                          std::size_t batch) {
+  snn::Network net = initial;
+  snn::AdamState adam;
+  snn::GradientOptions go;
+  go.threads = threads;
+  snn::GradientComputer computer(go);
+  std::vector<std::size_t> idx(batch);
+  // One warm-up batch, then timed batches.
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  adam_step(net, adam, computer.compute(net, data, idx), {}, 1e-3f);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int b = 0; b < batches; ++b) {
+    std::iota(idx.begin(), idx.end(), static_cast<std::size_t>(b + 1) * batch % (data.size() - batch + 1));
+    adam_step(net, adam, computer.compute(net, data, idx), {}, 1e-3f);
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(batches) * static_cast<double>(batch) / s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int batches = argc > 1 ? std::atoi(argv[1]) : 4;
+  const std::size_t batch = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 32;
+  struct Case {
+    std::string arch;
+    datasets::FrameShape shape;
+    double density;
+  };
+  // Densities: fraction of nonzero cells per step, measured on the default data (docs/training.md).
+  const Case cases[] = {{"nmnist-mlp", {15, 2, 34, 34}, 0.03}, {"dvsgesture-csnn", {15, 2, 32, 32}, 0.03}};
+  fmt::print("training throughput: forward + BPTT + Adam, batch {}, {} timed batches, machine: {} hardware threads\n",
+             batch, batches, std::thread::hardware_concurrency());
+  fmt::print("{:<18} {:>14} {:>8} {:>12}\n", "arch", "data", "threads", "samples/s");
+  for (const auto& c : cases) {
+    snn::Network net = snn::make_arch(c.arch);
+    snn::init_weights(net, 1);
+    const auto data = datasets::synth_frames(c.shape, batch * static_cast<std::size_t>(batches + 1), c.density, net.num_classes, 7);
+    for (const int threads : {1, 2}) {
+      const double sps = samples_per_second(net, data, threads, batches, batch);
+      fmt::print("{:<18} {:>14} {:>8} {:>12.1f}\n", c.arch, fmt::format("synth d={}", c.density), threads, sps);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}

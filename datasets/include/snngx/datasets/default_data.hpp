@@ -1,0 +1,83 @@
+#pragma once
+// The embedded default datasets, made offline from Debian packages (nothing is downloaded):
+//  - N-Fashion-MNIST: Fashion-MNIST images (package dataset-fashion-mnist) recorded by the DVS
+//    emulator with the N-MNIST recipe, written as a real N-MNIST Train/Test tree of .bin files;
+//  - synthetic DVS gestures: 11 classes of moving hands rendered at 128x128, written as AEDAT 3.1
+//    recordings + *_labels.csv + trials_to_train.txt / trials_to_test.txt (DVS128 Gesture layout).
+// Both are deterministic for a seed, whatever the number of threads.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "snngx/datasets/emulator.hpp"
+
+namespace snngx::datasets {
+
+inline constexpr const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
+/// The Fashion-MNIST class names, in label order.
+const std::vector<std::string>& fashion_mnist_classes();
+
+/// An IDX image file (optionally gzip-compressed): count x rows x cols bytes.
+struct IdxImages {
+  int count = 0, rows = 0, cols = 0;
+  std::vector<std::uint8_t> pixels;
+};
+IdxImages read_idx_images(const std::filesystem::path& path, int limit = 0);
+std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path, int limit = 0);
+
+/// The N-MNIST recording recipe applied to one 28x28 image: the image sits in the middle of a
+/// 34x34 sensor and the "camera" makes three 100 ms saccades along a triangle. Deterministic for
+/// `seed`; events are time-ordered with t in [0, ~310,000) us.
+Events record_saccades(std::span<const std::uint8_t> image, int rows, int cols, const DvsEmulator& camera,
+                       std::uint64_t seed);
+
+/// Called with (items done, items total) from the producing thread.
+using ProgressFn = std::function<void(std::size_t, std::size_t)>;
+
+struct GeneratedSplit {
+  std::size_t samples = 0;
+  std::uint64_t events = 0;
+};
+
+struct NFashionMnistReport {
+  std::filesystem::path root;
+  GeneratedSplit train, test;
+};
+/// Writes `<root>/Train|Test/<label>/<index:05>.bin` and `<root>/classes.txt` for the first
+/// `train_count` / `test_count` images of the source (0 = all).
+NFashionMnistReport make_n_fashion_mnist(const std::filesystem::path& root, std::size_t train_count,
+                                         std::size_t test_count, std::uint64_t seed,
+                                         const std::filesystem::path& source = fashion_mnist_dir,
+                                         const ProgressFn& progress = {});
+
+/// The 11 DVS128 Gesture class names, in label order.
+const std::vector<std::string>& gesture_classes();
+/// Lighting conditions of the DVS128 Gesture recordings (file-name suffixes).
+const std::vector<std::string>& gesture_lightings();
+
+struct GestureRecordingPlan {
+  int user = 1;           // 1..29; users 1-23 train, 24-29 test
+  std::string lighting;   // one of gesture_lightings()
+  [[nodiscard]] std::string name() const;  // "user07_led"
+};
+
+struct SyntheticGesturesReport {
+  std::filesystem::path root;
+  std::size_t recordings = 0;
+  GeneratedSplit train, test;
+};
+/// The recordings made for a size: "small" about 200 samples, "full" about 1,300.
+std::vector<GestureRecordingPlan> gesture_plan(const std::string& size);
+/// Renders each recording (every class once, in a per-recording random order, ~1.5 s each) and
+/// writes the DVS128 Gesture file layout under `root`.
+SyntheticGesturesReport make_synthetic_gestures(const std::filesystem::path& root,
+                                                const std::vector<GestureRecordingPlan>& plan,
+                                                std::uint64_t seed, const ProgressFn& progress = {});
+
+/// One gesture performance as events (absolute times from `t_start`), exposed for tests.
+Events render_gesture(int label, int user, const std::string& lighting, std::int64_t t_start, std::int64_t duration_us,
+                      std::uint64_t seed);
+
+}  // namespace snngx::datasets

@@ -1,0 +1,67 @@
+#pragma once
+// Security evaluation of an SNNGX-encrypted model (spec: snngx-algorithm.md §4 "Random
+// baseline", §5): what an attacker gets without the key, with part of it, by guessing, and by
+// brute force. All experiments are deterministic for a seed (draws on one Rng, in the order the
+// functions are called) and run full inference of the test frames with snn::infer.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "snngx/crypto/xor_key.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/ga/genetic.hpp"
+#include "snngx/snn/network.hpp"
+
+namespace snngx::ga {
+
+/// Accuracy (0..1) of `net` on `frames` (threads = 0: all hardware threads).
+double test_accuracy(const snn::Network& net, const datasets::FrameSet& frames, int threads = 0);
+
+struct Distribution {
+  double fraction = 0.0;        // the x of the experiment (known key share or flipped-bit fraction)
+  std::size_t bits = 0;         // bits flipped / restored per trial
+  std::vector<double> accuracies;  // one per trial
+  [[nodiscard]] double mean() const;
+  [[nodiscard]] double min() const;
+  [[nodiscard]] double max() const;
+  [[nodiscard]] double stddev() const;
+};
+
+/// `count` distinct positions drawn uniformly from [0, n) (Floyd's algorithm on rng), sorted.
+std::vector<std::uint64_t> sample_positions(std::uint64_t n, std::uint64_t count, Rng& rng);
+
+using TrialProgress = std::function<void()>;  // called after every trial
+
+/// Partial-key attack: for each fraction f, `trials` times, the attacker knows round(f*L) of the
+/// key's L positions (uniform subset) and removes them from the encrypted model.
+std::vector<Distribution> partial_key_attack(const snn::Network& encrypted, const crypto::XorKey& key,
+                                             const datasets::FrameSet& test, const std::vector<double>& fractions, int trials,
+                                             Rng& rng, int threads = 0, const TrialProgress& progress = {});
+
+/// The key's bit count L flipped at random among the sign bits of the layers the key touches
+/// (same layers, same per-layer counts), on the plain model: is the GA better than chance?
+Distribution random_sign_flips(const snn::Network& plain, const crypto::XorKey& key, const datasets::FrameSet& test,
+                               int trials, Rng& rng, int threads = 0, const TrialProgress& progress = {});
+
+/// The paper's random baseline: a fraction of ALL weight bits of the whole model (sign and
+/// magnitude) flipped uniformly at random, on the plain model.
+Distribution random_bit_baseline(const snn::Network& plain, double fraction, const datasets::FrameSet& test, int trials,
+                                 Rng& rng, int threads = 0, const TrialProgress& progress = {});
+
+/// log2 C(n, k): the key space of L flipped bits among n candidate bits.
+double log2_binomial(std::uint64_t n, std::uint64_t k);
+
+/// Fine-tuning attack: the attacker trains the encrypted model (as a float network, starting
+/// from its stored, encrypted weights) for `epochs` epochs on `data` (e.g. k samples per class)
+/// with snn::fine_tune, and we measure the test accuracy of the result: the float network, and
+/// re-quantized to the model's q with the same rule (what the attacker can load into the
+/// accelerator).
+struct FineTuneResult {
+  double float_accuracy = 0.0, quantized_accuracy = 0.0;
+  std::size_t samples = 0;
+  int epochs = 0;
+};
+FineTuneResult fine_tuning_attack(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
+                                  int epochs, float learning_rate, std::uint64_t seed, int threads = 0);
+
+}  // namespace snngx::ga

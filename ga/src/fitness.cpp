@@ -1,0 +1,394 @@
+#include "snngx/ga/fitness.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/quantize.hpp"
+
+namespace snngx::ga {
+
+// ---- search spaces, keys, encryption -----------------------------------------------------------
+
+namespace {
+void require_quantized(const snn::Network& net) {
+  if (!net.quantized()) throw std::invalid_argument("the model is not quantized (run `snngx model quantize` first)");
+}
+}  // namespace
+
+SearchSpace SearchSpace::layer(const snn::Network& net, std::size_t weighted_index) {
+  require_quantized(net);
+  if (weighted_index >= net.num_weighted())
+    throw std::invalid_argument("--layer " + std::to_string(weighted_index) + " does not exist: the model has " +
+                                std::to_string(net.num_weighted()) + " weighted layers (0.." +
+                                std::to_string(net.num_weighted() - 1) + ")");
+  SearchSpace s;
+  s.segments.push_back({weighted_index, 0, net.weights(weighted_index).count()});
+  return s;
+}
+
+SearchSpace SearchSpace::whole(const snn::Network& net) {
+  require_quantized(net);
+  SearchSpace s;
+  std::size_t offset = 0;
+  for (std::size_t l = 0; l < net.num_weighted(); ++l) {
+    s.segments.push_back({l, offset, net.weights(l).count()});
+    offset += net.weights(l).count();
+  }
+  return s;
+}
+
+namespace {
+void check_space(const SearchSpace& space, const BitVector& flips) {
+  if (flips.size() != space.size())
+    throw std::invalid_argument("individual has " + std::to_string(flips.size()) + " bits, the search space " +
+                                std::to_string(space.size()));
+}
+}  // namespace
+
+snn::Network apply_flips(const snn::Network& plain, const SearchSpace& space, const BitVector& flips) {
+  check_space(space, flips);
+  snn::Network net = plain;
+  for (const auto& seg : space.segments)
+    flips.for_each_set(seg.offset, seg.offset + seg.weights, [&](std::size_t j) { snn::flip_bit(net, seg.layer, j - seg.offset, 0); });
+  return net;
+}
+
+crypto::XorKey make_key(const snn::Network& plain, const SearchSpace& space, const BitVector& flips) {
+  check_space(space, flips);
+  crypto::XorKey key;
+  for (std::size_t l = 0; l < plain.num_weighted(); ++l) {
+    const auto& w = plain.weights(l);
+    crypto::LayerKey lk;
+    lk.layer = static_cast<std::uint32_t>(l);
+    lk.bits_per_weight = w.quant->bits;
+    lk.total_bits = w.count() * static_cast<std::uint64_t>(w.quant->bits);
+    for (const auto& seg : space.segments)
+      if (seg.layer == l)
+        flips.for_each_set(seg.offset, seg.offset + seg.weights, [&](std::size_t j) {
+          lk.positions.push_back(static_cast<std::uint64_t>(j - seg.offset) * static_cast<std::uint64_t>(lk.bits_per_weight));
+        });
+    key.layers.push_back(std::move(lk));
+  }
+  return key;
+}
+
+void xor_key_into(snn::Network& net, const crypto::XorKey& key) {
+  require_quantized(net);
+  for (const auto& lk : key.layers) {
+    if (lk.layer >= net.num_weighted())
+      throw std::invalid_argument("key layer " + std::to_string(lk.layer) + " does not exist in the model");
+    const auto& w = net.weights(lk.layer);
+    if (lk.bits_per_weight != w.quant->bits || lk.total_bits != w.count() * static_cast<std::uint64_t>(w.quant->bits))
+      throw std::invalid_argument("key layer " + std::to_string(lk.layer) + " does not match the model's layer (q or size)");
+    for (const auto p : lk.positions) {
+      if (p >= lk.total_bits) throw std::invalid_argument("key position " + std::to_string(p) + " out of range");
+      const auto q = static_cast<std::uint64_t>(lk.bits_per_weight);
+      snn::flip_bit(net, lk.layer, static_cast<std::size_t>(p / q), static_cast<int>(p % q));
+    }
+  }
+}
+
+snn::Network encrypt_model(const snn::Network& plain, const crypto::XorKey& key, const std::string& fingerprint) {
+  if (plain.state != snn::ModelState::Quantized) throw std::invalid_argument("only a quantized (plain) model can be encrypted");
+  snn::Network e = plain;
+  xor_key_into(e, key);
+  e.state = snn::ModelState::Encrypted;
+  e.key_fingerprint = fingerprint;
+  return e;
+}
+
+datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
+  std::vector<std::size_t> chosen;
+  if (per_class > 0) {
+    const int classes = frames.num_classes();
+    std::vector<int> taken(static_cast<std::size_t>(std::max(classes, 0)), 0);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const auto c = static_cast<std::size_t>(frames.labels[i]);
+      if (c < taken.size() && taken[c] < per_class) {
+        ++taken[c];
+        chosen.push_back(i);
+      }
+    }
+  } else {
+    if (size == 0 || size > frames.size())
+      throw std::invalid_argument("--subset-size " + std::to_string(size) + " must be in 1.." + std::to_string(frames.size()) +
+                                  " (samples in the subset file)");
+    std::vector<std::size_t> idx(frames.size());
+    std::iota(idx.begin(), idx.end(), std::size_t{0});
+    Rng rng(seed);
+    for (std::size_t i = 0; i < size; ++i) std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.below(idx.size() - i))]);
+    chosen.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(size));
+  }
+  if (chosen.empty()) throw std::invalid_argument("the fitness subset is empty");
+  return frames.select(chosen);
+}
+
+// ---- the incremental evaluator ----------------------------------------------------------------------
+
+namespace {
+
+/// One nonzero input value of the searched layer for subset sample/time step `nt`.
+struct Entry {
+  std::uint32_t nt = 0;   // n * T + t
+  std::uint32_t pos = 0;  // iy * W + ix inside the channel (conv), 0 (linear)
+  std::int32_t count = 0;
+};
+
+/// Everything about one weighted layer that does not depend on the individual.
+struct LayerCache {
+  std::size_t weighted = 0, net_layer = 0;
+  bool conv = false;
+  int in = 0;  // linear: in_features; conv: in_channels
+  int H = 0, W = 0, OH = 0, OW = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  std::size_t out_numel = 0, per_out = 0;  // outputs per (n,t); weights per output neuron / channel
+  std::size_t out_channels = 0, out_plane = 1, nt_count = 0;  // out_numel = out_channels * out_plane
+  float scale = 1.0f;
+  std::vector<std::int16_t> w;            // signed magnitudes, PyTorch order
+  std::vector<std::uint32_t> begin;       // entries of input feature / channel i: [begin[i], begin[i+1])
+  std::vector<Entry> entries;
+  // Integer currents of the plain layer, laid out [out channel][nt][out plane] so that the
+  // updates of one weight (one output channel, all (n,t)) stay within a few cache lines.
+  std::vector<std::int32_t> plain;
+
+  [[nodiscard]] std::size_t index(std::size_t o, std::size_t nt, std::size_t p) const { return (o * nt_count + nt) * out_plane + p; }
+
+  /// acc += mult * (contribution of weight k with unit value), for every (n,t).
+  void add(std::size_t k, std::int32_t mult, std::int32_t* acc) const {
+    const std::size_t o = k / per_out, r = k % per_out;
+    if (!conv) {
+      std::int32_t* row = acc + o * nt_count;
+      for (std::uint32_t e = begin[r]; e < begin[r + 1]; ++e) row[entries[e].nt] += mult * entries[e].count;
+      return;
+    }
+    const std::size_t ci = r / static_cast<std::size_t>(kh * kw);
+    const int ky = static_cast<int>(r / static_cast<std::size_t>(kw)) % kh, kx = static_cast<int>(r % static_cast<std::size_t>(kw));
+    const std::size_t base = o * nt_count * out_plane;
+    for (std::uint32_t e = begin[ci]; e < begin[ci + 1]; ++e) {
+      const int iy = static_cast<int>(entries[e].pos) / W, ix = static_cast<int>(entries[e].pos) % W;
+      const int ny = iy + ph - ky, nx = ix + pw - kx;
+      if (ny < 0 || nx < 0 || ny % sh || nx % sw) continue;
+      const int oy = ny / sh, ox = nx / sw;
+      if (oy >= OH || ox >= OW) continue;
+      acc[base + entries[e].nt * out_plane + static_cast<std::size_t>(oy) * OW + ox] += mult * entries[e].count;
+    }
+  }
+};
+
+LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::vector<std::vector<float>>& inputs) {
+  LayerCache c;
+  c.weighted = weighted;
+  c.net_layer = net.weighted_layers()[weighted];
+  const auto shapes = net.layer_output_shapes();
+  const snn::Shape in_shape = c.net_layer == 0 ? net.input_shape : shapes[c.net_layer - 1];
+  const snn::Layer& layer = net.layers[c.net_layer];
+  c.out_numel = snn::numel(shapes[c.net_layer]);
+  c.out_channels = static_cast<std::size_t>(shapes[c.net_layer][0]);
+  c.out_plane = c.out_numel / c.out_channels;
+  c.nt_count = inputs.size();
+  const snn::Weights* weights = nullptr;
+  if (const auto* L = std::get_if<snn::Linear>(&layer)) {
+    c.in = L->in_features;
+    c.per_out = static_cast<std::size_t>(L->in_features);
+    weights = &L->weight;
+  } else {
+    const auto& C = std::get<snn::Conv2d>(layer);
+    c.conv = true;
+    c.in = C.in_channels;
+    c.H = in_shape[1], c.W = in_shape[2], c.OH = shapes[c.net_layer][1], c.OW = shapes[c.net_layer][2];
+    c.kh = C.kernel[0], c.kw = C.kernel[1], c.sh = C.stride[0], c.sw = C.stride[1], c.ph = C.padding[0], c.pw = C.padding[1];
+    c.per_out = static_cast<std::size_t>(C.in_channels) * c.kh * c.kw;
+    weights = &C.weight;
+  }
+  c.scale = std::ldexp(1.0f, weights->quant->exponent);
+  c.w.reserve(weights->count());
+  for (const auto b : weights->quant->weight_bits) c.w.push_back(static_cast<std::int16_t>(snn::signed_magnitude(b)));
+
+  // Bucket the nonzero inputs by feature (linear) or channel (conv), (n,t) ascending inside.
+  const std::size_t plane = c.conv ? static_cast<std::size_t>(c.H) * c.W : 1;
+  c.begin.assign(static_cast<std::size_t>(c.in) + 1, 0);
+  for (const auto& x : inputs)
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (x[i] != 0.0f) ++c.begin[i / plane + 1];
+  std::partial_sum(c.begin.begin(), c.begin.end(), c.begin.begin());
+  c.entries.resize(c.begin.back());
+  std::vector<std::uint32_t> fill(c.begin.begin(), c.begin.end() - 1);
+  for (std::size_t nt = 0; nt < inputs.size(); ++nt)
+    for (std::size_t i = 0; i < inputs[nt].size(); ++i)
+      if (inputs[nt][i] != 0.0f)
+        c.entries[fill[i / plane]++] = {static_cast<std::uint32_t>(nt), static_cast<std::uint32_t>(i % plane),
+                                        static_cast<std::int32_t>(inputs[nt][i])};
+
+  c.plain.assign(inputs.size() * c.out_numel, 0);
+  for (std::size_t k = 0; k < c.w.size(); ++k)
+    if (c.w[k] != 0) c.add(k, c.w[k], c.plain.data());
+  return c;
+}
+
+}  // namespace
+
+struct SubsetEvaluator::Impl {
+  snn::Network net;
+  SearchSpace space;
+  snn::Engine engine;
+  int T = 0, classes = 0, threads = 1;
+  std::size_t samples = 0;
+  std::vector<std::int32_t> labels;
+  std::vector<LayerCache> caches;  // one per segment
+
+  struct Scratch {
+    std::vector<std::int32_t> acc;
+    std::vector<float> current;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch;
+
+  Impl(const snn::Network& n, SearchSpace s, const datasets::FrameSet& subset, int th)
+      : net(n), space(std::move(s)), engine(n, snn::EngineKind::Event) {
+    require_quantized(net);
+    snn::check_compatible(net, subset.shape);
+    if (subset.size() == 0) throw std::invalid_argument("the fitness subset is empty");
+    T = net.time_steps;
+    classes = net.num_classes;
+    threads = th > 0 ? th : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    samples = subset.size();
+    labels = subset.labels;
+    build_caches(subset);
+  }
+
+  void build_caches(const datasets::FrameSet& subset) {
+    // Run the plain network once over the subset, recording the activation entering every
+    // searched layer at every (n, t).
+    const auto wl = net.weighted_layers();
+    std::vector<std::size_t> stops;
+    for (const auto& seg : space.segments) stops.push_back(wl[seg.layer]);
+    std::vector<std::vector<std::vector<float>>> inputs(stops.size(), std::vector<std::vector<float>>(samples * static_cast<std::size_t>(T)));
+    const auto state = engine.new_state();
+    const std::size_t step_size = snn::numel(net.input_shape);
+    std::vector<float> frame(step_size);
+    for (std::size_t n = 0; n < samples; ++n) {
+      engine.reset(*state);
+      const auto sample = subset.sample(n);
+      for (int t = 0; t < T; ++t) {
+        const auto in = sample.subspan(static_cast<std::size_t>(t) * step_size, step_size);
+        std::copy(in.begin(), in.end(), frame.begin());
+        std::span<const float> x = frame;
+        std::vector<float> hold;
+        std::size_t at = 0;
+        for (std::size_t s = 0; s < stops.size(); ++s) {
+          if (stops[s] > at) {
+            x = engine.step(*state, at, stops[s], x);
+            at = stops[s];
+          }
+          inputs[s][n * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)].assign(x.begin(), x.end());
+        }
+        // Finish the step so the state of later layers stays consistent for the next t.
+        hold.assign(x.begin(), x.end());
+        engine.step(*state, at, net.layers.size(), hold);
+      }
+    }
+    for (std::size_t s = 0; s < stops.size(); ++s) caches.push_back(make_cache(net, space.segments[s].layer, inputs[s]));
+  }
+
+  /// Integer currents of segment s's layer carrying the individual's flips in that segment.
+  void currents(std::size_t s, const BitVector& flips, std::vector<std::int32_t>& acc) const {
+    const auto& seg = space.segments[s];
+    const LayerCache& c = caches[s];
+    acc = c.plain;
+    const std::size_t flipped = flips.count(seg.offset, seg.offset + seg.weights);
+    if (2 * flipped <= seg.weights) {
+      flips.for_each_set(seg.offset, seg.offset + seg.weights, [&](std::size_t j) {
+        const std::size_t k = j - seg.offset;
+        if (c.w[k] != 0) c.add(k, -2 * c.w[k], acc.data());
+      });
+    } else {  // mostly flipped: start from the fully negated layer, restore the unflipped weights
+      for (auto& a : acc) a = -a;
+      flips.for_each_clear(seg.offset, seg.offset + seg.weights, [&](std::size_t j) {
+        const std::size_t k = j - seg.offset;
+        if (c.w[k] != 0) c.add(k, 2 * c.w[k], acc.data());
+      });
+    }
+  }
+
+  std::vector<std::int32_t> spike_counts(const BitVector& flips, Scratch& sc) const {
+    check_space(space, flips);
+    // The first segment carrying flips (layer-wise mode: the only one).
+    std::size_t first = 0;
+    while (first + 1 < space.segments.size() &&
+           flips.count(space.segments[first].offset, space.segments[first].offset + space.segments[first].weights) == 0)
+      ++first;
+    bool later_flips = false;
+    for (std::size_t s = first + 1; s < space.segments.size(); ++s)
+      later_flips = later_flips || flips.count(space.segments[s].offset, space.segments[s].offset + space.segments[s].weights) > 0;
+    // Later layers with flips run on an engine compiled from the flipped network (whole-model mode).
+    std::unique_ptr<snn::Engine> flipped_engine;
+    if (later_flips) {
+      BitVector later = flips;
+      for (std::size_t j = 0; j < space.segments[first].offset + space.segments[first].weights; ++j) later.reset(j);
+      flipped_engine = std::make_unique<snn::Engine>(apply_flips(net, space, later), snn::EngineKind::Event);
+    }
+    const snn::Engine& eng = flipped_engine ? *flipped_engine : engine;
+    const LayerCache& c = caches[first];
+    currents(first, flips, sc.acc);
+    sc.current.resize(c.out_numel);
+    const auto state = eng.new_state();
+    std::vector<std::int32_t> counts(samples * static_cast<std::size_t>(classes), 0);
+    for (std::size_t n = 0; n < samples; ++n) {
+      eng.reset(*state);
+      for (int t = 0; t < T; ++t) {
+        const std::size_t nt = n * static_cast<std::size_t>(T) + static_cast<std::size_t>(t);
+        for (std::size_t o = 0; o < c.out_channels; ++o) {
+          const std::int32_t* a = sc.acc.data() + c.index(o, nt, 0);
+          for (std::size_t p = 0; p < c.out_plane; ++p) sc.current[o * c.out_plane + p] = static_cast<float>(a[p]) * c.scale;
+        }
+        const auto out = eng.step(*state, c.net_layer + 1, net.layers.size(), sc.current);
+        for (int k = 0; k < classes; ++k) counts[n * static_cast<std::size_t>(classes) + static_cast<std::size_t>(k)] += out[static_cast<std::size_t>(k)] != 0.0f;
+      }
+    }
+    return counts;
+  }
+
+  double accuracy(const BitVector& flips, Scratch& sc) const {
+    const auto counts = spike_counts(flips, sc);
+    std::size_t ok = 0;
+    for (std::size_t n = 0; n < samples; ++n)
+      ok += snn::argmax(std::span<const std::int32_t>(counts).subspan(n * static_cast<std::size_t>(classes), static_cast<std::size_t>(classes))) == labels[n];
+    return static_cast<double>(ok) / static_cast<double>(samples);
+  }
+};
+
+SubsetEvaluator::SubsetEvaluator(const snn::Network& net, SearchSpace space, const datasets::FrameSet& subset, int threads)
+    : impl_(std::make_unique<Impl>(net, std::move(space), subset, threads)) {}
+SubsetEvaluator::~SubsetEvaluator() = default;
+
+std::vector<double> SubsetEvaluator::accuracies(std::span<const BitVector* const> individuals) {
+  std::vector<double> acc(individuals.size(), 0.0);
+  tbb::task_arena arena(impl_->threads);
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, individuals.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
+      auto& sc = impl_->scratch.local();
+      for (std::size_t i = r.begin(); i != r.end(); ++i) acc[i] = impl_->accuracy(*individuals[i], sc);
+    });
+  });
+  return acc;
+}
+
+std::vector<std::int32_t> SubsetEvaluator::spike_counts(const BitVector& flips) const {
+  Impl::Scratch sc;
+  return impl_->spike_counts(flips, sc);
+}
+double SubsetEvaluator::accuracy(const BitVector& flips) const {
+  Impl::Scratch sc;
+  return impl_->accuracy(flips, sc);
+}
+const SearchSpace& SubsetEvaluator::space() const { return impl_->space; }
+std::size_t SubsetEvaluator::samples() const { return impl_->samples; }
+
+}  // namespace snngx::ga

@@ -1,0 +1,167 @@
+#pragma once
+// The RRAM crossbar accelerator with the SNNGX decryption unit (spec: accelerator.md).
+//
+// Lifecycle (Ramulator-2 style): construct from a stored (encrypted or plain quantized) model and
+// a ChipConfig -> load_key -> run samples in Mode::Fast (transaction level, event counts and
+// cycles by formula, parallel over samples) or Mode::Cycle (clocked SystemC with TLM-2.0
+// sockets, one sample after another) -> report (costs.hpp). Both modes give the same spike
+// counts, event counters and cycle counts (tested).
+//
+// Dataflow and timing model (per time step, layers in order; all numbers from the config):
+//  - A weighted layer (Linear, or Conv2d unrolled im2col-style: rows = in_ch*kh*kw, logical
+//    columns = out_ch) is cut into tiles of `crossbar.rows` rows x floor(columns / slices)
+//    logical columns, slices = ceil(7 / bits_per_cell); each tile is a G+ and a G- array (the
+//    sign picks the array; the magnitude is bit-sliced over `slices` columns).
+//  - A "read" is one output position (Linear: 1, Conv2d: every output pixel whose patch carries a
+//    spike). All tiles of the layer read in parallel; first-layer counts are applied as pulses
+//    (pulse k drives the rows whose count >= k). One pulse takes W = settle_cycles +
+//    columns_per_adc * conversion_cycles cycles; a read takes 1 (issue) + pulses * W cycles.
+//  - Per layer and step: layer_overhead_cycles + sum over reads + (any read ? adder tree levels
+//    (ceil(log2(row tiles)) + 1) * adder_cycles_per_level : 0) + 1 + ceil(neurons / lif.units).
+//    Max-pooling (OR) and flatten are done while writing the spike buffer: 0 cycles.
+//  - The decryption unit of a tile receives its requests on the first cycles of each pulse and
+//    answers LAT cycles later, inside W (checked at construction): it never adds a cycle.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "snngx/crypto/xor_key.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/rram/config.hpp"
+#include "snngx/rram/decryption_unit.hpp"
+#include "snngx/snn/network.hpp"
+
+namespace snngx::rram {
+
+/// How one weighted layer sits on the tiles.
+struct LayerMapping {
+  std::string name;               // "L0".. in weighted-layer order, plus the kind ("L0 conv2d")
+  std::size_t layer_index = 0;    // index into Network::layers
+  std::size_t weighted_index = 0;
+  std::size_t lif_index = 0;      // the LIF layer fed by this layer
+  bool conv = false;
+  int rows = 0;                   // unrolled rows
+  int cols = 0;                   // logical columns (output neurons / channels)
+  int positions = 1;              // reads per step at most (output pixels; 1 for Linear)
+  int row_tiles = 0, col_tiles = 0;
+  int cols_per_tile = 0;          // logical columns per tile
+  int slices = 0;                 // physical columns per weight per array
+  int requests_per_pulse = 0;     // decryption requests per tile per pulse
+  int tree_levels = 0;
+  std::uint64_t neurons = 0;      // LIF neurons (cols * positions)
+  [[nodiscard]] int tiles() const { return row_tiles * col_tiles; }
+  /// Used cells / available cells (both arrays of every tile).
+  [[nodiscard]] double utilisation(int tile_rows, int tile_cols) const;
+};
+
+struct Mapping {
+  std::vector<LayerMapping> layers;
+  int tile_rows = 0, tile_cols = 0, bits_per_cell = 1;
+  [[nodiscard]] int tiles() const;
+  [[nodiscard]] std::string report() const;  // a text table
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
+/// Maps a network onto the configured tiles; throws std::invalid_argument if a layer cannot be
+/// mapped (not quantized at 8 bits, a weighted layer not followed by a LIF layer, too large).
+Mapping map_network(const snn::Network& net, const ChipConfig& config);
+
+/// Per-component event counters (what the energy model multiplies).
+struct Counters {
+  std::uint64_t tile_reads = 0;        // tile x pulse reads
+  std::uint64_t wordlines = 0;         // active rows driven (per tile read)
+  std::uint64_t cell_reads = 0;        // active row x used physical column cells
+  std::uint64_t adc_conversions = 0;
+  std::uint64_t shift_adds = 0;
+  std::uint64_t adder_adds = 0;        // adder tree (tile partial sums into neuron sums)
+  std::uint64_t lif_updates = 0;
+  std::uint64_t buffer_read_bits = 0;
+  std::uint64_t buffer_write_bits = 0;
+  std::uint64_t decrypt_requests = 0;  // requests to units with a non-empty key partition
+  std::uint64_t key_compares = 0;      // key entries compared (requests x entries of the tile)
+  std::uint64_t corrections = 0;       // key entries that matched an active row (key reads + adds)
+  std::uint64_t cycles = 0;
+  Counters& operator+=(const Counters& o);
+  friend bool operator==(const Counters&, const Counters&) = default;
+  [[nodiscard]] nlohmann::json to_json() const;
+  /// Synaptic operations of the benchmark: active row x used physical column cell reads.
+  [[nodiscard]] std::uint64_t synaptic_ops() const { return cell_reads; }
+};
+
+struct SampleResult {
+  std::vector<std::int32_t> counts;                  // output spike counts
+  std::vector<Counters> per_layer;                   // per weighted layer
+  std::vector<std::vector<std::uint64_t>> cycles;    // [time step][weighted layer]
+  [[nodiscard]] Counters total() const;
+};
+
+enum class Mode { Fast, Cycle };
+Mode parse_mode(const std::string& name);  // "fast" | "cycle"
+std::string to_string(Mode mode);
+
+/// Key-store entries of every weighted layer (contract of decryption_unit.hpp): one per weight
+/// whose stored byte differs from the plain byte (stored XOR key), corr = plain - stored signed
+/// magnitude. Throws std::invalid_argument if the key does not fit the model.
+std::vector<std::vector<KeyEntry>> key_entries(const snn::Network& stored, const crypto::XorKey& key);
+
+struct RunOptions {
+  Mode mode = Mode::Fast;
+  int threads = 0;         // fast mode only (0 = all hardware threads); results do not depend on it
+  std::size_t limit = 0;   // 0 = all samples
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+struct RunResult {
+  std::vector<std::int32_t> spike_counts;  // [N, classes]
+  std::vector<std::int32_t> predictions, labels;
+  std::vector<Counters> per_layer;         // summed over samples
+  std::vector<std::uint64_t> cycles_per_sample;
+  double seconds = 0.0;
+  [[nodiscard]] Counters total() const;
+  [[nodiscard]] double accuracy() const;
+};
+
+class Accelerator {
+ public:
+  /// `stored` is what the crossbars are programmed with (an encrypted or quantized model).
+  /// Throws std::invalid_argument naming the component/parameter for an unusable config.
+  Accelerator(const snn::Network& stored, const ChipConfig& config);
+  ~Accelerator();
+  Accelerator(Accelerator&&) noexcept;
+  Accelerator& operator=(Accelerator&&) noexcept;
+
+  /// Loads the trusted key store. A key whose fingerprint does not match the stored model's
+  /// `key_fingerprint` is refused by the store (returns false, store left empty): the chip then
+  /// computes the encrypted model. An empty fingerprint skips the check.
+  bool load_key(const crypto::XorKey& key, const std::string& key_fingerprint = "");
+  /// Loads entries directly (per weighted layer), e.g. from a test.
+  void load_key_entries(std::vector<std::vector<KeyEntry>> entries);
+  void clear_key();
+  [[nodiscard]] std::size_t key_entry_count() const;
+
+  [[nodiscard]] const Mapping& mapping() const;
+  [[nodiscard]] const ChipConfig& config() const;
+  [[nodiscard]] const snn::Network& stored_model() const;
+  /// Name of the decryption unit implementation ("none", "behavioural", "rtl", ...).
+  [[nodiscard]] const std::string& decryption_unit() const;
+
+  /// One sample (T x input counts) in fast mode. `sample_index` seeds the read noise.
+  [[nodiscard]] SampleResult run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index = 0) const;
+  /// Samples in cycle mode: one SystemC elaboration, samples one after another.
+  [[nodiscard]] std::vector<SampleResult> run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
+                                                    std::uint64_t first_sample_index = 0) const;
+  /// Every sample of a frame set.
+  [[nodiscard]] RunResult run(const datasets::FrameSet& frames, const RunOptions& options = {}) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace snngx::rram

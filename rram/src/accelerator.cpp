@@ -1,0 +1,354 @@
+// Fast (transaction-level) mode: the same reads, pulses, conversions and corrections as the
+// clocked model, computed per read with event counters and cycles from the timing formula.
+#include "snngx/rram/accelerator.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "model.hpp"
+#include "snngx/snn/inference.hpp"
+
+namespace snngx::rram {
+
+Counters& Counters::operator+=(const Counters& o) {
+  tile_reads += o.tile_reads, wordlines += o.wordlines, cell_reads += o.cell_reads, adc_conversions += o.adc_conversions;
+  shift_adds += o.shift_adds, adder_adds += o.adder_adds, lif_updates += o.lif_updates;
+  buffer_read_bits += o.buffer_read_bits, buffer_write_bits += o.buffer_write_bits;
+  decrypt_requests += o.decrypt_requests, key_compares += o.key_compares, corrections += o.corrections, cycles += o.cycles;
+  return *this;
+}
+
+nlohmann::json Counters::to_json() const {
+  return {{"tile_reads", tile_reads}, {"wordlines", wordlines}, {"cell_reads", cell_reads}, {"adc_conversions", adc_conversions},
+          {"shift_adds", shift_adds}, {"adder_adds", adder_adds}, {"lif_updates", lif_updates},
+          {"buffer_read_bits", buffer_read_bits}, {"buffer_write_bits", buffer_write_bits},
+          {"decrypt_requests", decrypt_requests}, {"key_compares", key_compares}, {"corrections", corrections},
+          {"cycles", cycles}};
+}
+
+Counters SampleResult::total() const {
+  Counters c;
+  for (const auto& l : per_layer) c += l;
+  return c;
+}
+Counters RunResult::total() const {
+  Counters c;
+  for (const auto& l : per_layer) c += l;
+  return c;
+}
+double RunResult::accuracy() const {
+  if (predictions.empty()) return 0.0;
+  std::size_t ok = 0;
+  for (std::size_t i = 0; i < predictions.size(); ++i) ok += predictions[i] == labels[i];
+  return static_cast<double>(ok) / static_cast<double>(predictions.size());
+}
+
+Mode parse_mode(const std::string& name) {
+  if (name == "fast") return Mode::Fast;
+  if (name == "cycle") return Mode::Cycle;
+  throw std::invalid_argument("--mode: unknown mode '" + name + "' (fast | cycle)");
+}
+std::string to_string(Mode mode) { return mode == Mode::Fast ? "fast" : "cycle"; }
+
+namespace {
+
+using detail::ActiveRow;
+using detail::Chip;
+using detail::ChipLayer;
+
+// Per-call workspace: decryption units of keyed tiles (a unit has pipeline state) and scratch.
+struct Workspace {
+  std::map<std::pair<std::size_t, int>, std::unique_ptr<IDecryptionUnit>> units;
+  Chip::Reads reads;
+  std::vector<std::int64_t> acc, codes_pos, codes_neg;
+  std::vector<double> cur;
+  std::vector<int> tile_sum, tile_max, pulses;
+  std::vector<std::int32_t> lanes;
+  CorrectionRequest request;
+
+  IDecryptionUnit& unit(const Chip& chip, std::size_t layer, int tile) {
+    auto& u = units[{layer, tile}];
+    if (!u) {
+      u = make_decryption_unit(chip.du_name, chip.du_params);
+      u->load_key(chip.layers[layer].tile_keys.at(tile));
+    }
+    return *u;
+  }
+};
+
+// Reads of one weighted layer at one time step: integer partial sums per (position, column).
+void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t, std::uint64_t sample, Workspace& ws,
+                Counters& C) {
+  const ChipLayer& L = chip.layers[l];
+  const auto& m = L.m;
+  const int R = chip.map.tile_rows, S = chip.slices;
+  const std::size_t cols = static_cast<std::size_t>(m.cols);
+  chip.gather(L, x, ws.reads);
+  ws.acc.assign(static_cast<std::size_t>(m.positions) * cols, 0);
+  ws.pulses.clear();
+  ws.tile_sum.resize(static_cast<std::size_t>(m.row_tiles));
+  ws.tile_max.resize(static_cast<std::size_t>(m.row_tiles));
+  for (int p = 0; p < m.positions; ++p) {
+    const std::span<const ActiveRow> rows(ws.reads.rows.data() + ws.reads.offsets[static_cast<std::size_t>(p)],
+                                          ws.reads.rows.data() + ws.reads.offsets[static_cast<std::size_t>(p) + 1]);
+    if (rows.empty()) continue;
+    std::fill(ws.tile_sum.begin(), ws.tile_sum.end(), 0);
+    std::fill(ws.tile_max.begin(), ws.tile_max.end(), 0);
+    for (const auto& a : rows) {
+      const auto rt = static_cast<std::size_t>(a.row / R);
+      ws.tile_sum[rt] += a.count;
+      ws.tile_max[rt] = std::max(ws.tile_max[rt], a.count);
+    }
+    ws.pulses.push_back(*std::max_element(ws.tile_max.begin(), ws.tile_max.end()));
+    std::int64_t* acc = ws.acc.data() + static_cast<std::size_t>(p) * cols;
+    const auto phys = static_cast<std::uint64_t>(2 * S) * cols;
+    for (int rt = 0; rt < m.row_tiles; ++rt) {
+      const auto pm = static_cast<std::uint64_t>(ws.tile_max[static_cast<std::size_t>(rt)]);
+      const auto ps = static_cast<std::uint64_t>(ws.tile_sum[static_cast<std::size_t>(rt)]);
+      if (pm == 0) continue;
+      C.tile_reads += pm * static_cast<std::uint64_t>(m.col_tiles);
+      C.wordlines += ps * static_cast<std::uint64_t>(m.col_tiles);
+      C.cell_reads += ps * phys;
+      C.adc_conversions += pm * phys;
+      C.shift_adds += pm * cols * static_cast<std::uint64_t>(2 * S - 1);
+      C.adder_adds += pm * cols;
+    }
+    if (!chip.physical) {
+      for (const auto& a : rows) {
+        const std::int16_t* w = L.w.data() + static_cast<std::size_t>(a.row) * cols;
+        if (a.count == 1)
+          for (std::size_t o = 0; o < cols; ++o) acc[o] += w[o];
+        else
+          for (std::size_t o = 0; o < cols; ++o) acc[o] += static_cast<std::int64_t>(w[o]) * a.count;
+      }
+    } else {
+      const std::size_t per_row = cols * 2 * static_cast<std::size_t>(S);
+      ws.codes_pos.resize(static_cast<std::size_t>(S));
+      ws.codes_neg.resize(static_cast<std::size_t>(S));
+      std::size_t begin = 0;
+      for (int rt = 0; rt < m.row_tiles; ++rt) {
+        std::size_t end = begin;
+        while (end < rows.size() && rows[end].row / R == rt) ++end;
+        for (int k = 1; k <= ws.tile_max[static_cast<std::size_t>(rt)]; ++k) {
+          ws.cur.assign(per_row, 0.0);
+          for (std::size_t i = begin; i < end; ++i) {
+            if (rows[i].count < k) continue;
+            const float* g = L.g.data() + static_cast<std::size_t>(rows[i].row) * per_row;
+            for (std::size_t c = 0; c < per_row; ++c) ws.cur[c] += g[c];
+          }
+          for (std::size_t o = 0; o < cols; ++o) {
+            for (int pol = 0; pol < 2; ++pol)
+              for (int s = 0; s < S; ++s) {
+                const std::size_t col = (o * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) + static_cast<std::size_t>(s);
+                double current = ws.cur[col];
+                if (chip.read_noise > 0) current *= chip.noise(sample, t, l, p, k, rt, col);
+                (pol == 0 ? ws.codes_pos : ws.codes_neg)[static_cast<std::size_t>(s)] = chip.adc.convert(current);
+              }
+            acc[o] += chip.combine(ws.codes_pos, ws.codes_neg);
+          }
+        }
+        begin = end;
+      }
+    }
+    // Decryption unit: every pulse of a keyed tile sends its lane-group requests.
+    for (const auto& [tile, entries] : L.tile_keys) {
+      const int rt = tile / m.col_tiles, ct = tile % m.col_tiles;
+      const int pm = ws.tile_max[static_cast<std::size_t>(rt)];
+      if (pm == 0) continue;
+      const int c0 = L.tile_col_begin(ct), nc = L.tile_col_count(ct);
+      const int groups = (nc + chip.du_params.lanes - 1) / chip.du_params.lanes;
+      IDecryptionUnit& unit = ws.unit(chip, l, tile);
+      ws.request.row_base = static_cast<std::uint32_t>(rt * R);
+      ws.lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
+      for (int k = 1; k <= pm; ++k) {
+        ws.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
+        for (const auto& a : rows)
+          if (a.row / R == rt && a.count >= k) {
+            const int r = a.row - rt * R;
+            ws.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+          }
+        C.decrypt_requests += static_cast<std::uint64_t>(groups);
+        C.key_compares += static_cast<std::uint64_t>(groups) * entries.size();
+        for (const auto& e : entries) C.corrections += ws.request.row_active(e.row - ws.request.row_base);
+        for (int g = 0; g < groups; ++g) {
+          const int base = c0 + g * chip.du_params.lanes;
+          const bool any = std::any_of(entries.begin(), entries.end(),
+                                       [&](const KeyEntry& e) { return e.col >= base && e.col < base + chip.du_params.lanes; });
+          if (!any) continue;  // the unit's answer is 0 by contract
+          ws.request.col_base = static_cast<std::uint32_t>(base);
+          unit.correct(ws.request, ws.lanes);
+          const int n = std::min(chip.du_params.lanes, c0 + nc - base);
+          for (int j = 0; j < n; ++j) acc[base + j] += ws.lanes[static_cast<std::size_t>(j)];
+        }
+      }
+    }
+  }
+}
+
+// Everything after the reads: LIF (the software formula), spike buffer counters, cycles.
+void lif_layer(const Chip& chip, std::size_t l, std::span<float> v, std::span<float> s, const Workspace& ws, Counters& C) {
+  const ChipLayer& L = chip.layers[l];
+  const std::size_t cols = static_cast<std::size_t>(L.m.cols), P = static_cast<std::size_t>(L.m.positions);
+  for (std::size_t o = 0; o < cols; ++o)
+    for (std::size_t p = 0; p < P; ++p) {
+      const std::size_t n = o * P + p;
+      const float current = static_cast<float>(ws.acc[p * cols + o]) * L.scale;
+      v[n] = v[n] * L.decay * (1.0f - s[n]) + current;
+      s[n] = v[n] > L.threshold ? 1.0f : 0.0f;
+    }
+  C.lif_updates += L.m.neurons;
+  C.buffer_read_bits += L.in_numel * static_cast<std::uint64_t>(L.first ? chip.timing.input_bits : 1);
+  C.buffer_write_bits += L.out_numel + (L.first ? L.in_numel * static_cast<std::uint64_t>(chip.timing.input_bits) : 0);
+}
+
+}  // namespace
+
+namespace detail {
+// Max-pool and flatten between weighted layers (same semantics as the software engine).
+void pool_or_flatten(const snn::Network& net, const std::vector<snn::Shape>& shapes, std::size_t i, std::vector<float>& act,
+                     std::vector<float>& scratch) {
+  if (const auto* P = std::get_if<snn::MaxPool2d>(&net.layers[i])) {
+    const snn::Shape& in = i == 0 ? net.input_shape : shapes[i - 1];
+    const snn::Shape& out = shapes[i];
+    const int C = in[0], H = in[1], W = in[2], OH = out[1], OW = out[2];
+    scratch.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
+    for (int ch = 0; ch < C; ++ch)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          float mx = act[(static_cast<std::size_t>(ch) * H + oy * P->stride[0]) * W + ox * P->stride[1]];
+          for (int ky = 0; ky < P->kernel[0]; ++ky)
+            for (int kx = 0; kx < P->kernel[1]; ++kx)
+              mx = std::max(mx, act[(static_cast<std::size_t>(ch) * H + oy * P->stride[0] + ky) * W + ox * P->stride[1] + kx]);
+          scratch[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = mx;
+        }
+    act.swap(scratch);
+  }
+  // Flatten: [C,H,W] row-major is already the flat order.
+}
+}  // namespace detail
+
+Accelerator::Accelerator(const snn::Network& stored, const ChipConfig& config)
+    : impl_(std::make_unique<Impl>(stored, config)) {}
+Accelerator::~Accelerator() = default;
+Accelerator::Accelerator(Accelerator&&) noexcept = default;
+Accelerator& Accelerator::operator=(Accelerator&&) noexcept = default;
+
+bool Accelerator::load_key(const crypto::XorKey& key, const std::string& key_fingerprint) {
+  const auto& fp = impl_->chip.net.key_fingerprint;
+  if (!key_fingerprint.empty() && key_fingerprint != fp) {
+    clear_key();
+    return false;
+  }
+  impl_->chip.set_key(key_entries(impl_->chip.net, key));
+  return true;
+}
+void Accelerator::load_key_entries(std::vector<std::vector<KeyEntry>> entries) { impl_->chip.set_key(std::move(entries)); }
+void Accelerator::clear_key() { impl_->chip.set_key(std::vector<std::vector<KeyEntry>>(impl_->chip.layers.size())); }
+std::size_t Accelerator::key_entry_count() const {
+  std::size_t n = 0;
+  for (const auto& L : impl_->chip.layers)
+    for (const auto& [t, es] : L.tile_keys) n += es.size();
+  return n;
+}
+const Mapping& Accelerator::mapping() const { return impl_->chip.map; }
+const ChipConfig& Accelerator::config() const { return impl_->chip.cfg; }
+const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; }
+const std::string& Accelerator::decryption_unit() const { return impl_->chip.du_name; }
+
+SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
+  const Chip& chip = impl_->chip;
+  const auto& net = chip.net;
+  const std::size_t in_size = snn::numel(net.input_shape);
+  if (sample.size() != in_size * static_cast<std::size_t>(net.time_steps))
+    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " values, the model needs T x " +
+                                std::to_string(in_size));
+  SampleResult res;
+  const std::size_t NL = chip.layers.size();
+  res.per_layer.assign(NL, {});
+  res.cycles.assign(static_cast<std::size_t>(net.time_steps), std::vector<std::uint64_t>(NL, 0));
+  std::vector<std::vector<float>> v(NL), s(NL);
+  for (std::size_t l = 0; l < NL; ++l) {
+    v[l].assign(chip.layers[l].m.neurons, 0.0f);
+    s[l].assign(chip.layers[l].m.neurons, 0.0f);
+  }
+  Workspace ws;
+  std::vector<float> act, scratch;
+  res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
+  for (int t = 0; t < net.time_steps; ++t) {
+    const auto frame = sample.subspan(static_cast<std::size_t>(t) * in_size, in_size);
+    act.assign(frame.begin(), frame.end());
+    std::size_t l = 0;
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      if (l < NL && chip.layers[l].m.layer_index == i) {
+        Counters& C = res.per_layer[l];
+        read_layer(chip, l, act, t, sample_index, ws, C);
+        lif_layer(chip, l, v[l], s[l], ws, C);
+        const std::uint64_t cyc = chip.layer_cycles(chip.layers[l], ws.pulses);
+        res.cycles[static_cast<std::size_t>(t)][l] = cyc;
+        C.cycles += cyc;
+        act = s[l];
+        ++i;  // the LIF layer was fused
+        ++l;
+      } else {
+        detail::pool_or_flatten(net, chip.shapes, i, act, scratch);
+      }
+    }
+    for (std::size_t c = 0; c < res.counts.size(); ++c) res.counts[c] += act[c] > 0.0f ? 1 : 0;
+  }
+  return res;
+}
+
+RunResult Accelerator::run(const datasets::FrameSet& frames, const RunOptions& options) const {
+  snn::check_compatible(impl_->chip.net, frames.shape);
+  const std::size_t n = options.limit ? std::min(options.limit, frames.size()) : frames.size();
+  const std::size_t classes = static_cast<std::size_t>(impl_->chip.net.num_classes);
+  RunResult r;
+  r.spike_counts.assign(n * classes, 0);
+  r.predictions.assign(n, 0);
+  r.labels.assign(frames.labels.begin(), frames.labels.begin() + static_cast<std::ptrdiff_t>(n));
+  r.cycles_per_sample.assign(n, 0);
+  std::vector<std::vector<Counters>> per_sample(n);
+  const auto start = std::chrono::steady_clock::now();
+  auto store = [&](std::size_t i, const SampleResult& s) {
+    std::copy(s.counts.begin(), s.counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes));
+    r.predictions[i] = snn::argmax(s.counts);
+    r.cycles_per_sample[i] = s.total().cycles;
+    per_sample[i] = s.per_layer;
+  };
+  if (options.mode == Mode::Fast) {
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    std::atomic<std::size_t> done{0};
+    std::mutex progress_mutex;
+    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+      store(i, run_fast(frames.sample(i), i));
+      const std::size_t d = ++done;
+      if (options.progress) {
+        const std::unique_lock lock(progress_mutex, std::try_to_lock);
+        if (lock.owns_lock()) options.progress(d, n);
+      }
+    });
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::vector<std::span<const std::uint16_t>> one{frames.sample(i)};
+      store(i, run_cycle(one, i).front());
+      if (options.progress) options.progress(i + 1, n);
+    }
+  }
+  if (options.progress) options.progress(n, n);
+  r.per_layer.assign(impl_->chip.layers.size(), {});
+  for (const auto& ps : per_sample)  // summed in sample order: identical for any thread count
+    for (std::size_t l = 0; l < ps.size(); ++l) r.per_layer[l] += ps[l];
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace snngx::rram

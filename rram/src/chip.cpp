@@ -1,0 +1,361 @@
+// Mapping of a network onto tiles, programming of the crossbars, key partitions, timing.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "model.hpp"
+#include "snngx/snn/quantize.hpp"
+
+namespace snngx::rram {
+
+namespace {
+int ceil_div(std::int64_t a, std::int64_t b) { return static_cast<int>((a + b - 1) / b); }
+int ceil_log2(int n) {
+  int l = 0;
+  while ((1 << l) < n) ++l;
+  return l;
+}
+}  // namespace
+
+double LayerMapping::utilisation(int tile_rows, int tile_cols) const {
+  const double used = static_cast<double>(rows) * cols * slices;
+  const double avail = static_cast<double>(tiles()) * tile_rows * tile_cols;
+  return avail > 0 ? used / avail : 0.0;
+}
+
+int Mapping::tiles() const {
+  int n = 0;
+  for (const auto& l : layers) n += l.tiles();
+  return n;
+}
+
+std::string Mapping::report() const {
+  std::ostringstream os;
+  os << "Mapping onto " << tile_rows << " x " << tile_cols << " tiles (G+/G- array pairs, " << bits_per_cell
+     << " bit/cell)\n";
+  os << "layer        rows  cols  reads/step  row_tiles  col_tiles  tiles  cols/tile  utilisation\n";
+  for (const auto& l : layers) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%-10s %6d %5d %11d %10d %10d %6d %10d %11.1f%%\n", l.name.c_str(), l.rows, l.cols,
+                  l.positions, l.row_tiles, l.col_tiles, l.tiles(), l.cols_per_tile, 100.0 * l.utilisation(tile_rows, tile_cols));
+    os << line;
+  }
+  os << "total tiles: " << tiles() << "\n";
+  return os.str();
+}
+
+nlohmann::json Mapping::to_json() const {
+  nlohmann::json j{{"tile_rows", tile_rows}, {"tile_columns", tile_cols}, {"bits_per_cell", bits_per_cell}, {"tiles", tiles()}};
+  j["layers"] = nlohmann::json::array();
+  for (const auto& l : layers)
+    j["layers"].push_back({{"name", l.name}, {"rows", l.rows}, {"columns", l.cols}, {"reads_per_step", l.positions},
+                           {"row_tiles", l.row_tiles}, {"col_tiles", l.col_tiles}, {"tiles", l.tiles()},
+                           {"columns_per_tile", l.cols_per_tile}, {"slices", l.slices},
+                           {"utilisation", l.utilisation(tile_rows, tile_cols)}});
+  return j;
+}
+
+Mapping map_network(const snn::Network& net, const ChipConfig& config) {
+  snn::validate(net);
+  Mapping map;
+  map.tile_rows = config.get_int("crossbar", "rows");
+  map.tile_cols = config.get_int("crossbar", "columns");
+  map.bits_per_cell = config.get_int("crossbar", "bits_per_cell");
+  const int slices = ceil_div(7, map.bits_per_cell);
+  const int cols_per_tile = map.tile_cols / slices;
+  if (cols_per_tile < 1)
+    throw std::invalid_argument("crossbar.columns: " + std::to_string(map.tile_cols) + " columns cannot hold one weight (" +
+                                std::to_string(slices) + " slices of " + std::to_string(map.bits_per_cell) + " bits)");
+  const int lanes = config.get_int("decryption_unit", "lanes");
+  const auto shapes = net.layer_output_shapes();
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const auto& layer = net.layers[i];
+    const bool lin = std::holds_alternative<snn::Linear>(layer), conv = std::holds_alternative<snn::Conv2d>(layer);
+    if (!lin && !conv) continue;
+    LayerMapping m;
+    m.name = "L" + std::to_string(w) + (lin ? " linear" : " conv2d");
+    m.layer_index = i;
+    m.weighted_index = w;
+    m.conv = conv;
+    const auto& weights = net.weights(w);
+    if (!weights.quant || weights.quant->bits != 8)
+      throw std::invalid_argument("model layer " + std::to_string(i) + " (" + m.name +
+                                  "): the accelerator needs 8-bit quantized weights (quantize the model first)");
+    if (i + 1 >= net.layers.size() || !std::holds_alternative<snn::Lif>(net.layers[i + 1]))
+      throw std::invalid_argument("model layer " + std::to_string(i) + " (" + m.name +
+                                  "): a weighted layer must be followed by a LIF layer to be mapped");
+    m.lif_index = i + 1;
+    if (lin) {
+      const auto& L = std::get<snn::Linear>(layer);
+      m.rows = L.in_features;
+      m.cols = L.out_features;
+      m.positions = 1;
+    } else {
+      const auto& C = std::get<snn::Conv2d>(layer);
+      m.rows = C.in_channels * C.kernel[0] * C.kernel[1];
+      m.cols = C.out_channels;
+      m.positions = shapes[i][1] * shapes[i][2];
+    }
+    if (m.rows > 65535 || m.cols > 65535)
+      throw std::invalid_argument(m.name + ": more than 65535 rows or columns do not fit the key store's 16-bit fields");
+    m.slices = slices;
+    m.cols_per_tile = cols_per_tile;
+    m.row_tiles = ceil_div(m.rows, map.tile_rows);
+    m.col_tiles = ceil_div(m.cols, cols_per_tile);
+    m.requests_per_pulse = ceil_div(std::min(cols_per_tile, m.cols), lanes);
+    m.tree_levels = ceil_log2(m.row_tiles) + 1;
+    m.neurons = static_cast<std::uint64_t>(m.cols) * static_cast<std::uint64_t>(m.positions);
+    map.layers.push_back(m);
+    ++w;
+  }
+  if (map.layers.empty()) throw std::invalid_argument("model has no Linear or Conv2d layer to map");
+  return map;
+}
+
+std::vector<std::vector<KeyEntry>> key_entries(const snn::Network& stored, const crypto::XorKey& key) {
+  std::vector<std::vector<KeyEntry>> out(stored.num_weighted());
+  for (const auto& lk : key.layers) {
+    if (lk.layer >= stored.num_weighted())
+      throw std::invalid_argument("key: layer " + std::to_string(lk.layer) + " does not exist (the model has " +
+                                  std::to_string(stored.num_weighted()) + " weighted layers)");
+    const auto& wts = stored.weights(lk.layer);
+    if (!wts.quant) throw std::invalid_argument("key: layer " + std::to_string(lk.layer) + " of the model is not quantized");
+    const int q = wts.quant->bits;
+    if (lk.bits_per_weight != q || lk.total_bits != wts.quant->weight_bits.size() * static_cast<std::uint64_t>(q))
+      throw std::invalid_argument("key: layer " + std::to_string(lk.layer) + " has q=" + std::to_string(lk.bits_per_weight) +
+                                  " and " + std::to_string(lk.total_bits) + " bits; the model layer has q=" + std::to_string(q) +
+                                  " and " + std::to_string(wts.quant->weight_bits.size() * static_cast<std::uint64_t>(q)));
+    // Flipped bits grouped by weight (positions are sorted, so weights come in order).
+    const std::size_t per_row = wts.shape.size() == 4 ? static_cast<std::size_t>(wts.shape[1]) * wts.shape[2] * wts.shape[3]
+                                                       : static_cast<std::size_t>(wts.shape[1]);
+    std::size_t i = 0;
+    while (i < lk.positions.size()) {
+      const std::uint64_t k = lk.positions[i] / static_cast<std::uint64_t>(q);
+      std::uint8_t mask = 0;
+      for (; i < lk.positions.size() && lk.positions[i] / static_cast<std::uint64_t>(q) == k; ++i)
+        mask = static_cast<std::uint8_t>(mask | (1U << snn::byte_bit(static_cast<int>(lk.positions[i] % q), q)));
+      if (k >= wts.quant->weight_bits.size()) throw std::invalid_argument("key: position out of range in layer " + std::to_string(lk.layer));
+      const std::uint8_t s = wts.quant->weight_bits[k];
+      const std::uint8_t p = static_cast<std::uint8_t>(s ^ mask);
+      KeyEntry e;
+      e.col = static_cast<std::uint16_t>(k / per_row);
+      e.row = static_cast<std::uint16_t>(k % per_row);
+      e.corr = snn::signed_magnitude(p) - snn::signed_magnitude(s);
+      out[lk.layer].push_back(e);
+    }
+  }
+  return out;
+}
+
+namespace detail {
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+double uniform01(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53; }
+double normal(std::uint64_t h) {
+  const double u1 = uniform01(h), u2 = uniform01(mix(h, 0x5DEECE66DULL));
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+std::int64_t Adc::convert(double current) const {
+  const auto code = static_cast<std::int64_t>(std::llround(current + offset));
+  if (ideal) return code;
+  return std::clamp<std::int64_t>(code, 0, (std::int64_t{1} << bits) - 1);
+}
+
+int ChipLayer::tile_col_count(int ct) const { return std::min(m.cols_per_tile, m.cols - ct * m.cols_per_tile); }
+
+Chip::Chip(const snn::Network& stored, const ChipConfig& config) : net(stored), cfg(config) {
+  map = map_network(net, cfg);
+  shapes = net.layer_output_shapes();
+  bits_per_cell = map.bits_per_cell;
+  slices = map.layers.front().slices;
+  timing.settle = cfg.get_int("crossbar", "settle_cycles");
+  timing.columns_per_adc = cfg.get_int("adc", "columns_per_adc");
+  timing.conversion_cycles = cfg.get_int("adc", "conversion_cycles");
+  timing.window = timing.settle + timing.columns_per_adc * timing.conversion_cycles;
+  timing.overhead = cfg.get_int("controller", "layer_overhead_cycles");
+  timing.adder_cycles_per_level = cfg.get_int("controller", "adder_cycles_per_level");
+  timing.lif_units = cfg.get_int("lif", "units");
+  timing.input_bits = cfg.get_int("buffer", "input_bits");
+  if (timing.columns_per_adc > map.tile_cols)
+    throw std::invalid_argument("adc.columns_per_adc: " + std::to_string(timing.columns_per_adc) +
+                                " is more than the tile's columns (" + std::to_string(map.tile_cols) + ")");
+
+  const int needed = static_cast<int>(std::ceil(std::log2(static_cast<double>(map.tile_rows) * ((1 << bits_per_cell) - 1) + 1)));
+  const int bits = cfg.get_int("adc", "bits");
+  adc.ideal = cfg.impl("adc") == "ideal";
+  adc.bits = bits == 0 ? needed : bits;
+  if (!adc.ideal) adc.offset = cfg.get("adc", "offset_lsb");
+  const bool rram = cfg.impl("crossbar") == "rram";
+  if (rram) {
+    read_noise = cfg.get("crossbar", "read_noise_sigma");
+    seed = static_cast<std::uint64_t>(cfg.get("crossbar", "seed"));
+  }
+  const bool nonideal_cells = rram && (cfg.get("crossbar", "conductance_sigma") > 0 || cfg.get("crossbar", "stuck_on_rate") > 0 ||
+                                       cfg.get("crossbar", "stuck_off_rate") > 0 || read_noise > 0);
+  const bool lossy_adc = !adc.ideal && (adc.bits < needed || adc.offset != 0.0);
+  physical = nonideal_cells || lossy_adc;
+
+  du_name = cfg.impl("decryption_unit");
+  du_params.rows = map.tile_rows;
+  du_params.lanes = cfg.get_int("decryption_unit", "lanes");
+  du_params.key_depth = cfg.get_int("decryption_unit", "key_depth");
+  du_params.latency = cfg.get_int("decryption_unit", "latency");
+  du_params.validate();
+  for (const auto& m : map.layers) {
+    // Requests on cycles 0..n-1 of a pulse, answers LAT later, must be in by the last cycle W-1.
+    if (du_name != "none" && m.requests_per_pulse + du_params.latency > timing.window)
+      throw std::invalid_argument("decryption_unit.latency: " + std::to_string(m.requests_per_pulse) + " requests + LAT " +
+                                  std::to_string(du_params.latency) + " do not fit the " + std::to_string(timing.window) +
+                                  "-cycle read window of " + m.name + ": the unit would add cycles (raise lanes or the window)");
+  }
+
+  const double sigma = rram ? cfg.get("crossbar", "conductance_sigma") : 0.0;
+  const double p_on = rram ? cfg.get("crossbar", "stuck_on_rate") : 0.0, p_off = rram ? cfg.get("crossbar", "stuck_off_rate") : 0.0;
+  const int max_level = (1 << bits_per_cell) - 1;
+  bool first_weighted = true;
+  for (const auto& m : map.layers) {
+    ChipLayer L;
+    L.m = m;
+    const auto& wts = net.weights(m.weighted_index);
+    L.scale = std::ldexp(1.0f, wts.quant->exponent);
+    const auto& lif = std::get<snn::Lif>(net.layers[m.lif_index]);
+    L.decay = lif.decay;
+    L.threshold = lif.threshold;
+    const snn::Shape in_shape = m.layer_index == 0 ? net.input_shape : shapes[m.layer_index - 1];
+    L.in_numel = snn::numel(in_shape);
+    L.out_numel = snn::numel(shapes[m.layer_index]);
+    L.first = first_weighted;
+    first_weighted = false;
+    if (m.conv) {
+      const auto& C = std::get<snn::Conv2d>(net.layers[m.layer_index]);
+      L.cin = C.in_channels, L.kh = C.kernel[0], L.kw = C.kernel[1], L.sh = C.stride[0], L.sw = C.stride[1];
+      L.ph = C.padding[0], L.pw = C.padding[1], L.H = in_shape[1], L.W = in_shape[2];
+      L.OH = shapes[m.layer_index][1], L.OW = shapes[m.layer_index][2];
+    }
+    // PyTorch layout [out][rows] -> crossbar layout [rows][out].
+    L.w.resize(static_cast<std::size_t>(m.rows) * m.cols);
+    for (int o = 0; o < m.cols; ++o)
+      for (int r = 0; r < m.rows; ++r)
+        L.w[static_cast<std::size_t>(r) * m.cols + o] =
+            static_cast<std::int16_t>(snn::signed_magnitude(wts.quant->weight_bits[static_cast<std::size_t>(o) * m.rows + r]));
+    if (physical) {
+      const std::size_t per_row = static_cast<std::size_t>(m.cols) * 2 * slices;
+      L.g.assign(static_cast<std::size_t>(m.rows) * per_row, 0.0f);
+      for (int r = 0; r < m.rows; ++r)
+        for (int o = 0; o < m.cols; ++o) {
+          const int v = L.w[static_cast<std::size_t>(r) * m.cols + o];
+          const int mag = std::abs(v), pol = v < 0 ? 1 : 0;
+          for (int p = 0; p < 2; ++p)
+            for (int s = 0; s < slices; ++s) {
+              const std::size_t idx = static_cast<std::size_t>(r) * per_row + (static_cast<std::size_t>(o) * 2 + p) * slices + s;
+              int level = p == pol ? (mag >> (s * bits_per_cell)) & max_level : 0;
+              const std::uint64_t h = mix(mix(seed, m.weighted_index + 1), idx);
+              const double u = uniform01(mix(h, 1));
+              if (u < p_on) level = max_level;
+              else if (u < p_on + p_off) level = 0;
+              const double factor = sigma > 0 ? std::exp(sigma * normal(mix(h, 2))) : 1.0;
+              L.g[idx] = static_cast<float>(level * factor);
+            }
+        }
+    }
+    layers.push_back(std::move(L));
+  }
+  key.assign(layers.size(), {});
+}
+
+void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
+  if (entries.size() != layers.size())
+    throw std::invalid_argument("key store: " + std::to_string(entries.size()) + " layers of key entries for a model with " +
+                                std::to_string(layers.size()) + " weighted layers");
+  for (auto& L : layers) L.tile_keys.clear();
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    auto& L = layers[l];
+    for (const auto& e : entries[l]) {
+      if (e.row >= L.m.rows || e.col >= L.m.cols)
+        throw std::invalid_argument("key store: entry (" + std::to_string(e.row) + ", " + std::to_string(e.col) +
+                                    ") outside layer " + L.m.name);
+      const int tile = (e.row / map.tile_rows) * L.m.col_tiles + e.col / L.m.cols_per_tile;
+      L.tile_keys[tile].push_back(e);
+    }
+    if (du_name == "none") L.tile_keys.clear();  // a chip without the unit has nowhere to hold a key
+    for (const auto& [tile, es] : L.tile_keys)
+      if (static_cast<int>(es.size()) > du_params.key_depth)
+        throw std::invalid_argument("decryption_unit.key_depth: tile " + std::to_string(tile) + " of " + L.m.name + " needs " +
+                                    std::to_string(es.size()) + " key entries, the key store holds " +
+                                    std::to_string(du_params.key_depth) + " per tile");
+  }
+  key = std::move(entries);
+}
+
+void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) const {
+  reads.rows.clear();
+  reads.offsets.assign(static_cast<std::size_t>(L.m.positions) + 1, 0);
+  if (!L.m.conv) {
+    for (int i = 0; i < L.m.rows; ++i)
+      if (x[static_cast<std::size_t>(i)] > 0.0f) reads.rows.push_back({i, static_cast<std::int32_t>(x[static_cast<std::size_t>(i)])});
+    reads.offsets[1] = static_cast<std::int32_t>(reads.rows.size());
+    return;
+  }
+  // Conv: im2col row r = c*kh*kw + ky*kw + kx of output pixel (oy, ox) reads input (c, oy*sh-ph+ky, ox*sw-pw+kx).
+  auto visit = [&](auto&& emit) {
+    for (int oy = 0; oy < L.OH; ++oy)
+      for (int ox = 0; ox < L.OW; ++ox) {
+        const int p = oy * L.OW + ox;
+        for (int c = 0; c < L.cin; ++c)
+          for (int ky = 0; ky < L.kh; ++ky) {
+            const int iy = oy * L.sh - L.ph + ky;
+            if (iy < 0 || iy >= L.H) continue;
+            for (int kx = 0; kx < L.kw; ++kx) {
+              const int ix = ox * L.sw - L.pw + kx;
+              if (ix < 0 || ix >= L.W) continue;
+              const float v = x[(static_cast<std::size_t>(c) * L.H + iy) * L.W + ix];
+              if (v > 0.0f) emit(p, (c * L.kh + ky) * L.kw + kx, static_cast<std::int32_t>(v));
+            }
+          }
+      }
+  };
+  visit([&](int p, int r, std::int32_t n) {
+    reads.rows.push_back({r, n});
+    reads.offsets[static_cast<std::size_t>(p) + 1]++;
+  });
+  for (std::size_t p = 1; p < reads.offsets.size(); ++p) reads.offsets[p] += reads.offsets[p - 1];
+}
+
+double Chip::noise(std::uint64_t sample, int t, std::size_t layer, int position, int pulse, int rt, std::size_t column) const {
+  std::uint64_t h = mix(mix(seed, 0xA0A0), sample);
+  h = mix(h, static_cast<std::uint64_t>(t));
+  h = mix(h, layer);
+  h = mix(h, static_cast<std::uint64_t>(position));
+  h = mix(h, static_cast<std::uint64_t>(pulse));
+  h = mix(h, static_cast<std::uint64_t>(rt));
+  h = mix(h, column);
+  return 1.0 + read_noise * normal(h);
+}
+
+std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const {
+  std::uint64_t c = static_cast<std::uint64_t>(timing.overhead);
+  for (const int p : pulses_per_read) c += 1 + static_cast<std::uint64_t>(p) * static_cast<std::uint64_t>(timing.window);
+  if (!pulses_per_read.empty()) c += static_cast<std::uint64_t>(L.m.tree_levels) * static_cast<std::uint64_t>(timing.adder_cycles_per_level);
+  c += 1 + (L.m.neurons + static_cast<std::uint64_t>(timing.lif_units) - 1) / static_cast<std::uint64_t>(timing.lif_units);
+  return c;
+}
+
+std::int64_t Chip::combine(std::span<const std::int64_t> codes_pos, std::span<const std::int64_t> codes_neg) const {
+  std::int64_t pos = 0, neg = 0;
+  for (int s = slices - 1; s >= 0; --s) {
+    pos = (pos << bits_per_cell) + codes_pos[static_cast<std::size_t>(s)];
+    neg = (neg << bits_per_cell) + codes_neg[static_cast<std::size_t>(s)];
+  }
+  return pos - neg;
+}
+
+}  // namespace detail
+}  // namespace snngx::rram

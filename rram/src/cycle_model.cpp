@@ -1,0 +1,620 @@
+// Cycle mode: a clocked SystemC 2.3 model. Components are modules whose SC_METHODs run on every
+// rising clock edge (no SC_THREAD coroutines, so the model also runs under ASan); they talk
+// through TLM-2.0 sockets (blocking transport, zero delay: all timing comes from the clocked
+// state machines):
+//
+//   FrameInterface <- Controller -> SpikeBuffer[l] (read: wordline drivers)
+//                       |  ReadCmd (one output position)          | LifCmd
+//                       v                                          v
+//                 TileArray[l] --(partial sums, adder tree)--> NeuronUnit[l] -> SpikeBuffer[l+1] / FrameInterface
+//
+// A TileArray holds all crossbar tiles of a weighted layer (they read in parallel), their ADCs,
+// shift-add units and the decryption units of the tiles that have key entries. Every column is
+// converted on its own cycle of the ADC multiplexing window, so this mode recomputes the layer
+// column by column: an independent check of the fast mode (tests require equal outputs, event
+// counters and cycles).
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include "model.hpp"
+
+// libsystemc's main() refers to sc_main; snngx never uses that entry point (it elaborates from
+// library code), so provide a weak one that programs with their own sc_main override.
+extern "C" __attribute__((weak)) int sc_main(int, char**) { return 1; }
+
+namespace snngx::rram {
+
+namespace detail {
+void pool_or_flatten(const snn::Network& net, const std::vector<snn::Shape>& shapes, std::size_t i, std::vector<float>& act,
+                     std::vector<float>& scratch);
+}
+
+namespace {
+
+using detail::ActiveRow;
+using detail::Chip;
+using detail::ChipLayer;
+
+struct ReadCmd {
+  int position = 0;
+  std::span<const ActiveRow> rows;
+  std::uint64_t start_cycle = 0;
+  int t = 0;
+  std::uint64_t sample = 0;
+};
+struct PsumMsg {
+  int position = 0;
+  std::span<const std::int64_t> psum;
+};
+struct LifCmd {
+  std::uint64_t start_cycle = 0;
+};
+struct Activation {
+  std::vector<float>* data = nullptr;
+};
+enum Address : std::uint64_t { kRead = 0, kPsum = 1, kLif = 2, kReset = 3, kWrite = 4 };
+
+template <class Socket, class T>
+void transport(Socket& socket, tlm::tlm_command cmd, std::uint64_t address, T& message) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(cmd);
+  gp.set_address(address);
+  gp.set_data_ptr(reinterpret_cast<unsigned char*>(&message));
+  gp.set_data_length(sizeof(T));
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(gp, delay);
+  if (gp.is_response_error()) throw std::logic_error("cycle model: transaction refused: " + gp.get_response_string());
+}
+template <class T>
+T& message(tlm::tlm_generic_payload& gp) {
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  return *reinterpret_cast<T*>(gp.get_data_ptr());
+}
+
+struct SimState {
+  std::vector<Counters>* counters = nullptr;  // per weighted layer, of the current sample
+};
+
+// Spike buffer feeding weighted layer l (or the output interface when l == layers): stores the
+// activation after the max-pool / flatten layers that sit between the producer and layer l.
+SC_MODULE(SpikeBuffer) {
+  tlm_utils::simple_target_socket<SpikeBuffer> socket;
+  const Chip& chip;
+  std::size_t first_op, end_op;  // network layers applied on write: [first_op, end_op)
+  std::vector<float> data, scratch;
+
+  SpikeBuffer(sc_core::sc_module_name name, const Chip& c, std::size_t first, std::size_t end)
+      : sc_module(name), socket("socket"), chip(c), first_op(first), end_op(end) {
+    socket.register_b_transport(this, &SpikeBuffer::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    auto& a = message<Activation>(gp);
+    if (gp.is_write()) {
+      data = *a.data;
+      for (std::size_t i = first_op; i < end_op; ++i) detail::pool_or_flatten(chip.net, chip.shapes, i, data, scratch);
+    } else {
+      *a.data = data;
+    }
+  }
+};
+
+// Frames in, spike counts out.
+SC_MODULE(FrameInterface) {
+  tlm_utils::simple_target_socket<FrameInterface> socket;
+  std::span<const std::uint16_t> sample;
+  std::size_t frame_size = 0;
+  std::vector<std::int32_t> counts;
+
+  FrameInterface(sc_core::sc_module_name name, std::size_t size) : sc_module(name), socket("socket"), frame_size(size) {
+    socket.register_b_transport(this, &FrameInterface::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    auto& a = message<Activation>(gp);
+    if (gp.is_read()) {  // address = time step
+      const auto f = sample.subspan(gp.get_address() * frame_size, frame_size);
+      a.data->assign(f.begin(), f.end());
+    } else {
+      for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += (*a.data)[c] > 0.0f ? 1 : 0;
+    }
+  }
+};
+
+// The LIF units of a layer plus the last adder-tree stage (the neuron accumulators).
+SC_MODULE(NeuronUnit) {
+  sc_core::sc_in<bool> clk;
+  tlm_utils::simple_target_socket<NeuronUnit> socket;
+  tlm_utils::simple_initiator_socket<NeuronUnit> out;
+  sc_core::sc_signal<std::uint64_t> done;
+  const Chip& chip;
+  const ChipLayer& L;
+  std::size_t l;
+  SimState& sim;
+  std::vector<std::int64_t> acc;
+  std::vector<float> v, s;
+  std::uint64_t cycle = 0, start = 0, next = 0, finished = 0;
+  bool busy = false;
+
+  SC_HAS_PROCESS(NeuronUnit);
+  NeuronUnit(sc_core::sc_module_name name, const Chip& c, std::size_t layer, SimState& st)
+      : sc_module(name), socket("socket"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
+    socket.register_b_transport(this, &NeuronUnit::b_transport);
+    acc.assign(L.m.neurons, 0);
+    v.assign(L.m.neurons, 0.0f);
+    s.assign(L.m.neurons, 0.0f);
+    SC_METHOD(on_clock);
+    sensitive << clk.pos();
+    dont_initialize();
+  }
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    switch (gp.get_address()) {
+      case kPsum: {
+        const auto& m = message<PsumMsg>(gp);
+        std::copy(m.psum.begin(), m.psum.end(), acc.begin() + static_cast<std::ptrdiff_t>(m.position) * L.m.cols);
+        break;
+      }
+      case kLif:
+        start = message<LifCmd>(gp).start_cycle;
+        next = 0;
+        busy = true;
+        break;
+      case kReset:
+        message<int>(gp);
+        std::fill(v.begin(), v.end(), 0.0f);
+        std::fill(s.begin(), s.end(), 0.0f);
+        break;
+      default: gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    }
+  }
+  void on_clock() {
+    ++cycle;
+    if (!busy || cycle < start) return;
+    // `units` neurons per cycle, in neuron order (channel-major for conv layers).
+    const std::size_t cols = static_cast<std::size_t>(L.m.cols), P = static_cast<std::size_t>(L.m.positions);
+    const std::size_t end = std::min<std::size_t>(next + static_cast<std::size_t>(chip.timing.lif_units), L.m.neurons);
+    for (std::size_t n = next; n < end; ++n) {
+      const std::size_t o = n / P, p = n % P;
+      const float current = static_cast<float>(acc[p * cols + o]) * L.scale;
+      v[n] = v[n] * L.decay * (1.0f - s[n]) + current;
+      s[n] = v[n] > L.threshold ? 1.0f : 0.0f;
+      ++(*sim.counters)[l].lif_updates;
+    }
+    next = end;
+    if (next < L.m.neurons) return;
+    busy = false;
+    std::fill(acc.begin(), acc.end(), 0);
+    (*sim.counters)[l].buffer_write_bits += L.out_numel;
+    Activation a{&s};
+    transport(out, tlm::TLM_WRITE_COMMAND, kWrite, a);
+    done.write(++finished);
+  }
+};
+
+// All tiles of one weighted layer, with ADCs, shift-add, adder tree and decryption units.
+SC_MODULE(TileArray) {
+  sc_core::sc_in<bool> clk;
+  tlm_utils::simple_target_socket<TileArray> socket;
+  tlm_utils::simple_initiator_socket<TileArray> out;
+  sc_core::sc_signal<std::uint64_t> done;
+  const Chip& chip;
+  const ChipLayer& L;
+  std::size_t l;
+  SimState& sim;
+  struct KeyedTile {
+    int rt = 0, ct = 0, groups = 0, received = 0;
+    std::size_t entries = 0;
+    std::unique_ptr<IDecryptionUnit> unit;
+    CorrectionRequest request;
+  };
+  std::vector<KeyedTile> keyed;
+  std::vector<std::int32_t> lanes;
+  // Current read.
+  ReadCmd cmd;
+  bool busy = false;
+  int pulse = 0, pulses = 0, j = 0;
+  std::vector<int> tile_max;
+  std::vector<std::int64_t> pos_sum, neg_sum, psum;
+  std::uint64_t cycle = 0, finished = 0;
+
+  SC_HAS_PROCESS(TileArray);
+  TileArray(sc_core::sc_module_name name, const Chip& c, std::size_t layer, SimState& st)
+      : sc_module(name), socket("socket"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
+    socket.register_b_transport(this, &TileArray::b_transport);
+    for (const auto& [tile, entries] : L.tile_keys) {
+      KeyedTile k;
+      k.rt = tile / L.m.col_tiles;
+      k.ct = tile % L.m.col_tiles;
+      k.groups = (L.tile_col_count(k.ct) + chip.du_params.lanes - 1) / chip.du_params.lanes;
+      k.entries = entries.size();
+      k.unit = make_decryption_unit(chip.du_name, chip.du_params);
+      k.unit->reset();
+      k.unit->load_key(entries);
+      k.request.row_base = static_cast<std::uint32_t>(k.rt * chip.map.tile_rows);
+      keyed.push_back(std::move(k));
+    }
+    lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
+    tile_max.resize(static_cast<std::size_t>(L.m.row_tiles));
+    const std::size_t cols = static_cast<std::size_t>(L.m.cols);
+    pos_sum.resize(cols);
+    neg_sum.resize(cols);
+    psum.resize(cols);
+    SC_METHOD(on_clock);
+    sensitive << clk.pos();
+    dont_initialize();
+  }
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    cmd = message<ReadCmd>(gp);
+    std::fill(tile_max.begin(), tile_max.end(), 0);
+    for (const auto& a : cmd.rows) {
+      auto& m = tile_max[static_cast<std::size_t>(a.row / chip.map.tile_rows)];
+      m = std::max(m, a.count);
+    }
+    pulses = *std::max_element(tile_max.begin(), tile_max.end());
+    pulse = 1;
+    j = 0;
+    busy = true;
+    std::fill(psum.begin(), psum.end(), 0);
+  }
+  [[nodiscard]] bool tile_active(int rt) const { return tile_max[static_cast<std::size_t>(rt)] >= pulse; }
+
+  void start_pulse(Counters& C) {
+    const int R = chip.map.tile_rows;
+    std::fill(pos_sum.begin(), pos_sum.end(), 0);
+    std::fill(neg_sum.begin(), neg_sum.end(), 0);
+    for (const auto& a : cmd.rows)
+      if (a.count >= pulse) C.wordlines += static_cast<std::uint64_t>(L.m.col_tiles);  // one driver per tile of the row
+    for (int rt = 0; rt < L.m.row_tiles; ++rt)
+      if (tile_active(rt)) C.tile_reads += static_cast<std::uint64_t>(L.m.col_tiles);
+    for (auto& k : keyed) {
+      k.received = 0;
+      if (!tile_active(k.rt)) continue;
+      k.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
+      for (const auto& a : cmd.rows)
+        if (a.row / R == k.rt && a.count >= pulse) {
+          const int r = a.row - k.rt * R;
+          k.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+        }
+      for (const auto& e : L.tile_keys.at(k.rt * L.m.col_tiles + k.ct)) C.corrections += k.request.row_active(e.row - k.request.row_base);
+    }
+  }
+
+  // The decryption units: request g on cycle g of the pulse, answer LAT cycles later.
+  void tick_units(Counters& C) {
+    for (auto& k : keyed) {
+      if (!tile_active(k.rt)) continue;
+      const CorrectionRequest* req = nullptr;
+      if (j < k.groups) {
+        k.request.col_base = static_cast<std::uint32_t>(L.tile_col_begin(k.ct) + j * chip.du_params.lanes);
+        req = &k.request;
+        ++C.decrypt_requests;
+        C.key_compares += k.entries;
+      }
+      if (!k.unit->tick(req, lanes)) continue;
+      const int g = j - chip.du_params.latency;
+      if (g < 0 || g >= k.groups) throw std::logic_error("decryption unit '" + k.unit->name() + "' answered out of turn");
+      const int base = L.tile_col_begin(k.ct) + g * chip.du_params.lanes;
+      const int n = std::min(chip.du_params.lanes, L.tile_col_begin(k.ct) + L.tile_col_count(k.ct) - base);
+      for (int x = 0; x < n; ++x) psum[static_cast<std::size_t>(base + x)] += lanes[static_cast<std::size_t>(x)];
+      ++k.received;
+    }
+  }
+
+  // ADC step m: every ADC converts its m-th multiplexed column in every active tile.
+  void convert(int m, Counters& C) {
+    const int R = chip.map.tile_rows, S = chip.slices, b = chip.bits_per_cell, cpa = chip.timing.columns_per_adc;
+    const int adcs = (chip.map.tile_cols + cpa - 1) / cpa;
+    const int max_level = (1 << b) - 1;
+    const std::size_t per_row = static_cast<std::size_t>(L.m.cols) * 2 * static_cast<std::size_t>(S);
+    for (int rt = 0; rt < L.m.row_tiles; ++rt) {
+      if (!tile_active(rt)) continue;
+      for (int ct = 0; ct < L.m.col_tiles; ++ct) {
+        const int used = L.tile_col_count(ct) * S;
+        for (int pol = 0; pol < 2; ++pol)
+          for (int a = 0; a < adcs; ++a) {
+            const int c = a * cpa + m;
+            if (c >= used) continue;
+            const int o = L.tile_col_begin(ct) + c / S, s = c % S;
+            const std::size_t col = (static_cast<std::size_t>(o) * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) +
+                                    static_cast<std::size_t>(s);
+            double current = 0.0;
+            for (const auto& r : cmd.rows) {
+              if (r.row / R != rt || r.count < pulse) continue;
+              ++C.cell_reads;
+              if (chip.physical) {
+                current += L.g[static_cast<std::size_t>(r.row) * per_row + col];
+              } else {
+                const int w = L.w[static_cast<std::size_t>(r.row) * static_cast<std::size_t>(L.m.cols) + static_cast<std::size_t>(o)];
+                if ((w < 0 ? 1 : 0) == pol) current += (std::abs(w) >> (s * b)) & max_level;
+              }
+            }
+            if (chip.read_noise > 0) current *= chip.noise(cmd.sample, cmd.t, l, cmd.position, pulse, rt, col);
+            const std::int64_t code = chip.adc.convert(current);
+            ++C.adc_conversions;
+            if (s > 0) ++C.shift_adds;
+            auto& sum = pol == 0 ? pos_sum : neg_sum;
+            sum[static_cast<std::size_t>(o)] += code << (s * b);
+          }
+      }
+    }
+  }
+
+  void end_pulse(Counters& C) {
+    for (auto& k : keyed)
+      if (tile_active(k.rt) && k.received != k.groups)
+        throw std::logic_error("decryption unit missed the ADC window: the unit would add cycles");
+    // Each active row tile's partial sums (G+ minus G-, one shift-add subtraction per column)
+    // enter the adder tree. Sums of different row tiles were kept together in pos/neg sums, so
+    // count per tile and add once.
+    for (int rt = 0; rt < L.m.row_tiles; ++rt)
+      if (tile_active(rt)) {
+        C.shift_adds += static_cast<std::uint64_t>(L.m.cols);
+        C.adder_adds += static_cast<std::uint64_t>(L.m.cols);
+      }
+    for (std::size_t o = 0; o < psum.size(); ++o) psum[o] += pos_sum[o] - neg_sum[o];
+  }
+
+  void on_clock() {
+    ++cycle;
+    if (!busy || cycle < cmd.start_cycle) return;
+    Counters& C = (*sim.counters)[l];
+    if (j == 0) start_pulse(C);
+    tick_units(C);
+    const int k = j - chip.timing.settle;
+    if (k >= 0 && k % chip.timing.conversion_cycles == 0) convert(k / chip.timing.conversion_cycles, C);
+    if (++j < chip.timing.window) return;
+    end_pulse(C);
+    j = 0;
+    if (++pulse <= pulses) return;
+    busy = false;
+    PsumMsg msg{cmd.position, psum};
+    transport(out, tlm::TLM_WRITE_COMMAND, kPsum, msg);
+    done.write(++finished);
+  }
+};
+
+SC_MODULE(Controller) {
+  sc_core::sc_in<bool> clk;
+  tlm_utils::simple_initiator_socket<Controller> to_interface;
+  std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<Controller>>> to_buffer, to_tiles, to_neurons;
+  std::vector<sc_core::sc_signal<std::uint64_t>*> tile_done, neuron_done;
+  const Chip& chip;
+  SimState& sim;
+  std::vector<SampleResult>* results = nullptr;
+  std::vector<std::span<const std::uint16_t>> samples;
+  FrameInterface* iface = nullptr;
+  std::uint64_t first_index = 0;
+
+  enum class State { SampleStart, LayerStart, Overhead, Reads, Tree, Lif, Done };
+  State state = State::SampleStart;
+  std::size_t sample = 0, l = 0;
+  int t = 0;
+  std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0, issued = 0, lif_issued = 0;
+  bool tile_busy = false, lif_pending = false, any_read = false;
+  int position = 0;
+  std::vector<float> act;
+  Chip::Reads reads;
+
+  SC_HAS_PROCESS(Controller);
+  Controller(sc_core::sc_module_name name, const Chip& c, SimState& st) : sc_module(name), to_interface("to_interface"), chip(c), sim(st) {
+    for (std::size_t i = 0; i < chip.layers.size(); ++i) {
+      const std::string n = std::to_string(i);
+      to_buffer.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_buffer_" + n).c_str()));
+      to_tiles.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_tiles_" + n).c_str()));
+      to_neurons.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_neurons_" + n).c_str()));
+    }
+    SC_METHOD(on_clock);
+    sensitive << clk.pos();
+    dont_initialize();
+  }
+
+  void begin_layer() {
+    const ChipLayer& L = chip.layers[l];
+    Counters& C = (*sim.counters)[l];
+    if (l == 0) {  // frame t enters the first buffer through the interface
+      Activation a{&act};
+      transport(to_interface, tlm::TLM_READ_COMMAND, static_cast<std::uint64_t>(t), a);
+      transport(*to_buffer[0], tlm::TLM_WRITE_COMMAND, kWrite, a);
+      C.buffer_write_bits += L.in_numel * static_cast<std::uint64_t>(chip.timing.input_bits);
+    }
+    Activation a{&act};
+    transport(*to_buffer[l], tlm::TLM_READ_COMMAND, kRead, a);
+    C.buffer_read_bits += L.in_numel * static_cast<std::uint64_t>(L.first ? chip.timing.input_bits : 1);
+    chip.gather(L, act, reads);  // the wordline drivers' view: active rows per output position
+    position = 0;
+    any_read = false;
+    layer_cycles = 0;
+  }
+
+  void on_clock() {
+    ++cycle;
+    for (;;) {
+      switch (state) {
+        case State::SampleStart: {
+          if (sample >= samples.size()) {
+            state = State::Done;
+            sc_core::sc_stop();
+            return;
+          }
+          auto& r = (*results)[sample];
+          const std::size_t NL = chip.layers.size();
+          r.per_layer.assign(NL, {});
+          r.cycles.assign(static_cast<std::size_t>(chip.net.time_steps), std::vector<std::uint64_t>(NL, 0));
+          sim.counters = &r.per_layer;
+          iface->sample = samples[sample];
+          iface->counts.assign(static_cast<std::size_t>(chip.net.num_classes), 0);
+          for (auto& s : to_neurons) {
+            int dummy = 0;
+            transport(*s, tlm::TLM_WRITE_COMMAND, kReset, dummy);
+          }
+          t = 0;
+          l = 0;
+          state = State::LayerStart;
+          continue;
+        }
+        case State::LayerStart:
+          begin_layer();
+          remaining = static_cast<std::uint64_t>(chip.timing.overhead);
+          state = State::Overhead;
+          continue;
+        case State::Overhead:
+          if (remaining > 0) {
+            --remaining;
+            ++layer_cycles;
+            return;
+          }
+          state = State::Reads;
+          continue;
+        case State::Reads: {
+          if (tile_busy) {
+            if (tile_done[l]->read() != issued) {
+              ++layer_cycles;
+              return;
+            }
+            tile_busy = false;
+          }
+          const ChipLayer& L = chip.layers[l];
+          while (position < L.m.positions && reads.offsets[static_cast<std::size_t>(position)] == reads.offsets[static_cast<std::size_t>(position) + 1]) ++position;
+          if (position < L.m.positions) {
+            const auto p = static_cast<std::size_t>(position);
+            ReadCmd cmd{position, {reads.rows.data() + reads.offsets[p], reads.rows.data() + reads.offsets[p + 1]}, cycle + 1, t, first_index + sample};
+            transport(*to_tiles[l], tlm::TLM_WRITE_COMMAND, kRead, cmd);
+            ++issued;
+            ++position;
+            tile_busy = any_read = true;
+            ++layer_cycles;
+            return;
+          }
+          remaining = any_read ? static_cast<std::uint64_t>(L.m.tree_levels) * static_cast<std::uint64_t>(chip.timing.adder_cycles_per_level) : 0;
+          state = State::Tree;
+          continue;
+        }
+        case State::Tree:
+          if (remaining > 0) {
+            --remaining;
+            ++layer_cycles;
+            return;
+          }
+          state = State::Lif;
+          continue;
+        case State::Lif: {
+          if (!lif_pending) {
+            LifCmd cmd{cycle + 1};
+            transport(*to_neurons[l], tlm::TLM_WRITE_COMMAND, kLif, cmd);
+            ++lif_issued;
+            lif_pending = true;
+            ++layer_cycles;
+            return;
+          }
+          if (neuron_done[l]->read() != lif_issued) {
+            ++layer_cycles;
+            return;
+          }
+          lif_pending = false;
+          auto& r = (*results)[sample];
+          r.cycles[static_cast<std::size_t>(t)][l] = layer_cycles;
+          r.per_layer[l].cycles += layer_cycles;
+          if (++l < chip.layers.size()) {
+            state = State::LayerStart;
+            continue;
+          }
+          l = 0;
+          if (++t < chip.net.time_steps) {
+            state = State::LayerStart;
+            continue;
+          }
+          r.counts = iface->counts;
+          ++sample;
+          state = State::SampleStart;
+          continue;
+        }
+        case State::Done: return;
+      }
+    }
+  }
+};
+
+// SystemC keeps one global simulation context; each run elaborates a fresh one and removes it.
+class FreshSimContext {
+ public:
+  FreshSimContext() : ctx_(std::make_unique<sc_core::sc_simcontext>()) {
+    sc_core::sc_curr_simcontext = ctx_.get();
+    sc_core::sc_default_global_context = ctx_.get();
+  }
+  ~FreshSimContext() {
+    sc_core::sc_curr_simcontext = nullptr;
+    sc_core::sc_default_global_context = nullptr;
+  }
+  FreshSimContext(const FreshSimContext&) = delete;
+  FreshSimContext& operator=(const FreshSimContext&) = delete;
+
+ private:
+  std::unique_ptr<sc_core::sc_simcontext> ctx_;
+};
+
+struct Top {
+  sc_core::sc_clock clk;
+  SimState sim;
+  FrameInterface iface;
+  Controller ctrl;
+  std::vector<std::unique_ptr<SpikeBuffer>> buffers;
+  std::vector<std::unique_ptr<TileArray>> tiles;
+  std::vector<std::unique_ptr<NeuronUnit>> neurons;
+
+  explicit Top(const Chip& chip)
+      : clk("clk", sc_core::sc_time(1.0e3 / chip.cfg.get("controller", "clock_mhz"), sc_core::SC_NS)),
+        iface("interface", snn::numel(chip.net.input_shape)),
+        ctrl("controller", chip, sim) {
+    const std::size_t NL = chip.layers.size();
+    ctrl.clk(clk);
+    ctrl.iface = &iface;
+    ctrl.to_interface.bind(iface.socket);
+    for (std::size_t l = 0; l < NL; ++l) {
+      const std::string n = std::to_string(l);
+      const std::size_t first = l == 0 ? 0 : chip.layers[l - 1].m.lif_index + 1;
+      buffers.push_back(std::make_unique<SpikeBuffer>(("buffer_" + n).c_str(), chip, first, chip.layers[l].m.layer_index));
+      tiles.push_back(std::make_unique<TileArray>(("tiles_" + n).c_str(), chip, l, sim));
+      neurons.push_back(std::make_unique<NeuronUnit>(("neurons_" + n).c_str(), chip, l, sim));
+      tiles[l]->clk(clk);
+      neurons[l]->clk(clk);
+      ctrl.to_buffer[l]->bind(buffers[l]->socket);
+      ctrl.to_tiles[l]->bind(tiles[l]->socket);
+      ctrl.to_neurons[l]->bind(neurons[l]->socket);
+      tiles[l]->out.bind(neurons[l]->socket);
+      ctrl.tile_done.push_back(&tiles[l]->done);
+      ctrl.neuron_done.push_back(&neurons[l]->done);
+    }
+    for (std::size_t l = 0; l + 1 < NL; ++l) neurons[l]->out.bind(buffers[l + 1]->socket);
+    neurons[NL - 1]->out.bind(iface.socket);
+  }
+};
+
+}  // namespace
+
+std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
+                                                 std::uint64_t first_sample_index) const {
+  const Chip& chip = impl_->chip;
+  const std::size_t in_size = snn::numel(chip.net.input_shape);
+  for (const auto& s : samples)
+    if (s.size() != in_size * static_cast<std::size_t>(chip.net.time_steps))
+      throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
+  std::vector<SampleResult> results(samples.size());
+  if (samples.empty()) return results;
+  ::setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  const FreshSimContext context;
+  {
+    Top top(chip);
+    top.ctrl.results = &results;
+    top.ctrl.samples = samples;
+    top.ctrl.first_index = first_sample_index;
+    sc_core::sc_start();
+  }
+  return results;
+}
+
+}  // namespace snngx::rram

@@ -1,0 +1,72 @@
+// `snngx cosim`: accelerator with the RTL unit vs software engine vs a chip without the unit.
+#include "snngx/rtl/run.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "snngx/rtl/cosim.hpp"
+
+namespace snngx::rtl {
+namespace {
+
+rram::RunResult run_chip(const snn::Network& model, rram::ChipConfig config, const std::string& unit,
+                         const crypto::XorKey* key, const std::string& fingerprint, const datasets::FrameSet& frames,
+                         const CosimOptions& o, const std::string& stage) {
+  config.set("decryption_unit.impl", unit);
+  rram::Accelerator chip(model, config);
+  if (key && !chip.load_key(*key, fingerprint))
+    throw std::invalid_argument("cosim: the accelerator's key store refused the key (fingerprint mismatch)");
+  rram::RunOptions ro;
+  ro.mode = o.mode;
+  ro.threads = 1;  // the RTL units share one SystemC simulation
+  ro.limit = o.limit;
+  if (o.progress) ro.progress = [&](std::size_t done, std::size_t total) { o.progress(stage, done, total); };
+  return chip.run(frames, ro);
+}
+
+}  // namespace
+
+CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
+                      const snn::Network& plain, const datasets::FrameSet& frames, const CosimOptions& o) {
+  register_rtl_decryption_unit();
+  CosimReport r;
+  std::size_t largest = 0;
+  for (const auto& entries : rram::key_entries(stored, key)) {
+    r.key_entries += entries.size();
+    largest = std::max(largest, entries.size());
+  }
+  // Units of every keyed tile of a layer may have reads in flight at once: one instance each.
+  if (!simulation_elaborated()) {
+    configure_simulation({o.trace, static_cast<int>(std::clamp<std::size_t>(largest, 2, 1024))});
+  } else if (!o.trace.empty()) {
+    throw std::logic_error("cosim: a waveform must be requested before the first RTL simulation of the process");
+  }
+
+  const std::uint64_t edges_before = simulated_edges();
+  r.rtl = run_chip(stored, o.config, "rtl", &key, key_fingerprint, frames, o, "rtl");
+  r.rtl_edges = simulated_edges() - edges_before;
+  close_trace();
+  r.baseline = run_chip(plain, o.config, "none", nullptr, "", frames, o, "baseline");
+
+  snn::InferenceOptions io;
+  io.limit = o.limit;
+  io.threads = 1;
+  if (o.progress) io.progress = [&](std::size_t done, std::size_t total) { o.progress("software", done, total); };
+  r.software = snn::infer(plain, frames, io);
+
+  const std::size_t n = r.rtl.predictions.size();
+  if (r.software.size() != n || r.baseline.predictions.size() != n)
+    throw std::logic_error("cosim: the runs covered different numbers of samples");
+  const std::size_t classes = n ? r.rtl.spike_counts.size() / n : 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t c = 0; c < classes; ++c)
+      if (r.rtl.spike_counts[i * classes + c] != r.software.spike_counts[i * classes + c]) {
+        ++r.spike_mismatches;
+        break;
+      }
+    r.cycle_mismatches += r.rtl.cycles_per_sample.at(i) != r.baseline.cycles_per_sample.at(i);
+  }
+  return r;
+}
+
+}  // namespace snngx::rtl
