@@ -31,6 +31,9 @@ struct Compiled {
   std::vector<float> wf;        // float weights (float models)
   std::vector<std::int8_t> wi;   // signed magnitudes (quantized models; |m| <= 127)
   int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  // Event-driven Conv2d: for input row y, the (ky, oy) pairs it reaches (and the same for columns),
+  // so that the scatter loop does no division or bounds test.
+  std::vector<std::vector<std::pair<int, int>>> row_taps, col_taps;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
   // MaxPool2d
@@ -79,6 +82,69 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
   }
 }
 
+/// For each input coordinate along one axis, the (kernel offset, output coordinate) pairs that read it:
+/// out = (in + pad - k) / stride when that is a whole number inside the output.
+std::vector<std::vector<std::pair<int, int>>> kernel_taps(int in_size, int kernel, int stride, int pad, int out_size) {
+  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(in_size));
+  for (int i = 0; i < in_size; ++i)
+    for (int k = 0; k < kernel; ++k) {
+      const int n = i + pad - k;
+      if (n >= 0 && n % stride == 0 && n / stride < out_size) taps[static_cast<std::size_t>(i)].emplace_back(k, n / stride);
+    }
+  return taps;
+}
+
+/// Integer accumulation of a quantized layer in int16 lanes (twice the SIMD width of int32),
+/// spilled into int32 totals before any lane could overflow. Every input of count n adds at most
+/// 127 * n to any one output (it reaches each output through at most one weight), so the block
+/// is flushed when that budget would pass INT16_MAX. Integer sums are exact in any grouping, so
+/// the results equal plain int32 accumulation bit for bit.
+class Int16Blocks {
+ public:
+  Int16Blocks(Engine::State& s, std::size_t size) : acc16_(s.iacc16), acc32_(s.iacc), size_(size) {
+    acc16_.assign(size, 0);
+  }
+  /// Whether one input of count n can go into the int16 lanes (127 * n must fit).
+  static bool fits(std::int32_t n) { return 127LL * std::abs(static_cast<std::int64_t>(n)) <= kMax; }
+  /// Makes room for one input of count n (fits(n)); returns the int16 accumulators to add into.
+  std::int16_t* narrow(std::int32_t n) {
+    const std::int64_t need = 127LL * std::abs(static_cast<std::int64_t>(n));
+    if (budget_ + need > kMax) spill();
+    budget_ += need;
+    return acc16_.data();
+  }
+  /// The int32 totals, for inputs whose count is too large for the int16 lanes.
+  std::int32_t* wide() {
+    spill();
+    return acc32_.data();
+  }
+  /// Writes y = total * scale.
+  void finish(float scale, std::vector<float>& y) {
+    y.resize(size_);
+    if (spilled_) {
+      spill();
+      for (std::size_t o = 0; o < size_; ++o) y[o] = static_cast<float>(acc32_[o]) * scale;
+    } else {
+      for (std::size_t o = 0; o < size_; ++o) y[o] = static_cast<float>(acc16_[o]) * scale;
+    }
+  }
+
+ private:
+  static constexpr std::int64_t kMax = 32767;
+  void spill() {
+    if (!spilled_) acc32_.assign(size_, 0);
+    spilled_ = true;
+    for (std::size_t o = 0; o < size_; ++o) acc32_[o] += acc16_[o];
+    std::fill(acc16_.begin(), acc16_.end(), std::int16_t{0});
+    budget_ = 0;
+  }
+  std::vector<std::int16_t>& acc16_;
+  std::vector<std::int32_t>& acc32_;
+  std::size_t size_;
+  std::int64_t budget_ = 0;
+  bool spilled_ = false;
+};
+
 }  // namespace
 
 struct Engine::Impl {
@@ -111,6 +177,8 @@ struct Engine::Impl {
         c.kh = C->kernel[0], c.kw = C->kernel[1], c.sh = C->stride[0], c.sw = C->stride[1];
         c.ph = C->padding[0], c.pw = C->padding[1];
         compile_weights(c, C->weight, kind == EngineKind::Event);
+        c.row_taps = kernel_taps(in[1], c.kh, c.sh, c.ph, shapes[i][1]);
+        c.col_taps = kernel_taps(in[2], c.kw, c.sw, c.pw, shapes[i][2]);
       } else if (const auto* N = std::get_if<Lif>(&l)) {
         c.op = Op::Lif;
         c.decay = N->decay;
@@ -172,19 +240,23 @@ struct Engine::Impl {
   static void linear_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
     const auto out = static_cast<std::size_t>(c.cout);
     if (c.quantized) {
-      s.iacc.assign(out, 0);
-      std::int32_t* acc = s.iacc.data();
+      Int16Blocks blocks(s, out);
       for (int i = 0; i < c.cin; ++i) {
         if (x[i] == 0.0f) continue;
-        const std::int8_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
         const auto n = static_cast<std::int32_t>(x[i]);
-        if (n == 1)
-          for (std::size_t o = 0; o < out; ++o) acc[o] += col[o];
-        else
+        const std::int8_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
+        if (!Int16Blocks::fits(n)) {
+          std::int32_t* acc = blocks.wide();
           for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
+          continue;
+        }
+        std::int16_t* acc = blocks.narrow(n);
+        if (n == 1)
+          for (std::size_t o = 0; o < out; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o]);
+        else
+          for (std::size_t o = 0; o < out; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o] * n);
       }
-      y.resize(out);
-      for (std::size_t o = 0; o < out; ++o) y[o] = static_cast<float>(acc[o]) * c.scale;
+      blocks.finish(c.scale, y);
     } else {
       y.assign(out, 0.0f);
       float* acc = y.data();
@@ -223,32 +295,31 @@ struct Engine::Impl {
 
   // Scatters each active input through the kernel into channels-last accumulators [oy][ox][o],
   // whose out-channel run is contiguous (vectorised) in the transposed weights [c][ky][kx][o].
+  static void conv_scatter_int(const Compiled& c, std::span<const std::pair<std::uint32_t, float>> active, Int16Blocks& blocks) {
+    for (const auto& entry : active) {
+      const auto n = static_cast<std::int32_t>(entry.second);
+      if (Int16Blocks::fits(n)) conv_scatter(c, std::span(&entry, 1), blocks.narrow(n), c.wi.data());
+      else conv_scatter(c, std::span(&entry, 1), blocks.wide(), c.wi.data());
+    }
+  }
+
   template <class Acc, class W>
-  static void conv_scatter(const Compiled& c, const State& s, Acc* acc, const W* wt) {
-    const int H = c.in_shape[1], Wd = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+  static void conv_scatter(const Compiled& c, std::span<const std::pair<std::uint32_t, float>> active, Acc* acc, const W* wt) {
+    const int Wd = c.in_shape[2], OW = c.out_shape[2];
     const auto co = static_cast<std::size_t>(c.cout);
-    const auto plane = static_cast<std::uint32_t>(H * Wd);
-    for (const auto& [index, value] : s.active) {
+    const auto plane = static_cast<std::uint32_t>(c.in_shape[1] * Wd);
+    for (const auto& [index, value] : active) {
       const int ci = static_cast<int>(index / plane), y = static_cast<int>(index % plane) / Wd, xx = static_cast<int>(index % plane) % Wd;
       const auto n = static_cast<Acc>(value);
-      for (int ky = 0; ky < c.kh; ++ky) {
-        const int ny = y + c.ph - ky;
-        if (ny < 0 || ny % c.sh) continue;
-        const int oy = ny / c.sh;
-        if (oy >= OH) continue;
-        for (int kx = 0; kx < c.kw; ++kx) {
-          const int nx = xx + c.pw - kx;
-          if (nx < 0 || nx % c.sw) continue;
-          const int ox = nx / c.sw;
-          if (ox >= OW) continue;
+      for (const auto& [ky, oy] : c.row_taps[static_cast<std::size_t>(y)])
+        for (const auto& [kx, ox] : c.col_taps[static_cast<std::size_t>(xx)]) {
           const W* w = wt + ((static_cast<std::size_t>(ci) * c.kh + ky) * c.kw + kx) * co;
           Acc* a = acc + (static_cast<std::size_t>(oy) * OW + ox) * co;
           if (n == Acc{1})
-            for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]);
+            for (std::size_t o = 0; o < co; ++o) a[o] = static_cast<Acc>(a[o] + w[o]);
           else
-            for (std::size_t o = 0; o < co; ++o) a[o] += static_cast<Acc>(w[o]) * n;
+            for (std::size_t o = 0; o < co; ++o) a[o] = static_cast<Acc>(a[o] + w[o] * n);
         }
-      }
     }
   }
 
@@ -257,13 +328,12 @@ struct Engine::Impl {
     const std::size_t n = static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2] * static_cast<std::size_t>(c.cout);
     gather_active(c, x, x_cl, s);
     if (c.quantized) {
-      s.iacc.assign(n, 0);
-      conv_scatter(c, s, s.iacc.data(), c.wi.data());
-      y.resize(n);
-      for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(s.iacc[i]) * c.scale;
+      Int16Blocks blocks(s, n);
+      conv_scatter_int(c, s.active, blocks);
+      blocks.finish(c.scale, y);
     } else {
       y.assign(n, 0.0f);
-      conv_scatter(c, s, y.data(), c.wf.data());
+      conv_scatter(c, s.active, y.data(), c.wf.data());
     }
   }
 

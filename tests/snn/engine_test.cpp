@@ -161,5 +161,61 @@ TEST(Engines, QuantizedCurrentIsIntegerSumScaledOnce) {
   for (const auto kind : {EngineKind::Dense, EngineKind::Event}) EXPECT_EQ(Engine(n, kind).run(frame), (std::vector<std::int32_t>{1, 0}));
 }
 
+// Quantized layers accumulate in int16 lanes that spill into int32 totals; inputs with large
+// counts (here up to 60,000, far beyond what one int16 lane holds) take the int32 path. Currents
+// must still be the exact integer sum scaled once, in both engines.
+TEST(Engines, LargeIntegerSumsAreExactBeyondInt16) {
+  Network n;
+  n.arch = "wide";
+  n.time_steps = 1;
+  n.input_shape = {1, 12, 12};
+  n.num_classes = 2;
+  Conv2d conv{1, 2, {3, 3}, {1, 1}, {1, 1}, {}};
+  conv.weight.shape = {2, 1, 3, 3};
+  conv.weight.values.assign(18, 1.0f);
+  for (int k = 9; k < 18; ++k) conv.weight.values[static_cast<std::size_t>(k)] = -1.0f;
+  Linear fc{144, 2, {}};
+  fc.weight.shape = {2, 144};
+  fc.weight.values.assign(288, 1.0f);
+  for (int k = 144; k < 288; ++k) fc.weight.values[static_cast<std::size_t>(k)] = -1.0f;
+  Network lin = n;
+  n.num_classes = 288;
+  n.layers = {conv, Flatten{}, Lif{}};
+  lin.layers = {Flatten{}, fc, Lif{}};
+  n = quantize(n, 8, QuantRule::MaxAbs);
+  lin = quantize(lin, 8, QuantRule::MaxAbs);
+  // 1.0 with e = -6 (127 * 2^-6 >= 1 > 127 * 2^-7) is 64 steps, so currents are plain sums of counts.
+  ASSERT_EQ(n.weights(0).quant->exponent, -6);
+  std::vector<float> input(144);
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 37 == 5 ? 60000 : (i % 2 ? 250 : 1 + i % 7));
+  for (const auto kind : {EngineKind::Dense, EngineKind::Event}) {
+    {  // Linear: every input reaches both neurons.
+      const Engine e(lin, kind);
+      auto s = e.new_state();
+      const auto y = e.step(*s, 0, 2, input);
+      double total = 0;
+      for (const float v : input) total += v;
+      EXPECT_EQ(y[0], static_cast<float>(total)) << "engine " << static_cast<int>(kind);
+      EXPECT_EQ(y[1], static_cast<float>(-total));
+    }
+    {  // Conv2d 3x3, padding 1: output (y, x) sums its 3x3 neighbourhood.
+      const Engine e(n, kind);
+      auto s = e.new_state();
+      const auto y = e.step(*s, 0, 1, input);
+      for (int oy = 0; oy < 12; ++oy)
+        for (int ox = 0; ox < 12; ++ox) {
+          double sum = 0;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              const int iy = oy + dy, ix = ox + dx;
+              if (iy >= 0 && iy < 12 && ix >= 0 && ix < 12) sum += input[static_cast<std::size_t>(iy * 12 + ix)];
+            }
+          ASSERT_EQ(y[static_cast<std::size_t>(oy * 12 + ox)], static_cast<float>(sum)) << oy << "," << ox;
+          ASSERT_EQ(y[static_cast<std::size_t>(144 + oy * 12 + ox)], static_cast<float>(-sum));
+        }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snngx::snn

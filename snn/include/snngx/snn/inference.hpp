@@ -36,6 +36,7 @@ class Engine {
     std::vector<std::vector<float>> v;
     std::vector<float> facc, boundary_in, boundary_out;
     std::vector<std::int32_t> iacc;
+    std::vector<std::int16_t> iacc16;  // quantized layers accumulate in int16 blocks (see inference.cpp)
     std::vector<std::pair<std::uint32_t, float>> active;  // (canonical index, value), (c,y,x) order
     std::vector<std::uint32_t> bucket;
   };
