@@ -80,6 +80,8 @@ nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {
           {"rtl_clock_edges", r.rtl_edges},
           {"accuracy_rtl", r.rtl.accuracy()},
           {"accuracy_software", r.software.accuracy()},
+          {"accuracy_without_key", r.without_key.accuracy()},
+          {"samples_differing_without_key", r.encrypted_differs},
           {"cycles_rtl", r.rtl.total().cycles},
           {"cycles_without_unit", r.baseline.total().cycles},
           {"cycles_per_sample_rtl", r.rtl.cycles_per_sample},
@@ -102,7 +104,7 @@ void run(const CosimCliOptions& o) {
   const crypto::KeyHeader header = crypto::parse_key_header(file, o.model.key);
   crypto::check_key_matches_model(header, o.model.key, model_layer_bits(stored), stored.key_fingerprint);
   const crypto::KeySecret secret = obtain_key_secret({o.model.passphrase_file, o.model.device_key}, o.model.key, SecretUse::Unseal);
-  const crypto::XorKey key = crypto::unseal_key_bytes(file, secret, o.model.key);
+  crypto::XorKey key = crypto::unseal_key_bytes(file, secret, o.model.key);
   snn::Network plain = stored;
   for (const auto& layer : key.layers) {
     auto& w = plain.weights(layer.layer);
@@ -125,6 +127,7 @@ void run(const CosimCliOptions& o) {
     if (done == total) bar->finish();
   };
   const rtl::CosimReport r = rtl::run_cosim(stored, key, header.fingerprint, plain, frames, co);
+  crypto::wipe(key);  // the key lives only as long as the run needs it
   bars.clear();
 
   const auto j = to_json(r, o);
@@ -135,11 +138,13 @@ void run(const CosimCliOptions& o) {
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("cosim: {} samples, {} mode, RTL decryption unit with {} key entries\n", n, o.mode, r.key_entries);
-    fmt::print("  accelerator + RTL unit, encrypted crossbars : accuracy {:6.2f} %  cycles {:>12}  RTL clock edges {}\n",
+    fmt::print("  accelerator + RTL unit, encrypted crossbars  : accuracy {:6.2f} %  cycles {:>12}  RTL clock edges {}\n",
                100.0 * r.rtl.accuracy(), r.rtl.total().cycles, r.rtl_edges);
-    fmt::print("  accelerator without unit, plain crossbars   : accuracy {:6.2f} %  cycles {:>12}\n", 100.0 * r.baseline.accuracy(),
+    fmt::print("  accelerator without unit, plain crossbars    : accuracy {:6.2f} %  cycles {:>12}\n", 100.0 * r.baseline.accuracy(),
                r.baseline.total().cycles);
-    fmt::print("  software engine, plain model                : accuracy {:6.2f} %\n", 100.0 * r.software.accuracy());
+    fmt::print("  software engine, plain model                 : accuracy {:6.2f} %\n", 100.0 * r.software.accuracy());
+    fmt::print("  accelerator without unit, encrypted crossbars: accuracy {:6.2f} %  ({}/{} samples differ from the software)\n",
+               100.0 * r.without_key.accuracy(), r.encrypted_differs, n);
     fmt::print("  spike counts equal to the software engine: {}/{} samples; cycles equal with and without the unit: {}/{} samples\n",
                n - r.spike_mismatches, n, n - r.cycle_mismatches, n);
     if (!o.trace.empty()) fmt::print("  waveform: {}\n", o.trace);
@@ -153,6 +158,9 @@ void run(const CosimCliOptions& o) {
 }  // namespace
 
 void add_cosim_command(CLI::App& app) {
+  // Decryption unit "rtl" for every command's chip config (e.g. `snngx simulate` with
+  // decryption_unit: {impl: rtl}); nothing is simulated until a unit is used.
+  rtl::register_rtl_decryption_unit();
   auto o = std::make_shared<CosimCliOptions>();
   auto* cmd = app.add_subcommand("cosim",
                                  "Run the accelerator with the Verilated RTL decryption unit; check spike counts against the "

@@ -9,6 +9,8 @@
 #include "commands.hpp"
 #include "report.hpp"
 #include "snngx/datasets/default_data.hpp"
+#include "snngx/datasets/inspect.hpp"
+#include "snngx/datasets/nmnist.hpp"
 #include "snngx/datasets/reader.hpp"
 
 namespace snngx::app {
@@ -27,7 +29,7 @@ void add_convert(CLI::App& dataset) {
     fs::path root;
     int time_bins = 15;
     std::int64_t time_window = 0, event_count = 0, denoise = 0;
-    double downsample = 1.0;
+    double downsample = 0;  // 0 = the format's default
     std::size_t limit = 0;
     bool sort = false, first_saccade = false;
   };
@@ -42,8 +44,9 @@ void add_convert(CLI::App& dataset) {
   auto* tw = cmd->add_option("--time-window", a.time_window, "ToFrame(time_window) in microseconds instead of n_time_bins")
                  ->check(CLI::PositiveNumber);
   cmd->add_option("--event-count", a.event_count, "ToFrame(event_count) instead of n_time_bins")->check(CLI::PositiveNumber)->excludes(tw);
-  cmd->add_option("--downsample", a.downsample, "Downsample(spatial_factor) before framing, e.g. 0.25 for DVSGesture")
-      ->default_val(1.0)->check(CLI::Range(1e-6, 1.0));
+  cmd->add_option("--downsample", a.downsample, "Downsample(spatial_factor) before framing; default 0.25 for dvsgesture "
+                                                "(128x128 -> the CSNN's 32x32, as the reference), 1 (none) otherwise")
+      ->check(CLI::Range(1e-6, 1.0));
   cmd->add_option("--denoise", a.denoise, "Denoise(filter_time) in microseconds before framing (0 = off)")->default_val(0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--limit", a.limit, "convert only the first N samples (0 = all)")->default_val(0);
   cmd->add_flag("--sort", a.sort, "sort events by time instead of refusing decreasing timestamps");
@@ -57,7 +60,7 @@ void add_convert(CLI::App& dataset) {
     o.to_frame = a.time_window > 0   ? ds::ToFrame::time_window(a.time_window)
                  : a.event_count > 0 ? ds::ToFrame::event_count(a.event_count)
                                      : ds::ToFrame::n_time_bins(a.time_bins);
-    o.downsample = a.downsample;
+    o.downsample = a.downsample > 0 ? a.downsample : ds::default_downsample(a.format);
     o.denoise_us = a.denoise;
     o.limit = a.limit;
     o.sort = a.sort;
@@ -82,6 +85,72 @@ void add_convert(CLI::App& dataset) {
   });
 }
 
+void print_class_counts(const std::vector<std::size_t>& counts, const std::vector<std::string>& classes) {
+  for (std::size_t c = 0; c < counts.size(); ++c)
+    fmt::print("    {:2}  {:<28} {}\n", c, c < classes.size() ? classes[c] : "", counts[c]);
+}
+
+void add_info(CLI::App& dataset) {
+  static fs::path file;
+  auto* cmd = dataset.add_subcommand("info", "Describe a frame file (*.frames.h5) or a raw dataset root / raw file");
+  cmd->add_option("FILE", file, "frame file, dataset root (N-MNIST tree, DVS128 Gesture folder, SHD folder or file), "
+                                "or one .bin/.aedat/.npy file")->required();
+  cmd->callback([] {
+    if (ds::is_frame_file(file)) {
+      const auto s = ds::summarize_frame_file(file);
+      const auto& m = s.meta;
+      fmt::print("{}: frame file, {} samples of [T={}, C={}, H={}, W={}] uint16 counts\n", file.string(), s.samples, m.shape.t,
+                 m.shape.c, m.shape.h, m.shape.w);
+      fmt::print("  source:      {}\n  transform:   {}\n  sensor_size: [{}, {}, {}] (W, H, P)\n", m.source, m.transform,
+                 m.sensor_size[0], m.sensor_size[1], m.sensor_size[2]);
+      const double n = static_cast<double>(std::max<std::size_t>(1, s.samples));
+      fmt::print("  events framed: {} ({:.0f} per sample), max count per cell {}, {:.2f} % of cells nonzero, {} empty samples\n",
+                 s.total_count, static_cast<double>(s.total_count) / n, s.max_count,
+                 100.0 * static_cast<double>(s.nonzero_cells) / (n * static_cast<double>(m.shape.sample_size())), s.empty_samples);
+      fmt::print("  samples per class:\n");
+      print_class_counts(s.per_class, m.classes);
+      return;
+    }
+    const auto s = ds::summarize_raw(file);
+    fmt::print("{}: {} (sensor {}x{}x{})\n", file.string(), s.format, s.sensor.w, s.sensor.h, s.sensor.p);
+    if (s.splits.empty()) {
+      fmt::print("  {} events ({} ON, {} OFF), t from {} to {} us ({:.3f} s)\n", s.events, s.on_events, s.events - s.on_events,
+                 s.t_first, s.t_last, static_cast<double>(s.t_last - s.t_first) * 1e-6);
+      return;
+    }
+    for (const auto& split : s.splits) {
+      fmt::print("  {}: {} samples in {} {} ({:.1f} MB), reader {}\n", split.split, split.samples, split.units,
+                 s.format == "shd" ? "blocks" : "files", static_cast<double>(split.bytes) / 1e6, split.description);
+      print_class_counts(split.per_class, s.classes);
+    }
+  });
+}
+
+void add_view(CLI::App& dataset) {
+  struct Args {
+    fs::path file, output;
+    std::size_t index = 0;
+  };
+  static Args a;
+  auto* cmd = dataset.add_subcommand("view", "Picture of one sample's T frames (ON orange, OFF blue) as a PNG");
+  cmd->add_option("FILE", a.file, "frame file (*.frames.h5)")->required();
+  cmd->add_option("--index", a.index, "sample index")->default_val(0);
+  cmd->add_option("-o,--output", a.output, "output PNG")->required();
+  cmd->callback([] {
+    const auto f = ds::read_frames_range(a.file, a.index, 1);
+    if (f.size() != 1)
+      throw std::invalid_argument(a.file.string() + ": --index " + std::to_string(a.index) + " is past the last sample");
+    const auto png = ds::render_sample_png(f.sample(0), f.shape);
+    ds::write_file_bytes(a.output, png);
+    const auto label = f.labels[0];
+    std::uint64_t events = 0;
+    for (const auto c : f.sample(0)) events += c;
+    fmt::print("wrote {}: sample {} of {}, label {} ({}), {} frames, {} events\n", a.output.string(), a.index, a.file.string(),
+               label, static_cast<std::size_t>(label) < f.classes.size() ? f.classes[static_cast<std::size_t>(label)] : "?",
+               f.shape.t, events);
+  });
+}
+
 void add_make_default(CLI::App& dataset) {
   struct Args {
     fs::path out = "data/default";
@@ -100,6 +169,19 @@ void add_make_default(CLI::App& dataset) {
     const auto start = std::chrono::steady_clock::now();
     const fs::path fashion_root = a.out / "n-fashion-mnist";
     std::unique_ptr<Progress> bar;
+    std::unique_ptr<Progress> gesture_bar;
+    const fs::path gesture_root = a.out / "dvs-gesture";
+    const auto gestures = ds::make_synthetic_gestures(gesture_root, ds::gesture_plan(a.size), a.seed,
+                                                      [&](std::size_t done, std::size_t total) {
+                                                        if (!gesture_bar) gesture_bar = std::make_unique<Progress>("synthetic gestures", total, "recordings");
+                                                        gesture_bar->update(done);
+                                                      });
+    if (gesture_bar) gesture_bar->finish();
+    fmt::print("synthetic gestures (DVS128 Gesture AEDAT 3.1 layout) in {}: {} recordings, {} train + {} test samples, "
+               "{:.0f} events per sample on average\n",
+               gesture_root.string(), gestures.recordings, gestures.train.samples, gestures.test.samples,
+               static_cast<double>(gestures.train.events + gestures.test.events) /
+                   static_cast<double>(std::max<std::size_t>(1, gestures.train.samples + gestures.test.samples)));
     const auto report = ds::make_n_fashion_mnist(fashion_root, small ? 2000 : 0, small ? 500 : 0, a.seed, ds::fashion_mnist_dir,
                                                  [&](std::size_t done, std::size_t total) {
                                                    if (!bar) bar = std::make_unique<Progress>("N-Fashion-MNIST", total, "images");
@@ -120,6 +202,8 @@ void add_dataset_commands(CLI::App& app) {
   auto* dataset = app.add_subcommand("dataset", "Event datasets: convert to frames, inspect, view, make the default data");
   dataset->require_subcommand(1);
   add_convert(*dataset);
+  add_info(*dataset);
+  add_view(*dataset);
   add_make_default(*dataset);
 }
 

@@ -1,6 +1,302 @@
-// Placeholder: this subcommand registers nothing until its issue lands.
+// `snngx simulate`: run a model (encrypted or plain) on the RRAM accelerator model with the SNNGX
+// decryption unit; accuracy, cycles, latency, energy, area, the AES comparison, the mapping, and
+// sweeps of any chip parameter (docs/accelerator.md).
+#include <fmt/core.h>
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <thread>
+
 #include "commands.hpp"
+#include "model_loading.hpp"
+#include "report.hpp"
+#include "snngx/crypto/key_file.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
+#include "snngx/rram/accelerator.hpp"
+#include "snngx/rram/costs.hpp"
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/model_file.hpp"
 
 namespace snngx::app {
-void add_simulate_command(CLI::App&) {}
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SimulateOptions {
+  ModelSource model;
+  std::string frames, config, mode = "fast", outputs, report_dir, json_path, sweep;
+  std::vector<std::string> sets;
+  std::size_t limit = 0;
+  int threads = 0;
+  bool json = false, list_params = false;
+};
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open key file");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The stored model (what the crossbars hold) and, with --key, the unsealed key for the key store.
+struct Loaded {
+  snn::Network stored;
+  std::optional<crypto::XorKey> key;
+  std::string key_fingerprint;
+};
+
+Loaded load(const ModelSource& s) {
+  Loaded r{snn::load_model(s.path), std::nullopt, ""};
+  if (s.key.empty()) {
+    if (r.stored.state == snn::ModelState::Encrypted)
+      std::fprintf(stderr, "snngx: note: %s is encrypted and no --key was given: the key store stays empty and the chip "
+                           "computes the encrypted model\n", s.path.c_str());
+    return r;
+  }
+  if (r.stored.state != snn::ModelState::Encrypted)
+    throw std::runtime_error(s.path + ": --key given but the model is not encrypted (state " + snn::to_string(r.stored.state) + ")");
+  const auto file = read_file(s.key);
+  const crypto::KeyHeader header = crypto::parse_key_header(file, s.key);
+  crypto::check_key_matches_model(header, s.key, model_layer_bits(r.stored), r.stored.key_fingerprint);
+  const crypto::KeySecret secret = obtain_key_secret({s.passphrase_file, s.device_key}, s.key, SecretUse::Unseal);
+  r.key = crypto::unseal_key_bytes(file, secret, s.key);
+  r.key_fingerprint = header.fingerprint;
+  return r;
+}
+
+rram::ChipConfig base_config(const SimulateOptions& o) {
+  rram::ChipConfig cfg = o.config.empty() ? rram::ChipConfig{} : rram::ChipConfig::load(o.config);
+  for (const auto& s : o.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
+    cfg.set(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return cfg;
+}
+
+// Sets a swept parameter; a non-ideality of the rram crossbar or the sar ADC switches the
+// component to that implementation first, so `--sweep crossbar.conductance_sigma=...` just works.
+void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
+  const auto dot = name.find('.');
+  const std::string kind = name.substr(0, dot == std::string::npos ? 0 : dot);
+  const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
+  const auto& values = cfg.component(kind.empty() ? name : kind).values;
+  if (param != "impl" && !values.count(param)) {
+    if (kind == "crossbar") cfg.set("crossbar.impl", "rram");
+    if (kind == "adc") cfg.set("adc.impl", "sar");
+  }
+  cfg.set(name, value);
+}
+
+struct Simulation {
+  rram::RunResult run;
+  rram::CostReport costs;
+  nlohmann::json mapping;
+  std::string mapping_report, decryption_unit;
+  std::size_t key_entries = 0;
+  bool key_loaded = false;
+};
+
+Simulation simulate(const Loaded& m, const rram::ChipConfig& cfg, const datasets::FrameSet& frames, const SimulateOptions& o,
+                    const std::string& label) {
+  rram::Accelerator chip(m.stored, cfg);
+  Simulation s;
+  if (m.key) {
+    s.key_loaded = chip.load_key(*m.key, m.key_fingerprint);
+    if (!s.key_loaded) throw std::runtime_error(o.model.key + ": the key store refused the key (fingerprint mismatch)");
+  }
+  s.key_entries = chip.key_entry_count();
+  s.decryption_unit = chip.decryption_unit();
+  Progress bar(label, frames.size());
+  rram::RunOptions ro;
+  ro.mode = rram::parse_mode(o.mode);
+  ro.threads = o.threads;
+  ro.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
+  s.run = chip.run(frames, ro);
+  bar.finish();
+  s.costs = rram::estimate_costs(chip, s.run);
+  s.mapping = chip.mapping().to_json();
+  s.mapping_report = chip.mapping().report();
+  return s;
+}
+
+nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram::ChipConfig& cfg) {
+  const auto& r = s.run;
+  const auto total = r.total();
+  const auto [mn, mx] = std::minmax_element(r.cycles_per_sample.begin(), r.cycles_per_sample.end());
+  const double n = static_cast<double>(std::max<std::size_t>(r.predictions.size(), 1));
+  nlohmann::json j{{"model", o.model.path},
+                   {"frames", o.frames},
+                   {"mode", o.mode},
+                   {"decryption_unit", s.decryption_unit},
+                   {"key", o.model.key},
+                   {"key_entries", s.key_entries},
+                   {"samples", r.predictions.size()},
+                   {"accuracy", r.accuracy()},
+                   {"cycles_per_inference", static_cast<double>(total.cycles) / n},
+                   {"cycles_min", r.cycles_per_sample.empty() ? 0 : *mn},
+                   {"cycles_max", r.cycles_per_sample.empty() ? 0 : *mx},
+                   {"latency_per_inference_us", s.costs.latency_per_inference_us()},
+                   {"energy_per_inference_nj", s.costs.energy_per_inference_pj() * 1e-3},
+                   {"wall_seconds", r.seconds},
+                   {"synaptic_ops", total.synaptic_ops()},
+                   {"synaptic_ops_per_second", r.seconds > 0 ? static_cast<double>(total.synaptic_ops()) / r.seconds : 0.0},
+                   {"counters", total.to_json()},
+                   {"mapping", s.mapping},
+                   {"costs", s.costs.to_json()},
+                   {"config", cfg.to_json()}};
+  j["per_layer_counters"] = nlohmann::json::array();
+  for (const auto& c : r.per_layer) j["per_layer_counters"].push_back(c.to_json());
+  return j;
+}
+
+void write_outputs(const std::string& path, const rram::RunResult& r, int classes) {
+  h5::write_atomically(path, [&](const fs::path& tmp) {
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    const hsize_t d2[2] = {r.predictions.size(), static_cast<hsize_t>(classes)};
+    const hsize_t d1 = r.predictions.size();
+    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
+    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
+    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
+    f.createDataSet("cycles", H5::PredType::STD_U64LE, H5::DataSpace(1, &d1)).write(r.cycles_per_sample.data(), H5::PredType::NATIVE_UINT64);
+  });
+}
+
+// A (row-)stacked histogram of CSV columns [first, last] with column 1 as the x labels.
+void plot_histogram(const fs::path& csv, const fs::path& svg, const std::string& title, const std::string& ylabel, int first,
+                    int last) {
+  std::ostringstream gp;
+  gp << "set terminal svg size 900,500 dynamic background rgb 'white'\nset output '" << svg.string() << "'\n"
+     << "set datafile separator ','\nset key outside right autotitle columnheader\nset grid ytics\n"
+     << "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 border -1\nset boxwidth 0.7\n"
+     << "set title '" << title << "'\nset xlabel 'weighted layer'\nset ylabel '" << ylabel << "'\n"
+     << "plot for [i=" << first << ":" << last << "] '" << csv.string() << "' using i:xtic(1)\n";
+  fs::path script = svg;
+  script += ".gp";
+  write_text_atomically(script, gp.str());
+  if (std::system(("gnuplot '" + script.string() + "' 2>/dev/null").c_str()) != 0)
+    std::fprintf(stderr, "snngx: warning: gnuplot failed or is not installed; plot script kept at %s\n", script.c_str());
+}
+
+void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::json& j) {
+  fs::create_directories(dir);
+  write_json(dir / "report.json", j);
+  write_text_atomically(dir / "mapping.txt", s.mapping_report);
+  write_text_atomically(dir / "costs.txt", s.costs.table());
+  std::string csv = "layer";
+  for (const auto& c : rram::energy_components()) csv += "," + c + "_nj";
+  csv += ",cycles,latency_us\n";
+  for (const auto& l : s.costs.layers) {
+    csv += l.name.substr(0, l.name.find(' '));
+    for (const double e : l.energy_pj) csv += fmt::format(",{:.6g}", e * 1e-3);
+    csv += fmt::format(",{:.6g},{:.6g}\n", l.cycles, l.latency_us);
+  }
+  write_text_atomically(dir / "costs.csv", csv);
+  const int nc = static_cast<int>(rram::energy_components().size());
+  plot_histogram(dir / "costs.csv", dir / "energy_breakdown.svg", "Energy per inference by layer and component", "energy (nJ)", 2,
+                 nc + 1);
+  plot_histogram(dir / "costs.csv", dir / "latency_per_layer.svg", "Latency per inference by layer", "latency (us)", nc + 3, nc + 3);
+}
+
+void print_summary(const Simulation& s, const nlohmann::json& j) {
+  fmt::print("{}\n{}", s.mapping_report, s.costs.table());
+  fmt::print("accuracy {:.2f} % ({} samples, {} mode, decryption unit {}, {} key entries)\n", 100.0 * s.run.accuracy(),
+             s.run.predictions.size(), j["mode"].get<std::string>(), s.decryption_unit, s.key_entries);
+  fmt::print("per inference: {:.0f} cycles ({} .. {}), {:.4g} us, {:.4g} nJ; wall {:.3g} s, {:.3g} synaptic ops/s\n",
+             j["cycles_per_inference"].get<double>(), j["cycles_min"].get<std::uint64_t>(), j["cycles_max"].get<std::uint64_t>(),
+             j["latency_per_inference_us"].get<double>(), j["energy_per_inference_nj"].get<double>(), s.run.seconds,
+             j["synaptic_ops_per_second"].get<double>());
+}
+
+void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameSet& frames) {
+  const auto eq = o.sweep.find('=');
+  if (eq == std::string::npos || eq + 1 >= o.sweep.size())
+    throw std::invalid_argument("--sweep '" + o.sweep + "': expected component.param=v1,v2,...");
+  const std::string name = o.sweep.substr(0, eq);
+  std::vector<std::string> values;
+  std::stringstream vs(o.sweep.substr(eq + 1));
+  for (std::string v; std::getline(vs, v, ',');) values.push_back(v);
+  const std::string safe = [&] {
+    std::string s = name;
+    std::replace(s.begin(), s.end(), '.', '_');
+    return s;
+  }();
+  std::string csv = name + ",accuracy,energy_per_inference_nj,cycles_per_inference\n";
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& v : values) {
+    rram::ChipConfig cfg = base_config(o);
+    set_swept(cfg, name, v);
+    const Simulation s = simulate(m, cfg, frames, o, name + "=" + v);
+    const double energy = s.costs.energy_per_inference_pj() * 1e-3, cycles = s.costs.cycles_per_inference();
+    fmt::print("{} = {}: accuracy {:.2f} %, {:.4g} nJ, {:.0f} cycles per inference\n", name, v, 100.0 * s.run.accuracy(), energy, cycles);
+    csv += fmt::format("{},{:.6g},{:.6g},{:.6g}\n", v, s.run.accuracy(), energy, cycles);
+    points.push_back({{"value", v}, {"accuracy", s.run.accuracy()}, {"energy_per_inference_nj", energy}, {"cycles_per_inference", cycles}});
+  }
+  const fs::path dir = o.report_dir;
+  fs::create_directories(dir);
+  write_text_atomically(dir / ("sweep_" + safe + ".csv"), csv);
+  plot_csv(dir / ("sweep_" + safe + ".csv"), dir / ("sweep_" + safe + ".svg"),
+           {"Accuracy vs " + name, name, "accuracy", 1, {2}, false, false});
+  const nlohmann::json j{{"model", o.model.path}, {"frames", o.frames}, {"mode", o.mode}, {"sweep", name}, {"points", points}};
+  write_json(dir / ("sweep_" + safe + ".json"), j);
+  if (!o.json_path.empty()) write_json(o.json_path, j);
+  if (o.json) fmt::print("{}\n", j.dump(2));
+}
+
+void run(const SimulateOptions& o) {
+  if (o.list_params) {
+    fmt::print("{}", rram::ChipConfig::describe_all());
+    return;
+  }
+  if (o.model.path.empty() || o.frames.empty()) throw std::invalid_argument("simulate: --model and --frames are required");
+  if (!o.sweep.empty() && o.report_dir.empty()) throw std::invalid_argument("--sweep needs --report-dir DIR for its CSV and plot");
+  const rram::ChipConfig cfg = base_config(o);  // validate the config before asking for secrets
+  const Loaded m = load(o.model);
+  const auto frames = datasets::read_frames(o.frames, o.limit);
+  snn::check_compatible(m.stored, frames.shape);
+  if (!o.sweep.empty()) {
+    run_sweep(o, m, frames);
+    return;
+  }
+  const Simulation s = simulate(m, cfg, frames, o, "simulate " + o.mode);
+  const auto j = to_json(s, o, cfg);
+  if (!o.outputs.empty()) write_outputs(o.outputs, s.run, m.stored.num_classes);
+  if (!o.report_dir.empty()) write_report_dir(o.report_dir, s, j);
+  if (!o.json_path.empty()) write_json(o.json_path, j);
+  if (o.json) {
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  print_summary(s, j);
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto o = std::make_shared<SimulateOptions>();
+  auto* cmd = app.add_subcommand(
+      "simulate", "Run a model on the RRAM accelerator model (SystemC) with the SNNGX decryption unit: accuracy, cycles, energy");
+  add_model_source_options(*cmd, o->model);
+  cmd->get_option("--model")->required(false);  // not needed for --list-params (checked in run)
+  cmd->add_option("--frames", o->frames, "frame file (*.frames.h5)")->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config, "chip config, YAML or JSON (default: built-in = configs/chip.yaml)")->check(CLI::ExistingFile);
+  cmd->add_option("--set", o->sets, "override one chip parameter: component.param=value (repeatable)");
+  cmd->add_option("--mode", o->mode, "fast (transaction level, parallel) | cycle (clocked SystemC)")->check(CLI::IsMember({"fast", "cycle"}));
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--threads", o->threads, "worker threads in fast mode (0 = all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--outputs", o->outputs, "write spike_counts [N,classes], predictions, labels and cycles [N] to this HDF5 file");
+  cmd->add_option("--report-dir", o->report_dir, "write report.json, mapping.txt, costs.{txt,csv} and SVG plots here");
+  cmd->add_option("--sweep", o->sweep, "component.param=v1,v2,...: accuracy, energy and cycles per value (CSV + plot in --report-dir)");
+  cmd->add_option("--json-out", o->json_path, "also write the JSON report to this file");
+  cmd->add_flag("--json", o->json, "print the report as JSON");
+  cmd->add_flag("--list-params", o->list_params, "list every chip component, implementation and parameter, and exit");
+  cmd->callback([o] { run(*o); });
+}
+
 }  // namespace snngx::app

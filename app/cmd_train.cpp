@@ -88,6 +88,10 @@ void run(const TrainCli& c) {
   o.resume = c.resume;
   const fs::path csv = c.csv.empty() ? sibling(out, ".train.csv") : fs::path(c.csv);
   const fs::path svg = c.plot.empty() ? sibling(out, ".train.svg") : fs::path(c.plot);
+  const fs::path json_path = c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path);
+  // Missing output folders are created up front, so a long run never fails at its first checkpoint.
+  for (const fs::path& p : {out, qout, o.checkpoint, csv, svg, json_path})
+    if (p.has_parent_path()) fs::create_directories(p.parent_path());
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, {} threads\n",
@@ -114,7 +118,10 @@ void run(const TrainCli& c) {
   };
   const auto t0 = std::chrono::steady_clock::now();
   const auto result = snn::train(net, train_set, test_set.get(), o);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Training time over all runs of a resumed training (the history keeps every epoch's seconds).
+  double seconds = 0.0;
+  for (const auto& e : result.history) seconds += e.seconds;
+  if (result.history.empty()) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (result.resumed) fmt::print("resumed from {}\n", o.checkpoint.string());
   if (result.stopped_early) fmt::print("early stop: no test improvement for {} epochs\n", c.patience);
 
@@ -145,7 +152,7 @@ void run(const TrainCli& c) {
     fmt::print("test accuracy: float {:.2f} %, {}-bit quantized {:.2f} % ({} samples); trained in {}\n", 100.0 * fa, c.bits,
                100.0 * qa, test_set->size(), human_duration(seconds));
   }
-  write_json(c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path), j);
+  write_json(json_path, j);
   fmt::print("history {} , plot {}\n", csv.string(), svg.string());
 }
 

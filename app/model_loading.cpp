@@ -44,9 +44,13 @@ class NoEchoTerminal {
     line.reserve(1024);  // no reallocation (and stray copies of the secret) for normal lengths
     char c = 0;
     while (::read(fd_, &c, 1) == 1 && c != '\n') {
-      if (line.size() + 1 >= line.capacity()) throw std::runtime_error("passphrase longer than 1023 characters");
+      if (line.size() + 1 >= line.capacity()) {
+        OPENSSL_cleanse(line.data(), line.size());
+        throw std::runtime_error("passphrase longer than 1023 characters");
+      }
       line.push_back(c);
     }
+    c = 0;
     write_text("\n");
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
@@ -163,21 +167,18 @@ std::string seal_key_for_model(snn::Network& encrypted, const crypto::XorKey& ke
   return fp;
 }
 
-snn::Network load_model_for_use(const ModelSource& s) {
-  snn::Network net = snn::load_model(s.path);
-  if (s.key.empty()) {
-    if (net.state == snn::ModelState::Encrypted)
-      std::fprintf(stderr, "snngx: note: %s is encrypted and no --key was given: running the encrypted weights\n", s.path.c_str());
-    return net;
-  }
-  if (net.state != snn::ModelState::Encrypted)
-    throw std::runtime_error(s.path + ": --key given but the model is not encrypted (state " + snn::to_string(net.state) + ")");
+crypto::XorKey unseal_key_for_model(const ModelSource& s, const snn::Network& stored) {
+  if (stored.state != snn::ModelState::Encrypted)
+    throw std::runtime_error(s.path + ": --key given but the model is not encrypted (state " + snn::to_string(stored.state) + ")");
   // Read the key file once, so the header checked is the header unsealed.
   const std::vector<std::uint8_t> file = read_key_file(s.key);
   const crypto::KeyHeader header = crypto::parse_key_header(file, s.key);
-  crypto::check_key_matches_model(header, s.key, model_layer_bits(net), net.key_fingerprint);
+  crypto::check_key_matches_model(header, s.key, model_layer_bits(stored), stored.key_fingerprint);
   const crypto::KeySecret secret = obtain_key_secret({s.passphrase_file, s.device_key}, s.key, SecretUse::Unseal);
-  const crypto::XorKey key = crypto::unseal_key_bytes(file, secret, s.key);
+  return crypto::unseal_key_bytes(file, secret, s.key);
+}
+
+void remove_key(snn::Network& net, const crypto::XorKey& key) {
   for (const auto& layer : key.layers) {
     auto& w = net.weights(layer.layer);
     crypto::remove(layer, w.quant->weight_bits);
@@ -185,6 +186,18 @@ snn::Network load_model_for_use(const ModelSource& s) {
   }
   net.state = snn::ModelState::Quantized;
   net.key_fingerprint.clear();
+}
+
+snn::Network load_model_for_use(const ModelSource& s) {
+  snn::Network net = snn::load_model(s.path);
+  if (s.key.empty()) {
+    if (net.state == snn::ModelState::Encrypted)
+      std::fprintf(stderr, "snngx: note: %s is encrypted and no --key was given: running the encrypted weights\n", s.path.c_str());
+    return net;
+  }
+  crypto::XorKey key = unseal_key_for_model(s, net);
+  remove_key(net, key);
+  crypto::wipe(key);
   return net;
 }
 

@@ -29,6 +29,14 @@ void add_model_source_options(CLI::App& cmd, ModelSource& source);
 /// (a note goes to stderr): that is what an attacker without the key runs.
 snn::Network load_model_for_use(const ModelSource& source);
 
+/// For commands that need the key itself (cosim's key store, attack): reads `source.key` once,
+/// checks that it belongs to the encrypted model `stored` (before asking for any secret), obtains
+/// the secret (obtain_key_secret) and unseals. Wipe the result with crypto::wipe when done.
+crypto::XorKey unseal_key_for_model(const ModelSource& source, const snn::Network& stored);
+/// Removes `key` from an encrypted network in place: weight_bits XOR key, values refreshed,
+/// state quantized, key_fingerprint cleared. The key must match (unseal_key_for_model checks it).
+void remove_key(snn::Network& net, const crypto::XorKey& key);
+
 /// Where a key file's secret comes from, in this order: --device-key FILE (raw 32 bytes), else
 /// --passphrase-file FILE, else the environment variable SNNGX_PASSPHRASE, else a no-echo prompt
 /// on the terminal (/dev/tty). Never from the command line. Without a terminal and without any

@@ -95,6 +95,16 @@ std::uint64_t aes_blocks_for_layers(std::span<const std::uint64_t> layer_bytes, 
   return n;
 }
 
+AesBlockCounts aes_block_counts(std::span<const std::uint64_t> layer_weight_bytes, AesMode mode) {
+  const std::uint64_t all = aes_blocks_for_layers(layer_weight_bytes, mode);
+  return {all, all};
+}
+
+AesBlockCounts aes_block_counts(std::uint64_t weight_bytes, AesMode mode) {
+  const std::uint64_t one[] = {weight_bytes};
+  return aes_block_counts(one, mode);
+}
+
 AesBaselineResult run_aes_baseline(std::span<const std::span<const std::uint8_t>> layers, const AesBaselineOptions& o) {
   if (o.key_bits != 128 && o.key_bits != 256) throw std::invalid_argument("AES key bits must be 128 or 256, got " + std::to_string(o.key_bits));
   if (o.threads < 1) throw std::invalid_argument("threads must be >= 1");

@@ -222,6 +222,16 @@ KdfParams KdfParams::pbkdf2(std::uint32_t iterations) {
   return k;
 }
 
+bool KdfParams::operator==(const KdfParams& o) const {
+  if (kind != o.kind) return false;
+  switch (kind) {
+    case KdfKind::DeviceKeyHkdf: return true;
+    case KdfKind::Scrypt: return scrypt_log2_n == o.scrypt_log2_n && scrypt_r == o.scrypt_r && scrypt_p == o.scrypt_p;
+    case KdfKind::Pbkdf2Sha256: return pbkdf2_iterations == o.pbkdf2_iterations;
+  }
+  return false;
+}
+
 void KdfParams::validate() const {
   switch (kind) {
     case KdfKind::DeviceKeyHkdf: return;
@@ -271,6 +281,7 @@ void append_varint(std::vector<std::uint8_t>& out, std::uint64_t value) {
 std::vector<std::uint8_t> encode_positions(const XorKey& key) {
   key.validate();
   std::vector<std::uint8_t> out;
+  out.reserve(10 * key.flipped_bits());  // a varint has <= 10 bytes: no reallocation leaves stray copies
   for (const auto& l : key.layers)
     for (std::size_t i = 0; i < l.positions.size(); ++i)
       append_varint(out, i == 0 ? l.positions[0] : l.positions[i] - l.positions[i - 1] - 1);
@@ -385,7 +396,9 @@ std::vector<std::uint8_t> seal_key_bytes(const XorKey& key, std::string_view mod
   std::copy(salt.begin(), salt.end(), h.salt.begin());
   std::copy(nonce.begin(), nonce.end(), h.nonce.begin());
   for (const auto& l : key.layers) h.layers.push_back({l.layer, l.bits_per_weight, l.total_bits, l.positions.size()});
-  SecretBytes plain(encode_positions(key));
+  std::vector<std::uint8_t> encoded = encode_positions(key);
+  SecretBytes plain(encoded);
+  OPENSSL_cleanse(encoded.data(), encoded.size());
   h.payload_bytes = plain.size();
   std::vector<std::uint8_t> file = serialize_header(h, model_fp);
   const SecretBytes kek = derive_key_encryption_key(secret, h.kdf, h.salt);

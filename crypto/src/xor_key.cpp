@@ -1,6 +1,7 @@
 #include "snngx/crypto/xor_key.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,13 @@ void XorKey::validate() const {
     if (i > 0 && layers[i].layer <= layers[i - 1].layer)
       throw std::invalid_argument("key layers not in increasing layer order at entry " + std::to_string(i));
     validate_layer(layers[i]);
+  }
+}
+
+void wipe(XorKey& key) noexcept {
+  for (auto& l : key.layers) {
+    if (!l.positions.empty()) OPENSSL_cleanse(l.positions.data(), l.positions.size() * sizeof(l.positions[0]));
+    l.positions.clear();
   }
 }
 

@@ -21,6 +21,8 @@ std::unique_ptr<EventDataset> open_dataset(const std::string& format, const fs::
   throw std::invalid_argument("unknown dataset format '" + format + "' (expected nmnist, dvsgesture or shd)");
 }
 
+double default_downsample(const std::string& format) { return format == "dvsgesture" ? 0.25 : 1.0; }
+
 std::string describe_transform(const ConvertOptions& options) {
   // The spec's form: the framing first, then the event transforms applied before it.
   std::string s = options.to_frame.describe();

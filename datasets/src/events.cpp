@@ -17,6 +17,25 @@ void add_count(std::uint16_t& cell) {
   if (cell != std::numeric_limits<std::uint16_t>::max()) ++cell;
 }
 
+// Consecutive windows [t0 + i*w, t0 + (i+1)*w), i < frames, over time-ordered events: the bin
+// edge advances with the events instead of a 64-bit division per event (same result as
+// (t - t0) / w, several times faster). Events past the last window end the loop.
+template <typename Add>
+void accumulate_windows(std::span<const Event> events, std::int64_t w, std::size_t frames, Add add) {
+  const std::int64_t t0 = events.front().t;
+  std::size_t bin = 0;
+  std::int64_t end = t0 + w;
+  for (const Event& e : events) {
+    if (e.t >= end) {
+      const auto skip = static_cast<std::size_t>((e.t - end) / w) + 1;  // rare: empty windows
+      bin += skip;
+      if (bin >= frames) return;
+      end += static_cast<std::int64_t>(skip) * w;
+    }
+    add(bin, e);
+  }
+}
+
 }  // namespace
 
 void check_time_order(std::span<const Event> events, const std::string& where) {
@@ -77,19 +96,11 @@ void ToFrame::accumulate(std::span<const Event> events, SensorSize sensor, std::
       // tonic: w = (t1 - t0) // T; bin i = [t0 + i*w, t0 + (i+1)*w); the remainder is dropped.
       const std::int64_t w = (events.back().t - t0) / value;
       if (w == 0) return;
-      for (const Event& e : events) {
-        const auto bin = static_cast<std::size_t>((e.t - t0) / w);
-        if (bin >= frames) break;  // the remainder (or frames past max_frames); later events too
-        add_count(out[bin * frame + cell(e)]);
-      }
+      accumulate_windows(events, w, frames, [&](std::size_t bin, const Event& e) { add_count(out[bin * frame + cell(e)]); });
       return;
     }
     case Mode::time_window:
-      for (const Event& e : events) {
-        const auto bin = static_cast<std::size_t>((e.t - t0) / value);
-        if (bin >= frames) break;
-        add_count(out[bin * frame + cell(e)]);
-      }
+      accumulate_windows(events, value, frames, [&](std::size_t bin, const Event& e) { add_count(out[bin * frame + cell(e)]); });
       return;
     case Mode::event_count: {
       const auto k = static_cast<std::size_t>(value);

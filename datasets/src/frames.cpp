@@ -1,10 +1,12 @@
 #include "snngx/datasets/frames.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
 #include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/inspect.hpp"
 
 namespace snngx::datasets {
 
@@ -48,6 +50,10 @@ int FrameSet::num_classes() const {
 }
 
 FrameSet read_frames(const std::filesystem::path& path, std::size_t limit) {
+  return read_frames_range(path, 0, limit > 0 ? limit : std::numeric_limits<std::size_t>::max());
+}
+
+FrameSet read_frames_range(const std::filesystem::path& path, std::size_t first, std::size_t count) {
   const std::string where = path.string();
   H5::H5File file = h5::open_read(path);
   if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
@@ -64,18 +70,19 @@ FrameSet read_frames(const std::filesystem::path& path, std::size_t limit) {
 
   FrameSet out;
   out.shape = {static_cast<int>(fd[1]), static_cast<int>(fd[2]), static_cast<int>(fd[3]), static_cast<int>(fd[4])};
-  const hsize_t n = limit > 0 ? std::min<hsize_t>(fd[0], limit) : fd[0];
+  const hsize_t begin = std::min<hsize_t>(fd[0], first);
+  const hsize_t n = std::min<hsize_t>(fd[0] - begin, count);
   out.counts.resize(n * out.shape.sample_size());
   out.labels.resize(n);
   if (n > 0) {
     H5::DataSpace fspace = frames.getSpace();
-    const hsize_t start[5] = {0, 0, 0, 0, 0};
-    const hsize_t count[5] = {n, fd[1], fd[2], fd[3], fd[4]};
-    fspace.selectHyperslab(H5S_SELECT_SET, count, start);
-    const H5::DataSpace mspace(5, count);
+    const hsize_t start[5] = {begin, 0, 0, 0, 0};
+    const hsize_t extent[5] = {n, fd[1], fd[2], fd[3], fd[4]};
+    fspace.selectHyperslab(H5S_SELECT_SET, extent, start);
+    const H5::DataSpace mspace(5, extent);
     frames.read(out.counts.data(), H5::PredType::NATIVE_UINT16, mspace, fspace);
     H5::DataSpace lspace = labels.getSpace();
-    const hsize_t lstart = 0;
+    const hsize_t lstart = begin;
     lspace.selectHyperslab(H5S_SELECT_SET, &n, &lstart);
     const H5::DataSpace lmspace(1, &n);
     labels.read(out.labels.data(), H5::PredType::NATIVE_INT32, lmspace, lspace);
@@ -90,7 +97,7 @@ FrameSet read_frames(const std::filesystem::path& path, std::size_t limit) {
   if (h5::has_attr(file, "classes")) out.classes = h5::get_strings(file, "classes", where);
   for (std::size_t i = 0; i < out.labels.size(); ++i)
     if (out.labels[i] < 0 || (!out.classes.empty() && out.labels[i] >= static_cast<int>(out.classes.size())))
-      h5::fail(where, "label " + std::to_string(out.labels[i]) + " of sample " + std::to_string(i) + " is out of range");
+      h5::fail(where, "label " + std::to_string(out.labels[i]) + " of sample " + std::to_string(begin + i) + " is out of range");
   return out;
 }
 

@@ -26,8 +26,8 @@ const std::vector<std::string>& fashion_mnist_classes() {
 
 namespace {
 
-// gzread handles both gzip and plain files.
-std::vector<std::uint8_t> read_maybe_gzip(const fs::path& path) {
+// gzread handles both gzip and plain files. Reads at most `max_bytes` (0 = all).
+std::vector<std::uint8_t> read_maybe_gzip(const fs::path& path, std::size_t max_bytes = 0) {
   const std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
   if (!f) throw std::runtime_error(path.string() + ": cannot open file");
   std::vector<std::uint8_t> out;
@@ -37,6 +37,10 @@ std::vector<std::uint8_t> read_maybe_gzip(const fs::path& path) {
     if (n < 0) throw std::runtime_error(path.string() + ": corrupt gzip data");
     if (n == 0) break;
     out.insert(out.end(), buf.begin(), buf.begin() + n);
+    if (max_bytes > 0 && out.size() >= max_bytes) {
+      out.resize(max_bytes);
+      break;
+    }
   }
   return out;
 }
@@ -48,7 +52,13 @@ std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
 }  // namespace
 
 IdxImages read_idx_images(const fs::path& path, int limit) {
-  const auto bytes = read_maybe_gzip(path);
+  // With a limit, only the header and the first `limit` images are decompressed.
+  std::vector<std::uint8_t> bytes = read_maybe_gzip(path, 16);
+  if (limit > 0 && bytes.size() == 16)
+    bytes = read_maybe_gzip(path, 16 + std::size_t{be32(bytes, 8)} * be32(bytes, 12) *
+                                       std::min<std::size_t>(be32(bytes, 4), static_cast<std::size_t>(limit)));
+  else
+    bytes = read_maybe_gzip(path);
   if (bytes.size() < 16 || be32(bytes, 0) != 0x00000803)
     throw std::runtime_error(path.string() + ": not an IDX image file (magic 0x00000803 expected at offset 0)");
   IdxImages images;
@@ -56,9 +66,10 @@ IdxImages read_idx_images(const fs::path& path, int limit) {
   images.rows = static_cast<int>(be32(bytes, 8));
   images.cols = static_cast<int>(be32(bytes, 12));
   const std::size_t size = static_cast<std::size_t>(images.rows) * images.cols;
-  if (images.count < 0 || images.rows <= 0 || images.cols <= 0 || bytes.size() != 16 + size * images.count)
-    throw std::runtime_error(path.string() + ": IDX header does not match the file length");
   if (limit > 0) images.count = std::min(images.count, limit);
+  if (images.count < 0 || images.rows <= 0 || images.cols <= 0 || size > (1u << 20) ||
+      bytes.size() != 16 + size * static_cast<std::size_t>(images.count))
+    throw std::runtime_error(path.string() + ": IDX header does not match the file length");
   images.pixels.assign(bytes.begin() + 16, bytes.begin() + 16 + static_cast<std::ptrdiff_t>(size * images.count));
   return images;
 }

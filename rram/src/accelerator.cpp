@@ -262,6 +262,7 @@ const Mapping& Accelerator::mapping() const { return impl_->chip.map; }
 const ChipConfig& Accelerator::config() const { return impl_->chip.cfg; }
 const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; }
 const std::string& Accelerator::decryption_unit() const { return impl_->chip.du_name; }
+int Accelerator::adc_bits() const { return impl_->chip.adc.bits; }
 
 SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
   const Chip& chip = impl_->chip;

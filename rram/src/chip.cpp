@@ -290,7 +290,8 @@ void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
       if (static_cast<int>(es.size()) > du_params.key_depth)
         throw std::invalid_argument("decryption_unit.key_depth: tile " + std::to_string(tile) + " of " + L.m.name + " needs " +
                                     std::to_string(es.size()) + " key entries, the key store holds " +
-                                    std::to_string(du_params.key_depth) + " per tile");
+                                    std::to_string(du_params.key_depth) +
+                                    " per tile (raise it with --set decryption_unit.key_depth=N)");
   }
   key = std::move(entries);
 }

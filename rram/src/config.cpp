@@ -63,7 +63,7 @@ std::vector<ImplSpec>& impl_registry() {
     v.push_back({"adc", "sar", "finite resolution: rounds, adds an offset and clips to 0..2^bits-1", sar});
 
     std::vector<ParamSpec> du{I("lanes", "columns", 16, "LANES: logical output columns corrected per request", 1, 4096),
-                              I("key_depth", "entries", 256, "KEY_DEPTH: key-store entries per weighted layer", 0, 1 << 20),
+                              I("key_depth", "entries", 256, "KEY_DEPTH: key-store entries of each tile's unit", 0, 1 << 20),
                               I("latency", "cycles", 2, "LAT: cycles from request to correction", 1, 64)};
     v.push_back({"decryption_unit", "none", "a chip without the SNNGX decryption unit", du});
     v.push_back({"decryption_unit", "behavioural", "behavioural decryption unit (rram/decryption_unit.hpp)", du});

@@ -20,6 +20,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "model.hpp"
@@ -85,14 +86,16 @@ struct SimState {
 // Spike buffer feeding weighted layer l (or the output interface when l == layers): stores the
 // activation after the max-pool / flatten layers that sit between the producer and layer l.
 SC_MODULE(SpikeBuffer) {
-  tlm_utils::simple_target_socket<SpikeBuffer> socket;
+  tlm_utils::simple_target_socket<SpikeBuffer> socket;    // from the controller (reads; frames into buffer 0)
+  tlm_utils::simple_target_socket<SpikeBuffer> write_in;  // from the previous layer's neuron unit
   const Chip& chip;
   std::size_t first_op, end_op;  // network layers applied on write: [first_op, end_op)
   std::vector<float> data, scratch;
 
   SpikeBuffer(sc_core::sc_module_name name, const Chip& c, std::size_t first, std::size_t end)
-      : sc_module(name), socket("socket"), chip(c), first_op(first), end_op(end) {
+      : sc_module(name), socket("socket"), write_in("write_in"), chip(c), first_op(first), end_op(end) {
     socket.register_b_transport(this, &SpikeBuffer::b_transport);
+    write_in.register_b_transport(this, &SpikeBuffer::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
@@ -107,13 +110,16 @@ SC_MODULE(SpikeBuffer) {
 
 // Frames in, spike counts out.
 SC_MODULE(FrameInterface) {
-  tlm_utils::simple_target_socket<FrameInterface> socket;
+  tlm_utils::simple_target_socket<FrameInterface> socket;    // from the controller: frame t
+  tlm_utils::simple_target_socket<FrameInterface> write_in;  // from the last neuron unit: output spikes
   std::span<const std::uint16_t> sample;
   std::size_t frame_size = 0;
   std::vector<std::int32_t> counts;
 
-  FrameInterface(sc_core::sc_module_name name, std::size_t size) : sc_module(name), socket("socket"), frame_size(size) {
+  FrameInterface(sc_core::sc_module_name name, std::size_t size)
+      : sc_module(name), socket("socket"), write_in("write_in"), frame_size(size) {
     socket.register_b_transport(this, &FrameInterface::b_transport);
+    write_in.register_b_transport(this, &FrameInterface::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
@@ -129,7 +135,8 @@ SC_MODULE(FrameInterface) {
 // The LIF units of a layer plus the last adder-tree stage (the neuron accumulators).
 SC_MODULE(NeuronUnit) {
   sc_core::sc_in<bool> clk;
-  tlm_utils::simple_target_socket<NeuronUnit> socket;
+  tlm_utils::simple_target_socket<NeuronUnit> socket;   // from the controller: LIF command, reset
+  tlm_utils::simple_target_socket<NeuronUnit> psum_in;  // from the tiles: adder-tree partial sums
   tlm_utils::simple_initiator_socket<NeuronUnit> out;
   sc_core::sc_signal<std::uint64_t> done;
   const Chip& chip;
@@ -143,8 +150,9 @@ SC_MODULE(NeuronUnit) {
 
   SC_HAS_PROCESS(NeuronUnit);
   NeuronUnit(sc_core::sc_module_name name, const Chip& c, std::size_t layer, SimState& st)
-      : sc_module(name), socket("socket"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
+      : sc_module(name), socket("socket"), psum_in("psum_in"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
     socket.register_b_transport(this, &NeuronUnit::b_transport);
+    psum_in.register_b_transport(this, &NeuronUnit::b_transport);
     acc.assign(L.m.neurons, 0);
     v.assign(L.m.neurons, 0.0f);
     s.assign(L.m.neurons, 0.0f);
@@ -219,6 +227,7 @@ SC_MODULE(TileArray) {
   bool busy = false;
   int pulse = 0, pulses = 0, j = 0;
   std::vector<int> tile_max;
+  std::vector<std::size_t> tile_begin;
   std::vector<std::int64_t> pos_sum, neg_sum, psum;
   std::uint64_t cycle = 0, finished = 0;
 
@@ -240,6 +249,7 @@ SC_MODULE(TileArray) {
     }
     lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
     tile_max.resize(static_cast<std::size_t>(L.m.row_tiles));
+    tile_begin.resize(static_cast<std::size_t>(L.m.row_tiles) + 1);
     const std::size_t cols = static_cast<std::size_t>(L.m.cols);
     pos_sum.resize(cols);
     neg_sum.resize(cols);
@@ -251,10 +261,15 @@ SC_MODULE(TileArray) {
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     cmd = message<ReadCmd>(gp);
     std::fill(tile_max.begin(), tile_max.end(), 0);
+    // The wordline drivers of row tile rt see rows [tile_begin[rt], tile_begin[rt + 1]) of the
+    // read (active rows come sorted by row).
+    std::fill(tile_begin.begin(), tile_begin.end(), 0);
     for (const auto& a : cmd.rows) {
-      auto& m = tile_max[static_cast<std::size_t>(a.row / chip.map.tile_rows)];
-      m = std::max(m, a.count);
+      const auto rt = static_cast<std::size_t>(a.row / chip.map.tile_rows);
+      tile_max[rt] = std::max(tile_max[rt], a.count);
+      ++tile_begin[rt + 1];
     }
+    for (std::size_t rt = 1; rt < tile_begin.size(); ++rt) tile_begin[rt] += tile_begin[rt - 1];
     pulses = *std::max_element(tile_max.begin(), tile_max.end());
     pulse = 1;
     j = 0;
@@ -307,7 +322,7 @@ SC_MODULE(TileArray) {
 
   // ADC step m: every ADC converts its m-th multiplexed column in every active tile.
   void convert(int m, Counters& C) {
-    const int R = chip.map.tile_rows, S = chip.slices, b = chip.bits_per_cell, cpa = chip.timing.columns_per_adc;
+    const int S = chip.slices, b = chip.bits_per_cell, cpa = chip.timing.columns_per_adc;
     const int adcs = (chip.map.tile_cols + cpa - 1) / cpa;
     const int max_level = (1 << b) - 1;
     const std::size_t per_row = static_cast<std::size_t>(L.m.cols) * 2 * static_cast<std::size_t>(S);
@@ -323,8 +338,9 @@ SC_MODULE(TileArray) {
             const std::size_t col = (static_cast<std::size_t>(o) * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) +
                                     static_cast<std::size_t>(s);
             double current = 0.0;
-            for (const auto& r : cmd.rows) {
-              if (r.row / R != rt || r.count < pulse) continue;
+            for (std::size_t i = tile_begin[static_cast<std::size_t>(rt)]; i < tile_begin[static_cast<std::size_t>(rt) + 1]; ++i) {
+              const ActiveRow& r = cmd.rows[i];
+              if (r.count < pulse) continue;
               ++C.cell_reads;
               if (chip.physical) {
                 current += L.g[static_cast<std::size_t>(r.row) * per_row + col];
@@ -381,6 +397,7 @@ SC_MODULE(TileArray) {
 SC_MODULE(Controller) {
   sc_core::sc_in<bool> clk;
   tlm_utils::simple_initiator_socket<Controller> to_interface;
+  tlm_utils::simple_initiator_socket<Controller> to_input_buffer;  // frame t into the first spike buffer
   std::vector<std::unique_ptr<tlm_utils::simple_initiator_socket<Controller>>> to_buffer, to_tiles, to_neurons;
   std::vector<sc_core::sc_signal<std::uint64_t>*> tile_done, neuron_done;
   const Chip& chip;
@@ -394,20 +411,23 @@ SC_MODULE(Controller) {
   State state = State::SampleStart;
   std::size_t sample = 0, l = 0;
   int t = 0;
-  std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0, issued = 0, lif_issued = 0;
+  std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0;
+  std::vector<std::uint64_t> issued, lif_issued;  // per layer: compared with that layer's done counters
   bool tile_busy = false, lif_pending = false, any_read = false;
   int position = 0;
   std::vector<float> act;
   Chip::Reads reads;
 
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, const Chip& c, SimState& st) : sc_module(name), to_interface("to_interface"), chip(c), sim(st) {
+  Controller(sc_core::sc_module_name name, const Chip& c, SimState& st) : sc_module(name), to_interface("to_interface"), to_input_buffer("to_input_buffer"), chip(c), sim(st) {
     for (std::size_t i = 0; i < chip.layers.size(); ++i) {
       const std::string n = std::to_string(i);
       to_buffer.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_buffer_" + n).c_str()));
       to_tiles.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_tiles_" + n).c_str()));
       to_neurons.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_neurons_" + n).c_str()));
     }
+    issued.assign(chip.layers.size(), 0);
+    lif_issued.assign(chip.layers.size(), 0);
     SC_METHOD(on_clock);
     sensitive << clk.pos();
     dont_initialize();
@@ -419,7 +439,7 @@ SC_MODULE(Controller) {
     if (l == 0) {  // frame t enters the first buffer through the interface
       Activation a{&act};
       transport(to_interface, tlm::TLM_READ_COMMAND, static_cast<std::uint64_t>(t), a);
-      transport(*to_buffer[0], tlm::TLM_WRITE_COMMAND, kWrite, a);
+      transport(to_input_buffer, tlm::TLM_WRITE_COMMAND, kWrite, a);
       C.buffer_write_bits += L.in_numel * static_cast<std::uint64_t>(chip.timing.input_bits);
     }
     Activation a{&act};
@@ -472,7 +492,7 @@ SC_MODULE(Controller) {
           continue;
         case State::Reads: {
           if (tile_busy) {
-            if (tile_done[l]->read() != issued) {
+            if (tile_done[l]->read() != issued[l]) {
               ++layer_cycles;
               return;
             }
@@ -484,7 +504,7 @@ SC_MODULE(Controller) {
             const auto p = static_cast<std::size_t>(position);
             ReadCmd cmd{position, {reads.rows.data() + reads.offsets[p], reads.rows.data() + reads.offsets[p + 1]}, cycle + 1, t, first_index + sample};
             transport(*to_tiles[l], tlm::TLM_WRITE_COMMAND, kRead, cmd);
-            ++issued;
+            ++issued[l];
             ++position;
             tile_busy = any_read = true;
             ++layer_cycles;
@@ -506,12 +526,12 @@ SC_MODULE(Controller) {
           if (!lif_pending) {
             LifCmd cmd{cycle + 1};
             transport(*to_neurons[l], tlm::TLM_WRITE_COMMAND, kLif, cmd);
-            ++lif_issued;
+            ++lif_issued[l];
             lif_pending = true;
             ++layer_cycles;
             return;
           }
-          if (neuron_done[l]->read() != lif_issued) {
+          if (neuron_done[l]->read() != lif_issued[l]) {
             ++layer_cycles;
             return;
           }
@@ -585,12 +605,13 @@ struct Top {
       ctrl.to_buffer[l]->bind(buffers[l]->socket);
       ctrl.to_tiles[l]->bind(tiles[l]->socket);
       ctrl.to_neurons[l]->bind(neurons[l]->socket);
-      tiles[l]->out.bind(neurons[l]->socket);
+      tiles[l]->out.bind(neurons[l]->psum_in);
       ctrl.tile_done.push_back(&tiles[l]->done);
       ctrl.neuron_done.push_back(&neurons[l]->done);
     }
-    for (std::size_t l = 0; l + 1 < NL; ++l) neurons[l]->out.bind(buffers[l + 1]->socket);
-    neurons[NL - 1]->out.bind(iface.socket);
+    ctrl.to_input_buffer.bind(buffers[0]->write_in);
+    for (std::size_t l = 0; l + 1 < NL; ++l) neurons[l]->out.bind(buffers[l + 1]->write_in);
+    neurons[NL - 1]->out.bind(iface.write_in);
   }
 };
 
@@ -605,8 +626,13 @@ std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<con
       throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
   std::vector<SampleResult> results(samples.size());
   if (samples.empty()) return results;
+  // SystemC has one global simulation context: one cycle-mode run at a time per process.
+  static std::mutex systemc_mutex;
+  const std::scoped_lock lock(systemc_mutex);
   ::setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   const FreshSimContext context;
+  // sc_stop() at the end of the samples is the normal ending: silence the kernel's info message.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   {
     Top top(chip);
     top.ctrl.results = &results;

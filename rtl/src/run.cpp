@@ -47,6 +47,9 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
   r.rtl_edges = simulated_edges() - edges_before;
   close_trace();
   r.baseline = run_chip(plain, o.config, "none", nullptr, "", frames, o, "baseline");
+  CosimOptions fast = o;
+  fast.mode = rram::Mode::Fast;
+  r.without_key = run_chip(stored, o.config, "none", nullptr, "", frames, fast, "without key");
 
   snn::InferenceOptions io;
   io.limit = o.limit;
@@ -55,15 +58,17 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
   r.software = snn::infer(plain, frames, io);
 
   const std::size_t n = r.rtl.predictions.size();
-  if (r.software.size() != n || r.baseline.predictions.size() != n)
+  if (r.software.size() != n || r.baseline.predictions.size() != n || r.without_key.predictions.size() != n)
     throw std::logic_error("cosim: the runs covered different numbers of samples");
   const std::size_t classes = n ? r.rtl.spike_counts.size() / n : 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  const auto sample_differs = [&](const std::vector<std::int32_t>& counts, std::size_t i) {
     for (std::size_t c = 0; c < classes; ++c)
-      if (r.rtl.spike_counts[i * classes + c] != r.software.spike_counts[i * classes + c]) {
-        ++r.spike_mismatches;
-        break;
-      }
+      if (counts[i * classes + c] != r.software.spike_counts[i * classes + c]) return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    r.spike_mismatches += sample_differs(r.rtl.spike_counts, i);
+    r.encrypted_differs += sample_differs(r.without_key.spike_counts, i);
     r.cycle_mismatches += r.rtl.cycles_per_sample.at(i) != r.baseline.cycles_per_sample.at(i);
   }
   return r;

@@ -168,10 +168,10 @@ class Simulation {
     ::setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     const ContextScope scope(context());
     Verilated::traceEverOn(true);  // must precede model construction; costs nothing untraced
-    for (int i = 0; i < options.instances; ++i) {
-      add( std::make_unique<SliceInstance<Vsnngx_slice_dec>>(context(), ("rtl_dec" + std::to_string(i)).c_str(), true));
+    for (int i = 0; i < options.instances; ++i)
+      add(std::make_unique<SliceInstance<Vsnngx_slice_dec>>(context(), ("rtl_dec" + std::to_string(i)).c_str(), true));
+    for (int i = 0; i < kNodecInstances; ++i)
       add(std::make_unique<SliceInstance<Vsnngx_slice_nodec>>(context(), ("rtl_nodec" + std::to_string(i)).c_str(), false));
-    }
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // ends elaboration (binds ports)
     if (!options.trace.empty()) {
       trace_ = std::make_unique<VerilatedFstSc>();
@@ -191,7 +191,9 @@ class Simulation {
       }
     throw std::runtime_error("rtl: all " + std::to_string(pool.size()) + " RTL instances " +
                              (with_decryption ? "with" : "without") +
-                             " the decryption unit are in use (raise SimulationOptions::instances)");
+                             " the decryption unit are in use: more tiles with key entries have reads in flight at "
+                             "once than the RTL simulation was set up for (rtl::configure_simulation, "
+                             "SimulationOptions::instances)");
   }
 
   void close_trace() {

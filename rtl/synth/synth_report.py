@@ -8,6 +8,7 @@ plus MUX2_X1 = 1.862 um^2 for an enable and AND2_X1 = 1.064 um^2 for a synchrono
 The unit's cost is the slice with the unit minus the same adder-tree stage without it.
 """
 import json
+import math
 import pathlib
 import re
 import sys
@@ -42,6 +43,14 @@ def parse(out: pathlib.Path, name: str):
             "gate_equivalents": area / NAND2_UM2, "area_um2": area, "logic_depth_cells": depth}
 
 
+TARGET_DEPTH = 256  # KEY_DEPTH of the verilated unit and of configs/chip.yaml
+
+
+def check(cond: bool, what: str):
+    if not cond:
+        sys.exit(f"synth_report: implausible result: {what}")
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     times = dict(line.split() for line in (out / "times.txt").read_text().splitlines() if line.strip())
@@ -49,50 +58,71 @@ def main():
     for name, r in runs.items():
         r["yosys_seconds"] = int(times[name])
     base = runs["baseline"]
+    keys = ("cells", "flip_flops", "transistors_combinational", "gate_equivalents", "area_um2")
 
     def unit(r):  # cost of the unit alone: slice minus the stage without the unit
-        return {k: r[k] - base[k] for k in ("cells", "flip_flops", "transistors_combinational", "gate_equivalents", "area_um2")}
+        return {k: r[k] - base[k] for k in keys}
 
-    def series(w):  # the unit with CORR_W = w at KEY_DEPTH 256, per entry and fixed part
-        u16, u32 = unit(runs[f"kd16_c{w}"]), unit(runs[f"kd32_c{w}"])
-        per_entry = {k: (u32[k] - u16[k]) / 16.0 for k in u16}
-        fixed = {k: u16[k] - 16 * per_entry[k] for k in u16}
-        d16, d32 = runs[f"kd16_c{w}"]["logic_depth_cells"], runs[f"kd32_c{w}"]["logic_depth_cells"]
-        if f"kd256_c{w}" in runs:
-            u256, how = unit(runs[f"kd256_c{w}"]), "synthesized"
-            u256["logic_depth_cells"] = runs[f"kd256_c{w}"]["logic_depth_cells"]
+    synthesized = {}  # CORR_W -> sorted synthesized KEY_DEPTHs below the target
+    for name in runs:
+        m = re.fullmatch(r"kd(\d+)_c(\d+)", name)
+        if m and int(m.group(1)) != TARGET_DEPTH:
+            synthesized.setdefault(int(m.group(2)), []).append(int(m.group(1)))
+
+    def series(w):  # the unit with CORR_W = w: per entry, fixed part, and at the target KEY_DEPTH
+        lo, hi = sorted(synthesized[w])[-2:]
+        rl, rh = runs[f"kd{lo}_c{w}"], runs[f"kd{hi}_c{w}"]
+        ul, uh = unit(rl), unit(rh)
+        per_entry = {k: (uh[k] - ul[k]) / (hi - lo) for k in keys}
+        fixed = {k: ul[k] - lo * per_entry[k] for k in keys}
+        check(per_entry["cells"] > 0 and per_entry["area_um2"] > 0, f"CORR_W={w}: the unit does not grow with KEY_DEPTH")
+        check(rh["logic_depth_cells"] >= rl["logic_depth_cells"] > base["logic_depth_cells"],
+              f"CORR_W={w}: logic depth {rl['logic_depth_cells']}, {rh['logic_depth_cells']} (baseline {base['logic_depth_cells']})")
+        full = f"kd{TARGET_DEPTH}_c{w}"
+        if full in runs:
+            at, how = unit(runs[full]), "synthesized"
+            at["logic_depth_cells"] = runs[full]["logic_depth_cells"]
         else:
-            u256 = {k: u32[k] + per_entry[k] * (256 - 32) for k in u16}
+            at = {k: uh[k] + per_entry[k] * (TARGET_DEPTH - hi) for k in keys}
             # The adder trees gain one level per doubling of KEY_DEPTH: depth grows with log2.
-            u256["logic_depth_cells"] = d32 + 3 * (d32 - d16)
-            how = "extrapolated from KEY_DEPTH 16 and 32 (size linear, depth logarithmic in KEY_DEPTH)"
-        return {"per_key_entry": per_entry, "fixed": fixed, "key_depth_256": dict(u256, method=how),
+            per_doubling = (rh["logic_depth_cells"] - rl["logic_depth_cells"]) / math.log2(hi / lo)
+            at["logic_depth_cells"] = round(rh["logic_depth_cells"] + per_doubling * math.log2(TARGET_DEPTH / hi))
+            how = f"extrapolated from KEY_DEPTH {lo} and {hi} (size linear, depth logarithmic in KEY_DEPTH)"
+        return {"from_key_depths": [lo, hi], "per_key_entry": per_entry, "fixed": fixed,
+                f"key_depth_{TARGET_DEPTH}": dict(at, method=how),
                 "area_mm2_per_key_entry": per_entry["area_um2"] * 1e-6, "area_mm2_fixed": fixed["area_um2"] * 1e-6}
 
-    s32, s9 = series(32), series(9)
     report = {
         "tool": "yosys 0.23 generic synthesis (synth -flatten), stat -tech cmos, ltp -noff",
-        "config": {"ROWS": 128, "LANES": 16, "PSUM_W": 32, "LAT": 2, "FIFO_DEPTH": 2},
+        "config": json.loads((out / "config.json").read_text()),
         "area_model": NAND2_SOURCE,
         "runs": runs,
-        "unit_corr_w_32": s32,
-        "unit_corr_w_9": s9,
-        # The verilated configuration (KEY_DEPTH 256, CORR_W 32) for the accelerator config.
-        "decryption_unit_area_mm2": s32["key_depth_256"]["area_um2"] * 1e-6,
     }
+    for w in sorted(synthesized, reverse=True):
+        report[f"unit_corr_w_{w}"] = series(w)
+    main_w = 32 if 32 in synthesized else max(synthesized)
+    # The verilated configuration (CORR_W 32) for the accelerator config.
+    report["decryption_unit_area_mm2"] = report[f"unit_corr_w_{main_w}"][f"key_depth_{TARGET_DEPTH}"]["area_um2"] * 1e-6
+    report["decryption_unit_area_mm2_per_key_entry"] = report[f"unit_corr_w_{main_w}"]["area_mm2_per_key_entry"]
+    report["decryption_unit_area_mm2_fixed"] = report[f"unit_corr_w_{main_w}"]["area_mm2_fixed"]
+    cfg = report["config"]
     lines = ["# Decryption slice synthesis (yosys generic cells)", "",
+             "Slice parameters: " + ", ".join(f"{k} {v}" for k, v in cfg.items()) + "; KEY_DEPTH and CORR_W per row.", "",
              "| configuration | cells | flip-flops | comb. transistors | NAND2 GE | area um^2 | logic depth (cells) | yosys s |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in runs.items():
         lines.append(f"| {name} | {r['cells']} | {r['flip_flops']} | {r['transistors_combinational']} | {r['gate_equivalents']:.0f} | "
                      f"{r['area_um2']:.0f} | {r['logic_depth_cells']} | {r['yosys_seconds']} |")
     lines.append("")
-    for w, s in ((32, s32), (9, s9)):
-        u = s["key_depth_256"]
+    for w in sorted(synthesized, reverse=True):
+        s = report[f"unit_corr_w_{w}"]
+        u = s[f"key_depth_{TARGET_DEPTH}"]
         lines.append(f"Unit with CORR_W={w}: {s['per_key_entry']['cells']:.0f} cells / {s['area_mm2_per_key_entry'] * 1e3:.3f} "
-                     f"x 10^-3 mm^2 per key entry; at KEY_DEPTH=256 ({u['method']}): {u['cells']:.0f} cells, "
-                     f"{u['gate_equivalents']:.0f} GE, {u['area_um2'] * 1e-6:.3f} mm^2, logic depth {u['logic_depth_cells']} cells.")
-    lines += ["", f"Area model: {NAND2_SOURCE}.", ""]
+                     f"x 10^-3 mm^2 per key entry, fixed part {s['area_mm2_fixed'] * 1e3:.3f} x 10^-3 mm^2; at "
+                     f"KEY_DEPTH={TARGET_DEPTH} ({u['method']}): {u['cells']:.0f} cells, {u['gate_equivalents']:.0f} GE, "
+                     f"{u['area_um2'] * 1e-6:.3f} mm^2, logic depth {u['logic_depth_cells']} cells.")
+        lines.append("")
+    lines += [f"Area model: {NAND2_SOURCE}.", ""]
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "report.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -15,7 +15,7 @@ TEST(AesBlocks, CeilOfSixteenBytesPlusOneForTheGcmTag) {
   EXPECT_EQ(aes_blocks_for_bytes(16, AesMode::Ctr), 1u);
   EXPECT_EQ(aes_blocks_for_bytes(17, AesMode::Ctr), 2u);
   EXPECT_EQ(aes_blocks_for_bytes(17, AesMode::Gcm), 3u);
-  // NMNIST MLP 2312-200-10 at q = 8: 462400 + 2000 bytes -> 28900 + 125 blocks.
+  // A 2312-200-10 MLP at q = 8: 462400 + 2000 bytes -> 28900 + 125 blocks.
   const std::vector<std::uint64_t> mlp = {2312 * 200, 200 * 10};
   EXPECT_EQ(aes_blocks_for_layers(mlp, AesMode::Ctr), 29025u);
   EXPECT_EQ(aes_blocks_for_layers(mlp, AesMode::Gcm), 29027u);

@@ -261,6 +261,13 @@ TEST(Kdf, DefaultsAreTheSecureOnes) {
   EXPECT_GE(KdfParams::pbkdf2(600000).pbkdf2_iterations, 600000u);
 }
 
+TEST(Kdf, SecureDefaultDerivesDespiteOpenSslDefaultMemoryCap) {
+  // scrypt N = 2^15, r = 8 needs 32 MiB plus bookkeeping, above OpenSSL's default 32 MiB cap.
+  // Expected value from Python's hashlib.scrypt(b"pw", salt=bytes(range(1, 17)), n=32768, r=8, p=1, dklen=32).
+  EXPECT_EQ(to_hex(derive_key_encryption_key(KeySecret::passphrase("pw"), KdfParams{}, kSalt).bytes()),
+            "6c1f09297389a7b27ab29399d035f1edeb836e172f60967d533bd0efd84b8a97");
+}
+
 TEST(Kdf, KeyEncryptionKeyIsTheScryptOrPbkdf2OfTheRecordedParameters) {
   const auto pass = KeySecret::passphrase("pw");
   const std::vector<std::uint8_t> pw = {'p', 'w'};
@@ -297,6 +304,24 @@ TEST(Kdf, SealingUsesTheGivenParametersNotTheDefaults) {
   EXPECT_TRUE(opens_with(KdfParams::scrypt(5, 2, 1)));
   EXPECT_FALSE(opens_with(KdfParams::scrypt(4, 2, 1)));
   EXPECT_FALSE(opens_with(KdfParams{}));
+}
+
+TEST(Kdf, EqualityComparesOnlyTheFieldsOfItsKind) {
+  KdfParams a = KdfParams::scrypt(4, 2, 1), b = a;
+  b.pbkdf2_iterations = 7;  // not an scrypt parameter
+  EXPECT_EQ(a, b);
+  b.scrypt_r = 3;
+  EXPECT_NE(a, b);
+  EXPECT_NE(KdfParams::pbkdf2(10), KdfParams::pbkdf2(11));
+  EXPECT_NE(KdfParams::pbkdf2(10), KdfParams::scrypt(4, 2, 1));
+}
+
+TEST(Kdf, HeaderRecordsExactlyTheParametersSealedWith) {
+  const auto pass = KeySecret::passphrase("pw");
+  for (const KdfParams& k : {KdfParams::scrypt(3, 2, 5), KdfParams::scrypt(1, 1, 1), KdfParams::pbkdf2(1234)})
+    EXPECT_EQ(parse_key_header(seal_key_bytes(small_key(), kModelFp, pass, k, kSalt, kNonce), "k").kdf, k);
+  EXPECT_EQ(parse_key_header(seal_key_bytes(small_key(), kModelFp, device_secret(), KdfParams::pbkdf2(9), kSalt, kNonce), "k").kdf.kind,
+            KdfKind::DeviceKeyHkdf);
 }
 
 TEST(Kdf, BoundsRefuseDenialOfServiceParameters) {

@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <memory>
 
 #include "model_loading.hpp"
 #include "snngx/crypto/key_file.hpp"
@@ -44,12 +46,17 @@ snn::Network tiny_plain(std::uint64_t seed) {
 // Sign bits of weights 0, 3, 7 of layer 0 and a magnitude bit of weight 2 of layer 1.
 crypto::XorKey tiny_key() { return crypto::XorKey{{crypto::LayerKey{0, 8, 240, {0, 24, 56}}, crypto::LayerKey{1, 8, 120, {17}}}}; }
 
+// One encrypted model, its sealed key and a passphrase file. Fixtures of one test share a
+// directory (a TempDir is named after the test, so a second one would wipe the first's files).
 struct Fixture {
-  testing::TempDir dir;
+  std::shared_ptr<const testing::TempDir> dir_owner;
+  const testing::TempDir& dir;
   snn::Network plain;
   std::filesystem::path model, key, pass;
 
-  explicit Fixture(std::uint64_t seed = 1, const std::string& name = "m") : plain(tiny_plain(seed)) {
+  explicit Fixture(std::uint64_t seed = 1, const std::string& name = "m",
+                   std::shared_ptr<const testing::TempDir> shared = std::make_shared<const testing::TempDir>())
+      : dir_owner(std::move(shared)), dir(*dir_owner), plain(tiny_plain(seed)) {
     // Encrypt with snn's own bit access (an independent path from crypto::apply).
     snn::Network enc = plain;
     snn::flip_bit(enc, 0, 0, 0);
@@ -115,7 +122,8 @@ TEST(ModelLoading, DeviceKeySealedModelLoads) {
 }
 
 TEST(ModelLoading, KeyOfAnotherModelIsRefusedBeforeAnySecretIsAsked) {
-  const Fixture a(1, "a"), b(2, "b");
+  const auto shared = std::make_shared<const testing::TempDir>();
+  const Fixture a(1, "a", shared), b(2, "b", shared);
   ModelSource s = a.source();
   s.key = b.key.string();
   s.passphrase_file.clear();  // would prompt if it got that far

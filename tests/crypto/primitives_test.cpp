@@ -133,6 +133,13 @@ TEST(Scrypt, MatchesRfc7914Vectors) {
             "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
 }
 
+TEST(Scrypt, MatchesRfc7914VectorWithRealisticCost) {
+  // N = 2^14, r = 8 (16 MiB): the RFC vector closest to the default cost (N = 2^15, r = 8).
+  EXPECT_EQ(hex_of(scrypt(bytes("pleaseletmein"), bytes("SodiumChloride"), 16384, 8, 1, 64)),
+            "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+            "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+}
+
 TEST(Scrypt, RefusesNonPowerOfTwoN) { EXPECT_THROW((void)scrypt(bytes("p"), bytes("s"), 1000, 1, 1, 32), std::invalid_argument); }
 
 TEST(Pbkdf2Sha256, MatchesRfc7914Vectors) {

@@ -5,6 +5,7 @@
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/snn/inference.hpp"
+#include "snngx/snn/quantize.hpp"
 #include "test_nets.hpp"
 
 namespace snngx::ga {
@@ -67,6 +68,24 @@ TEST(IncrementalFitness, WholeModelEqualsFullRecomputation) {
   for (std::size_t j = space.segments[1].offset; j < space.size(); j += 3) late.set(j);
   const SubsetEvaluator ev(csnn, space, frames, 1);
   EXPECT_EQ(ev.spike_counts(late), slow_counts(csnn, space, late, frames, snn::EngineKind::Dense));
+}
+
+TEST(IncrementalFitness, FullSizeNmnistMlpBothLayersEqualFullRecomputation) {
+  // The reference architecture at full size (2312 -> 512 -> 10, T = 15), real-like sparsity.
+  snn::Network net = snn::make_nmnist_mlp();
+  snn::init_weights(net, 3);
+  net = snn::quantize(net, 8, snn::QuantRule::MaxAbs);
+  const auto frames = datasets::synth_frames({net.time_steps, 2, 34, 34}, 3, 0.07, net.num_classes, 3);
+  for (std::size_t l = 0; l < 2; ++l) {
+    const auto space = SearchSpace::layer(net, l);
+    const SubsetEvaluator ev(net, space, frames, 1);
+    const auto plain = ev.spike_counts(BitVector(space.size()));
+    ASSERT_GT(std::accumulate(plain.begin(), plain.end(), 0), 0) << "the output layer must spike for the test to mean anything";
+    for (const double density : {0.001, 0.3, 0.97}) {
+      const auto flips = random_flips(space.size(), density, 300 + l);
+      ASSERT_EQ(ev.spike_counts(flips), slow_counts(net, space, flips, frames, snn::EngineKind::Event)) << "layer " << l << " density " << density;
+    }
+  }
 }
 
 TEST(IncrementalFitness, NetworkStimulatesTheTestedPaths) {

@@ -1,6 +1,7 @@
 // GA operators and the search loop, checked by hand and against independent slow paths.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -192,6 +193,60 @@ TEST(Search, InitialPopulationIsAllFlippedPlusOneMutationEach) {
     mutate(expect, 0.1, ref);
     EXPECT_EQ(ev.seen[i], expect) << "individual " << i;
   }
+}
+
+// One whole generation replayed by hand from the spec's steps and the documented draw order:
+// P = 6, retain 0.5 -> parents 0,1,2 (best first); pools males {0}, females {1, 2} after the swap
+// draws; the first crossover makes two children and mutates parents 1 and 2 (never 0, never past
+// R-1); the second makes one child (its twin is dropped: the population is full).
+TEST(Search, OneGenerationFollowsTheSpecStepByStep) {
+  GaParams p;
+  p.epsilon = 2;
+  p.population = 6;
+  p.retain = 0.5;
+  p.generations = 1;
+  p.mutation = 0.3;
+  p.swaps = 2;
+  p.seed = 19;
+  ToyEvaluator ev;
+  const auto result = run_search(p, 64, ev);
+
+  Rng ref(19);
+  std::vector<BitVector> pop;
+  for (int i = 0; i < 6; ++i) {
+    pop.emplace_back(64, true);
+    mutate(pop.back(), 0.3, ref);
+  }
+  ToyEvaluator score;
+  std::vector<const BitVector*> ptrs;
+  for (const auto& b : pop) ptrs.push_back(&b);
+  const auto acc = score.accuracies(ptrs);
+  std::vector<std::size_t> order{0, 1, 2, 3, 4, 5};
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return fitness(pop[a].count(), acc[a], 2) < fitness(pop[b].count(), acc[b], 2);
+  });
+  std::vector<BitVector> parents{pop[order[0]], pop[order[1]], pop[order[2]]};
+  std::vector<std::size_t> males{0}, females{1, 2};
+  for (int s = 0; s < 2; ++s) {
+    const auto i = ref.below(1);
+    std::swap(males[i], females[i]);
+  }
+  const BitVector& m1 = parents[males[ref.below(males.size())]];
+  const BitVector& f1 = parents[females[ref.below(females.size())]];
+  auto [c1, c2] = crossover(m1, f1, ref);
+  mutate(parents[1], 0.3, ref);
+  mutate(parents[2], 0.3, ref);
+  const BitVector& m2 = parents[males[ref.below(males.size())]];
+  const BitVector& f2 = parents[females[ref.below(females.size())]];
+  auto [c3, unused] = crossover(m2, f2, ref);
+
+  // Generation 1 scores exactly the changed individuals, in population order.
+  ASSERT_EQ(ev.seen.size(), 6u + 5u);
+  const std::vector<BitVector> expected{parents[1], parents[2], c1, c2, c3};
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(ev.seen[6 + i], expected[i]) << "individual " << i;
+  // Elitism: the best parent is unchanged and the result is at least as good as it.
+  EXPECT_EQ(parents[0], pop[order[0]]);
+  EXPECT_LE(result.fitness, fitness(pop[order[0]].count(), acc[order[0]], 2));
 }
 
 TEST(Search, ElitismNeverLosesTheBestAndOnlyChangedIndividualsAreRescored) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "cosim_models.hpp"
 #include "snngx/crypto/xor_key.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/rram/accelerator.hpp"
@@ -18,55 +19,9 @@
 namespace snngx::rtl {
 namespace {
 
-// conv 2->4 3x3 pad 1 on 4x4, LIF, flatten, linear 64->4, LIF.
-snn::Network small_plain_model() {
-  snn::Network net;
-  net.arch = "rtl-test";
-  net.time_steps = 4;
-  net.input_shape = {2, 4, 4};
-  net.num_classes = 4;
-  snn::Conv2d conv;
-  conv.in_channels = 2;
-  conv.out_channels = 4;
-  conv.kernel = {3, 3};
-  conv.padding = {1, 1};
-  conv.weight.shape = {4, 2, 3, 3};
-  conv.weight.values.assign(72, 0.0f);
-  snn::Linear fc;
-  fc.in_features = 64;
-  fc.out_features = 4;
-  fc.weight.shape = {4, 64};
-  fc.weight.values.assign(256, 0.0f);
-  net.layers = {conv, snn::Lif{}, snn::Flatten{}, fc, snn::Lif{}};
-  snn::init_weights(net, 5);
-  return snn::quantize(net, 8, snn::QuantRule::MaxAbs);
-}
-
-// Flips the sign bit of every weight whose magnitude is at least `min_mag` (the weights that matter).
-crypto::XorKey strong_weight_key(const snn::Network& net, int min_mag) {
-  crypto::XorKey key;
-  for (std::size_t l = 0; l < net.num_weighted(); ++l) {
-    const auto& bits = net.weights(l).quant->weight_bits;
-    crypto::LayerKey lk;
-    lk.layer = static_cast<std::uint32_t>(l);
-    lk.bits_per_weight = 8;
-    lk.total_bits = bits.size() * 8;
-    for (std::size_t k = 0; k < bits.size(); ++k)
-      if ((bits[k] & 0x7F) >= min_mag) lk.positions.push_back(k * 8);
-    key.layers.push_back(lk);
-  }
-  return key;
-}
-
-snn::Network encrypt(snn::Network net, const crypto::XorKey& key) {
-  for (const auto& lk : key.layers) {
-    auto& w = net.weights(lk.layer);
-    crypto::apply(lk, w.quant->weight_bits);
-    snn::dequantize_into(w);
-  }
-  net.state = snn::ModelState::Encrypted;
-  return net;
-}
+using testing_models::encrypt;
+using testing_models::small_plain_model;
+using testing_models::strong_weight_key;
 
 void expect_cosim_passes(rram::Mode mode) {
   const snn::Network plain = small_plain_model();
@@ -93,6 +48,8 @@ void expect_cosim_passes(rram::Mode mode) {
   ro.threads = 1;
   const auto encrypted = rram::Accelerator(stored, none).run(frames, ro);
   EXPECT_NE(encrypted.spike_counts, r.software.spike_counts);
+  EXPECT_EQ(r.without_key.spike_counts, encrypted.spike_counts);
+  EXPECT_GT(r.encrypted_differs, 0U);
 }
 
 TEST(RtlCosim, CycleModeMatchesSoftwareWithoutAddedCycles) { expect_cosim_passes(rram::Mode::Cycle); }

@@ -18,6 +18,25 @@ std::uint64_t aes_blocks_for_bytes(std::uint64_t bytes, AesMode mode);
 /// Sum over messages (one message per layer: each layer's weights are encrypted separately).
 std::uint64_t aes_blocks_for_layers(std::span<const std::uint64_t> layer_bytes, AesMode mode);
 
+/// What the full-weight AES baseline must decrypt, one AES message per weighted layer (the
+/// numbers the accelerator model turns into the energy and latency of the comparison):
+///  - per_model_load: every layer decrypted once by the on-chip AES engine before its crossbars
+///    are programmed;
+///  - per_inference: the same blocks again for every inference, when the weights stay encrypted
+///    at rest (as SNNGX keeps them: no plain model is ever stored on the chip between uses) and
+///    are decrypted before they are used. An accelerator that decrypts once and keeps plain
+///    weights in its crossbars pays per_model_load once and 0 per inference, but a dump of its
+///    crossbars then reveals the model.
+struct AesBlockCounts {
+  std::uint64_t per_model_load = 0;
+  std::uint64_t per_inference = 0;
+  bool operator==(const AesBlockCounts&) const = default;
+};
+/// `layer_weight_bytes`: the weight bytes of each weighted layer (q <= 8: one byte per weight).
+AesBlockCounts aes_block_counts(std::span<const std::uint64_t> layer_weight_bytes, AesMode mode);
+/// The whole model as one message of `weight_bytes` bytes.
+AesBlockCounts aes_block_counts(std::uint64_t weight_bytes, AesMode mode);
+
 struct AesBaselineOptions {
   AesMode mode = AesMode::Ctr;
   int key_bits = 256;          // 128 | 256

@@ -73,7 +73,8 @@ struct KdfParams {
   /// from files, so a tampered header cannot make the reader derive for minutes or gigabytes):
   /// scrypt 1 <= log2 N <= 24, 1 <= r, p <= 64, 128 r N <= 1 GiB; PBKDF2 1 <= iterations <= 2^24.
   void validate() const;
-  bool operator==(const KdfParams&) const = default;
+  /// Same KDF with the same parameters (the fields of other kinds are ignored).
+  bool operator==(const KdfParams& other) const;
 };
 
 /// Derives the 32-byte key-encryption key. For a device key, `kdf` is ignored (HKDF).

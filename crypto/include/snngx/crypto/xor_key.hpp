@@ -26,6 +26,10 @@ struct XorKey {
   void validate() const;
 };
 
+/// Overwrites the key's positions with OPENSSL_cleanse and empties them (the positions are the
+/// secret). Call it when a key is no longer needed.
+void wipe(XorKey& key) noexcept;
+
 /// XORs the key's bits into one layer's weight bytes (bit b of weight k is byte bit b==0 ? 7 : q-1-b).
 /// Throws std::invalid_argument if the key does not fit the layer (size, q).
 void apply(const LayerKey& key, std::span<std::uint8_t> weight_bits);

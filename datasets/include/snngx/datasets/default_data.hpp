@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "snngx/datasets/dvsgesture.hpp"
 #include "snngx/datasets/emulator.hpp"
 
 namespace snngx::datasets {
@@ -52,15 +53,14 @@ NFashionMnistReport make_n_fashion_mnist(const std::filesystem::path& root, std:
                                          const std::filesystem::path& source = fashion_mnist_dir,
                                          const ProgressFn& progress = {});
 
-/// The 11 DVS128 Gesture class names, in label order.
-const std::vector<std::string>& gesture_classes();
 /// Lighting conditions of the DVS128 Gesture recordings (file-name suffixes).
 const std::vector<std::string>& gesture_lightings();
 
 struct GestureRecordingPlan {
-  int user = 1;           // 1..29; users 1-23 train, 24-29 test
+  int user = 1;           // 1..29; users 1-23 train, 24-29 test (as DVS128 Gesture)
   std::string lighting;   // one of gesture_lightings()
   [[nodiscard]] std::string name() const;  // "user07_led"
+  [[nodiscard]] bool train() const { return user <= 23; }
 };
 
 struct SyntheticGesturesReport {
@@ -68,16 +68,17 @@ struct SyntheticGesturesReport {
   std::size_t recordings = 0;
   GeneratedSplit train, test;
 };
-/// The recordings made for a size: "small" about 200 samples, "full" about 1,300.
+/// The recordings made for a size: "small" 18 recordings (198 samples: 12 train users and 6 test
+/// users, one lighting each), "full" 123 recordings (1,353 samples; 4 or 5 lightings per user).
 std::vector<GestureRecordingPlan> gesture_plan(const std::string& size);
-/// Renders each recording (every class once, in a per-recording random order, ~1.5 s each) and
-/// writes the DVS128 Gesture file layout under `root`.
+
+/// Renders each recording through the DVS emulator at 128x128 (each of the 11 classes once, in a
+/// per-recording random order, 1.4-1.9 s each with 0.2-0.5 s pauses; per-subject position, size
+/// and speed; per-lighting contrast and noise; per-performance jitter) and writes the DVS128
+/// Gesture layout under `root`: userNN_<lighting>.aedat (AEDAT 3.1), userNN_<lighting>_labels.csv,
+/// trials_to_train.txt and trials_to_test.txt. A recording depends only on (seed, user, lighting).
 SyntheticGesturesReport make_synthetic_gestures(const std::filesystem::path& root,
                                                 const std::vector<GestureRecordingPlan>& plan,
                                                 std::uint64_t seed, const ProgressFn& progress = {});
-
-/// One gesture performance as events (absolute times from `t_start`), exposed for tests.
-Events render_gesture(int label, int user, const std::string& lighting, std::int64_t t_start, std::int64_t duration_us,
-                      std::uint64_t seed);
 
 }  // namespace snngx::datasets

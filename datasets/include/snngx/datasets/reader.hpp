@@ -57,6 +57,10 @@ struct ConvertStats {
 };
 using ConvertProgressFn = std::function<void(const ConvertStats&)>;
 
+/// The spatial factor the reference networks need: 0.25 for dvsgesture (128x128 -> the CSNN's
+/// 32x32 input), 1 for nmnist (34x34 MLP input) and shd (700 channels).
+double default_downsample(const std::string& format);
+
 /// The `transform` attribute for these options, e.g. "Downsample(0.25)|ToFrame(n_time_bins=15)".
 std::string describe_transform(const ConvertOptions& options);
 

@@ -149,6 +149,8 @@ class Accelerator {
   [[nodiscard]] const snn::Network& stored_model() const;
   /// Name of the decryption unit implementation ("none", "behavioural", "rtl", ...).
   [[nodiscard]] const std::string& decryption_unit() const;
+  /// ADC resolution in use (adc.bits, or the exact resolution when adc.bits = 0).
+  [[nodiscard]] int adc_bits() const;
 
   /// One sample (T x input counts) in fast mode. `sample_index` seeds the read noise.
   [[nodiscard]] SampleResult run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index = 0) const;

@@ -32,7 +32,7 @@ VerilatedConfig verilated_config();
 
 struct SimulationOptions {
   std::filesystem::path trace;  // FST waveform of every RTL instance; empty = no waveform
-  int instances = 2;            // RTL instances with the unit (units with reads in flight at once)
+  int instances = 32;           // RTL instances with the unit (units with reads in flight at once)
 };
 /// Sets up the process's RTL simulation; only before the first RTL object is created.
 /// Throws std::logic_error afterwards, std::invalid_argument for a bad option.

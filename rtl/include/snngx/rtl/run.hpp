@@ -31,6 +31,11 @@ struct CosimReport {
   rram::RunResult baseline;
   /// The software engine (event) on the plain model.
   snn::InferenceResult software;
+  /// The encrypted model on the crossbars and no decryption unit (fast mode): what the chip
+  /// computes without the key; `encrypted_differs` counts its samples whose spike counts differ
+  /// from the software engine's on the plain model (the key matters on these frames).
+  rram::RunResult without_key;
+  std::size_t encrypted_differs = 0;
   std::size_t key_entries = 0;       // key-store entries loaded (all layers)
   std::uint64_t rtl_edges = 0;       // clock edges simulated on the RTL during the RTL run
   std::size_t spike_mismatches = 0;  // samples whose output spike counts differ from the software
@@ -38,7 +43,7 @@ struct CosimReport {
   [[nodiscard]] bool passed() const { return spike_mismatches == 0 && cycle_mismatches == 0; }
 };
 
-/// Runs the three inferences on `frames` (first `limit` samples). `stored` is the encrypted model
+/// Runs the four inferences on `frames` (first `limit` samples). `stored` is the encrypted model
 /// (what the crossbars hold), `plain` the quantized model the key restores, `key_fingerprint`
 /// the key file's header fingerprint (empty = skip the check). Registers the "rtl" unit and, if
 /// this process has not simulated RTL yet, sets up the simulation (one RTL instance per key

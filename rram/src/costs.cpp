@@ -1,0 +1,199 @@
+// Energy, latency and area from event counters and the technology table; the AES comparison.
+#include "snngx/rram/costs.hpp"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "snngx/crypto/aes_baseline.hpp"
+
+namespace snngx::rram {
+
+namespace {
+enum Component { kCrossbar, kWordline, kAdc, kShiftAdd, kAdderTree, kLif, kBuffers, kUnit, kKeyStore, kComponents };
+
+double ratio(double a, double b) { return b > 0.0 ? a / b : 0.0; }
+}  // namespace
+
+const std::vector<std::string>& energy_components() {
+  static const std::vector<std::string> names{"crossbar", "wordline_drivers", "adc",          "shift_add", "adder_tree",
+                                              "lif",      "buffers",          "decryption_unit", "key_store"};
+  return names;
+}
+
+double LayerCost::energy_total_pj() const { return std::accumulate(energy_pj.begin(), energy_pj.end(), 0.0); }
+
+double AesComparison::energy_reduction() const { return ratio(aes_energy_pj, snngx_energy_pj()); }
+double AesComparison::latency_reduction() const { return ratio(aes_latency_us, snngx_latency_us()); }
+
+nlohmann::json AesComparison::to_json() const {
+  return {{"weight_bytes", weight_bytes},
+          {"aes_blocks", aes_blocks},
+          {"aes_energy_pj", aes_energy_pj},
+          {"aes_latency_us", aes_latency_us},
+          {"key_entries", key_entries},
+          {"key_load_energy_pj", key_load_energy_pj},
+          {"key_load_latency_us", key_load_latency_us},
+          {"unit_energy_per_inference_pj", unit_energy_per_inference_pj},
+          {"snngx_energy_pj", snngx_energy_pj()},
+          {"snngx_latency_us", snngx_latency_us()},
+          {"added_cycles", added_cycles},
+          {"energy_reduction", energy_reduction()},
+          {"latency_reduction", latency_reduction()},
+          {"paper_energy_reduction_range", {59, 6780}},
+          {"paper_latency_reduction_range", {175, 4250}}};
+}
+
+std::vector<double> CostReport::energy_by_component_pj() const {
+  std::vector<double> e(energy_components().size(), 0.0);
+  for (const auto& l : layers)
+    for (std::size_t c = 0; c < e.size(); ++c) e[c] += l.energy_pj[c];
+  return e;
+}
+double CostReport::energy_per_inference_pj() const {
+  double e = 0.0;
+  for (const auto& l : layers) e += l.energy_total_pj();
+  return e;
+}
+double CostReport::cycles_per_inference() const {
+  double c = 0.0;
+  for (const auto& l : layers) c += l.cycles;
+  return c;
+}
+double CostReport::latency_per_inference_us() const { return cycles_per_inference() / clock_mhz; }
+double CostReport::area_total_mm2() const {
+  double a = 0.0;
+  for (const auto& [name, mm2] : area_mm2) a += mm2;
+  return a;
+}
+
+nlohmann::json CostReport::to_json() const {
+  nlohmann::json j{{"samples", samples},
+                   {"clock_mhz", clock_mhz},
+                   {"adc_bits", adc_bits},
+                   {"energy_per_inference_pj", energy_per_inference_pj()},
+                   {"cycles_per_inference", cycles_per_inference()},
+                   {"latency_per_inference_us", latency_per_inference_us()},
+                   {"area_mm2", area_total_mm2()}};
+  const auto& names = energy_components();
+  const auto by = energy_by_component_pj();
+  for (std::size_t c = 0; c < names.size(); ++c) j["energy_by_component_pj"][names[c]] = by[c];
+  j["layers"] = nlohmann::json::array();
+  for (const auto& l : layers) {
+    nlohmann::json lj{{"name", l.name}, {"cycles", l.cycles}, {"latency_us", l.latency_us}, {"energy_pj", l.energy_total_pj()}};
+    for (std::size_t c = 0; c < names.size(); ++c) lj["energy_by_component_pj"][names[c]] = l.energy_pj[c];
+    j["layers"].push_back(lj);
+  }
+  for (const auto& [name, mm2] : area_mm2) j["area_by_component_mm2"][name] = mm2;
+  j["aes_comparison"] = aes.to_json();
+  return j;
+}
+
+std::string CostReport::table() const {
+  const auto& names = energy_components();
+  std::string out = fmt::format("Energy per inference (nJ) by layer and component, {} samples, {:g} MHz, {}-bit ADCs\n", samples,
+                                clock_mhz, adc_bits);
+  out += fmt::format("{:<10}", "layer");
+  for (const auto& n : names) out += fmt::format(" {:>11.11}", n);
+  out += fmt::format(" {:>11} {:>12} {:>11}\n", "total", "cycles", "latency_us");
+  auto row = [&](const std::string& name, const std::vector<double>& e, double cycles) {
+    out += fmt::format("{:<10}", name);
+    for (const double v : e) out += fmt::format(" {:>11.4g}", v * 1e-3);
+    out += fmt::format(" {:>11.4g} {:>12.0f} {:>11.4g}\n", std::accumulate(e.begin(), e.end(), 0.0) * 1e-3, cycles, cycles / clock_mhz);
+  };
+  for (const auto& l : layers) row(l.name.substr(0, l.name.find(' ')), l.energy_pj, l.cycles);
+  row("total", energy_by_component_pj(), cycles_per_inference());
+  out += fmt::format("Area: {:.4f} mm2 (", area_total_mm2());
+  for (std::size_t i = 0; i < area_mm2.size(); ++i)
+    out += fmt::format("{}{} {:.4f}", i ? ", " : "", area_mm2[i].first, area_mm2[i].second);
+  out += ")\n";
+  out += fmt::format(
+      "Decryption vs full-weight AES: AES {} blocks ({} weight bytes) {:.4g} nJ, {:.4g} us; SNNGX {} key entries: load "
+      "{:.4g} nJ + unit {:.4g} nJ/inference, {:.4g} us, +{} cycles per inference\n",
+      aes.aes_blocks, aes.weight_bytes, aes.aes_energy_pj * 1e-3, aes.aes_latency_us, aes.key_entries,
+      aes.key_load_energy_pj * 1e-3, aes.unit_energy_per_inference_pj * 1e-3, aes.key_load_latency_us, aes.added_cycles);
+  if (aes.key_entries > 0)
+    out += fmt::format("Reduction: energy x{:.4g}, latency x{:.4g} (paper: x59 - x6780 energy, x175 - x4250 latency)\n",
+                       aes.energy_reduction(), aes.latency_reduction());
+  else
+    out += "Reduction: no key loaded (nothing to decrypt on the SNNGX side)\n";
+  return out;
+}
+
+CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per_layer, std::size_t samples) {
+  const Mapping& map = chip.mapping();
+  if (per_layer.size() != map.layers.size())
+    throw std::invalid_argument("estimate_costs: " + std::to_string(per_layer.size()) + " layer counters for a chip with " +
+                                std::to_string(map.layers.size()) + " weighted layers");
+  const ChipConfig& cfg = chip.config();
+  auto tech = [&](const char* name) { return cfg.get("technology", name); };
+  CostReport r;
+  r.samples = samples;
+  r.clock_mhz = cfg.get("controller", "clock_mhz");
+  r.adc_bits = chip.adc_bits();
+  const double per = samples > 0 ? 1.0 / static_cast<double>(samples) : 0.0;
+  const double adc_pj = tech("adc_energy_pj") * std::exp2(r.adc_bits - tech("adc_ref_bits"));
+  const bool has_unit = chip.decryption_unit() != "none";
+  for (std::size_t l = 0; l < per_layer.size(); ++l) {
+    const Counters& c = per_layer[l];
+    auto n = [&](std::uint64_t v) { return static_cast<double>(v) * per; };
+    LayerCost lc;
+    lc.name = map.layers[l].name;
+    lc.energy_pj.assign(kComponents, 0.0);
+    lc.energy_pj[kCrossbar] = n(c.cell_reads) * tech("cell_read_energy_fj") * 1e-3;
+    lc.energy_pj[kWordline] = n(c.wordlines) * tech("wordline_energy_fj") * 1e-3;
+    lc.energy_pj[kAdc] = n(c.adc_conversions) * adc_pj;
+    lc.energy_pj[kShiftAdd] = n(c.shift_adds) * tech("shift_add_energy_pj");
+    lc.energy_pj[kAdderTree] = n(c.adder_adds) * tech("adder_energy_pj");
+    lc.energy_pj[kLif] = n(c.lif_updates) * tech("lif_energy_pj");
+    lc.energy_pj[kBuffers] = n(c.buffer_read_bits + c.buffer_write_bits) * tech("buffer_energy_pj_per_bit");
+    lc.energy_pj[kUnit] = n(c.key_compares) * tech("key_compare_energy_pj") + n(c.corrections) * tech("adder_energy_pj");
+    lc.energy_pj[kKeyStore] = n(c.corrections) * tech("key_read_energy_pj");
+    lc.cycles = n(c.cycles);
+    lc.latency_us = lc.cycles / r.clock_mhz;
+    r.layers.push_back(std::move(lc));
+  }
+
+  // Area: every tile is a G+ and a G- array with its ADCs and shift-add units; LIF units per
+  // layer; spike buffers sized for the largest activation of each layer; the key stores.
+  const int R = map.tile_rows, C = map.tile_cols, cpa = cfg.get_int("adc", "columns_per_adc");
+  const double arrays = 2.0 * map.tiles();
+  const double adcs = arrays * std::ceil(static_cast<double>(C) / cpa);
+  const snn::Network& net = chip.stored_model();
+  const auto shapes = net.layer_output_shapes();
+  double buffer_bits = 0.0;
+  for (std::size_t l = 0; l < map.layers.size(); ++l) {
+    const std::size_t li = map.layers[l].layer_index;
+    const double in = static_cast<double>(snn::numel(li == 0 ? net.input_shape : shapes[li - 1]));
+    buffer_bits += in * (l == 0 ? cfg.get("buffer", "input_bits") : 1.0);
+  }
+  buffer_bits += static_cast<double>(net.num_classes);
+  r.area_mm2 = {{"crossbar", arrays * tech("crossbar_area_mm2") * R * C / (128.0 * 128.0)},
+                {"adc", adcs * tech("adc_area_mm2")},
+                {"shift_add", adcs * tech("shift_add_area_mm2")},
+                {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * tech("lif_area_mm2")},
+                {"buffers", buffer_bits / 8192.0 * tech("buffer_area_mm2_per_kb")}};
+  if (has_unit)  // one key-store partition of key_depth 64-bit entries per tile
+    r.area_mm2.emplace_back("key_store", map.tiles() * cfg.get("decryption_unit", "key_depth") * 8.0 / 1024.0 *
+                                             tech("key_store_area_mm2_per_kb"));
+
+  // The comparison with full-weight AES decryption.
+  AesComparison& a = r.aes;
+  std::vector<std::uint64_t> layer_bytes;
+  for (std::size_t l = 0; l < net.num_weighted(); ++l) layer_bytes.push_back(net.weights(l).quant->weight_bits.size());
+  a.weight_bytes = std::accumulate(layer_bytes.begin(), layer_bytes.end(), std::uint64_t{0});
+  a.aes_blocks = crypto::aes_blocks_for_layers(layer_bytes, crypto::AesMode::Ctr);
+  a.aes_energy_pj = static_cast<double>(a.aes_blocks) * cfg.get("aes", "energy_per_block_pj");
+  a.aes_latency_us = static_cast<double>(a.aes_blocks) * cfg.get("aes", "cycles_per_block") / cfg.get("aes", "clock_mhz");
+  a.key_entries = chip.key_entry_count();
+  a.key_load_energy_pj = static_cast<double>(a.key_entries) * tech("key_write_energy_pj");
+  a.key_load_latency_us = static_cast<double>(a.key_entries) / r.clock_mhz;
+  const auto by = r.energy_by_component_pj();
+  a.unit_energy_per_inference_pj = by[kUnit] + by[kKeyStore];
+  a.added_cycles = 0;
+  return r;
+}
+
+}  // namespace snngx::rram

