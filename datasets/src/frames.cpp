@@ -19,10 +19,20 @@ void FrameSet::push_back(std::span<const std::uint16_t> sample_counts, std::int3
   labels.push_back(label);
 }
 
+FrameSet FrameSet::empty_like() const {
+  FrameSet out;
+  out.shape = shape;
+  out.source = source;
+  out.transform = transform;
+  out.sensor_size = sensor_size;
+  out.classes = classes;
+  return out;
+}
+
 FrameSet FrameSet::slice(std::size_t first, std::size_t count) const {
   first = std::min(first, size());
   count = std::min(count, size() - first);
-  FrameSet out = *this;
+  FrameSet out = empty_like();
   out.counts.assign(counts.begin() + static_cast<std::ptrdiff_t>(first * shape.sample_size()),
                     counts.begin() + static_cast<std::ptrdiff_t>((first + count) * shape.sample_size()));
   out.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(first),
@@ -31,12 +41,7 @@ FrameSet FrameSet::slice(std::size_t first, std::size_t count) const {
 }
 
 FrameSet FrameSet::select(std::span<const std::size_t> indices) const {
-  FrameSet out;
-  out.shape = shape;
-  out.source = source;
-  out.transform = transform;
-  out.sensor_size = sensor_size;
-  out.classes = classes;
+  FrameSet out = empty_like();
   out.counts.reserve(indices.size() * shape.sample_size());
   for (const std::size_t i : indices) out.push_back(sample(i), labels.at(i));
   return out;

@@ -15,6 +15,8 @@ namespace snngx::rram {
 namespace {
 
 // Citations of the default technology numbers (full references in docs/accelerator.md).
+constexpr const char* kRtlSynth =
+    "yosys 0.23 generic synthesis of rtl/sv/snngx_decrypt_unit.sv (ROWS 128, LANES 16, 32-bit corrections; rtl-synth target, docs/rtl.md) with Nangate 45 nm cell areas";
 constexpr const char* kIsaac =
     "Shafiee et al., ISAAC, ISCA 2016, Table 6 (32 nm)";
 constexpr const char* kHorowitz = "Horowitz, Computing's energy problem, ISSCC 2014 (45 nm)";
@@ -107,8 +109,12 @@ std::vector<ImplSpec>& impl_registry() {
                     std::string(kIsaac) + ": 2 sigmoid units 0.0006 mm2"),
                   T("buffer_area_mm2_per_kb", "mm2", 0.0013, "buffer area per KB",
                     std::string(kIsaac) + ": 64 KB eDRAM 0.083 mm2"),
-                  T("key_store_area_mm2_per_kb", "mm2", 0.0013, "key-store area per KB (proxy: ISAAC's eDRAM density)",
-                    std::string(kIsaac) + ": 64 KB eDRAM 0.083 mm2")}});
+                  T("decrypt_unit_area_mm2_fixed", "mm2", 0.0163,
+                    "decryption unit of one tile, key-independent part (its key store's flip-flops are in the per-entry part)",
+                    kRtlSynth),
+                  T("decrypt_unit_area_mm2_per_entry", "mm2", 0.00625,
+                    "decryption unit of one tile, area per key-store entry (entry registers, match logic, 16 lane adders)",
+                    kRtlSynth)}});
     v.push_back({"aes", "table", "the baseline: an on-chip AES-128 engine decrypting every weight byte",
                  {T("energy_per_block_pj", "pJ", 192, "energy per 128-bit block", std::string(kAes28) + ": 1.50 pJ/bit x 128"),
                   T("cycles_per_block", "cycles", 213, "cycles per block", kAes28),

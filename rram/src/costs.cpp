@@ -175,9 +175,10 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
                 {"shift_add", adcs * tech("shift_add_area_mm2")},
                 {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * tech("lif_area_mm2")},
                 {"buffers", buffer_bits / 8192.0 * tech("buffer_area_mm2_per_kb")}};
-  if (has_unit)  // one key-store partition of key_depth 64-bit entries per tile
-    r.area_mm2.emplace_back("key_store", map.tiles() * cfg.get("decryption_unit", "key_depth") * 8.0 / 1024.0 *
-                                             tech("key_store_area_mm2_per_kb"));
+  if (has_unit)  // one unit per tile, its key store of key_depth entries included (synthesised RTL, rtl/)
+    r.area_mm2.emplace_back("decryption_unit", map.tiles() * (tech("decrypt_unit_area_mm2_fixed") +
+                                                              cfg.get("decryption_unit", "key_depth") *
+                                                                  tech("decrypt_unit_area_mm2_per_entry")));
 
   // The comparison with full-weight AES decryption.
   AesComparison& a = r.aes;

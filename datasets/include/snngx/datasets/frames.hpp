@@ -38,6 +38,8 @@ struct FrameSet {
   /// Appends one sample (size must be shape.sample_size()).
   void push_back(std::span<const std::uint16_t> sample_counts, std::int32_t label);
   /// Samples [first, first+count) as a new set with the same metadata.
+  /// The same metadata (shape, source, transform, sensor, classes) with no samples.
+  [[nodiscard]] FrameSet empty_like() const;
   [[nodiscard]] FrameSet slice(std::size_t first, std::size_t count) const;
   /// The chosen samples, in the given order.
   [[nodiscard]] FrameSet select(std::span<const std::size_t> indices) const;
