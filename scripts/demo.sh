@@ -56,4 +56,4 @@ $S cosim --model "$OUT/mlp-enc.snn.h5" --key "$OUT/mlp.key" --passphrase-file "$
 step "summary"
 bash scripts/summary.sh "$OUT" | tee "$OUT/summary.md"
 echo
-echo "demo finished in $((SECONDS - t0)) s; outputs in $OUT/ (plots: $(cd "$OUT" && ls ./*.svg ./*/*.svg 2>/dev/null | tr '\n' ' '))"
+echo "demo finished in $((SECONDS - t0)) s; everything is in $OUT/ (summary.md, models, sealed key, JSON reports, SVG plots)"
