@@ -8,6 +8,7 @@
 // per thread with AES-NI.
 //
 //   crypto_bench [--min-seconds S]
+#include "bench_common.hpp"
 #include <fmt/core.h>
 #include <openssl/opensslv.h>
 
@@ -26,13 +27,6 @@ namespace {
 
 using namespace snngx::crypto;
 using Clock = std::chrono::steady_clock;
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -110,7 +104,7 @@ int main(int argc, char** argv) {
   double min_seconds = 1.0;
   for (int i = 1; i + 1 < argc; ++i)
     if (std::string(argv[i]) == "--min-seconds") min_seconds = std::atof(argv[i + 1]);
-  fmt::print("# snngx crypto benchmark\nmachine: {}, {} hardware threads, {}\n\n", cpu_name(), std::thread::hardware_concurrency(),
+  fmt::print("# snngx crypto benchmark\nmachine: {}, {} hardware threads, {}\n\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency(),
              OPENSSL_VERSION_TEXT);
   bench_key_files();
   bench_aes(min_seconds);

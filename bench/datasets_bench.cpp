@@ -4,6 +4,7 @@
 // converting a whole dataset split with `convert_dataset` on all threads.
 // Usage: datasets_bench [--quick] [--convert ROOT]   (ROOT: an N-MNIST tree, e.g.
 //        data/default/n-fashion-mnist, whose train split is converted)
+#include "bench_common.hpp"
 #include <fmt/core.h>
 #include <tbb/info.h>
 
@@ -27,13 +28,6 @@ using namespace snngx::datasets;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -92,7 +86,7 @@ int main(int argc, char** argv) {
     }
   }
   const double min_s = quick ? 0.3 : 2.0;
-  fmt::print("machine: {}, {} hardware threads; rates per core (events / thread CPU time), files decoded from memory\n", cpu_name(),
+  fmt::print("machine: {}, {} hardware threads; rates per core (events / thread CPU time), files decoded from memory\n", snngx::bench::cpu_name(),
              std::thread::hardware_concurrency());
   std::vector<Row> rows;
   ConvertOptions reference;  // ToFrame(n_time_bins=15)

@@ -7,6 +7,7 @@
 //            [--threads N] [--layers 1,0]
 // Without --model/--frames: a randomly initialised, 8-bit quantized NMNIST MLP and synthetic
 // NMNIST-shaped frames with a share D of nonzero cells per step (default 0.1, about real NMNIST).
+#include "bench_common.hpp"
 #include <fmt/core.h>
 #include <sys/resource.h>
 
@@ -25,13 +26,6 @@
 #include "snngx/snn/quantize.hpp"
 
 namespace {
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 /// User + system CPU seconds of this process (on a shared machine wall time alone misleads).
 double cpu_seconds() {
@@ -91,7 +85,7 @@ int main(int argc, char** argv) {
     const auto subset = ga::select_subset(pool, 16, 0, p.seed);
     const int used = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
 
-    fmt::print("SNNGX search benchmark: {} ({} hardware threads), {} threads used\n", cpu_name(), std::thread::hardware_concurrency(), used);
+    fmt::print("SNNGX search benchmark: {} ({} hardware threads), {} threads used\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency(), used);
     fmt::print("model: {}; subset: 16 samples of {}\n", model_path.empty() ? "random nmnist-mlp (seed 1), 8-bit" : model_path,
                frames_path.empty() ? fmt::format("synthetic frames (density {})", density) : frames_path);
     fmt::print("{:<6} {:>10} {:>6} {:>10} {:>10} {:>9} {:>10} {:>12} {:>9}\n", "layer", "sign bits", "gens", "setup s", "search s", "s/gen",

@@ -4,6 +4,7 @@
 // time. Target: fast mode >= 1e9 synaptic ops/s on 2 cores. Random weights (PyTorch default
 // init x gain, so that deeper layers spike), 8-bit, synthetic frames at 5 % density.
 // Usage: rram_bench [--quick] [--json FILE]
+#include "bench_common.hpp"
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -25,13 +26,6 @@
 using namespace snngx;
 
 namespace {
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 snn::Network bench_net(const std::string& arch) {
   snn::Network net = snn::make_arch(arch);
@@ -88,7 +82,7 @@ int main(int argc, char** argv) {
   }
   fmt::print("# snngx accelerator-model benchmark\nmachine: {}, {} hardware threads; default chip (configs/chip.yaml), "
              "random weights x4, 8-bit, 5 % input density\n\n",
-             cpu_name(), std::thread::hardware_concurrency());
+             snngx::bench::cpu_name(), std::thread::hardware_concurrency());
   fmt::print("| arch | mode | threads | samples | wall ms / inference | synaptic ops / inference | synaptic ops / s | cycles / "
              "inference |\n|---|---|---|---|---|---|---|---|\n");
   std::vector<Row> rows;

@@ -2,6 +2,7 @@
 // 1 and 2 threads, input densities 1 %, 2 %, 5 %, 20 %, event-driven and dense engines, on
 // PyTorch-default random weights quantized to 8 bits (and float at 2 %).
 // Usage: snn_bench [--quick] [--json FILE]
+#include "bench_common.hpp"
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <sys/utsname.h>
@@ -19,13 +20,6 @@
 using namespace snngx;
 
 namespace {
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 struct Row {
   std::string arch, precision, engine;
@@ -60,7 +54,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
   }
-  fmt::print("# snngx inference benchmark\nmachine: {}, {} hardware threads\n\n", cpu_name(), std::thread::hardware_concurrency());
+  fmt::print("# snngx inference benchmark\nmachine: {}, {} hardware threads\n\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency());
   fmt::print("| arch | weights | engine | density | batch | threads | samples/s |\n|---|---|---|---|---|---|---|\n");
   std::vector<Row> rows;
   const double min_s = quick ? 0.2 : 1.0;

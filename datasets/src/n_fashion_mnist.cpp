@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "staged_directory.hpp"
 #include "snngx/datasets/default_data.hpp"
 #include "snngx/datasets/nmnist.hpp"
 
@@ -173,9 +174,8 @@ NFashionMnistReport make_n_fashion_mnist(const fs::path& root, std::size_t train
   const std::array<Split, 2> splits{{{"Train", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", train_count, &report.train},
                                      {"Test", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", test_count, &report.test}}};
   // Build beside the destination and swap it in at the end: never a mixed or half-made tree.
-  fs::path staging = root;
-  staging += ".tmp." + std::to_string(::getpid());
-  fs::remove_all(staging);
+  detail::StagedDirectory staged(root);
+  const fs::path& staging = staged.path();
   const DvsEmulator camera(34, 34, DvsParams{}, derive_seed(seed, 0xCA3E7A, 0));
   struct Loaded {
     IdxImages images;
@@ -192,7 +192,7 @@ NFashionMnistReport make_n_fashion_mnist(const fs::path& root, std::size_t train
     total += loaded[s].labels.size();
   }
   std::size_t done = 0;
-  try {
+  {
     for (std::size_t s = 0; s < splits.size(); ++s) {
       const auto& [images, labels] = loaded[s];
       for (int d = 0; d < 10; ++d) fs::create_directories(staging / splits[s].folder / std::to_string(d));
@@ -219,13 +219,7 @@ NFashionMnistReport make_n_fashion_mnist(const fs::path& root, std::size_t train
     std::string classes;
     for (const auto& c : fashion_mnist_classes()) classes += c + "\n";
     std::ofstream(staging / "classes.txt") << classes;
-    fs::remove_all(root);
-    if (root.has_parent_path()) fs::create_directories(root.parent_path());
-    fs::rename(staging, root);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    throw;
+    staged.publish();
   }
   return report;
 }

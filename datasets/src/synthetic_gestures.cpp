@@ -18,6 +18,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "staged_directory.hpp"
 #include "snngx/datasets/default_data.hpp"
 #include "snngx/datasets/dvsgesture.hpp"
 #include "snngx/datasets/nmnist.hpp"
@@ -267,16 +268,14 @@ SyntheticGesturesReport make_synthetic_gestures(const fs::path& root, const std:
   SyntheticGesturesReport report;
   report.root = root;
   report.recordings = plan.size();
-  fs::path staging = root;
-  staging += ".tmp." + std::to_string(::getpid());
-  fs::remove_all(staging);
-  fs::create_directories(staging);
+  detail::StagedDirectory staged(root);
+  const fs::path& staging = staged.path();
   DvsParams params;
   params.threshold = 0.2;
   params.refractory_us = 500;
   params.noise_hz = 0.15;
   const DvsEmulator camera(sensor_w, sensor_h, params, derive_seed(seed, 0xCA3E7A, 1));
-  try {
+  {
     std::vector<std::uint64_t> events(plan.size());
     std::atomic<std::size_t> done{0};
     // Recordings are independent; progress is reported from the thread that finishes one.
@@ -304,13 +303,7 @@ SyntheticGesturesReport make_synthetic_gestures(const fs::path& root, const std:
     }
     std::ofstream(staging / "trials_to_train.txt", std::ios::binary) << train;
     std::ofstream(staging / "trials_to_test.txt", std::ios::binary) << test;
-    fs::remove_all(root);
-    if (root.has_parent_path()) fs::create_directories(root.parent_path());
-    fs::rename(staging, root);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    throw;
+    staged.publish();
   }
   return report;
 }

@@ -1,0 +1,42 @@
+#pragma once
+// A directory tree built beside its destination and swapped in at the end, so that a dataset on
+// disk is never mixed or half-made: the staging tree is removed unless publish() was called.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace snngx::datasets::detail {
+
+class StagedDirectory {
+ public:
+  explicit StagedDirectory(std::filesystem::path root) : root_(std::move(root)), staging_(root_) {
+    staging_ += ".tmp." + std::to_string(::getpid());
+    std::filesystem::remove_all(staging_);
+    std::filesystem::create_directories(staging_);
+  }
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+  ~StagedDirectory() {
+    if (published_) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(staging_, ignored);
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return staging_; }
+
+  /// Replaces the destination with the finished tree.
+  void publish() {
+    std::filesystem::remove_all(root_);
+    if (root_.has_parent_path()) std::filesystem::create_directories(root_.parent_path());
+    std::filesystem::rename(staging_, root_);
+    published_ = true;
+  }
+
+ private:
+  std::filesystem::path root_, staging_;
+  bool published_ = false;
+};
+
+}  // namespace snngx::datasets::detail
