@@ -68,7 +68,7 @@ using detail::ChipLayer;
 struct Workspace {
   std::map<std::pair<std::size_t, int>, std::unique_ptr<IDecryptionUnit>> units;
   Chip::Reads reads;
-  std::vector<std::int64_t> acc, codes_pos, codes_neg;
+  std::vector<std::int64_t> acc, codes;
   std::vector<double> cur;
   std::vector<int> tile_sum, tile_max, pulses;
   std::vector<std::int32_t> lanes;
@@ -84,13 +84,38 @@ struct Workspace {
   }
 };
 
+// The per-column path of one read: per row tile and pulse, bitline currents, ADC codes, shift-add
+// across slices, G+ minus G-.
+void read_physical(const Chip& chip, const ChipLayer& L, std::span<const ActiveRow> rows, TileRead read, Workspace& ws,
+                   std::span<std::int64_t> acc) {
+  const int R = chip.map.tile_rows;
+  const auto S = static_cast<std::size_t>(chip.slices);
+  ws.cur.resize(acc.size() * 2 * S);
+  ws.codes.resize(ws.cur.size());
+  std::size_t begin = 0;
+  for (int rt = 0; rt < L.m.row_tiles; ++rt) {
+    std::size_t end = begin;
+    while (end < rows.size() && rows[end].row / R == rt) ++end;
+    read.row_tile = rt;
+    for (read.pulse = 1; read.pulse <= ws.tile_max[static_cast<std::size_t>(rt)]; ++read.pulse) {
+      chip.crossbar->read(read, rows.subspan(begin, end - begin), ws.cur);
+      chip.adc->convert(ws.cur, ws.codes);
+      for (std::size_t o = 0; o < acc.size(); ++o) {
+        const std::span<const std::int64_t> codes(ws.codes.data() + o * 2 * S, 2 * S);
+        acc[o] += chip.combine(codes.first(S), codes.last(S));
+      }
+    }
+    begin = end;
+  }
+}
+
 // Reads of one weighted layer at one time step: integer partial sums per (position, column).
 void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t, std::uint64_t sample, Workspace& ws,
                 Counters& C) {
   const ChipLayer& L = chip.layers[l];
   const auto& m = L.m;
   const int R = chip.map.tile_rows, S = chip.slices;
-  const std::size_t cols = static_cast<std::size_t>(m.cols);
+  const auto cols = static_cast<std::size_t>(m.cols);
   chip.gather(L, x, ws.reads);
   ws.acc.assign(static_cast<std::size_t>(m.positions) * cols, 0);
   ws.pulses.clear();
@@ -122,41 +147,9 @@ void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t
       C.adder_adds += pm * cols;
     }
     if (!chip.physical) {
-      for (const auto& a : rows) {
-        const std::int16_t* w = L.w.data() + static_cast<std::size_t>(a.row) * cols;
-        if (a.count == 1)
-          for (std::size_t o = 0; o < cols; ++o) acc[o] += w[o];
-        else
-          for (std::size_t o = 0; o < cols; ++o) acc[o] += static_cast<std::int64_t>(w[o]) * a.count;
-      }
+      chip.crossbar->accumulate(l, rows, {acc, cols});
     } else {
-      const std::size_t per_row = cols * 2 * static_cast<std::size_t>(S);
-      ws.codes_pos.resize(static_cast<std::size_t>(S));
-      ws.codes_neg.resize(static_cast<std::size_t>(S));
-      std::size_t begin = 0;
-      for (int rt = 0; rt < m.row_tiles; ++rt) {
-        std::size_t end = begin;
-        while (end < rows.size() && rows[end].row / R == rt) ++end;
-        for (int k = 1; k <= ws.tile_max[static_cast<std::size_t>(rt)]; ++k) {
-          ws.cur.assign(per_row, 0.0);
-          for (std::size_t i = begin; i < end; ++i) {
-            if (rows[i].count < k) continue;
-            const float* g = L.g.data() + static_cast<std::size_t>(rows[i].row) * per_row;
-            for (std::size_t c = 0; c < per_row; ++c) ws.cur[c] += g[c];
-          }
-          for (std::size_t o = 0; o < cols; ++o) {
-            for (int pol = 0; pol < 2; ++pol)
-              for (int s = 0; s < S; ++s) {
-                const std::size_t col = (o * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) + static_cast<std::size_t>(s);
-                double current = ws.cur[col];
-                if (chip.read_noise > 0) current *= chip.noise(sample, t, l, p, k, rt, col);
-                (pol == 0 ? ws.codes_pos : ws.codes_neg)[static_cast<std::size_t>(s)] = chip.adc.convert(current);
-              }
-            acc[o] += chip.combine(ws.codes_pos, ws.codes_neg);
-          }
-        }
-        begin = end;
-      }
+      read_physical(chip, L, rows, TileRead{l, 0, 1, sample, t, p}, ws, {acc, cols});
     }
     // Decryption unit: every pulse of a keyed tile sends its lane-group requests.
     for (const auto& [tile, entries] : L.tile_keys) {
@@ -193,20 +186,13 @@ void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t
   }
 }
 
-// Everything after the reads: LIF (the software formula), spike buffer counters, cycles.
+// Everything after the reads: the LIF units, spike buffer counters.
 void lif_layer(const Chip& chip, std::size_t l, std::span<float> v, std::span<float> s, const Workspace& ws, Counters& C) {
   const ChipLayer& L = chip.layers[l];
-  const std::size_t cols = static_cast<std::size_t>(L.m.cols), P = static_cast<std::size_t>(L.m.positions);
-  for (std::size_t o = 0; o < cols; ++o)
-    for (std::size_t p = 0; p < P; ++p) {
-      const std::size_t n = o * P + p;
-      const float current = static_cast<float>(ws.acc[p * cols + o]) * L.scale;
-      v[n] = v[n] * L.decay * (1.0f - s[n]) + current;
-      s[n] = v[n] > L.threshold ? 1.0f : 0.0f;
-    }
+  chip.lif->step(L.neurons, ws.acc, 0, L.m.neurons, v, s);
   C.lif_updates += L.m.neurons;
-  C.buffer_read_bits += L.in_numel * static_cast<std::uint64_t>(L.first ? chip.timing.input_bits : 1);
-  C.buffer_write_bits += L.out_numel + (L.first ? L.in_numel * static_cast<std::uint64_t>(chip.timing.input_bits) : 0);
+  C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.first);
+  C.buffer_write_bits += chip.buffer->bits(L.out_numel, false) + (L.first ? chip.buffer->bits(L.in_numel, true) : 0);
 }
 
 }  // namespace
@@ -262,7 +248,7 @@ const Mapping& Accelerator::mapping() const { return impl_->chip.map; }
 const ChipConfig& Accelerator::config() const { return impl_->chip.cfg; }
 const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; }
 const std::string& Accelerator::decryption_unit() const { return impl_->chip.du_name; }
-int Accelerator::adc_bits() const { return impl_->chip.adc.bits; }
+int Accelerator::adc_bits() const { return impl_->chip.adc->bits(); }
 
 SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
   const Chip& chip = impl_->chip;

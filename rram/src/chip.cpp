@@ -163,45 +163,29 @@ double normal(std::uint64_t h) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-std::int64_t Adc::convert(double current) const {
-  const auto code = static_cast<std::int64_t>(std::llround(current + offset));
-  if (ideal) return code;
-  return std::clamp<std::int64_t>(code, 0, (std::int64_t{1} << bits) - 1);
-}
-
 int ChipLayer::tile_col_count(int ct) const { return std::min(m.cols_per_tile, m.cols - ct * m.cols_per_tile); }
 
-Chip::Chip(const snn::Network& stored, const ChipConfig& config) : net(stored), cfg(config) {
+Chip::Chip(const snn::Network& stored, const ChipConfig& config)
+    : net(stored),
+      cfg(config),
+      crossbar(make_component<ICrossbar>(cfg)),
+      adc(make_component<IAdc>(cfg)),
+      lif(make_component<ILifUnit>(cfg)),
+      buffer(make_component<ISpikeBuffer>(cfg)),
+      controller(make_component<IController>(cfg)) {
   map = map_network(net, cfg);
   shapes = net.layer_output_shapes();
-  bits_per_cell = map.bits_per_cell;
-  slices = map.layers.front().slices;
-  timing.settle = cfg.get_int("crossbar", "settle_cycles");
-  timing.columns_per_adc = cfg.get_int("adc", "columns_per_adc");
-  timing.conversion_cycles = cfg.get_int("adc", "conversion_cycles");
+  bits_per_cell = crossbar->bits_per_cell();
+  slices = crossbar->slices();
+  timing.settle = crossbar->settle_cycles();
+  timing.columns_per_adc = adc->columns_per_adc();
+  timing.conversion_cycles = adc->conversion_cycles();
   timing.window = timing.settle + timing.columns_per_adc * timing.conversion_cycles;
-  timing.overhead = cfg.get_int("controller", "layer_overhead_cycles");
-  timing.adder_cycles_per_level = cfg.get_int("controller", "adder_cycles_per_level");
-  timing.lif_units = cfg.get_int("lif", "units");
-  timing.input_bits = cfg.get_int("buffer", "input_bits");
+  timing.lif_units = lif->units();
   if (timing.columns_per_adc > map.tile_cols)
     throw std::invalid_argument("adc.columns_per_adc: " + std::to_string(timing.columns_per_adc) +
                                 " is more than the tile's columns (" + std::to_string(map.tile_cols) + ")");
-
-  const int needed = static_cast<int>(std::ceil(std::log2(static_cast<double>(map.tile_rows) * ((1 << bits_per_cell) - 1) + 1)));
-  const int bits = cfg.get_int("adc", "bits");
-  adc.ideal = cfg.impl("adc") == "ideal";
-  adc.bits = bits == 0 ? needed : bits;
-  if (!adc.ideal) adc.offset = cfg.get("adc", "offset_lsb");
-  const bool rram = cfg.impl("crossbar") == "rram";
-  if (rram) {
-    read_noise = cfg.get("crossbar", "read_noise_sigma");
-    seed = static_cast<std::uint64_t>(cfg.get("crossbar", "seed"));
-  }
-  const bool nonideal_cells = rram && (cfg.get("crossbar", "conductance_sigma") > 0 || cfg.get("crossbar", "stuck_on_rate") > 0 ||
-                                       cfg.get("crossbar", "stuck_off_rate") > 0 || read_noise > 0);
-  const bool lossy_adc = !adc.ideal && (adc.bits < needed || adc.offset != 0.0);
-  physical = nonideal_cells || lossy_adc;
+  physical = !crossbar->exact() || !adc->lossless();
 
   du_name = cfg.impl("decryption_unit");
   du_params.rows = map.tile_rows;
@@ -211,64 +195,45 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config) : net(stored), 
   du_params.validate();
   for (const auto& m : map.layers) {
     // Requests on cycles 0..n-1 of a pulse, answers LAT later, must be in by the last cycle W-1.
-    if (du_name != "none" && m.requests_per_pulse + du_params.latency > timing.window)
+    if (has_unit() && m.requests_per_pulse + du_params.latency > timing.window)
       throw std::invalid_argument("decryption_unit.latency: " + std::to_string(m.requests_per_pulse) + " requests + LAT " +
                                   std::to_string(du_params.latency) + " do not fit the " + std::to_string(timing.window) +
                                   "-cycle read window of " + m.name + ": the unit would add cycles (raise lanes or the window)");
   }
 
-  const double sigma = rram ? cfg.get("crossbar", "conductance_sigma") : 0.0;
-  const double p_on = rram ? cfg.get("crossbar", "stuck_on_rate") : 0.0, p_off = rram ? cfg.get("crossbar", "stuck_off_rate") : 0.0;
-  const int max_level = (1 << bits_per_cell) - 1;
   bool first_weighted = true;
   for (const auto& m : map.layers) {
-    ChipLayer L;
-    L.m = m;
-    const auto& wts = net.weights(m.weighted_index);
-    L.scale = std::ldexp(1.0f, wts.quant->exponent);
-    const auto& lif = std::get<snn::Lif>(net.layers[m.lif_index]);
-    L.decay = lif.decay;
-    L.threshold = lif.threshold;
-    const snn::Shape in_shape = m.layer_index == 0 ? net.input_shape : shapes[m.layer_index - 1];
-    L.in_numel = snn::numel(in_shape);
-    L.out_numel = snn::numel(shapes[m.layer_index]);
-    L.first = first_weighted;
+    layers.push_back(make_layer(m, first_weighted));
     first_weighted = false;
-    if (m.conv) {
-      const auto& C = std::get<snn::Conv2d>(net.layers[m.layer_index]);
-      L.cin = C.in_channels, L.kh = C.kernel[0], L.kw = C.kernel[1], L.sh = C.stride[0], L.sw = C.stride[1];
-      L.ph = C.padding[0], L.pw = C.padding[1], L.H = in_shape[1], L.W = in_shape[2];
-      L.OH = shapes[m.layer_index][1], L.OW = shapes[m.layer_index][2];
-    }
-    // PyTorch layout [out][rows] -> crossbar layout [rows][out].
-    L.w.resize(static_cast<std::size_t>(m.rows) * m.cols);
-    for (int o = 0; o < m.cols; ++o)
-      for (int r = 0; r < m.rows; ++r)
-        L.w[static_cast<std::size_t>(r) * m.cols + o] =
-            static_cast<std::int16_t>(snn::signed_magnitude(wts.quant->weight_bits[static_cast<std::size_t>(o) * m.rows + r]));
-    if (physical) {
-      const std::size_t per_row = static_cast<std::size_t>(m.cols) * 2 * slices;
-      L.g.assign(static_cast<std::size_t>(m.rows) * per_row, 0.0f);
-      for (int r = 0; r < m.rows; ++r)
-        for (int o = 0; o < m.cols; ++o) {
-          const int v = L.w[static_cast<std::size_t>(r) * m.cols + o];
-          const int mag = std::abs(v), pol = v < 0 ? 1 : 0;
-          for (int p = 0; p < 2; ++p)
-            for (int s = 0; s < slices; ++s) {
-              const std::size_t idx = static_cast<std::size_t>(r) * per_row + (static_cast<std::size_t>(o) * 2 + p) * slices + s;
-              int level = p == pol ? (mag >> (s * bits_per_cell)) & max_level : 0;
-              const std::uint64_t h = mix(mix(seed, m.weighted_index + 1), idx);
-              const double u = uniform01(mix(h, 1));
-              if (u < p_on) level = max_level;
-              else if (u < p_on + p_off) level = 0;
-              const double factor = sigma > 0 ? std::exp(sigma * normal(mix(h, 2))) : 1.0;
-              L.g[idx] = static_cast<float>(level * factor);
-            }
-        }
-    }
-    layers.push_back(std::move(L));
   }
   key.assign(layers.size(), {});
+}
+
+ChipLayer Chip::make_layer(const LayerMapping& m, bool first) {
+  ChipLayer L;
+  L.m = m;
+  const auto& wts = net.weights(m.weighted_index);
+  const auto& lif_layer = std::get<snn::Lif>(net.layers[m.lif_index]);
+  L.neurons = NeuronLayer{std::ldexp(1.0f, wts.quant->exponent), lif_layer.decay, lif_layer.threshold,
+                          static_cast<std::size_t>(m.cols), static_cast<std::size_t>(m.positions)};
+  const snn::Shape in_shape = m.layer_index == 0 ? net.input_shape : shapes[m.layer_index - 1];
+  L.in_numel = snn::numel(in_shape);
+  L.out_numel = snn::numel(shapes[m.layer_index]);
+  L.first = first;
+  if (m.conv) {
+    const auto& C = std::get<snn::Conv2d>(net.layers[m.layer_index]);
+    L.cin = C.in_channels, L.kh = C.kernel[0], L.kw = C.kernel[1], L.sh = C.stride[0], L.sw = C.stride[1];
+    L.ph = C.padding[0], L.pw = C.padding[1], L.H = in_shape[1], L.W = in_shape[2];
+    L.OH = shapes[m.layer_index][1], L.OW = shapes[m.layer_index][2];
+  }
+  // PyTorch layout [out][rows] -> crossbar layout [rows][out].
+  const auto rows = static_cast<std::size_t>(m.rows), cols = static_cast<std::size_t>(m.cols);
+  std::vector<std::int16_t> w(rows * cols);
+  for (std::size_t o = 0; o < cols; ++o)
+    for (std::size_t r = 0; r < rows; ++r)
+      w[r * cols + o] = static_cast<std::int16_t>(snn::signed_magnitude(wts.quant->weight_bits[o * rows + r]));
+  crossbar->program(m.weighted_index, m.rows, m.cols, w);
+  return L;
 }
 
 void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
@@ -285,7 +250,7 @@ void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
       const int tile = (e.row / map.tile_rows) * L.m.col_tiles + e.col / L.m.cols_per_tile;
       L.tile_keys[tile].push_back(e);
     }
-    if (du_name == "none") L.tile_keys.clear();  // a chip without the unit has nowhere to hold a key
+    if (!has_unit()) L.tile_keys.clear();  // a chip without the unit has nowhere to hold a key
     for (const auto& [tile, es] : L.tile_keys)
       if (static_cast<int>(es.size()) > du_params.key_depth)
         throw std::invalid_argument("decryption_unit.key_depth: tile " + std::to_string(tile) + " of " + L.m.name + " needs " +
@@ -330,23 +295,8 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
   for (std::size_t p = 1; p < reads.offsets.size(); ++p) reads.offsets[p] += reads.offsets[p - 1];
 }
 
-double Chip::noise(std::uint64_t sample, int t, std::size_t layer, int position, int pulse, int rt, std::size_t column) const {
-  std::uint64_t h = mix(mix(seed, 0xA0A0), sample);
-  h = mix(h, static_cast<std::uint64_t>(t));
-  h = mix(h, layer);
-  h = mix(h, static_cast<std::uint64_t>(position));
-  h = mix(h, static_cast<std::uint64_t>(pulse));
-  h = mix(h, static_cast<std::uint64_t>(rt));
-  h = mix(h, column);
-  return 1.0 + read_noise * normal(h);
-}
-
 std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const {
-  std::uint64_t c = static_cast<std::uint64_t>(timing.overhead);
-  for (const int p : pulses_per_read) c += 1 + static_cast<std::uint64_t>(p) * static_cast<std::uint64_t>(timing.window);
-  if (!pulses_per_read.empty()) c += static_cast<std::uint64_t>(L.m.tree_levels) * static_cast<std::uint64_t>(timing.adder_cycles_per_level);
-  c += 1 + (L.m.neurons + static_cast<std::uint64_t>(timing.lif_units) - 1) / static_cast<std::uint64_t>(timing.lif_units);
-  return c;
+  return controller->layer_cycles(LayerTiming{timing.window, L.m.tree_levels, L.m.neurons, timing.lif_units}, pulses_per_read);
 }
 
 std::int64_t Chip::combine(std::span<const std::int64_t> codes_pos, std::span<const std::int64_t> codes_neg) const {

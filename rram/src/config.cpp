@@ -1,6 +1,8 @@
 // The component registry: every implementation and every parameter, declared once.
 #include "snngx/rram/config.hpp"
 
+#include "snngx/rram/components/registry.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -182,6 +184,13 @@ void register_impl(ImplSpec spec) {
   const auto it = std::find_if(r.begin(), r.end(), [&](const ImplSpec& s) { return s.component == spec.component && s.impl == spec.impl; });
   if (it != r.end()) *it = std::move(spec);
   else r.push_back(std::move(spec));
+}
+
+ImplSpec derived_spec(const std::string& component, const std::string& base, std::string impl, std::string description) {
+  ImplSpec spec = find_impl(component, base, "derived_spec");
+  spec.impl = std::move(impl);
+  spec.description = std::move(description);
+  return spec;
 }
 
 double ComponentConfig::get(const std::string& component, const std::string& name) const {

@@ -18,6 +18,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -90,10 +91,12 @@ SC_MODULE(SpikeBuffer) {
   tlm_utils::simple_target_socket<SpikeBuffer> write_in;  // from the previous layer's neuron unit
   const Chip& chip;
   std::size_t first_op, end_op;  // network layers applied on write: [first_op, end_op)
+  std::unique_ptr<ISpikeBuffer> memory;
   std::vector<float> data, scratch;
 
   SpikeBuffer(sc_core::sc_module_name name, const Chip& c, std::size_t first, std::size_t end)
-      : sc_module(name), socket("socket"), write_in("write_in"), chip(c), first_op(first), end_op(end) {
+      : sc_module(name), socket("socket"), write_in("write_in"), chip(c), first_op(first), end_op(end),
+        memory(make_component<ISpikeBuffer>(c.cfg)) {
     socket.register_b_transport(this, &SpikeBuffer::b_transport);
     write_in.register_b_transport(this, &SpikeBuffer::b_transport);
   }
@@ -102,8 +105,9 @@ SC_MODULE(SpikeBuffer) {
     if (gp.is_write()) {
       data = *a.data;
       for (std::size_t i = first_op; i < end_op; ++i) detail::pool_or_flatten(chip.net, chip.shapes, i, data, scratch);
+      memory->write(data);
     } else {
-      *a.data = data;
+      memory->read(*a.data);
     }
   }
 };
@@ -184,20 +188,14 @@ SC_MODULE(NeuronUnit) {
     ++cycle;
     if (!busy || cycle < start) return;
     // `units` neurons per cycle, in neuron order (channel-major for conv layers).
-    const std::size_t cols = static_cast<std::size_t>(L.m.cols), P = static_cast<std::size_t>(L.m.positions);
     const std::size_t end = std::min<std::size_t>(next + static_cast<std::size_t>(chip.timing.lif_units), L.m.neurons);
-    for (std::size_t n = next; n < end; ++n) {
-      const std::size_t o = n / P, p = n % P;
-      const float current = static_cast<float>(acc[p * cols + o]) * L.scale;
-      v[n] = v[n] * L.decay * (1.0f - s[n]) + current;
-      s[n] = v[n] > L.threshold ? 1.0f : 0.0f;
-      ++(*sim.counters)[l].lif_updates;
-    }
+    chip.lif->step(L.neurons, acc, next, end, v, s);
+    (*sim.counters)[l].lif_updates += end - next;
     next = end;
     if (next < L.m.neurons) return;
     busy = false;
     std::fill(acc.begin(), acc.end(), 0);
-    (*sim.counters)[l].buffer_write_bits += L.out_numel;
+    (*sim.counters)[l].buffer_write_bits += chip.buffer->bits(L.out_numel, false);
     Activation a{&s};
     transport(out, tlm::TLM_WRITE_COMMAND, kWrite, a);
     done.write(++finished);
@@ -226,8 +224,9 @@ SC_MODULE(TileArray) {
   ReadCmd cmd;
   bool busy = false;
   int pulse = 0, pulses = 0, j = 0;
-  std::vector<int> tile_max;
+  std::vector<int> tile_max, tile_driven;  // per row tile: pulses, rows driven in this pulse
   std::vector<std::size_t> tile_begin;
+  std::vector<std::vector<double>> tile_currents;  // per row tile: bitline currents of this pulse
   std::vector<std::int64_t> pos_sum, neg_sum, psum;
   std::uint64_t cycle = 0, finished = 0;
 
@@ -249,8 +248,10 @@ SC_MODULE(TileArray) {
     }
     lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
     tile_max.resize(static_cast<std::size_t>(L.m.row_tiles));
+    tile_driven.resize(static_cast<std::size_t>(L.m.row_tiles));
     tile_begin.resize(static_cast<std::size_t>(L.m.row_tiles) + 1);
     const std::size_t cols = static_cast<std::size_t>(L.m.cols);
+    tile_currents.assign(static_cast<std::size_t>(L.m.row_tiles), std::vector<double>(cols * 2 * static_cast<std::size_t>(chip.slices)));
     pos_sum.resize(cols);
     neg_sum.resize(cols);
     psum.resize(cols);
@@ -285,7 +286,10 @@ SC_MODULE(TileArray) {
     for (const auto& a : cmd.rows)
       if (a.count >= pulse) C.wordlines += static_cast<std::uint64_t>(L.m.col_tiles);  // one driver per tile of the row
     for (int rt = 0; rt < L.m.row_tiles; ++rt)
-      if (tile_active(rt)) C.tile_reads += static_cast<std::uint64_t>(L.m.col_tiles);
+      if (tile_active(rt)) {
+        C.tile_reads += static_cast<std::uint64_t>(L.m.col_tiles);
+        drive(rt);
+      }
     for (auto& k : keyed) {
       k.received = 0;
       if (!tile_active(k.rt)) continue;
@@ -297,6 +301,15 @@ SC_MODULE(TileArray) {
         }
       for (const auto& e : L.tile_keys.at(k.rt * L.m.col_tiles + k.ct)) C.corrections += k.request.row_active(e.row - k.request.row_base);
     }
+  }
+
+  // The wordline drivers of row tile rt apply this pulse; the bitlines settle to their currents,
+  // which the ADCs sample column by column during the window.
+  void drive(int rt) {
+    const auto t = static_cast<std::size_t>(rt);
+    const std::span<const ActiveRow> rows = cmd.rows.subspan(tile_begin[t], tile_begin[t + 1] - tile_begin[t]);
+    tile_driven[t] = static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const ActiveRow& a) { return a.count >= pulse; }));
+    chip.crossbar->read(TileRead{l, rt, pulse, cmd.sample, cmd.t, cmd.position}, rows, tile_currents[t]);
   }
 
   // The decryption units: request g on cycle g of the pulse, answer LAT cycles later.
@@ -324,8 +337,6 @@ SC_MODULE(TileArray) {
   void convert(int m, Counters& C) {
     const int S = chip.slices, b = chip.bits_per_cell, cpa = chip.timing.columns_per_adc;
     const int adcs = (chip.map.tile_cols + cpa - 1) / cpa;
-    const int max_level = (1 << b) - 1;
-    const std::size_t per_row = static_cast<std::size_t>(L.m.cols) * 2 * static_cast<std::size_t>(S);
     for (int rt = 0; rt < L.m.row_tiles; ++rt) {
       if (!tile_active(rt)) continue;
       for (int ct = 0; ct < L.m.col_tiles; ++ct) {
@@ -337,20 +348,8 @@ SC_MODULE(TileArray) {
             const int o = L.tile_col_begin(ct) + c / S, s = c % S;
             const std::size_t col = (static_cast<std::size_t>(o) * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) +
                                     static_cast<std::size_t>(s);
-            double current = 0.0;
-            for (std::size_t i = tile_begin[static_cast<std::size_t>(rt)]; i < tile_begin[static_cast<std::size_t>(rt) + 1]; ++i) {
-              const ActiveRow& r = cmd.rows[i];
-              if (r.count < pulse) continue;
-              ++C.cell_reads;
-              if (chip.physical) {
-                current += L.g[static_cast<std::size_t>(r.row) * per_row + col];
-              } else {
-                const int w = L.w[static_cast<std::size_t>(r.row) * static_cast<std::size_t>(L.m.cols) + static_cast<std::size_t>(o)];
-                if ((w < 0 ? 1 : 0) == pol) current += (std::abs(w) >> (s * b)) & max_level;
-              }
-            }
-            if (chip.read_noise > 0) current *= chip.noise(cmd.sample, cmd.t, l, cmd.position, pulse, rt, col);
-            const std::int64_t code = chip.adc.convert(current);
+            C.cell_reads += static_cast<std::uint64_t>(tile_driven[static_cast<std::size_t>(rt)]);
+            const std::int64_t code = chip.adc->convert_one(tile_currents[static_cast<std::size_t>(rt)][col]);
             ++C.adc_conversions;
             if (s > 0) ++C.shift_adds;
             auto& sum = pol == 0 ? pos_sum : neg_sum;
@@ -440,11 +439,11 @@ SC_MODULE(Controller) {
       Activation a{&act};
       transport(to_interface, tlm::TLM_READ_COMMAND, static_cast<std::uint64_t>(t), a);
       transport(to_input_buffer, tlm::TLM_WRITE_COMMAND, kWrite, a);
-      C.buffer_write_bits += L.in_numel * static_cast<std::uint64_t>(chip.timing.input_bits);
+      C.buffer_write_bits += chip.buffer->bits(L.in_numel, true);
     }
     Activation a{&act};
     transport(*to_buffer[l], tlm::TLM_READ_COMMAND, kRead, a);
-    C.buffer_read_bits += L.in_numel * static_cast<std::uint64_t>(L.first ? chip.timing.input_bits : 1);
+    C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.first);
     chip.gather(L, act, reads);  // the wordline drivers' view: active rows per output position
     position = 0;
     any_read = false;
@@ -479,7 +478,7 @@ SC_MODULE(Controller) {
         }
         case State::LayerStart:
           begin_layer();
-          remaining = static_cast<std::uint64_t>(chip.timing.overhead);
+          remaining = chip.controller->layer_start_cycles();
           state = State::Overhead;
           continue;
         case State::Overhead:
@@ -510,7 +509,7 @@ SC_MODULE(Controller) {
             ++layer_cycles;
             return;
           }
-          remaining = any_read ? static_cast<std::uint64_t>(L.m.tree_levels) * static_cast<std::uint64_t>(chip.timing.adder_cycles_per_level) : 0;
+          remaining = any_read ? chip.controller->tree_cycles(L.m.tree_levels) : 0;
           state = State::Tree;
           continue;
         }
@@ -587,7 +586,7 @@ struct Top {
   std::vector<std::unique_ptr<NeuronUnit>> neurons;
 
   explicit Top(const Chip& chip)
-      : clk("clk", sc_core::sc_time(1.0e3 / chip.cfg.get("controller", "clock_mhz"), sc_core::SC_NS)),
+      : clk("clk", sc_core::sc_time(1.0e3 / chip.controller->clock_mhz(), sc_core::SC_NS)),
         iface("interface", snn::numel(chip.net.input_shape)),
         ctrl("controller", chip, sim) {
     const std::size_t NL = chip.layers.size();

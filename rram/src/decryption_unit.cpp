@@ -1,10 +1,10 @@
 // The behavioural SNNGX decryption unit and the implementation registry.
 #include "snngx/rram/decryption_unit.hpp"
 
+#include "snngx/rram/components/decryption_unit.hpp"
+
 #include <algorithm>
 #include <deque>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -73,16 +73,6 @@ class BehaviouralUnit final : public IDecryptionUnit {
   std::deque<std::optional<std::vector<std::int32_t>>> pipeline_;
 };
 
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<std::string, DecryptionUnitFactory>& registry() {
-  static std::map<std::string, DecryptionUnitFactory> r{
-      {"behavioural", [](const DecryptionParams& p) { return make_behavioural_decryption_unit(p); }}};
-  return r;
-}
-
 }  // namespace
 
 void DecryptionParams::validate() const {
@@ -105,34 +95,25 @@ void IDecryptionUnit::correct(const CorrectionRequest& request, std::span<std::i
   throw std::logic_error("decryption unit '" + name() + "' did not answer within LAT cycles");
 }
 
-void register_decryption_unit(const std::string& name, DecryptionUnitFactory factory) {
-  if (name == "none") throw std::invalid_argument("decryption unit name 'none' is reserved for a chip without the unit");
-  const std::scoped_lock lock(registry_mutex());
-  registry()[name] = std::move(factory);
+template <>
+ImplRegistry<IDecryptionUnit>& registry<IDecryptionUnit>() {
+  // "none" builds no unit: a chip without it.
+  static ImplRegistry<IDecryptionUnit> r{
+      {"behavioural", [](const DecryptionParams& p) { return make_behavioural_decryption_unit(p); }},
+      {"none", [](const DecryptionParams&) { return std::unique_ptr<IDecryptionUnit>{}; }}};
+  return r;
 }
 
-std::vector<std::string> decryption_unit_names() {
-  const std::scoped_lock lock(registry_mutex());
-  std::vector<std::string> names{"none"};
-  for (const auto& [name, factory] : registry()) names.push_back(name);
-  return names;
+void register_decryption_unit(const std::string& name, DecryptionUnitFactory factory) {
+  if (name == "none") throw std::invalid_argument("decryption unit name 'none' is reserved for a chip without the unit");
+  registry<IDecryptionUnit>().add(name, std::move(factory));
 }
+
+std::vector<std::string> decryption_unit_names() { return registry<IDecryptionUnit>().names(); }
 
 std::unique_ptr<IDecryptionUnit> make_decryption_unit(const std::string& name, const DecryptionParams& params) {
   params.validate();
-  if (name == "none") return nullptr;
-  DecryptionUnitFactory factory;
-  {
-    const std::scoped_lock lock(registry_mutex());
-    const auto it = registry().find(name);
-    if (it == registry().end()) {
-      std::string known = "none";
-      for (const auto& [n, f] : registry()) known += ", " + n;
-      throw std::invalid_argument("decryption_unit.impl: unknown implementation '" + name + "' (known: " + known + ")");
-    }
-    factory = it->second;
-  }
-  return factory(params);
+  return registry<IDecryptionUnit>().make(name, params);
 }
 
 std::unique_ptr<IDecryptionUnit> make_behavioural_decryption_unit(const DecryptionParams& params) {

@@ -7,39 +7,23 @@
 #include <span>
 #include <vector>
 
+#include "draws.hpp"
 #include "snngx/rram/accelerator.hpp"
+#include "snngx/rram/components/all.hpp"
 
 namespace snngx::rram::detail {
 
-/// Deterministic, order-independent random draws: a hash of (seed, keys...) -> uniform / normal.
-std::uint64_t mix(std::uint64_t a, std::uint64_t b);
-double uniform01(std::uint64_t h);
-double normal(std::uint64_t h);
+using rram::ActiveRow;
 
-/// One active row of a read: unrolled row index and its count (1 for spikes).
-struct ActiveRow {
-  std::int32_t row;
-  std::int32_t count;
-};
-
+/// Timing constants gathered from the components once per chip.
 struct Timing {
-  int settle = 0, columns_per_adc = 1, conversion_cycles = 1, window = 1;
-  int overhead = 0, adder_cycles_per_level = 1, lif_units = 1, input_bits = 8;
-};
-
-struct Adc {
-  bool ideal = true;
-  int bits = 8;
-  double offset = 0.0;
-  [[nodiscard]] std::int64_t convert(double current) const;
+  int settle = 0, columns_per_adc = 1, conversion_cycles = 1, window = 1, lif_units = 1;
 };
 
 struct ChipLayer {
   LayerMapping m;
-  float scale = 1.0f, decay = 0.3f, threshold = 0.3f;
   int cin = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, H = 1, W = 1, OH = 1, OW = 1;
-  std::vector<std::int16_t> w;   // [rows][cols] stored signed magnitudes
-  std::vector<float> g;          // [rows][cols][2][slices] conductances in level units (physical path)
+  NeuronLayer neurons;           // what the LIF units need
   std::size_t in_numel = 0, out_numel = 0;
   bool first = false;            // fed by the frames (counts)
   // Key partitions per tile (rt * col_tiles + ct); only non-empty ones.
@@ -55,11 +39,14 @@ struct Chip {
   std::vector<snn::Shape> shapes;
   std::vector<ChipLayer> layers;       // per weighted layer
   std::vector<std::vector<KeyEntry>> key;
+  // The components, resolved once per chip from the config (one virtual call per read or step).
+  std::unique_ptr<ICrossbar> crossbar;
+  std::unique_ptr<IAdc> adc;
+  std::unique_ptr<ILifUnit> lif;
+  std::unique_ptr<ISpikeBuffer> buffer;  // bit accounting (the clocked model builds one per buffer)
+  std::unique_ptr<IController> controller;
   Timing timing;
-  Adc adc;
-  bool physical = false;               // per-column path (non-ideal devices or finite ADC)
-  double read_noise = 0.0;
-  std::uint64_t seed = 1;
+  bool physical = false;               // per-column path (inexact cells or a lossy ADC)
   int slices = 7, bits_per_cell = 1;
   std::string du_name = "behavioural";
   DecryptionParams du_params;
@@ -73,9 +60,10 @@ struct Chip {
     std::vector<ActiveRow> rows;        // sorted by row within a position
   };
   void gather(const ChipLayer& L, std::span<const float> x, Reads& reads) const;
-  /// Read noise factor of one physical column current.
-  [[nodiscard]] double noise(std::uint64_t sample, int t, std::size_t layer, int position, int pulse, int rt,
-                             std::size_t column) const;
+  /// Builds weighted layer m's state and programs its cells into the crossbar.
+  ChipLayer make_layer(const LayerMapping& m, bool first);
+  /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).
+  [[nodiscard]] bool has_unit() const { return du_name != "none"; }
   [[nodiscard]] std::uint64_t layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const;
   /// The shift-add result of one logical column from the ADC codes of its G+ and G- slices.
   [[nodiscard]] std::int64_t combine(std::span<const std::int64_t> codes_pos, std::span<const std::int64_t> codes_neg) const;

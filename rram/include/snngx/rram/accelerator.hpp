@@ -5,7 +5,9 @@
 // a ChipConfig -> load_key -> run samples in Mode::Fast (transaction level, event counts and
 // cycles by formula, parallel over samples) or Mode::Cycle (clocked SystemC with TLM-2.0
 // sockets, one sample after another) -> report (costs.hpp). Both modes give the same spike
-// counts, event counters and cycle counts (tested).
+// counts, event counters and cycle counts (tested). The components (crossbar, ADC, LIF units,
+// spike buffers, controller, decryption unit) are the implementations the config names, built
+// once per chip through the registries of components/*.hpp and shared by both modes.
 //
 // Dataflow and timing model (per time step, layers in order; all numbers from the config):
 //  - A weighted layer (Linear, or Conv2d unrolled im2col-style: rows = in_ch*kh*kw, logical

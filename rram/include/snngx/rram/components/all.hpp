@@ -1,0 +1,8 @@
+#pragma once
+// Every chip component interface (see registry.hpp for how implementations are added).
+#include "snngx/rram/components/adc.hpp"
+#include "snngx/rram/components/buffer.hpp"
+#include "snngx/rram/components/controller.hpp"
+#include "snngx/rram/components/crossbar.hpp"
+#include "snngx/rram/components/decryption_unit.hpp"
+#include "snngx/rram/components/lif.hpp"

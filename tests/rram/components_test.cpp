@@ -1,0 +1,295 @@
+// The chip components behind their interfaces: every built-in implementation by name, the
+// behaviours by hand, custom implementations registered here and selected by name in a config
+// (outputs and cycles computed by hand on a tiny network, in both modes), unknown names.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "snngx/rram/accelerator.hpp"
+#include "snngx/rram/components/all.hpp"
+#include "snngx/snn/quantize.hpp"
+
+namespace snngx::rram {
+namespace {
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+ChipConfig with_impl(const std::string& kind, const std::string& impl) {
+  ChipConfig c;
+  c.set(kind + ".impl", impl);
+  return c;
+}
+
+template <class Interface>
+void expect_builds_by_name(const std::string& impl) {
+  const std::string kind = ComponentTraits<Interface>::kind;
+  EXPECT_TRUE(contains(registry<Interface>().names(), impl)) << kind << " " << impl;
+  const auto specs = implementations(kind);
+  EXPECT_TRUE(std::any_of(specs.begin(), specs.end(), [&](const ImplSpec* s) { return s->impl == impl; })) << kind << " " << impl;
+  const auto built = make_component<Interface>(with_impl(kind, impl));
+  ASSERT_NE(built, nullptr) << kind << " " << impl;
+  EXPECT_EQ(built->name(), impl);
+}
+
+template <class Interface>
+void expect_specs_match_factories() {
+  const std::string kind = ComponentTraits<Interface>::kind;
+  const auto factories = registry<Interface>().names();
+  std::vector<std::string> specs;
+  for (const ImplSpec* s : implementations(kind)) specs.push_back(s->impl);
+  for (const auto& n : specs)  // (but the one a test declares without a factory on purpose)
+    EXPECT_TRUE(n == "spec_only" || contains(factories, n)) << kind << " " << n;
+  for (const auto& n : factories) EXPECT_TRUE(contains(specs, n)) << kind << " " << n;
+}
+
+TEST(Components, EveryBuiltInImplementationIsBuiltByNameAndRegistered) {
+  expect_builds_by_name<ICrossbar>("ideal");
+  expect_builds_by_name<ICrossbar>("rram");
+  expect_builds_by_name<IAdc>("ideal");
+  expect_builds_by_name<IAdc>("sar");
+  expect_builds_by_name<ILifUnit>("float32");
+  expect_builds_by_name<ISpikeBuffer>("sram");
+  expect_builds_by_name<IController>("sequential");
+  const auto units = registry<IDecryptionUnit>().names();
+  EXPECT_TRUE(contains(units, "behavioural"));
+  EXPECT_TRUE(contains(units, "none"));
+  EXPECT_EQ(registry<IDecryptionUnit>().make("behavioural", {})->name(), "behavioural");
+  EXPECT_EQ(registry<IDecryptionUnit>().make("none", {}), nullptr);
+  // Every implementation a config can select has a factory (and the reverse).
+  expect_specs_match_factories<ICrossbar>();
+  expect_specs_match_factories<IAdc>();
+  expect_specs_match_factories<ILifUnit>();
+  expect_specs_match_factories<ISpikeBuffer>();
+  expect_specs_match_factories<IController>();
+  expect_specs_match_factories<IDecryptionUnit>();
+}
+
+TEST(Components, CrossbarReadsBitSlicesIntoDifferentialColumnsByHand) {
+  auto xbar = make_component<ICrossbar>(ChipConfig{});
+  ASSERT_EQ(xbar->slices(), 7);
+  // Rows x cols = 2 x 2: w = [[5, -3], [0, 127]].
+  const std::vector<std::int16_t> w{5, -3, 0, 127};
+  xbar->program(0, 2, 2, w);
+  EXPECT_TRUE(xbar->exact());
+  std::vector<double> cur(2 * 2 * 7, -1.0);
+  const std::vector<ActiveRow> rows{{0, 1}, {1, 2}};
+  xbar->read(TileRead{0, 0, 2, 0, 0, 0}, rows, cur);  // pulse 2: only row 1 (count 2) is driven
+  // [column][G+, G-][slice]: 0 -> nothing; 127 -> all seven G+ slices of column 1.
+  std::vector<double> want(28, 0.0);
+  for (int s = 0; s < 7; ++s) want[static_cast<std::size_t>(14 + s)] = 1.0;
+  EXPECT_EQ(cur, want);
+  xbar->read(TileRead{0, 0, 1, 0, 0, 0}, rows, cur);  // pulse 1: both rows
+  want[0] = want[2] = 1.0;                           // 5 = 0b101: G+ of column 0, slices 0 and 2
+  want[21] = want[22] = 1.0;                         // -3 = 0b11: G- of column 1, slices 0 and 1
+  EXPECT_EQ(cur, want);
+  std::vector<std::int64_t> acc{100, 100};
+  xbar->accumulate(0, rows, acc);
+  EXPECT_EQ(acc, (std::vector<std::int64_t>{100 + 5, 100 - 3 + 2 * 127}));
+  // The rram crossbar with a stuck-OFF rate of 1: every cell reads 0.
+  auto dead = make_component<ICrossbar>(ChipConfig::from_yaml_text("crossbar: {impl: rram, stuck_off_rate: 1}"));
+  EXPECT_FALSE(dead->exact());
+  dead->program(0, 2, 2, w);
+  dead->read(TileRead{0, 0, 1, 0, 0, 0}, rows, cur);
+  EXPECT_EQ(cur, std::vector<double>(28, 0.0));
+}
+
+TEST(Components, AdcLifBufferAndControllerByHand) {
+  const auto ideal = make_component<IAdc>(ChipConfig{});
+  EXPECT_EQ(ideal->bits(), 8);  // ceil(log2(128 + 1))
+  EXPECT_TRUE(ideal->lossless());
+  EXPECT_EQ(ideal->convert_one(300.6), 301);  // never saturates
+  const auto sar = make_component<IAdc>(ChipConfig::from_yaml_text("adc: {impl: sar, bits: 3, offset_lsb: 0.6}"));
+  EXPECT_FALSE(sar->lossless());
+  const std::vector<double> in{-2.0, 0.3, 6.3, 100.0};
+  std::vector<std::int64_t> codes(4);
+  sar->convert(in, codes);
+  EXPECT_EQ(codes, (std::vector<std::int64_t>{0, 1, 7, 7}));  // round(x + 0.6) clipped to 0..7
+  EXPECT_TRUE(make_component<IAdc>(ChipConfig::from_yaml_text("adc: {impl: sar}"))->lossless());
+
+  // LIF: v = v*0.5*(1-s) + psum*0.25, threshold 1; neurons n = column * 2 + position.
+  const auto lif = make_component<ILifUnit>(ChipConfig{});
+  const NeuronLayer layer{0.25f, 0.5f, 1.0f, 2, 2};
+  const std::vector<std::int64_t> psum{4, 8, 2, 0};  // [position][column]
+  std::vector<float> v{1.0f, 2.0f, 3.0f, 1.0f}, s{1.0f, 0.0f, 0.0f, 0.0f};
+  lif->step(layer, psum, 1, 4, v, s);  // neuron 0 untouched
+  EXPECT_EQ(v, (std::vector<float>{1.0f, 1.0f + 0.5f, 1.5f + 2.0f, 0.5f + 0.0f}));
+  EXPECT_EQ(s, (std::vector<float>{1.0f, 1.0f, 1.0f, 0.0f}));
+
+  auto buffer = make_component<ISpikeBuffer>(ChipConfig::from_yaml_text("buffer: {input_bits: 5}"));
+  EXPECT_EQ(buffer->bits(10, true), 50U);
+  EXPECT_EQ(buffer->bits(10, false), 10U);
+  const std::vector<float> act{0.0f, 1.0f};
+  buffer->write(act);
+  std::vector<float> back;
+  buffer->read(back);
+  EXPECT_EQ(back, act);
+
+  const auto ctrl = make_component<IController>(
+      ChipConfig::from_yaml_text("controller: {layer_overhead_cycles: 3, adder_cycles_per_level: 2, clock_mhz: 500}"));
+  EXPECT_DOUBLE_EQ(ctrl->clock_mhz(), 500.0);
+  const std::vector<int> pulses{1, 2};
+  // 3 + (1 + 1 x 18) + (1 + 2 x 18) + 2 levels x 2 + 1 + ceil(10 / 4)
+  EXPECT_EQ(ctrl->layer_cycles(LayerTiming{18, 2, 10, 4}, pulses), 3U + 19U + 37U + 4U + 1U + 3U);
+  EXPECT_EQ(ctrl->layer_cycles(LayerTiming{18, 2, 10, 4}, {}), 3U + 1U + 3U);  // no read: no tree
+}
+
+// ---- custom implementations, selected by name --------------------------------------------
+
+// An ADC with gain 2: every code is twice the exact one, so every partial sum doubles.
+class Gain2Adc final : public IAdc {
+ public:
+  explicit Gain2Adc(const ChipConfig& config) : inner_(registry<IAdc>().make("ideal", config)) {}
+  [[nodiscard]] std::string name() const override { return "gain2"; }
+  [[nodiscard]] int columns_per_adc() const override { return inner_->columns_per_adc(); }
+  [[nodiscard]] int conversion_cycles() const override { return inner_->conversion_cycles(); }
+  [[nodiscard]] int bits() const override { return inner_->bits(); }
+  [[nodiscard]] bool lossless() const override { return false; }
+  void convert(std::span<const double> currents, std::span<std::int64_t> codes) const override {
+    inner_->convert(currents, codes);
+    for (auto& c : codes) c *= 2;
+  }
+
+ private:
+  std::unique_ptr<IAdc> inner_;
+};
+
+// A crossbar whose wordline 1 is broken: row 1 of every layer conducts nothing.
+class DropRow1Crossbar final : public ICrossbar {
+ public:
+  explicit DropRow1Crossbar(const ChipConfig& config) : inner_(registry<ICrossbar>().make("ideal", config)) {}
+  [[nodiscard]] std::string name() const override { return "drop_row1"; }
+  [[nodiscard]] int settle_cycles() const override { return inner_->settle_cycles(); }
+  [[nodiscard]] int bits_per_cell() const override { return inner_->bits_per_cell(); }
+  [[nodiscard]] bool exact() const override { return inner_->exact(); }
+  void program(std::size_t layer, int rows, int cols, std::span<const std::int16_t> weights) override {
+    std::vector<std::int16_t> w(weights.begin(), weights.end());
+    if (rows > 1) std::fill_n(w.begin() + cols, cols, std::int16_t{0});
+    inner_->program(layer, rows, cols, w);
+  }
+  void accumulate(std::size_t layer, std::span<const ActiveRow> rows, std::span<std::int64_t> acc) const override {
+    inner_->accumulate(layer, rows, acc);
+  }
+  void read(const TileRead& read, std::span<const ActiveRow> rows, std::span<double> currents) const override {
+    inner_->read(read, rows, currents);
+  }
+
+ private:
+  std::unique_ptr<ICrossbar> inner_;
+};
+
+// A controller that needs 12 cycles to start a layer instead of layer_overhead_cycles.
+class SlowStartController final : public IController {
+ public:
+  explicit SlowStartController(const ChipConfig& config) : inner_(registry<IController>().make("sequential", config)) {}
+  [[nodiscard]] std::string name() const override { return "slow_start"; }
+  [[nodiscard]] double clock_mhz() const override { return inner_->clock_mhz(); }
+  [[nodiscard]] std::uint64_t layer_start_cycles() const override { return 12; }
+  [[nodiscard]] std::uint64_t tree_cycles(int levels) const override { return inner_->tree_cycles(levels); }
+
+ private:
+  std::unique_ptr<IController> inner_;
+};
+
+void register_test_components() {
+  register_component<IAdc>(derived_spec("adc", "ideal", "gain2", "test: an ADC with gain 2"), factory_of<IAdc, Gain2Adc>());
+  register_component<ICrossbar>(derived_spec("crossbar", "ideal", "drop_row1", "test: wordline 1 broken"),
+                                factory_of<ICrossbar, DropRow1Crossbar>());
+  register_component<IController>(derived_spec("controller", "sequential", "slow_start", "test: 12 cycles per layer start"),
+                                  factory_of<IController, SlowStartController>());
+}
+
+// Input [1,1,2] (both pixels spike every step) -> Linear 2 -> 3 -> LIF, 4 steps. Quantized with
+// step 2^-6: w = [[64, -16], [8, 8], [4, 4]], so the partial sums are 48, 16, 8.
+snn::Network tiny_net() {
+  snn::Network n;
+  n.arch = "tiny";
+  n.time_steps = 4;
+  n.input_shape = {1, 1, 2};
+  n.num_classes = 3;
+  snn::Linear a{2, 3, {}};
+  a.weight.shape = {3, 2};
+  a.weight.values = {1.0f, -0.25f, 0.125f, 0.125f, 0.0625f, 0.0625f};
+  n.layers = {snn::Flatten{}, a, snn::Lif{}};
+  return snn::quantize(n, 8, snn::QuantRule::MaxAbs);
+}
+
+struct TinyRun {
+  std::vector<std::int32_t> counts;
+  std::uint64_t cycles_per_step = 0;
+};
+
+// Runs the tiny net in both modes and requires them to agree.
+TinyRun run_tiny(const std::string& yaml) {
+  const Accelerator chip(tiny_net(), ChipConfig::from_yaml_text(yaml, "test.yaml"));
+  const std::vector<std::uint16_t> input(8, 1);
+  const auto fast = chip.run_fast(input);
+  const auto cycle = chip.run_cycle({input}).front();
+  EXPECT_EQ(fast.counts, cycle.counts) << yaml;
+  EXPECT_EQ(fast.cycles, cycle.cycles) << yaml;
+  EXPECT_EQ(fast.per_layer, cycle.per_layer) << yaml;
+  for (const auto& step : fast.cycles) EXPECT_EQ(step, fast.cycles.front()) << yaml;
+  return {fast.counts, fast.cycles.front().front()};
+}
+
+TEST(Components, CustomImplementationsSelectedByNameChangeOutputsAsComputedByHand) {
+  register_test_components();
+  EXPECT_NE(ChipConfig::describe_all().find("adc: impl gain2 - test: an ADC with gain 2"), std::string::npos);
+  // LIF with decay 0.3, threshold 0.3, I = psum / 64 every step: I > 0.3 spikes every step; I =
+  // 0.25 spikes every second step (0.25, 0.325, 0.25, 0.325); I <= 0.125 never (v -> I / 0.7).
+  // Cycles per step: 2 start + (1 + 1 pulse x (10 settle + 8 conversions)) + 1 tree level + 1 + 1 LIF.
+  const TinyRun plain = run_tiny("");
+  EXPECT_EQ(plain.counts, (std::vector<std::int32_t>{4, 2, 0}));  // psums 48, 16, 8
+  EXPECT_EQ(plain.cycles_per_step, 24U);
+  // Gain 2: psums 96, 32, 16 -> I = 1.5, 0.5, 0.25.
+  EXPECT_EQ(run_tiny("adc: {impl: gain2}").counts, (std::vector<std::int32_t>{4, 4, 2}));
+  // Row 1 dropped: psums 64, 8, 4.
+  EXPECT_EQ(run_tiny("crossbar: {impl: drop_row1}").counts, (std::vector<std::int32_t>{4, 0, 0}));
+  // Both: psums 128, 16, 8.
+  EXPECT_EQ(run_tiny("crossbar: {impl: drop_row1}\nadc: {impl: gain2}").counts, (std::vector<std::int32_t>{4, 2, 0}));
+  // 12 start cycles instead of 2; outputs unchanged.
+  const TinyRun slow = run_tiny("controller: {impl: slow_start}");
+  EXPECT_EQ(slow.counts, plain.counts);
+  EXPECT_EQ(slow.cycles_per_step, 34U);
+  // A registered variant keeps its base's parameters (and their validation).
+  EXPECT_NE(error_of([] { (void)ChipConfig::from_yaml_text("adc: {impl: gain2, offset_lsb: 1}", "f.yaml"); })
+                .find("f.yaml: adc.offset_lsb: not a parameter of adc 'gain2'"),
+            std::string::npos);
+}
+
+TEST(Components, UnknownImplementationNamesAreOneClearError) {
+  const auto e1 = error_of([] { (void)ChipConfig::from_yaml_text("adc: {impl: flash}", "f.yaml"); });
+  EXPECT_EQ(e1.rfind("f.yaml: adc.impl: unknown implementation 'flash' (known: ", 0), 0U) << e1;
+  EXPECT_NE(e1.find("ideal"), std::string::npos) << e1;
+  EXPECT_NE(e1.find("sar"), std::string::npos) << e1;
+  EXPECT_EQ(e1.find('\n'), std::string::npos) << e1;
+  const auto e2 = error_of([] { (void)registry<ICrossbar>().make("memristor", ChipConfig{}); });
+  EXPECT_EQ(e2.rfind("crossbar.impl: unknown implementation 'memristor' (known: ", 0), 0U) << e2;
+  EXPECT_NE(e2.find("ideal, "), std::string::npos) << e2;
+  const auto e3 = error_of([] { (void)make_decryption_unit("bogus", {}); });
+  EXPECT_EQ(e3.rfind("decryption_unit.impl: unknown implementation 'bogus' (known: behavioural", 0), 0U) << e3;
+  // Declared in the config but built by nobody: the chip names the component.
+  register_impl(derived_spec("lif", "float32", "spec_only", "test: parameters without a factory"));
+  const auto e4 = error_of([] { (void)Accelerator(tiny_net(), ChipConfig::from_yaml_text("lif: {impl: spec_only}")); });
+  EXPECT_EQ(e4.rfind("lif.impl: unknown implementation 'spec_only' (known: float32)", 0), 0U) << e4;
+  // A spec of another component is refused.
+  EXPECT_THROW(register_component<IAdc>(derived_spec("lif", "float32", "x", ""), factory_of<IAdc, Gain2Adc>()),
+               std::invalid_argument);
+  EXPECT_THROW((void)derived_spec("adc", "flash", "x", ""), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace snngx::rram
