@@ -1,13 +1,17 @@
 // Inference throughput (issue 3): samples/s for both reference architectures, batch 1 and 64,
 // 1 and 2 threads, input densities 1 %, 2 %, 5 %, 20 %, event-driven and dense engines, on
 // PyTorch-default random weights quantized to 8 bits (and float at 2 %).
-// Usage: snn_bench [--quick] [--json FILE]
+// Usage: snn_bench [--quick] [--json FILE] [--arch NAME] [--engine event|dense] [--weights int8|float32]
+//                  [--batch N] [--threads N] [--density PERCENT] [--seconds S]
+// The filters keep only the matching rows (for quick runs while profiling).
 #include "bench_common.hpp"
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <sys/utsname.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -49,30 +53,50 @@ double measure(const snn::Engine& engine, const datasets::FrameSet& frames, int 
 
 int main(int argc, char** argv) {
   bool quick = false;
-  std::string json_path;
+  std::string json_path, only_arch, only_engine, only_weights;
+  int only_batch = 0, only_threads = 0;
+  double only_density = 0, seconds = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--arch") && i + 1 < argc) only_arch = argv[++i];
+    else if (!std::strcmp(argv[i], "--engine") && i + 1 < argc) only_engine = argv[++i];
+    else if (!std::strcmp(argv[i], "--weights") && i + 1 < argc) only_weights = argv[++i];
+    else if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--density") && i + 1 < argc) only_density = std::atof(argv[++i]) / 100;
+    else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else {
+      fmt::print(stderr, "snn_bench: unknown argument '{}'\n", argv[i]);
+      return 2;
+    }
   }
+  const auto keep = [&](const std::string& filter, const std::string& value) { return filter.empty() || filter == value; };
   fmt::print("# snngx inference benchmark\nmachine: {}, {} hardware threads\n\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency());
   fmt::print("| arch | weights | engine | density | batch | threads | samples/s |\n|---|---|---|---|---|---|---|\n");
   std::vector<Row> rows;
-  const double min_s = quick ? 0.2 : 1.0;
+  const double min_s = seconds > 0 ? seconds : quick ? 0.2 : 1.0;
   for (const std::string arch : {"nmnist-mlp", "dvsgesture-csnn"}) {
+    if (!keep(only_arch, arch)) continue;
     snn::Network net = snn::make_arch(arch);
     snn::init_weights(net, 1);
     const snn::Network q8 = snn::quantize(net, 8, snn::QuantRule::MaxAbs);
     const datasets::FrameShape shape{net.time_steps, net.input_shape[0], net.input_shape[1], net.input_shape[2]};
     for (const double density : {0.01, 0.02, 0.05, 0.20}) {
+      if (only_density > 0 && std::abs(density - only_density) > 1e-9) continue;
       const auto frames = datasets::synth_frames(shape, 256, density, net.num_classes, 7);
       for (const auto kind : {snn::EngineKind::Event, snn::EngineKind::Dense}) {
         // The dense reference is slow on the CSNN; measure it once per density at batch 64.
         const bool dense = kind == snn::EngineKind::Dense;
+        if (!keep(only_engine, dense ? "dense" : "event")) continue;
         for (const bool quantized : {true, false}) {
           if (!quantized && density != 0.02) continue;
+          if (!keep(only_weights, quantized ? "int8" : "float32")) continue;
           const snn::Engine engine(quantized ? q8 : net, kind);
           for (const int batch : {1, 64}) {
+            if (only_batch && batch != only_batch) continue;
             for (const int threads : {1, 2}) {
+              if (only_threads && threads != only_threads) continue;
               if (dense && (batch == 1 || (arch == "dvsgesture-csnn" && threads == 1))) continue;
               if (batch == 1 && threads == 2) continue;  // one sample at a time runs on one thread
               const double sps = measure(engine, frames, dense && arch == "dvsgesture-csnn" ? 4 : batch, threads, min_s);

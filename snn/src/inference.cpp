@@ -13,6 +13,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "event_conv.hpp"
 #include "snngx/snn/quantize.hpp"
 
 namespace snngx::snn {
@@ -34,8 +35,19 @@ struct Compiled {
   // Event-driven Conv2d: for input row y, the (ky, oy) pairs it reaches (and the same for columns),
   // so that the scatter loop does no division or bounds test.
   std::vector<std::vector<std::pair<int, int>>> row_taps, col_taps;
+  // Fused event stage (event_conv.hpp): this quantized Conv2d, the next layer's LIF and a following
+  // MaxPool2d run as one on spike bitmaps. For output coordinates, the (kernel offset, input
+  // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
+  bool fused = false, fused_pool = false;
+  int max_magnitude = 0;
+  std::vector<std::vector<std::pair<int, int>>> out_row_taps, out_col_taps;
+  std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
+  // Event engine: the previous spike is recomputed as v > threshold instead of read from the
+  // layer's output, which is exact whenever reset's v = 0, s = 0 agree (threshold >= 0). The
+  // output map then only has to be written when a later layer reads it.
+  bool derived_spikes = false;
   // MaxPool2d
   int pkh = 2, pkw = 2, psh = 2, psw = 2;
 };
@@ -94,6 +106,20 @@ std::vector<std::vector<std::pair<int, int>>> kernel_taps(int in_size, int kerne
   return taps;
 }
 
+/// For each output coordinate along one axis, the (kernel offset, input coordinate) pairs it reads:
+/// in = out * stride - pad + k when that is inside the input.
+std::vector<std::vector<std::pair<int, int>>> output_taps(int in_size, int kernel, int stride, int pad, int out_size) {
+  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(out_size));
+  for (int o = 0; o < out_size; ++o)
+    for (int k = 0; k < kernel; ++k) {
+      const int i = o * stride - pad + k;
+      if (i >= 0 && i < in_size) taps[static_cast<std::size_t>(o)].emplace_back(k, i);
+    }
+  return taps;
+}
+
+std::size_t words_for(int channels) { return (static_cast<std::size_t>(channels) + 31) / 32; }
+
 /// Integer accumulation of a quantized layer in int16 lanes (twice the SIMD width of int32),
 /// spilled into int32 totals before any lane could overflow. Every input of count n adds at most
 /// 127 * n to any one output (it reaches each output through at most one weight), so the block
@@ -132,7 +158,10 @@ class Int16Blocks {
  private:
   static constexpr std::int64_t kMax = 32767;
   void spill() {
-    if (!spilled_) acc32_.assign(size_, 0);
+    if (!spilled_) {  // the vector is shared scratch: keep its size, zero only what is used
+      if (acc32_.size() < size_) acc32_.resize(size_);
+      std::fill_n(acc32_.begin(), size_, 0);
+    }
     spilled_ = true;
     for (std::size_t o = 0; o < size_; ++o) acc32_[o] += acc16_[o];
     std::fill(acc16_.begin(), acc16_.end(), std::int16_t{0});
@@ -153,6 +182,7 @@ struct Engine::Impl {
   std::vector<Compiled> layers;
   // Whether each layer's output map is stored channels-last (event engine, conv stage only).
   std::vector<bool> out_cl;
+  std::size_t bits_words = 0;  // State::bucket words the fused stages' bitmaps need
 
   [[nodiscard]] bool in_cl(std::size_t i) const { return i > 0 && out_cl[i - 1]; }
 
@@ -183,6 +213,7 @@ struct Engine::Impl {
         c.op = Op::Lif;
         c.decay = N->decay;
         c.threshold = N->threshold;
+        c.derived_spikes = kind == EngineKind::Event && !(c.threshold < 0.0f);
       } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
         c.op = Op::MaxPool2d;
         c.pkh = P->kernel[0], c.pkw = P->kernel[1], c.psh = P->stride[0], c.psw = P->stride[1];
@@ -194,6 +225,30 @@ struct Engine::Impl {
       out_cl.push_back(cl);
       layers.push_back(std::move(c));
       in = shapes[i];
+    }
+    plan_fused_stages();
+  }
+
+  // Marks Conv2d -> LIF (-> MaxPool2d) runs the fused kernel can take and lays out their bitmaps.
+  void plan_fused_stages() {
+    if (kind != EngineKind::Event || !detail::conv_lif_available()) return;
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
+      Compiled& c = layers[i];
+      const Compiled& next = layers[i + 1];
+      if (c.op != Op::Conv2d || !c.quantized || !detail::conv_lif_supports(c.cout) || next.op != Op::Lif || !next.derived_spikes)
+        continue;
+      c.fused = true;
+      c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
+      for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
+      c.out_row_taps = output_taps(c.in_shape[1], c.kh, c.sh, c.ph, c.out_shape[1]);
+      c.out_col_taps = output_taps(c.in_shape[2], c.kw, c.sw, c.pw, c.out_shape[2]);
+      const auto positions = [](const Shape& s) { return static_cast<std::size_t>(s[1]) * static_cast<std::size_t>(s[2]); };
+      c.bits_in = bits_words;
+      bits_words += positions(c.in_shape) * words_for(c.cin);
+      c.bits_out = bits_words;
+      bits_words += positions(c.out_shape) * words_for(c.cout);
+      c.bits_pool = bits_words;
+      if (c.fused_pool) bits_words += positions(layers[i + 2].out_shape) * words_for(c.cout);
     }
   }
 
@@ -237,14 +292,40 @@ struct Engine::Impl {
   }
 
   // ---- event-driven: only nonzero inputs ------------------------------------------------------
+  // Indices of the nonzero inputs, ascending (branch-free: inputs are often near 50 % active).
+  static void nonzero_inputs(std::span<const float> x, std::vector<std::uint32_t>& list) {
+    list.resize(x.size());
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      list[count] = static_cast<std::uint32_t>(i);
+      count += x[i] != 0.0f;
+    }
+    list.resize(count);
+  }
+
+  // Large layers' weight columns come from beyond the L2 cache: fetch a few active inputs ahead.
+  template <class W>
+  static void prefetch_column(const W* w, std::size_t out, std::span<const std::uint32_t> active, std::size_t k) {
+    constexpr std::size_t kLine = 64;
+    if (k >= active.size()) return;
+    const auto* col = reinterpret_cast<const char*>(w + static_cast<std::size_t>(active[k]) * out);
+    for (std::size_t b = 0; b < out * sizeof(W); b += kLine) __builtin_prefetch(col + b);
+  }
+  static constexpr std::size_t kPrefetchAhead = 8;
+
   static void linear_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
     const auto out = static_cast<std::size_t>(c.cout);
+    nonzero_inputs(x, s.bucket);
+    const std::span<const std::uint32_t> active = s.bucket;
     if (c.quantized) {
+      const std::int8_t* w = c.wi.data();
+      for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, out, active, k);
       Int16Blocks blocks(s, out);
-      for (int i = 0; i < c.cin; ++i) {
-        if (x[i] == 0.0f) continue;
+      for (std::size_t k = 0; k < active.size(); ++k) {
+        prefetch_column(w, out, active, k + kPrefetchAhead);
+        const auto i = active[k];
         const auto n = static_cast<std::int32_t>(x[i]);
-        const std::int8_t* col = c.wi.data() + static_cast<std::size_t>(i) * out;
+        const std::int8_t* col = w + static_cast<std::size_t>(i) * out;
         if (!Int16Blocks::fits(n)) {
           std::int32_t* acc = blocks.wide();
           for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
@@ -258,12 +339,14 @@ struct Engine::Impl {
       }
       blocks.finish(c.scale, y);
     } else {
+      const float* w = c.wf.data();
+      for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, out, active, k);
       y.assign(out, 0.0f);
       float* acc = y.data();
-      for (int i = 0; i < c.cin; ++i) {
-        const float n = x[i];
-        if (n == 0.0f) continue;
-        const float* col = c.wf.data() + static_cast<std::size_t>(i) * out;
+      for (std::size_t k = 0; k < active.size(); ++k) {  // ascending inputs: the dense engine's order
+        prefetch_column(w, out, active, k + kPrefetchAhead);
+        const float n = x[active[k]];
+        const float* col = w + static_cast<std::size_t>(active[k]) * out;
         for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
       }
     }
@@ -377,6 +460,65 @@ struct Engine::Impl {
     }
   }
 
+  // Event engine: the same arithmetic, with the previous spike taken from v when it can be.
+  static void lif_event(const Compiled& c, std::span<const float> current, std::vector<float>& v, std::vector<float>& spikes) {
+    if (!c.derived_spikes) return lif(c, current, v, spikes);
+    spikes.resize(current.size());
+    for (std::size_t i = 0; i < current.size(); ++i) {
+      const float s = v[i] > c.threshold ? 1.0f : 0.0f;
+      v[i] = v[i] * c.decay * (1.0f - s) + current[i];
+      spikes[i] = v[i] > c.threshold ? 1.0f : 0.0f;
+    }
+  }
+
+  // ---- fused event stages ------------------------------------------------------------------------
+  // Bitmap (and counts) of the nonzero values of a float map entering fused conv `c`.
+  static const std::uint32_t* bits_from_floats(const Compiled& c, std::span<const float> x, bool cl, State& s) {
+    const auto C = static_cast<std::size_t>(c.cin), HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
+    const std::size_t words = words_for(c.cin);
+    std::uint32_t* bits = s.bucket.data() + c.bits_in;
+    std::fill(bits, bits + HW * words, 0U);
+    if (s.iacc.size() < C * HW) s.iacc.resize(C * HW);
+    std::int32_t* counts = s.iacc.data();  // read only where a bit is set
+    const auto mark = [&](std::size_t ch, std::size_t p, float value) {
+      bits[p * words + ch / 32] |= 1U << (ch % 32);
+      counts[p * C + ch] = static_cast<std::int32_t>(value);
+    };
+    if (cl) {
+      for (std::size_t p = 0; p < HW; ++p)
+        for (std::size_t ch = 0; ch < C; ++ch)
+          if (const float v = x[p * C + ch]; v != 0.0f) mark(ch, p, v);
+    } else {
+      for (std::size_t ch = 0; ch < C; ++ch)
+        for (std::size_t p = 0; p < HW; ++p)
+          if (const float v = x[ch * HW + p]; v != 0.0f) mark(ch, p, v);
+    }
+    return bits;
+  }
+
+  // Runs conv layer i, its LIF and (with `pool`) the max-pool after it; returns the output bitmap.
+  const std::uint32_t* run_fused(std::size_t i, bool pool, const std::uint32_t* in_bits, std::span<const float> x, bool x_cl,
+                                 State& s) const {
+    const Compiled& c = layers[i];
+    const Compiled& n = layers[i + 1];
+    const std::int32_t* counts = nullptr;
+    if (!in_bits) {  // else the previous stage's map is in s.bucket, already large enough
+      if (s.bucket.size() < bits_words) s.bucket.resize(bits_words);
+      in_bits = bits_from_floats(c, x, x_cl, s);
+      counts = s.iacc.data();
+    }
+    const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
+                            c.wi.data(), &c.out_row_taps, &c.out_col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
+    std::uint32_t* out = s.bucket.data() + c.bits_out;
+    detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, s.iacc);
+    if (!pool) return out;
+    const Compiled& p = layers[i + 2];
+    std::uint32_t* pooled = s.bucket.data() + c.bits_pool;
+    detail::pool_or(out, c.out_shape[2], static_cast<int>(words_for(c.cout)), p.out_shape[1], p.out_shape[2], p.pkh, p.pkw, p.psh,
+                    p.psw, pooled);
+    return pooled;
+  }
+
   static void maxpool(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
     const int C = c.in_shape[0], H = c.in_shape[1], W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
     y.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
@@ -403,6 +545,7 @@ std::unique_ptr<Engine::State> Engine::new_state() const {
   auto s = std::make_unique<State>();
   s->out.resize(impl_->layers.size());
   s->v.resize(impl_->layers.size());
+  s->bucket.resize(impl_->bits_words);
   reset(*s);
   return s;
 }
@@ -410,7 +553,9 @@ std::unique_ptr<Engine::State> Engine::new_state() const {
 void Engine::reset(State& s) const {
   for (std::size_t i = 0; i < impl_->layers.size(); ++i) {
     const Compiled& c = impl_->layers[i];
-    s.out[i].assign(numel(c.out_shape), 0.0f);
+    // Only a LIF layer's spikes are read before they are written (unless derived from v).
+    if (c.op == Op::Lif && !c.derived_spikes) s.out[i].assign(numel(c.out_shape), 0.0f);
+    else s.out[i].resize(numel(c.out_shape));
     if (c.op == Op::Lif) s.v[i].assign(numel(c.out_shape), 0.0f);
   }
 }
@@ -430,14 +575,35 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
     x = s.boundary_in;
     x_cl = true;
   }
+  // After a fused stage the activation is the spike bitmap `bits` of layer `bits_layer`; it is
+  // written out as floats only when a layer that reads floats follows, or at the end.
+  const std::uint32_t* bits = nullptr;
+  std::size_t bits_layer = 0;
+  const auto materialize = [&] {
+    auto& y = s.out[bits_layer];
+    const Shape& shape = L[bits_layer].out_shape;
+    y.resize(numel(shape));
+    detail::bits_to_floats(bits, static_cast<std::size_t>(shape[1]) * static_cast<std::size_t>(shape[2]), shape[0], y.data());
+    x = y;
+    x_cl = true;
+    bits = nullptr;
+  };
   for (std::size_t i = first; i < last; ++i) {
     const Compiled& c = L[i];
+    if (c.fused && i + 1 < last) {
+      const bool pool = c.fused_pool && i + 2 < last;
+      bits = im.run_fused(i, pool, bits, x, x_cl, s);
+      bits_layer = i + (pool ? 2 : 1);
+      i = bits_layer;
+      continue;
+    }
+    if (bits) materialize();
     auto& y = s.out[i];
     const bool event = im.kind == EngineKind::Event;
     switch (c.op) {
       case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
       case Op::Conv2d: event ? Impl::conv_event(c, x, x_cl, y, s) : Impl::conv_dense(c, x, y); break;
-      case Op::Lif: Impl::lif(c, x, s.v[i], y); break;
+      case Op::Lif: event ? Impl::lif_event(c, x, s.v[i], y) : Impl::lif(c, x, s.v[i], y); break;
       case Op::MaxPool2d: x_cl ? Impl::maxpool_channels_last(c, x, y) : Impl::maxpool(c, x, y); break;
       case Op::Flatten:
         if (x_cl) Impl::to_channels_first(c.in_shape, x, y);
@@ -447,6 +613,7 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
     x = y;
     x_cl = im.out_cl[i];
   }
+  if (bits) materialize();
   if (x_cl) {
     Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
     return s.boundary_out;

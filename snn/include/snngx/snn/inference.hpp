@@ -29,8 +29,10 @@ EngineKind parse_engine(const std::string& name);  // "event" | "dense"
 /// Activations are float arrays in [C,H,W] / [F] order: input counts, or spikes as 0/1.
 class Engine {
  public:
-  /// Per-sample state: the activation leaving each layer (a LIF layer's is its spikes s[t-1]),
-  /// each LIF layer's membrane, and scratch accumulators. Create with new_state().
+  /// Per-sample state: the activation leaving each layer, each LIF layer's membrane v[t-1] and
+  /// scratch accumulators. Create with new_state(). The event engine does not keep spikes: it
+  /// re-derives s[t-1] = (v[t-1] > threshold) (exact, v is stored before the reset gating) and
+  /// keeps fused quantized conv stages as channel bitmaps (see snn/src/event_conv.hpp).
   struct State {
     std::vector<std::vector<float>> out;  // the event engine keeps conv-stage maps channels-last
     std::vector<std::vector<float>> v;

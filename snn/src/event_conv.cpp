@@ -1,0 +1,292 @@
+#include "event_conv.hpp"
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#define SNNGX_EVENT_CONV_AVX512 1
+#include <immintrin.h>
+#else
+#define SNNGX_EVENT_CONV_AVX512 0
+#endif
+
+namespace snngx::snn::detail {
+
+#if SNNGX_EVENT_CONV_AVX512
+// GCC 12 flags the intrinsics' own _mm512_undefined_*() placeholders as uninitialized uses.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+namespace {
+
+constexpr int kInt16Max = 32767;
+
+// The accumulators must stay in registers across these helpers.
+#define SNNGX_INLINE [[gnu::always_inline]] inline
+
+/// Sums for 32 * NV output channels in int16 lanes; before any lane could pass INT16_MAX (every
+/// addend is bounded by max_magnitude * |count|) the lanes are added into int32 totals.
+template <int NV>
+struct Acc {
+  __m512i a16[NV];
+  __m512i a32[2 * NV];
+  int used = 0;  // bound on |lane| of a16
+  bool wide = false;
+
+  Acc() {
+    for (auto& a : a16) a = _mm512_setzero_si512();
+  }
+  SNNGX_INLINE void spill() {
+    if (!wide)
+      for (auto& a : a32) a = _mm512_setzero_si512();
+    wide = true;
+    for (int k = 0; k < NV; ++k) {
+      a32[2 * k] = _mm512_add_epi32(a32[2 * k], _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a16[k])));
+      a32[2 * k + 1] = _mm512_add_epi32(a32[2 * k + 1], _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a16[k], 1)));
+      a16[k] = _mm512_setzero_si512();
+    }
+    used = 0;
+  }
+  /// Reserves room for an addend bounded by `need` (<= kInt16Max).
+  SNNGX_INLINE void reserve(int need) {
+    if (used + need > kInt16Max) spill();
+    used += need;
+  }
+  SNNGX_INLINE void add(const std::int8_t* row) {
+    for (int k = 0; k < NV; ++k)
+      a16[k] = _mm512_add_epi16(a16[k], _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32 * k))));
+  }
+  SNNGX_INLINE void add(const std::int8_t* row, std::int32_t n) {
+    const __m512i f = _mm512_set1_epi16(static_cast<std::int16_t>(n));
+    for (int k = 0; k < NV; ++k) {
+      const __m512i w = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32 * k)));
+      a16[k] = _mm512_add_epi16(a16[k], _mm512_mullo_epi16(w, f));
+    }
+  }
+  /// A count too large for the int16 lanes goes straight into the int32 totals.
+  SNNGX_INLINE void add_wide(const std::int8_t* row, std::int32_t n) {
+    spill();
+    const __m512i f = _mm512_set1_epi32(n);
+    for (int j = 0; j < 2 * NV; ++j) {
+      const __m512i w = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 16 * j)));
+      a32[j] = _mm512_add_epi32(a32[j], _mm512_mullo_epi32(w, f));
+    }
+  }
+  /// Exact totals of channels 16 j .. 16 j + 15.
+  [[nodiscard]] SNNGX_INLINE __m512i total(int j) const {
+    const __m256i half = j % 2 ? _mm512_extracti64x4_epi64(a16[j / 2], 1) : _mm512_castsi512_si256(a16[j / 2]);
+    const __m512i t = _mm512_cvtepi16_epi32(half);
+    return wide ? _mm512_add_epi32(t, a32[j]) : t;
+  }
+};
+
+/// Reference LIF on 32 * NV neurons: v = v * decay * (1 - s) + I with s = v > threshold from the
+/// previous step, I = total * scale; writes the new spikes as NV words.
+template <int NV>
+SNNGX_INLINE void lif(const Acc<NV>& acc, const ConvLif& c, float* v, std::uint32_t* out) {
+  const __m512 scale = _mm512_set1_ps(c.scale), decay = _mm512_set1_ps(c.decay), th = _mm512_set1_ps(c.threshold);
+  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+  for (int j = 0; j < 2 * NV; ++j) {
+    const __m512 current = _mm512_mul_ps(_mm512_cvtepi32_ps(acc.total(j)), scale);
+    const __m512 old = _mm512_loadu_ps(v + 16 * j);
+    const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), one, zero);  // 1 - s
+    const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), current);
+    _mm512_storeu_ps(v + 16 * j, now);
+    const auto spikes = static_cast<std::uint32_t>(_mm512_cmp_ps_mask(now, th, _CMP_GT_OQ));
+    if (j % 2) out[j / 2] |= spikes << 16;
+    else out[j / 2] = spikes;
+  }
+}
+
+/// The LIF of neurons without input (I = 0 * scale = +0). Membranes that are all +0 stay +0
+/// without spiking (`skip_zero`: threshold >= 0, finite decay and scale), so they are left alone.
+template <int NV>
+SNNGX_INLINE void lif_quiet(const ConvLif& c, bool skip_zero, float* v, std::uint32_t* out) {
+  if (skip_zero) {
+    __m512i any = _mm512_setzero_si512();
+    for (int j = 0; j < 2 * NV; ++j) any = _mm512_or_si512(any, _mm512_castps_si512(_mm512_loadu_ps(v + 16 * j)));
+    if (_mm512_test_epi32_mask(any, any) == 0) {
+      for (int k = 0; k < NV; ++k) out[k] = 0;
+      return;
+    }
+  }
+  lif<NV>(Acc<NV>{}, c, v, out);
+}
+
+/// Adds the weight rows of the spikes at one input position: `rows` holds their offsets from `tap`
+/// (the rows of one kernel offset, channel block applied).
+template <int NV>
+SNNGX_INLINE void gather_spikes(Acc<NV>& acc, const ConvLif& c, const std::int32_t* rows, const std::int32_t* end,
+                                const std::int8_t* tap) {
+  const auto n = static_cast<int>(end - rows);
+  if (n * c.max_magnitude <= kInt16Max) {
+    acc.reserve(n * c.max_magnitude);
+    for (; rows != end; ++rows) acc.add(tap + *rows);
+  } else {
+    for (; rows != end; ++rows) {
+      acc.reserve(c.max_magnitude);
+      acc.add(tap + *rows);
+    }
+  }
+}
+
+/// Adds the weight rows of the active inputs at one input position, times their counts.
+template <int NV>
+SNNGX_INLINE void gather_counts(Acc<NV>& acc, const ConvLif& c, const std::uint32_t* bits, int words, const std::int32_t* counts,
+                                const std::int8_t* tap, std::size_t channel_stride) {
+  for (int w = 0; w < words; ++w)
+    for (std::uint32_t b = bits[w]; b; b &= b - 1) {
+      const int ch = 32 * w + std::countr_zero(b);
+      const std::int32_t n = counts[ch];
+      if (n == 0) continue;
+      const std::int8_t* row = tap + static_cast<std::size_t>(ch) * channel_stride;
+      const std::int64_t need = static_cast<std::int64_t>(c.max_magnitude) * std::abs(static_cast<std::int64_t>(n));
+      if (need > kInt16Max) {
+        acc.add_wide(row, n);
+      } else {
+        acc.reserve(static_cast<int>(need));
+        if (n == 1) acc.add(row);
+        else acc.add(row, n);
+      }
+    }
+}
+
+/// Spike inputs: for each input position, the weight-row offsets of its active channels
+/// (`lists`: positions + 1 starts, then the offsets), so that the up to kh * kw outputs reading a
+/// position do not decode its bits again.
+void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::vector<std::int32_t>& lists) {
+  const auto positions = static_cast<std::size_t>(c.height) * c.width;
+  const auto words = static_cast<std::size_t>(c.cin + 31) / 32;
+  const std::size_t most = positions + 1 + positions * static_cast<std::size_t>(c.cin);
+  if (lists.size() < most) lists.resize(most);  // grows once per state, never shrinks
+  std::int32_t* start = lists.data();
+  std::int32_t* rows = start + positions + 1;
+  const auto channel_stride = static_cast<std::int32_t>(c.kh * c.kw * c.cout);
+  std::int32_t n = 0;
+  for (std::size_t q = 0; q < positions; ++q) {
+    start[q] = n;
+    for (std::size_t w = 0; w < words; ++w)
+      for (std::uint32_t b = in_bits[q * words + w]; b; b &= b - 1)
+        rows[n++] = (static_cast<std::int32_t>(32 * w) + std::countr_zero(b)) * channel_stride;
+  }
+  start[positions] = n;
+}
+
+/// For each output coordinate along one axis, a mask of the input coordinates it reads (size <= 64).
+std::uint64_t input_mask(const std::vector<std::pair<int, int>>& taps) {
+  std::uint64_t m = 0;
+  for (const auto& [k, i] : taps) m |= std::uint64_t{1} << i;
+  return m;
+}
+
+template <int NV, bool Unit>
+void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
+                   std::vector<std::int32_t>& lists) {
+  constexpr int block = 32 * NV;
+  const int in_words = (c.cin + 31) / 32, out_words = c.cout / 32;
+  const auto cout = static_cast<std::size_t>(c.cout);
+  const std::size_t channel_stride = static_cast<std::size_t>(c.kh) * c.kw * cout;
+  // Output positions whose receptive field holds no active input only decay: found with one mask
+  // of nonempty input columns per input row (maps up to 64 x 64; larger ones always gather).
+  constexpr int kMaxSide = 64;
+  const bool masks = c.height <= kMaxSide && c.width <= kMaxSide;
+  std::array<std::uint64_t, kMaxSide> nonempty{};
+  const bool skip_zero = c.threshold >= 0.0f && std::isfinite(c.decay) && std::isfinite(c.scale);
+  if (masks)
+    for (int iy = 0; iy < c.height; ++iy)
+      for (int ix = 0; ix < c.width; ++ix) {
+        const std::uint32_t* w = in_bits + (static_cast<std::size_t>(iy) * c.width + ix) * in_words;
+        std::uint32_t any = 0;
+        for (int k = 0; k < in_words; ++k) any |= w[k];
+        nonempty[static_cast<std::size_t>(iy)] |= static_cast<std::uint64_t>(any != 0) << ix;
+      }
+  const std::int32_t* start = nullptr;  // spike inputs: see spike_rows
+  const std::int32_t* offsets = nullptr;
+  if constexpr (Unit) {
+    spike_rows(c, in_bits, lists);
+    start = lists.data();
+    offsets = start + static_cast<std::size_t>(c.height) * c.width + 1;
+  }
+  for (int oy = 0; oy < c.out_height; ++oy) {
+    const auto& rows = (*c.rows)[static_cast<std::size_t>(oy)];
+    std::uint64_t row_any = masks ? 0 : ~std::uint64_t{0};
+    for (const auto& [ky, iy] : rows) row_any |= masks ? nonempty[static_cast<std::size_t>(iy)] : 0;
+    for (int ox = 0; ox < c.out_width; ++ox) {
+      const auto p = static_cast<std::size_t>(oy) * c.out_width + ox;
+      const auto& cols = (*c.cols)[static_cast<std::size_t>(ox)];
+      const bool quiet = masks && !(row_any & input_mask(cols));
+      for (int b = 0; b < c.cout; b += block) {
+        if (quiet) {
+          lif_quiet<NV>(c, skip_zero, v + p * cout + b, out_bits + p * out_words + b / 32);
+          continue;
+        }
+        Acc<NV> acc;
+        for (const auto& [ky, iy] : rows)
+          for (const auto& [kx, ix] : cols) {
+            const auto q = static_cast<std::size_t>(iy) * c.width + ix;
+            const std::int8_t* tap = c.weights + static_cast<std::size_t>(ky * c.kw + kx) * cout + b;
+            if constexpr (Unit) gather_spikes<NV>(acc, c, offsets + start[q], offsets + start[q + 1], tap);
+            else gather_counts<NV>(acc, c, in_bits + q * in_words, in_words, counts + q * c.cin, tap, channel_stride);
+          }
+        lif<NV>(acc, c, v + p * cout + b, out_bits + p * out_words + b / 32);
+      }
+    }
+  }
+}
+
+template <int NV>
+void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
+                       std::vector<std::int32_t>& lists) {
+  if (counts) conv_lif_impl<NV, false>(c, in_bits, counts, v, out_bits, lists);
+  else conv_lif_impl<NV, true>(c, in_bits, counts, v, out_bits, lists);
+}
+
+}  // namespace
+
+bool conv_lif_available() { return true; }
+
+void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
+              std::vector<std::int32_t>& lists) {
+  if (!conv_lif_supports(c.cout)) throw std::logic_error("conv_lif: out channels must be a multiple of 32");
+  // Blocks of 128 channels keep 4 int16 + 8 int32 accumulators in registers.
+  if (c.cout % 128 == 0) conv_lif_dispatch<4>(c, in_bits, counts, v, out_bits, lists);
+  else if (c.cout % 64 == 0) conv_lif_dispatch<2>(c, in_bits, counts, v, out_bits, lists);
+  else conv_lif_dispatch<1>(c, in_bits, counts, v, out_bits, lists);
+}
+
+#undef SNNGX_INLINE
+#pragma GCC diagnostic pop
+#else
+
+bool conv_lif_available() { return false; }
+
+void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*, std::uint32_t*, std::vector<std::int32_t>&) {
+  throw std::logic_error("conv_lif: this build has no AVX-512BW kernel");
+}
+
+#endif
+
+void pool_or(const std::uint32_t* in, int width, int words, int out_height, int out_width, int kh, int kw, int sh, int sw,
+             std::uint32_t* out) {
+  const auto nw = static_cast<std::size_t>(words);
+  for (int oy = 0; oy < out_height; ++oy)
+    for (int ox = 0; ox < out_width; ++ox) {
+      std::uint32_t* o = out + (static_cast<std::size_t>(oy) * out_width + ox) * nw;
+      for (std::size_t w = 0; w < nw; ++w) o[w] = 0;
+      for (int ky = 0; ky < kh; ++ky)
+        for (int kx = 0; kx < kw; ++kx) {
+          const std::uint32_t* i = in + (static_cast<std::size_t>(oy * sh + ky) * width + ox * sw + kx) * nw;
+          for (std::size_t w = 0; w < nw; ++w) o[w] |= i[w];
+        }
+    }
+}
+
+void bits_to_floats(const std::uint32_t* bits, std::size_t positions, int channels, float* out) {
+  const std::size_t n = positions * static_cast<std::size_t>(channels);
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>((bits[i / 32] >> (i % 32)) & 1U);
+}
+
+}  // namespace snngx::snn::detail

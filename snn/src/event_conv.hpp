@@ -1,0 +1,52 @@
+#pragma once
+// Fused event-driven stage of a quantized network: Conv2d -> LIF (-> MaxPool2d) on spike bitmaps.
+// Internal to snngx_snn (used by inference.cpp).
+//
+// Maps are stored channels-last as bitmaps: position p = y * W + x holds ceil(C / 32) words, bit
+// (c % 32) of word c / 32 set when channel c is active. The convolution is output-stationary: each
+// output position gathers the weight rows of the active inputs in its receptive field into int16
+// registers (exact int32 spills, as Int16Blocks), then the LIF update runs on those registers, so
+// no accumulator map is written, zeroed or re-read. Integer sums are exact in any order, so the
+// result equals the dense engine bit for bit; the LIF uses the reference float operations.
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace snngx::snn::detail {
+
+using Taps = std::vector<std::vector<std::pair<int, int>>>;  // per output coordinate: (kernel offset, input coordinate)
+
+/// One quantized Conv2d followed by a LIF layer.
+struct ConvLif {
+  int cin = 0, cout = 0, height = 0, width = 0, out_height = 0, out_width = 0, kh = 1, kw = 1;
+  const std::int8_t* weights = nullptr;  // signed magnitudes, [cin][kh][kw][cout]
+  const Taps* rows = nullptr;            // out_height entries
+  const Taps* cols = nullptr;            // out_width entries
+  int max_magnitude = 127;               // largest |weight| of the layer (bounds one int16 addend)
+  float scale = 1.0f;                    // 2^e
+  float decay = 0.0f, threshold = 0.0f;
+};
+
+/// Whether this build has the fused kernel (it needs AVX-512BW); callers fall back otherwise.
+bool conv_lif_available();
+
+/// Whether `cout` suits the kernel (whole 32-channel words).
+inline bool conv_lif_supports(int cout) { return cout > 0 && cout % 32 == 0; }
+
+/// Runs the stage for one time step. `in_bits` marks the active inputs; `counts` (channels-last
+/// [H*W][cin], read only where a bit is set) gives their values, or is null when every active
+/// input is a spike (value 1). `v` is the LIF membrane, channels-last [OH*OW][cout]; the spike of
+/// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
+/// `lists` is scratch for spike inputs (unused when `counts` is given, so it may hold them).
+void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
+              std::vector<std::int32_t>& lists);
+
+/// Max-pooling of a spike bitmap (an OR over each window).
+void pool_or(const std::uint32_t* in, int width, int words, int out_height, int out_width, int kh, int kw, int sh, int sw,
+             std::uint32_t* out);
+
+/// Spike bitmap -> channels-last floats 0/1 ([positions][channels], channels % 32 == 0).
+void bits_to_floats(const std::uint32_t* bits, std::size_t positions, int channels, float* out);
+
+}  // namespace snngx::snn::detail
