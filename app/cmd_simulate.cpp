@@ -80,16 +80,17 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
   return cfg;
 }
 
-// Sets a swept parameter; a non-ideality of the rram crossbar or the sar ADC switches the
-// component to that implementation first, so `--sweep crossbar.conductance_sigma=...` just works.
+// Sets a swept parameter; one the current implementation lacks switches the component to the
+// first registered implementation that declares it, so `--sweep crossbar.conductance_sigma=...`
+// runs on the rram crossbar and `--sweep adc.offset_lsb=...` on the sar ADC.
 void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
   const auto dot = name.find('.');
   const std::string kind = name.substr(0, dot == std::string::npos ? 0 : dot);
   const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
   const auto& values = cfg.component(kind.empty() ? name : kind).values;
   if (param != "impl" && !values.count(param)) {
-    if (kind == "crossbar") cfg.set("crossbar.impl", "rram");
-    if (kind == "adc") cfg.set("adc.impl", "sar");
+    const std::string impl = rram::impl_declaring(kind, param);
+    if (!impl.empty()) cfg.set(kind + ".impl", impl);
   }
   cfg.set(name, value);
 }

@@ -100,10 +100,7 @@ void read_physical(const Chip& chip, const ChipLayer& L, std::span<const ActiveR
     for (read.pulse = 1; read.pulse <= ws.tile_max[static_cast<std::size_t>(rt)]; ++read.pulse) {
       chip.crossbar->read(read, rows.subspan(begin, end - begin), ws.cur);
       chip.adc->convert(ws.cur, ws.codes);
-      for (std::size_t o = 0; o < acc.size(); ++o) {
-        const std::span<const std::int64_t> codes(ws.codes.data() + o * 2 * S, 2 * S);
-        acc[o] += chip.combine(codes.first(S), codes.last(S));
-      }
+      chip.shift_add->combine(ws.codes, acc);
     }
     begin = end;
   }
@@ -244,6 +241,7 @@ std::size_t Accelerator::key_entry_count() const {
     for (const auto& [t, es] : L.tile_keys) n += es.size();
   return n;
 }
+std::uint64_t Accelerator::key_load_cycles() const { return impl_->chip.key_store->load_cycles(key_entry_count()); }
 const Mapping& Accelerator::mapping() const { return impl_->chip.map; }
 const ChipConfig& Accelerator::config() const { return impl_->chip.cfg; }
 const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; }
@@ -271,7 +269,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
   for (int t = 0; t < net.time_steps; ++t) {
     const auto frame = sample.subspan(static_cast<std::size_t>(t) * in_size, in_size);
-    act.assign(frame.begin(), frame.end());
+    chip.io->load(frame, act);
     std::size_t l = 0;
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (l < NL && chip.layers[l].m.layer_index == i) {
@@ -288,7 +286,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
         detail::pool_or_flatten(net, chip.shapes, i, act, scratch);
       }
     }
-    for (std::size_t c = 0; c < res.counts.size(); ++c) res.counts[c] += act[c] > 0.0f ? 1 : 0;
+    chip.io->count(act, res.counts);
   }
   return res;
 }

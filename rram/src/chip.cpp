@@ -1,6 +1,7 @@
 // Mapping of a network onto tiles, programming of the crossbars, key partitions, timing.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -11,11 +12,6 @@ namespace snngx::rram {
 
 namespace {
 int ceil_div(std::int64_t a, std::int64_t b) { return static_cast<int>((a + b - 1) / b); }
-int ceil_log2(int n) {
-  int l = 0;
-  while ((1 << l) < n) ++l;
-  return l;
-}
 }  // namespace
 
 double LayerMapping::utilisation(int tile_rows, int tile_cols) const {
@@ -68,6 +64,7 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
     throw std::invalid_argument("crossbar.columns: " + std::to_string(map.tile_cols) + " columns cannot hold one weight (" +
                                 std::to_string(slices) + " slices of " + std::to_string(map.bits_per_cell) + " bits)");
   const int lanes = config.get_int("decryption_unit", "lanes");
+  const auto tree = make_component<IAdderTree>(config);
   const auto shapes = net.layer_output_shapes();
   std::size_t w = 0;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
@@ -105,7 +102,7 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
     m.row_tiles = ceil_div(m.rows, map.tile_rows);
     m.col_tiles = ceil_div(m.cols, cols_per_tile);
     m.requests_per_pulse = ceil_div(std::min(cols_per_tile, m.cols), lanes);
-    m.tree_levels = ceil_log2(m.row_tiles) + 1;
+    m.tree_levels = tree->levels(m.row_tiles);
     m.neurons = static_cast<std::uint64_t>(m.cols) * static_cast<std::uint64_t>(m.positions);
     map.layers.push_back(m);
     ++w;
@@ -169,23 +166,27 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
     : net(stored),
       cfg(config),
       crossbar(make_component<ICrossbar>(cfg)),
+      wordline(make_component<IWordlineDriver>(cfg)),
       adc(make_component<IAdc>(cfg)),
+      shift_add(make_component<IShiftAdd>(cfg)),
+      key_store(make_component<IKeyStore>(cfg)),
+      io(make_component<IFrameInterface>(cfg)),
       lif(make_component<ILifUnit>(cfg)),
       buffer(make_component<ISpikeBuffer>(cfg)),
       controller(make_component<IController>(cfg)) {
   map = map_network(net, cfg);
   shapes = net.layer_output_shapes();
-  bits_per_cell = crossbar->bits_per_cell();
   slices = crossbar->slices();
   timing.settle = crossbar->settle_cycles();
   timing.columns_per_adc = adc->columns_per_adc();
   timing.conversion_cycles = adc->conversion_cycles();
   timing.window = timing.settle + timing.columns_per_adc * timing.conversion_cycles;
   timing.lif_units = lif->units();
+  timing.issue = wordline->issue_cycles();
   if (timing.columns_per_adc > map.tile_cols)
     throw std::invalid_argument("adc.columns_per_adc: " + std::to_string(timing.columns_per_adc) +
                                 " is more than the tile's columns (" + std::to_string(map.tile_cols) + ")");
-  physical = !crossbar->exact() || !adc->lossless();
+  physical = !crossbar->exact() || !adc->lossless() || !shift_add->exact();
 
   du_name = cfg.impl("decryption_unit");
   du_params.rows = map.tile_rows;
@@ -240,23 +241,14 @@ void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
   if (entries.size() != layers.size())
     throw std::invalid_argument("key store: " + std::to_string(entries.size()) + " layers of key entries for a model with " +
                                 std::to_string(layers.size()) + " weighted layers");
+  // A chip without the unit has nowhere to hold a key: entries are still checked, not kept.
+  const int depth = has_unit() ? du_params.key_depth : std::numeric_limits<int>::max();
   for (auto& L : layers) L.tile_keys.clear();
   for (std::size_t l = 0; l < layers.size(); ++l) {
     auto& L = layers[l];
-    for (const auto& e : entries[l]) {
-      if (e.row >= L.m.rows || e.col >= L.m.cols)
-        throw std::invalid_argument("key store: entry (" + std::to_string(e.row) + ", " + std::to_string(e.col) +
-                                    ") outside layer " + L.m.name);
-      const int tile = (e.row / map.tile_rows) * L.m.col_tiles + e.col / L.m.cols_per_tile;
-      L.tile_keys[tile].push_back(e);
-    }
-    if (!has_unit()) L.tile_keys.clear();  // a chip without the unit has nowhere to hold a key
-    for (const auto& [tile, es] : L.tile_keys)
-      if (static_cast<int>(es.size()) > du_params.key_depth)
-        throw std::invalid_argument("decryption_unit.key_depth: tile " + std::to_string(tile) + " of " + L.m.name + " needs " +
-                                    std::to_string(es.size()) + " key entries, the key store holds " +
-                                    std::to_string(du_params.key_depth) +
-                                    " per tile (raise it with --set decryption_unit.key_depth=N)");
+    const TileGrid grid{L.m.name, L.m.rows, L.m.cols, map.tile_rows, L.m.cols_per_tile, L.m.col_tiles};
+    L.tile_keys = key_store->partition(grid, entries[l], depth);
+    if (!has_unit()) L.tile_keys.clear();
   }
   key = std::move(entries);
 }
@@ -268,6 +260,7 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
     for (int i = 0; i < L.m.rows; ++i)
       if (x[static_cast<std::size_t>(i)] > 0.0f) reads.rows.push_back({i, static_cast<std::int32_t>(x[static_cast<std::size_t>(i)])});
     reads.offsets[1] = static_cast<std::int32_t>(reads.rows.size());
+    wordline->drive(reads.rows);
     return;
   }
   // Conv: im2col row r = c*kh*kw + ky*kw + kx of output pixel (oy, ox) reads input (c, oy*sh-ph+ky, ox*sw-pw+kx).
@@ -293,19 +286,12 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
     reads.offsets[static_cast<std::size_t>(p) + 1]++;
   });
   for (std::size_t p = 1; p < reads.offsets.size(); ++p) reads.offsets[p] += reads.offsets[p - 1];
+  wordline->drive(reads.rows);
 }
 
 std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const {
-  return controller->layer_cycles(LayerTiming{timing.window, L.m.tree_levels, L.m.neurons, timing.lif_units}, pulses_per_read);
-}
-
-std::int64_t Chip::combine(std::span<const std::int64_t> codes_pos, std::span<const std::int64_t> codes_neg) const {
-  std::int64_t pos = 0, neg = 0;
-  for (int s = slices - 1; s >= 0; --s) {
-    pos = (pos << bits_per_cell) + codes_pos[static_cast<std::size_t>(s)];
-    neg = (neg << bits_per_cell) + codes_neg[static_cast<std::size_t>(s)];
-  }
-  return pos - neg;
+  return controller->layer_cycles(LayerTiming{timing.window, L.m.tree_levels, L.m.neurons, timing.lif_units, timing.issue},
+                                  pulses_per_read);
 }
 
 }  // namespace detail

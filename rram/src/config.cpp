@@ -57,6 +57,10 @@ std::vector<ImplSpec>& impl_registry() {
     rram.push_back(I("seed", "1", 1, "seed of the variation, fault and noise draws", 0, 9.0e15));
     v.push_back({"crossbar", "rram", "RRAM cells with lognormal variation, stuck-at faults and read noise", rram});
 
+    v.push_back({"wordline", "pulse", "wordline drivers: a row is driven on one read pulse per unit of input (a count n: n pulses)",
+                 {I("issue_cycles", "cycles", 1, "cycles to latch a read's active rows into the drivers before its first pulse", 1,
+                    1 << 16)}});
+
     std::vector<ParamSpec> adc{
         I("columns_per_adc", "columns", 8, "columns multiplexed onto one ADC", 1, 4096),
         I("conversion_cycles", "cycles", 1, "cycles per conversion (ISAAC: 1.28 GS/s, i.e. one per 1 GHz cycle)", 1, 1 << 16),
@@ -66,11 +70,20 @@ std::vector<ImplSpec>& impl_registry() {
     sar.push_back(P("offset_lsb", "LSB", 0.0, "input-referred offset added before rounding", -1e6, 1e6));
     v.push_back({"adc", "sar", "finite resolution: rounds, adds an offset and clips to 0..2^bits-1", sar});
 
+    v.push_back({"shift_add", "digital", "exact shift-and-add across the bit slices, then G+ minus G-",
+                 {I("units_per_adc", "units", 1, "shift-add units per ADC (area; ISAAC: one per ADC)", 1, 64)}});
+    v.push_back({"adder_tree", "binary", "two-input adder tree across row tiles: ceil(log2(row tiles)) + merge_stages levels",
+                 {I("merge_stages", "levels", 1,
+                    "levels after the two-input ones (the stage that adds the decryption unit's corrections)", 0, 64)}});
+
     std::vector<ParamSpec> du{I("lanes", "columns", 16, "LANES: logical output columns corrected per request", 1, 4096),
                               I("key_depth", "entries", 256, "KEY_DEPTH: key-store entries of each tile's unit", 0, 1 << 20),
                               I("latency", "cycles", 2, "LAT: cycles from request to correction", 1, 64)};
     v.push_back({"decryption_unit", "none", "a chip without the SNNGX decryption unit", du});
     v.push_back({"decryption_unit", "behavioural", "behavioural decryption unit (rram/decryption_unit.hpp)", du});
+
+    v.push_back({"key_store", "sram", "trusted key store: the key entries partitioned per tile, one partition per decryption unit",
+                 {I("load_cycles_per_entry", "cycles", 1, "cycles to write one 64-bit entry at key load", 1, 1 << 16)}});
 
     v.push_back({"lif", "float32", "LIF units with the software's float32 formula v = v*decay*(1-s) + I",
                  {I("units", "neurons", 128, "LIF units per layer (neurons updated per cycle)", 1, 1 << 24)}});
@@ -80,6 +93,8 @@ std::vector<ImplSpec>& impl_registry() {
                   I("adder_cycles_per_level", "cycles", 1, "cycles per level of the adder tree across row tiles", 0, 64)}});
     v.push_back({"buffer", "sram", "spike buffers between layers (1 bit per spike; inputs input_bits per count)",
                  {I("input_bits", "bits", 8, "bits per first-layer event count in the input buffer", 1, 16)}});
+    v.push_back({"io", "counts", "frame interface: frames in as event counts, output spike counts per class out",
+                 {I("count_bits", "bits", 16, "width of each class's output spike counter (saturates at 2^bits - 1)", 1, 30)}});
     v.push_back({"technology", "table", "energy and area per event (defaults: 22-45 nm published figures)",
                  {T("cell_read_energy_fj", "fJ", 1.83, "energy per cell read with an active wordline",
                     std::string(kIsaac) + ": 128x128 array 0.3 mW, 100 ns read -> 30 pJ / 16384 cells"),
@@ -134,8 +149,10 @@ std::mutex& registry_mutex() {
 
 const std::map<std::string, std::string>& default_impls() {
   static const std::map<std::string, std::string> d{
-      {"crossbar", "ideal"}, {"adc", "ideal"},         {"decryption_unit", "behavioural"}, {"lif", "float32"},
-      {"controller", "sequential"}, {"buffer", "sram"}, {"technology", "table"},          {"aes", "table"}};
+      {"crossbar", "ideal"},      {"wordline", "pulse"},       {"adc", "ideal"},   {"shift_add", "digital"},
+      {"adder_tree", "binary"},   {"decryption_unit", "behavioural"}, {"key_store", "sram"}, {"lif", "float32"},
+      {"controller", "sequential"}, {"buffer", "sram"},         {"io", "counts"},   {"technology", "table"},
+      {"aes", "table"}};
   return d;
 }
 
@@ -165,8 +182,9 @@ std::string format_number(double v) {
 }  // namespace
 
 const std::vector<std::string>& component_kinds() {
-  static const std::vector<std::string> kinds{"crossbar", "adc", "decryption_unit", "lif",
-                                              "controller", "buffer", "technology", "aes"};
+  static const std::vector<std::string> kinds{"crossbar",  "wordline", "adc",    "shift_add",  "adder_tree",
+                                              "decryption_unit", "key_store", "lif", "controller", "buffer",
+                                              "io",        "technology", "aes"};
   return kinds;
 }
 
@@ -184,6 +202,12 @@ void register_impl(ImplSpec spec) {
   const auto it = std::find_if(r.begin(), r.end(), [&](const ImplSpec& s) { return s.component == spec.component && s.impl == spec.impl; });
   if (it != r.end()) *it = std::move(spec);
   else r.push_back(std::move(spec));
+}
+
+std::string impl_declaring(const std::string& component, const std::string& param) {
+  for (const ImplSpec* s : implementations(component))
+    if (find_param(*s, param)) return s->impl;
+  return "";
 }
 
 ImplSpec derived_spec(const std::string& component, const std::string& base, std::string impl, std::string description) {

@@ -5,7 +5,8 @@ namespace snngx::rram {
 
 std::uint64_t IController::layer_cycles(const LayerTiming& layer, std::span<const int> pulses_per_read) const {
   std::uint64_t c = layer_start_cycles();
-  for (const int p : pulses_per_read) c += 1 + static_cast<std::uint64_t>(p) * static_cast<std::uint64_t>(layer.window);
+  const auto issue = static_cast<std::uint64_t>(layer.issue_cycles);
+  for (const int p : pulses_per_read) c += issue + static_cast<std::uint64_t>(p) * static_cast<std::uint64_t>(layer.window);
   if (!pulses_per_read.empty()) c += tree_cycles(layer.tree_levels);
   const auto units = static_cast<std::uint64_t>(layer.lif_units);
   return c + 1 + (layer.neurons + units - 1) / units;

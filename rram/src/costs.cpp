@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "snngx/crypto/aes_baseline.hpp"
+#include "snngx/rram/components/shift_add.hpp"
+#include "snngx/rram/components/technology.hpp"
 
 namespace snngx::rram {
 
@@ -128,13 +130,14 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     throw std::invalid_argument("estimate_costs: " + std::to_string(per_layer.size()) + " layer counters for a chip with " +
                                 std::to_string(map.layers.size()) + " weighted layers");
   const ChipConfig& cfg = chip.config();
-  auto tech = [&](const char* name) { return cfg.get("technology", name); };
+  const auto technology = make_component<ITechnology>(cfg);
+  const TechnologyNumbers& t = technology->numbers();
   CostReport r;
   r.samples = samples;
   r.clock_mhz = cfg.get("controller", "clock_mhz");
   r.adc_bits = chip.adc_bits();
   const double per = samples > 0 ? 1.0 / static_cast<double>(samples) : 0.0;
-  const double adc_pj = tech("adc_energy_pj") * std::exp2(r.adc_bits - tech("adc_ref_bits"));
+  const double adc_pj = technology->adc_energy_pj(r.adc_bits);
   const bool has_unit = chip.decryption_unit() != "none";
   for (std::size_t l = 0; l < per_layer.size(); ++l) {
     const Counters& c = per_layer[l];
@@ -142,15 +145,15 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     LayerCost lc;
     lc.name = map.layers[l].name;
     lc.energy_pj.assign(kComponents, 0.0);
-    lc.energy_pj[kCrossbar] = n(c.cell_reads) * tech("cell_read_energy_fj") * 1e-3;
-    lc.energy_pj[kWordline] = n(c.wordlines) * tech("wordline_energy_fj") * 1e-3;
+    lc.energy_pj[kCrossbar] = n(c.cell_reads) * t.cell_read_fj * 1e-3;
+    lc.energy_pj[kWordline] = n(c.wordlines) * t.wordline_fj * 1e-3;
     lc.energy_pj[kAdc] = n(c.adc_conversions) * adc_pj;
-    lc.energy_pj[kShiftAdd] = n(c.shift_adds) * tech("shift_add_energy_pj");
-    lc.energy_pj[kAdderTree] = n(c.adder_adds) * tech("adder_energy_pj");
-    lc.energy_pj[kLif] = n(c.lif_updates) * tech("lif_energy_pj");
-    lc.energy_pj[kBuffers] = n(c.buffer_read_bits + c.buffer_write_bits) * tech("buffer_energy_pj_per_bit");
-    lc.energy_pj[kUnit] = n(c.key_compares) * tech("key_compare_energy_pj") + n(c.corrections) * tech("adder_energy_pj");
-    lc.energy_pj[kKeyStore] = n(c.corrections) * tech("key_read_energy_pj");
+    lc.energy_pj[kShiftAdd] = n(c.shift_adds) * t.shift_add_pj;
+    lc.energy_pj[kAdderTree] = n(c.adder_adds) * t.adder_pj;
+    lc.energy_pj[kLif] = n(c.lif_updates) * t.lif_pj;
+    lc.energy_pj[kBuffers] = n(c.buffer_read_bits + c.buffer_write_bits) * t.buffer_pj_per_bit;
+    lc.energy_pj[kUnit] = n(c.key_compares) * t.key_compare_pj + n(c.corrections) * t.adder_pj;
+    lc.energy_pj[kKeyStore] = n(c.corrections) * t.key_read_pj;
     lc.cycles = n(c.cycles);
     lc.latency_us = lc.cycles / r.clock_mhz;
     r.layers.push_back(std::move(lc));
@@ -161,6 +164,7 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
   const int R = map.tile_rows, C = map.tile_cols, cpa = cfg.get_int("adc", "columns_per_adc");
   const double arrays = 2.0 * map.tiles();
   const double adcs = arrays * std::ceil(static_cast<double>(C) / cpa);
+  const double shift_adds = adcs * make_component<IShiftAdd>(cfg)->units_per_adc();
   const snn::Network& net = chip.stored_model();
   const auto shapes = net.layer_output_shapes();
   double buffer_bits = 0.0;
@@ -170,15 +174,14 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     buffer_bits += in * (l == 0 ? cfg.get("buffer", "input_bits") : 1.0);
   }
   buffer_bits += static_cast<double>(net.num_classes);
-  r.area_mm2 = {{"crossbar", arrays * tech("crossbar_area_mm2") * R * C / (128.0 * 128.0)},
-                {"adc", adcs * tech("adc_area_mm2")},
-                {"shift_add", adcs * tech("shift_add_area_mm2")},
-                {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * tech("lif_area_mm2")},
-                {"buffers", buffer_bits / 8192.0 * tech("buffer_area_mm2_per_kb")}};
+  r.area_mm2 = {{"crossbar", arrays * t.crossbar_mm2 * R * C / (128.0 * 128.0)},
+                {"adc", adcs * t.adc_mm2},
+                {"shift_add", shift_adds * t.shift_add_mm2},
+                {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * t.lif_mm2},
+                {"buffers", buffer_bits / 8192.0 * t.buffer_mm2_per_kb}};
   if (has_unit)  // one unit per tile, its key store of key_depth entries included (synthesised RTL, rtl/)
-    r.area_mm2.emplace_back("decryption_unit", map.tiles() * (tech("decrypt_unit_area_mm2_fixed") +
-                                                              cfg.get("decryption_unit", "key_depth") *
-                                                                  tech("decrypt_unit_area_mm2_per_entry")));
+    r.area_mm2.emplace_back("decryption_unit",
+                            map.tiles() * (t.unit_fixed_mm2 + cfg.get("decryption_unit", "key_depth") * t.unit_per_entry_mm2));
 
   // The comparison with full-weight AES decryption.
   AesComparison& a = r.aes;
@@ -189,8 +192,8 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
   a.aes_energy_pj = static_cast<double>(a.aes_blocks) * cfg.get("aes", "energy_per_block_pj");
   a.aes_latency_us = static_cast<double>(a.aes_blocks) * cfg.get("aes", "cycles_per_block") / cfg.get("aes", "clock_mhz");
   a.key_entries = chip.key_entry_count();
-  a.key_load_energy_pj = static_cast<double>(a.key_entries) * tech("key_write_energy_pj");
-  a.key_load_latency_us = static_cast<double>(a.key_entries) / r.clock_mhz;
+  a.key_load_energy_pj = static_cast<double>(a.key_entries) * t.key_write_pj;
+  a.key_load_latency_us = static_cast<double>(chip.key_load_cycles()) / r.clock_mhz;
   const auto by = r.energy_by_component_pj();
   a.unit_energy_per_inference_pj = by[kUnit] + by[kKeyStore];
   a.added_cycles = 0;

@@ -112,26 +112,26 @@ SC_MODULE(SpikeBuffer) {
   }
 };
 
-// Frames in, spike counts out.
+// Frames in, spike counts out (the chip's IFrameInterface).
 SC_MODULE(FrameInterface) {
   tlm_utils::simple_target_socket<FrameInterface> socket;    // from the controller: frame t
   tlm_utils::simple_target_socket<FrameInterface> write_in;  // from the last neuron unit: output spikes
+  const IFrameInterface& io;
   std::span<const std::uint16_t> sample;
   std::size_t frame_size = 0;
   std::vector<std::int32_t> counts;
 
-  FrameInterface(sc_core::sc_module_name name, std::size_t size)
-      : sc_module(name), socket("socket"), write_in("write_in"), frame_size(size) {
+  FrameInterface(sc_core::sc_module_name name, const IFrameInterface& impl, std::size_t size)
+      : sc_module(name), socket("socket"), write_in("write_in"), io(impl), frame_size(size) {
     socket.register_b_transport(this, &FrameInterface::b_transport);
     write_in.register_b_transport(this, &FrameInterface::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
     if (gp.is_read()) {  // address = time step
-      const auto f = sample.subspan(gp.get_address() * frame_size, frame_size);
-      a.data->assign(f.begin(), f.end());
+      io.load(sample.subspan(gp.get_address() * frame_size, frame_size), *a.data);
     } else {
-      for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += (*a.data)[c] > 0.0f ? 1 : 0;
+      io.count(*a.data, counts);
     }
   }
 };
@@ -227,7 +227,8 @@ SC_MODULE(TileArray) {
   std::vector<int> tile_max, tile_driven;  // per row tile: pulses, rows driven in this pulse
   std::vector<std::size_t> tile_begin;
   std::vector<std::vector<double>> tile_currents;  // per row tile: bitline currents of this pulse
-  std::vector<std::int64_t> pos_sum, neg_sum, psum;
+  std::vector<std::vector<std::int64_t>> tile_codes;  // per row tile: ADC codes of this pulse
+  std::vector<std::int64_t> psum;
   std::uint64_t cycle = 0, finished = 0;
 
   SC_HAS_PROCESS(TileArray);
@@ -252,8 +253,7 @@ SC_MODULE(TileArray) {
     tile_begin.resize(static_cast<std::size_t>(L.m.row_tiles) + 1);
     const std::size_t cols = static_cast<std::size_t>(L.m.cols);
     tile_currents.assign(static_cast<std::size_t>(L.m.row_tiles), std::vector<double>(cols * 2 * static_cast<std::size_t>(chip.slices)));
-    pos_sum.resize(cols);
-    neg_sum.resize(cols);
+    tile_codes.assign(static_cast<std::size_t>(L.m.row_tiles), std::vector<std::int64_t>(cols * 2 * static_cast<std::size_t>(chip.slices)));
     psum.resize(cols);
     SC_METHOD(on_clock);
     sensitive << clk.pos();
@@ -281,8 +281,6 @@ SC_MODULE(TileArray) {
 
   void start_pulse(Counters& C) {
     const int R = chip.map.tile_rows;
-    std::fill(pos_sum.begin(), pos_sum.end(), 0);
-    std::fill(neg_sum.begin(), neg_sum.end(), 0);
     for (const auto& a : cmd.rows)
       if (a.count >= pulse) C.wordlines += static_cast<std::uint64_t>(L.m.col_tiles);  // one driver per tile of the row
     for (int rt = 0; rt < L.m.row_tiles; ++rt)
@@ -335,7 +333,7 @@ SC_MODULE(TileArray) {
 
   // ADC step m: every ADC converts its m-th multiplexed column in every active tile.
   void convert(int m, Counters& C) {
-    const int S = chip.slices, b = chip.bits_per_cell, cpa = chip.timing.columns_per_adc;
+    const int S = chip.slices, cpa = chip.timing.columns_per_adc;
     const int adcs = (chip.map.tile_cols + cpa - 1) / cpa;
     for (int rt = 0; rt < L.m.row_tiles; ++rt) {
       if (!tile_active(rt)) continue;
@@ -349,11 +347,9 @@ SC_MODULE(TileArray) {
             const std::size_t col = (static_cast<std::size_t>(o) * 2 + static_cast<std::size_t>(pol)) * static_cast<std::size_t>(S) +
                                     static_cast<std::size_t>(s);
             C.cell_reads += static_cast<std::uint64_t>(tile_driven[static_cast<std::size_t>(rt)]);
-            const std::int64_t code = chip.adc->convert_one(tile_currents[static_cast<std::size_t>(rt)][col]);
+            tile_codes[static_cast<std::size_t>(rt)][col] = chip.adc->convert_one(tile_currents[static_cast<std::size_t>(rt)][col]);
             ++C.adc_conversions;
             if (s > 0) ++C.shift_adds;
-            auto& sum = pol == 0 ? pos_sum : neg_sum;
-            sum[static_cast<std::size_t>(o)] += code << (s * b);
           }
       }
     }
@@ -363,15 +359,14 @@ SC_MODULE(TileArray) {
     for (auto& k : keyed)
       if (tile_active(k.rt) && k.received != k.groups)
         throw std::logic_error("decryption unit missed the ADC window: the unit would add cycles");
-    // Each active row tile's partial sums (G+ minus G-, one shift-add subtraction per column)
-    // enter the adder tree. Sums of different row tiles were kept together in pos/neg sums, so
-    // count per tile and add once.
+    // Each active row tile's shift-add units combine its codes (G+ minus G-, one subtraction per
+    // column) and its partial sums enter the adder tree.
     for (int rt = 0; rt < L.m.row_tiles; ++rt)
       if (tile_active(rt)) {
+        chip.shift_add->combine(tile_codes[static_cast<std::size_t>(rt)], psum);
         C.shift_adds += static_cast<std::uint64_t>(L.m.cols);
         C.adder_adds += static_cast<std::uint64_t>(L.m.cols);
       }
-    for (std::size_t o = 0; o < psum.size(); ++o) psum[o] += pos_sum[o] - neg_sum[o];
   }
 
   void on_clock() {
@@ -501,7 +496,9 @@ SC_MODULE(Controller) {
           while (position < L.m.positions && reads.offsets[static_cast<std::size_t>(position)] == reads.offsets[static_cast<std::size_t>(position) + 1]) ++position;
           if (position < L.m.positions) {
             const auto p = static_cast<std::size_t>(position);
-            ReadCmd cmd{position, {reads.rows.data() + reads.offsets[p], reads.rows.data() + reads.offsets[p + 1]}, cycle + 1, t, first_index + sample};
+            // The wordline drivers latch the rows for issue cycles (this one included).
+            const auto start = cycle + static_cast<std::uint64_t>(chip.timing.issue);
+            ReadCmd cmd{position, {reads.rows.data() + reads.offsets[p], reads.rows.data() + reads.offsets[p + 1]}, start, t, first_index + sample};
             transport(*to_tiles[l], tlm::TLM_WRITE_COMMAND, kRead, cmd);
             ++issued[l];
             ++position;
@@ -587,7 +584,7 @@ struct Top {
 
   explicit Top(const Chip& chip)
       : clk("clk", sc_core::sc_time(1.0e3 / chip.controller->clock_mhz(), sc_core::SC_NS)),
-        iface("interface", snn::numel(chip.net.input_shape)),
+        iface("interface", *chip.io, snn::numel(chip.net.input_shape)),
         ctrl("controller", chip, sim) {
     const std::size_t NL = chip.layers.size();
     ctrl.clk(clk);

@@ -17,7 +17,7 @@ using rram::ActiveRow;
 
 /// Timing constants gathered from the components once per chip.
 struct Timing {
-  int settle = 0, columns_per_adc = 1, conversion_cycles = 1, window = 1, lif_units = 1;
+  int settle = 0, columns_per_adc = 1, conversion_cycles = 1, window = 1, lif_units = 1, issue = 1;
 };
 
 struct ChipLayer {
@@ -41,20 +41,25 @@ struct Chip {
   std::vector<std::vector<KeyEntry>> key;
   // The components, resolved once per chip from the config (one virtual call per read or step).
   std::unique_ptr<ICrossbar> crossbar;
+  std::unique_ptr<IWordlineDriver> wordline;
   std::unique_ptr<IAdc> adc;
+  std::unique_ptr<IShiftAdd> shift_add;
+  std::unique_ptr<IKeyStore> key_store;
+  std::unique_ptr<IFrameInterface> io;
   std::unique_ptr<ILifUnit> lif;
   std::unique_ptr<ISpikeBuffer> buffer;  // bit accounting (the clocked model builds one per buffer)
   std::unique_ptr<IController> controller;
   Timing timing;
-  bool physical = false;               // per-column path (inexact cells or a lossy ADC)
-  int slices = 7, bits_per_cell = 1;
+  bool physical = false;               // per-column path (inexact cells, a lossy ADC or shift-add)
+  int slices = 7;
   std::string du_name = "behavioural";
   DecryptionParams du_params;
 
   Chip(const snn::Network& stored, const ChipConfig& config);
   void set_key(std::vector<std::vector<KeyEntry>> entries);
 
-  /// Active rows of read `position` of weighted layer `l` for input activation x, grouped by position (CSR).
+  /// Active rows of read `position` of weighted layer `l` for input activation x, grouped by
+  /// position (CSR), with the pulses the wordline drivers give them.
   struct Reads {
     std::vector<std::int32_t> offsets;  // positions + 1
     std::vector<ActiveRow> rows;        // sorted by row within a position
@@ -65,8 +70,6 @@ struct Chip {
   /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).
   [[nodiscard]] bool has_unit() const { return du_name != "none"; }
   [[nodiscard]] std::uint64_t layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const;
-  /// The shift-add result of one logical column from the ADC codes of its G+ and G- slices.
-  [[nodiscard]] std::int64_t combine(std::span<const std::int64_t> codes_pos, std::span<const std::int64_t> codes_neg) const;
 };
 
 }  // namespace snngx::rram::detail

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -268,6 +271,205 @@ TEST(Components, CustomImplementationsSelectedByNameChangeOutputsAsComputedByHan
   EXPECT_NE(error_of([] { (void)ChipConfig::from_yaml_text("adc: {impl: gain2, offset_lsb: 1}", "f.yaml"); })
                 .find("f.yaml: adc.offset_lsb: not a parameter of adc 'gain2'"),
             std::string::npos);
+}
+
+// ---- wordline drivers, shift-add, adder tree, frame interface, key store, technology ----------
+
+TEST(Components, NewBuiltInsAreBuiltByNameListedAndInTheDefaultChipFile) {
+  expect_builds_by_name<IWordlineDriver>("pulse");
+  expect_builds_by_name<IShiftAdd>("digital");
+  expect_builds_by_name<IAdderTree>("binary");
+  expect_builds_by_name<IFrameInterface>("counts");
+  expect_builds_by_name<IKeyStore>("sram");
+  expect_builds_by_name<ITechnology>("table");
+  expect_specs_match_factories<IWordlineDriver>();
+  expect_specs_match_factories<IShiftAdd>();
+  expect_specs_match_factories<IAdderTree>();
+  expect_specs_match_factories<IFrameInterface>();
+  expect_specs_match_factories<IKeyStore>();
+  expect_specs_match_factories<ITechnology>();
+  const std::string listed = ChipConfig::describe_all();
+  for (const char* line : {"wordline: impl pulse (default)", "    issue_cycles = 1 cycles", "shift_add: impl digital (default)",
+                           "    units_per_adc = 1 units", "adder_tree: impl binary (default)", "    merge_stages = 1 levels",
+                           "io: impl counts (default)", "    count_bits = 16 bits", "key_store: impl sram (default)",
+                           "    load_cycles_per_entry = 1 cycles", "technology: impl table (default)"})
+    EXPECT_NE(listed.find(line), std::string::npos) << line;
+  // configs/chip.yaml spells every component out (equal values: ChipConfigTest).
+  std::ifstream in(std::filesystem::path(SNNGX_SOURCE_DIR) / "configs" / "chip.yaml");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const auto& kind : component_kinds()) EXPECT_NE(text.find("\n" + kind + ":\n  impl: "), std::string::npos) << kind;
+  // --sweep switches to the implementation that declares the swept parameter.
+  EXPECT_EQ(impl_declaring("crossbar", "conductance_sigma"), "rram");
+  EXPECT_EQ(impl_declaring("adc", "offset_lsb"), "sar");
+  EXPECT_EQ(impl_declaring("adc", "bits"), "ideal");
+  EXPECT_EQ(impl_declaring("adc", "no_such_parameter"), "");
+}
+
+TEST(Components, WordlineShiftAddAdderTreeIoKeyStoreAndTechnologyByHand) {
+  const auto driver = make_component<IWordlineDriver>(ChipConfig::from_yaml_text("wordline: {issue_cycles: 3}"));
+  EXPECT_EQ(driver->issue_cycles(), 3);
+  std::vector<ActiveRow> rows{{0, 3}, {5, 1}};
+  driver->drive(rows);  // pulses = the input value
+  EXPECT_EQ(rows[0].count, 3);
+  EXPECT_EQ(rows[1].count, 1);
+
+  // 1-bit cells, 7 slices; codes [column][G+, G-][slice]: column 0 = G+ 0b101 = 5; column 1 =
+  // G+ 2 x 2^6 minus G- 0b11 = 128 - 3.
+  std::vector<std::int64_t> codes(2 * 2 * 7, 0);
+  codes[0] = codes[2] = 1;
+  codes[14 + 6] = 2;
+  codes[21] = codes[22] = 1;
+  std::vector<std::int64_t> acc{10, 10};
+  make_component<IShiftAdd>(ChipConfig{})->combine(codes, acc);
+  EXPECT_EQ(acc, (std::vector<std::int64_t>{15, 135}));
+  // 2-bit cells, 4 slices weighing 1, 4, 16, 64: G+ (3, 1, 0, 2) = 3 + 4 + 128; G- (0, 0, 1, 0) = 16.
+  const auto sa2 = make_component<IShiftAdd>(ChipConfig::from_yaml_text("crossbar: {bits_per_cell: 2}"));
+  EXPECT_TRUE(sa2->exact());
+  const std::vector<std::int64_t> codes2{3, 1, 0, 2, 0, 0, 1, 0};
+  std::vector<std::int64_t> acc2{0};
+  sa2->combine(codes2, acc2);
+  EXPECT_EQ(acc2.front(), 135 - 16);
+
+  const auto tree = make_component<IAdderTree>(ChipConfig{});
+  EXPECT_EQ(tree->levels(1), 1);  // ceil(log2(n)) + 1 merge stage
+  EXPECT_EQ(tree->levels(2), 2);
+  EXPECT_EQ(tree->levels(3), 3);
+  EXPECT_EQ(tree->levels(4), 3);
+  EXPECT_EQ(tree->levels(5), 4);
+  EXPECT_EQ(make_component<IAdderTree>(ChipConfig::from_yaml_text("adder_tree: {merge_stages: 0}"))->levels(8), 3);
+
+  const auto io = make_component<IFrameInterface>(ChipConfig::from_yaml_text("io: {count_bits: 2}"));
+  const std::vector<std::uint16_t> frame{0, 3, 65535};
+  std::vector<float> act{9.0f};
+  io->load(frame, act);
+  EXPECT_EQ(act, (std::vector<float>{0.0f, 3.0f, 65535.0f}));
+  std::vector<std::int32_t> counts{3, 0, 1};
+  const std::vector<float> spikes{1.0f, 1.0f, 0.0f};
+  io->count(spikes, counts);
+  EXPECT_EQ(counts, (std::vector<std::int32_t>{3, 1, 1}));  // saturates at 2^2 - 1
+
+  // 300 x 20 layer on 128-row tiles of 18 columns (2 column tiles): tile = row / 128 * 2 + col / 18.
+  const auto store = make_component<IKeyStore>(ChipConfig::from_yaml_text("key_store: {load_cycles_per_entry: 3}"));
+  const TileGrid grid{"L0 linear", 300, 20, 128, 18, 2};
+  const std::vector<KeyEntry> key{{0, 0, 2}, {129, 17, -4}, {129, 18, 6}, {299, 19, 8}};
+  const auto tiles = store->partition(grid, key, 1);
+  ASSERT_EQ(tiles.size(), 4U);
+  EXPECT_EQ(tiles.at(0), (std::vector<KeyEntry>{key[0]}));
+  EXPECT_EQ(tiles.at(2), (std::vector<KeyEntry>{key[1]}));
+  EXPECT_EQ(tiles.at(3), (std::vector<KeyEntry>{key[2]}));
+  EXPECT_EQ(tiles.at(5), (std::vector<KeyEntry>{key[3]}));
+  EXPECT_EQ(store->load_cycles(7), 21U);
+  const std::vector<KeyEntry> two_in_tile0{{0, 0, 2}, {5, 3, 2}};
+  EXPECT_EQ(error_of([&] { (void)store->partition(grid, two_in_tile0, 1); })
+                .rfind("decryption_unit.key_depth: tile 0 of L0 linear needs 2 key entries, the key store holds 1", 0),
+            0U);
+  const std::vector<KeyEntry> outside{{300, 0, 2}};
+  EXPECT_EQ(error_of([&] { (void)store->partition(grid, outside, 1); }), "key store: entry (300, 0) outside layer L0 linear");
+
+  const auto tech = make_component<ITechnology>(ChipConfig::from_yaml_text("technology: {adc_energy_pj: 2, adc_ref_bits: 6}"));
+  EXPECT_DOUBLE_EQ(tech->numbers().cell_read_fj, 1.83);
+  EXPECT_DOUBLE_EQ(tech->numbers().unit_per_entry_mm2, 0.00625);
+  EXPECT_DOUBLE_EQ(tech->adc_energy_pj(6), 2.0);
+  EXPECT_DOUBLE_EQ(tech->adc_energy_pj(8), 8.0);  // x 2 per bit
+  EXPECT_DOUBLE_EQ(tech->adc_energy_pj(5), 1.0);
+}
+
+// Wordline drivers that issue one pulse per active row whatever its count (multi-level inputs
+// are read as spikes).
+class SinglePulseDriver final : public IWordlineDriver {
+ public:
+  explicit SinglePulseDriver(const ChipConfig& config) : issue_(config.get_int("wordline", "issue_cycles")) {}
+  [[nodiscard]] std::string name() const override { return "single_pulse"; }
+  [[nodiscard]] int issue_cycles() const override { return issue_; }
+  void drive(std::span<ActiveRow> rows) const override {
+    for (auto& a : rows) a.count = std::min(a.count, 1);
+  }
+
+ private:
+  int issue_;
+};
+
+// An adder tree of 5 levels whatever the row tiles.
+class FiveLevelTree final : public IAdderTree {
+ public:
+  explicit FiveLevelTree(const ChipConfig& /*config*/) {}
+  [[nodiscard]] std::string name() const override { return "five_levels"; }
+  [[nodiscard]] int levels(int /*row_tiles*/) const override { return 5; }
+};
+
+// A shift-add that drops the most significant slice (bit 6 of 1-bit cells).
+class DropMsbShiftAdd final : public IShiftAdd {
+ public:
+  explicit DropMsbShiftAdd(const ChipConfig& config) : inner_(registry<IShiftAdd>().make("digital", config)) {}
+  [[nodiscard]] std::string name() const override { return "drop_msb"; }
+  [[nodiscard]] int units_per_adc() const override { return inner_->units_per_adc(); }
+  [[nodiscard]] bool exact() const override { return false; }
+  void combine(std::span<const std::int64_t> codes, std::span<std::int64_t> acc) const override {
+    std::vector<std::int64_t> kept(codes.begin(), codes.end());
+    for (std::size_t c = 6; c < kept.size(); c += 7) kept[c] = 0;
+    inner_->combine(kept, acc);
+  }
+
+ private:
+  std::unique_ptr<IShiftAdd> inner_;
+};
+
+void register_new_test_components() {
+  register_component<IWordlineDriver>(derived_spec("wordline", "pulse", "single_pulse", "test: one pulse per active row"),
+                                      factory_of<IWordlineDriver, SinglePulseDriver>());
+  register_component<IAdderTree>(ImplSpec{"adder_tree", "five_levels", "test: always 5 levels", {}},
+                                 factory_of<IAdderTree, FiveLevelTree>());
+  register_component<IShiftAdd>(derived_spec("shift_add", "digital", "drop_msb", "test: slice 6 ignored"),
+                                factory_of<IShiftAdd, DropMsbShiftAdd>());
+}
+
+// The tiny net on input (3, 1) every step, both modes agreeing; returns counts, cycles of one
+// step and the wordline activations of the run.
+struct CountRun {
+  std::vector<std::int32_t> counts;
+  std::uint64_t cycles_per_step = 0, wordlines = 0;
+};
+CountRun run_tiny_counts(const std::string& yaml) {
+  const Accelerator chip(tiny_net(), ChipConfig::from_yaml_text(yaml, "test.yaml"));
+  const std::vector<std::uint16_t> input{3, 1, 3, 1, 3, 1, 3, 1};
+  const auto fast = chip.run_fast(input);
+  const auto cycle = chip.run_cycle({input}).front();
+  EXPECT_EQ(fast.counts, cycle.counts) << yaml;
+  EXPECT_EQ(fast.cycles, cycle.cycles) << yaml;
+  EXPECT_EQ(fast.per_layer, cycle.per_layer) << yaml;
+  return {fast.counts, fast.cycles.front().front(), fast.total().wordlines};
+}
+
+TEST(Components, NewCustomImplementationsSelectedByNameChangeOutputsAndCyclesByHand) {
+  register_new_test_components();
+  // Input (3, 1): psums 3 x 64 - 16 = 176, 3 x 8 + 8 = 32, 3 x 4 + 4 = 16 -> I = 2.75, 0.5, 0.25:
+  // spikes every step, every step, every second step. Cycles per step: 2 start + (1 issue + 3
+  // pulses x 18) + 1 tree level + 1 + 1 LIF; wordlines 3 + 1 per step.
+  const CountRun plain = run_tiny_counts("");
+  EXPECT_EQ(plain.counts, (std::vector<std::int32_t>{4, 4, 2}));
+  EXPECT_EQ(plain.cycles_per_step, 2U + 55U + 1U + 1U + 1U);
+  EXPECT_EQ(plain.wordlines, 16U);
+  // One pulse per row: the input reads as (1, 1), psums 48, 16, 8 (the tiny test above), 1 pulse.
+  const CountRun single = run_tiny_counts("wordline: {impl: single_pulse}");
+  EXPECT_EQ(single.counts, (std::vector<std::int32_t>{4, 2, 0}));
+  EXPECT_EQ(single.cycles_per_step, 24U);
+  EXPECT_EQ(single.wordlines, 8U);
+  // Three issue cycles per read instead of one.
+  EXPECT_EQ(run_tiny_counts("wordline: {impl: single_pulse, issue_cycles: 3}").cycles_per_step, 26U);
+  EXPECT_EQ(run_tiny_counts("wordline: {issue_cycles: 3}").cycles_per_step, 62U);
+  // Five tree levels instead of one (x 2 cycles per level); the binary tree with 3 merge stages.
+  const CountRun tree = run_tiny_counts("adder_tree: {impl: five_levels}");
+  EXPECT_EQ(tree.counts, plain.counts);
+  EXPECT_EQ(tree.cycles_per_step, 60U - 1U + 5U);
+  EXPECT_EQ(run_tiny_counts("adder_tree: {impl: five_levels}\ncontroller: {adder_cycles_per_level: 2}").cycles_per_step,
+            60U - 1U + 10U);
+  EXPECT_EQ(run_tiny_counts("adder_tree: {merge_stages: 3}").cycles_per_step, 60U - 1U + 3U);
+  // Slice 6 dropped (the per-column path): 64 -> 0, so psums 3 x 0 - 16, 32, 16 -> I < 0, 0.5, 0.25.
+  const CountRun msb = run_tiny_counts("shift_add: {impl: drop_msb}");
+  EXPECT_EQ(msb.counts, (std::vector<std::int32_t>{0, 4, 2}));
+  EXPECT_EQ(msb.cycles_per_step, plain.cycles_per_step);
+  // 1-bit output counters saturate at 1.
+  EXPECT_EQ(run_tiny_counts("io: {count_bits: 1}").counts, (std::vector<std::int32_t>{1, 1, 1}));
 }
 
 TEST(Components, UnknownImplementationNamesAreOneClearError) {

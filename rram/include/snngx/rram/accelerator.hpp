@@ -5,9 +5,10 @@
 // a ChipConfig -> load_key -> run samples in Mode::Fast (transaction level, event counts and
 // cycles by formula, parallel over samples) or Mode::Cycle (clocked SystemC with TLM-2.0
 // sockets, one sample after another) -> report (costs.hpp). Both modes give the same spike
-// counts, event counters and cycle counts (tested). The components (crossbar, ADC, LIF units,
-// spike buffers, controller, decryption unit) are the implementations the config names, built
-// once per chip through the registries of components/*.hpp and shared by both modes.
+// counts, event counters and cycle counts (tested). The components (crossbar, wordline drivers,
+// ADC, shift-add, adder tree, decryption unit, key store, LIF units, spike buffers, controller,
+// frame interface, technology) are the implementations the config names, built once per chip
+// through the registries of components/*.hpp and shared by both modes.
 //
 // Dataflow and timing model (per time step, layers in order; all numbers from the config):
 //  - A weighted layer (Linear, or Conv2d unrolled im2col-style: rows = in_ch*kh*kw, logical
@@ -16,10 +17,12 @@
 //    sign picks the array; the magnitude is bit-sliced over `slices` columns).
 //  - A "read" is one output position (Linear: 1, Conv2d: every output pixel whose patch carries a
 //    spike). All tiles of the layer read in parallel; first-layer counts are applied as pulses
-//    (pulse k drives the rows whose count >= k). One pulse takes W = settle_cycles +
-//    columns_per_adc * conversion_cycles cycles; a read takes 1 (issue) + pulses * W cycles.
+//    (wordline "pulse": pulse k drives the rows whose count >= k). One pulse takes W =
+//    settle_cycles + columns_per_adc * conversion_cycles cycles; a read takes
+//    wordline.issue_cycles + pulses * W cycles.
 //  - Per layer and step: layer_overhead_cycles + sum over reads + (any read ? adder tree levels
-//    (ceil(log2(row tiles)) + 1) * adder_cycles_per_level : 0) + 1 + ceil(neurons / lif.units).
+//    (binary: ceil(log2(row tiles)) + merge_stages) * adder_cycles_per_level : 0) + 1 +
+//    ceil(neurons / lif.units).
 //    Max-pooling (OR) and flatten are done while writing the spike buffer: 0 cycles.
 //  - The decryption unit of a tile receives its requests on the first cycles of each pulse and
 //    answers LAT cycles later, inside W (checked at construction): it never adds a cycle.
@@ -54,7 +57,7 @@ struct LayerMapping {
   int cols_per_tile = 0;          // logical columns per tile
   int slices = 0;                 // physical columns per weight per array
   int requests_per_pulse = 0;     // decryption requests per tile per pulse
-  int tree_levels = 0;
+  int tree_levels = 0;            // adder-tree levels (IAdderTree::levels of row_tiles)
   std::uint64_t neurons = 0;      // LIF neurons (cols * positions)
   [[nodiscard]] int tiles() const { return row_tiles * col_tiles; }
   /// Used cells / available cells (both arrays of every tile).
@@ -145,6 +148,8 @@ class Accelerator {
   void load_key_entries(std::vector<std::vector<KeyEntry>> entries);
   void clear_key();
   [[nodiscard]] std::size_t key_entry_count() const;
+  /// Cycles the key store takes to load the current key (IKeyStore::load_cycles).
+  [[nodiscard]] std::uint64_t key_load_cycles() const;
 
   [[nodiscard]] const Mapping& mapping() const;
   [[nodiscard]] const ChipConfig& config() const;

@@ -1,8 +1,9 @@
 #pragma once
-// The chip configuration (Ramulator-2 style): the chip is a set of components (crossbar, adc,
-// decryption_unit, lif, controller, buffer, technology, aes); each component picks an
-// implementation by name (`impl`) and every parameter of every implementation is declared exactly
-// once in the registry (config.cpp) with a description, a unit and a default. A config file
+// The chip configuration (Ramulator-2 style): the chip is a set of components (crossbar,
+// wordline, adc, shift_add, adder_tree, decryption_unit, key_store, lif, controller, buffer, io,
+// technology, aes); each component picks an implementation by name (`impl`) and every parameter
+// of every implementation is declared exactly once in the registry (config.cpp) with a
+// description, a unit and a default. A config file
 // (YAML, or JSON which is YAML) only overrides values; it is validated at load time and every
 // error names the component and the parameter.
 //
@@ -33,6 +34,8 @@ struct ImplSpec {
 /// All registered implementations, by component kind (the component order is the report order).
 const std::vector<std::string>& component_kinds();
 std::vector<const ImplSpec*> implementations(const std::string& component);
+/// The first registered implementation of `component` that declares parameter `param` ("" if none).
+std::string impl_declaring(const std::string& component, const std::string& param);
 /// Registers an implementation (e.g. rtl/'s decryption unit "rtl" with the behavioural one's params).
 void register_impl(ImplSpec spec);
 

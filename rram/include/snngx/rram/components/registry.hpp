@@ -1,6 +1,7 @@
 #pragma once
-// One registry template for every chip component (crossbar, adc, lif, buffer, controller,
-// decryption_unit): implementations are created by name, the name a chip config selects with
+// One registry template for every chip component (crossbar, wordline, adc, shift_add,
+// adder_tree, decryption_unit, key_store, lif, controller, buffer, io, technology):
+// implementations are created by name, the name a chip config selects with
 // `<component>: {impl: NAME}`. A component interface declares a ComponentTraits specialisation
 // (its config key and what its factories take) and the registry<I>() specialisation that its
 // source defines with the built-in implementations.

@@ -1,0 +1,28 @@
+#pragma once
+// The frame interface (config key `io`; built-in "counts"): streams each time step's frame (event
+// counts) into the first spike buffer and counts the output layer's spikes per class.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "snngx/rram/components/registry.hpp"
+
+namespace snngx::rram {
+
+class IFrameInterface {
+ public:
+  virtual ~IFrameInterface() = default;
+  [[nodiscard]] virtual std::string name() const = 0;
+  /// One time step's frame as the first layer's input activation (replaces `act`).
+  virtual void load(std::span<const std::uint16_t> frame, std::vector<float>& act) const = 0;
+  /// Adds one time step's output spikes (> 0 = spike) to the per-class counters.
+  virtual void count(std::span<const float> spikes, std::span<std::int32_t> counts) const = 0;
+};
+
+template <>
+struct ComponentTraits<IFrameInterface> : ComponentKind<"io"> {};
+template <>
+ImplRegistry<IFrameInterface>& registry<IFrameInterface>();
+
+}  // namespace snngx::rram

@@ -1,0 +1,35 @@
+#pragma once
+// Technology numbers (config key `technology`; built-in "table"): energy per event and area per
+// unit, each with its published source in the config; costs.hpp multiplies them with the event
+// counters and unit counts.
+#include <string>
+
+#include "snngx/rram/components/registry.hpp"
+
+namespace snngx::rram {
+
+struct TechnologyNumbers {
+  // Energy per event.
+  double cell_read_fj = 0, wordline_fj = 0, shift_add_pj = 0, adder_pj = 0, lif_pj = 0, buffer_pj_per_bit = 0;
+  double key_compare_pj = 0, key_read_pj = 0, key_write_pj = 0;
+  // Area per unit.
+  double crossbar_mm2 = 0;  // one 128 x 128 array (scaled by cells)
+  double adc_mm2 = 0, shift_add_mm2 = 0, lif_mm2 = 0, buffer_mm2_per_kb = 0;
+  double unit_fixed_mm2 = 0, unit_per_entry_mm2 = 0;  // decryption unit of one tile
+};
+
+class ITechnology {
+ public:
+  virtual ~ITechnology() = default;
+  [[nodiscard]] virtual std::string name() const = 0;
+  [[nodiscard]] virtual const TechnologyNumbers& numbers() const = 0;
+  /// Energy of one ADC conversion at `bits` resolution (pJ).
+  [[nodiscard]] virtual double adc_energy_pj(int bits) const = 0;
+};
+
+template <>
+struct ComponentTraits<ITechnology> : ComponentKind<"technology"> {};
+template <>
+ImplRegistry<ITechnology>& registry<ITechnology>();
+
+}  // namespace snngx::rram

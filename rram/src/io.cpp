@@ -1,0 +1,37 @@
+// Frame interface implementation "counts": frames in as event counts, one saturating
+// count_bits-bit spike counter per output class.
+#include "snngx/rram/components/io.hpp"
+
+#include <algorithm>
+
+namespace snngx::rram {
+
+namespace {
+
+class CountsInterface final : public IFrameInterface {
+ public:
+  explicit CountsInterface(const ChipConfig& config)
+      : max_count_((std::int32_t{1} << config.get_int("io", "count_bits")) - 1) {}
+
+  [[nodiscard]] std::string name() const override { return "counts"; }
+  void load(std::span<const std::uint16_t> frame, std::vector<float>& act) const override {
+    act.assign(frame.begin(), frame.end());
+  }
+  void count(std::span<const float> spikes, std::span<std::int32_t> counts) const override {
+    for (std::size_t c = 0; c < counts.size(); ++c)
+      if (spikes[c] > 0.0f) counts[c] = std::min(counts[c] + 1, max_count_);
+  }
+
+ private:
+  std::int32_t max_count_;
+};
+
+}  // namespace
+
+template <>
+ImplRegistry<IFrameInterface>& registry<IFrameInterface>() {
+  static ImplRegistry<IFrameInterface> r{{"counts", factory_of<IFrameInterface, CountsInterface>()}};
+  return r;
+}
+
+}  // namespace snngx::rram
