@@ -261,6 +261,31 @@ TEST(Engines, EventEqualsDenseOnFusedCsnns) {
   EXPECT_GT(spikes, 100) << "the test nets must actually spike to be meaningful";
 }
 
+// Maps larger than 64 x 64 take the fused stage's path without per-row occupancy masks.
+TEST(Engines, EventEqualsDenseOnFusedConvWiderThan64) {
+  Network n;
+  n.arch = "wide-fused";
+  n.time_steps = 4;
+  n.input_shape = {2, 5, 70};
+  n.num_classes = 4;
+  Conv2d c0{2, 32, {3, 3}, {1, 1}, {1, 1}, {}};  // 5x70, pool -> 2x35
+  c0.weight.shape = {32, 2, 3, 3};
+  Linear fc{32 * 2 * 35, 4, {}};
+  fc.weight.shape = {4, 32 * 2 * 35};
+  n.layers = {c0, Lif{}, MaxPool2d{}, Flatten{}, fc, Lif{}};
+  for (std::size_t l = 0; l < n.num_weighted(); ++l) n.weights(l).values.assign(numel(n.weights(l).shape), 0.0f);
+  int spikes = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    init_weights(n, seed);
+    scale_weights(n, 4.0f);
+    const auto frames = datasets::synth_frames(frame_shape(n), 3, 0.05 * static_cast<double>(seed), n.num_classes, seed + 90);
+    int s = 0;
+    expect_engines_agree(quantize(n, 8, QuantRule::MaxAbs), frames, &s);
+    spikes += s;
+  }
+  EXPECT_GT(spikes, 0) << "the test net must actually spike to be meaningful";
+}
+
 // The full DVSGesture CSNN (every conv stage fused) at several input densities and seeds.
 TEST(Engines, EventEqualsDenseOnQuantizedDvsGestureCsnnAtSeveralDensities) {
   Network net = make_dvsgesture_csnn();
