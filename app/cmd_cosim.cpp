@@ -11,8 +11,6 @@
 #ifdef SNNGX_HAVE_COSIM
 #include <H5Cpp.h>
 
-#include <fstream>
-#include <iterator>
 
 #include "model_loading.hpp"
 #include "report.hpp"
@@ -23,7 +21,6 @@
 #include "snngx/rtl/cosim.hpp"
 #include "snngx/rtl/run.hpp"
 #include "snngx/snn/model_file.hpp"
-#include "snngx/snn/quantize.hpp"
 #endif
 
 namespace snngx::app {
@@ -37,14 +34,6 @@ struct CosimCliOptions {
   std::size_t limit = 0;
   bool json = false;
 };
-
-std::vector<std::uint8_t> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open key file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return bytes;
-}
 
 template <class T>
 void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>& v, std::size_t rows, const H5::PredType& file_type,
@@ -100,19 +89,9 @@ void run(const CosimCliOptions& o) {
   const snn::Network stored = snn::load_model(o.model.path);
   if (stored.state != snn::ModelState::Encrypted)
     throw std::runtime_error(o.model.path + ": cosim needs an encrypted model (state is " + snn::to_string(stored.state) + ")");
-  const std::vector<std::uint8_t> file = read_bytes(o.model.key);
-  const crypto::KeyHeader header = crypto::parse_key_header(file, o.model.key);
-  crypto::check_key_matches_model(header, o.model.key, model_layer_bits(stored), stored.key_fingerprint);
-  const crypto::KeySecret secret = obtain_key_secret({o.model.passphrase_file, o.model.device_key}, o.model.key, SecretUse::Unseal);
-  crypto::XorKey key = crypto::unseal_key_bytes(file, secret, o.model.key);
+  crypto::XorKey key = unseal_key_for_model(o.model, stored);  // checks the key belongs to `stored`
   snn::Network plain = stored;
-  for (const auto& layer : key.layers) {
-    auto& w = plain.weights(layer.layer);
-    crypto::remove(layer, w.quant->weight_bits);
-    snn::dequantize_into(w);
-  }
-  plain.state = snn::ModelState::Quantized;
-  plain.key_fingerprint.clear();
+  remove_key(plain, key);
 
   const auto frames = datasets::read_frames(o.frames, o.limit);
   rtl::CosimOptions co;
@@ -126,7 +105,7 @@ void run(const CosimCliOptions& o) {
     bar->update(done);
     if (done == total) bar->finish();
   };
-  const rtl::CosimReport r = rtl::run_cosim(stored, key, header.fingerprint, plain, frames, co);
+  const rtl::CosimReport r = rtl::run_cosim(stored, key, stored.key_fingerprint, plain, frames, co);
   crypto::wipe(key);  // the key lives only as long as the run needs it
   bars.clear();
 

@@ -14,6 +14,7 @@
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/components/all.hpp"
 #include "snngx/snn/quantize.hpp"
+#include "test_nets.hpp"
 
 namespace snngx::rram {
 namespace {
@@ -217,18 +218,7 @@ void register_test_components() {
 
 // Input [1,1,2] (both pixels spike every step) -> Linear 2 -> 3 -> LIF, 4 steps. Quantized with
 // step 2^-6: w = [[64, -16], [8, 8], [4, 4]], so the partial sums are 48, 16, 8.
-snn::Network tiny_net() {
-  snn::Network n;
-  n.arch = "tiny";
-  n.time_steps = 4;
-  n.input_shape = {1, 1, 2};
-  n.num_classes = 3;
-  snn::Linear a{2, 3, {}};
-  a.weight.shape = {3, 2};
-  a.weight.values = {1.0f, -0.25f, 0.125f, 0.125f, 0.0625f, 0.0625f};
-  n.layers = {snn::Flatten{}, a, snn::Lif{}};
-  return snn::quantize(n, 8, snn::QuantRule::MaxAbs);
-}
+snn::Network tiny_net() { return testing::tiny_linear_net(4, {1, 1, 2}, 3, {1.0f, -0.25f, 0.125f, 0.125f, 0.0625f, 0.0625f}); }
 
 struct TinyRun {
   std::vector<std::int32_t> counts;

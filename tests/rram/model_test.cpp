@@ -56,16 +56,7 @@ TEST(Mapping, RejectsUnquantizedAndUnmappableModels) {
 
 // Linear 4 -> 3, one step: hand-computed cycles and counters.
 snn::Network tiny_linear() {
-  snn::Network n;
-  n.arch = "tiny";
-  n.time_steps = 1;
-  n.input_shape = {1, 2, 2};
-  n.num_classes = 3;
-  snn::Linear a{4, 3, {}};
-  a.weight.shape = {3, 4};
-  a.weight.values = {0.5f, -0.25f, 0.0f, 1.0f, 0.125f, 0.5f, -1.0f, 0.0f, 0.25f, 0.25f, 0.25f, 0.25f};
-  n.layers = {snn::Flatten{}, a, snn::Lif{}};
-  return snn::quantize(n, 8, snn::QuantRule::MaxAbs);
+  return testing::tiny_linear_net(1, {1, 2, 2}, 3, {0.5f, -0.25f, 0.0f, 1.0f, 0.125f, 0.5f, -1.0f, 0.0f, 0.25f, 0.25f, 0.25f, 0.25f});
 }
 
 TEST(Timing, CyclesAndCountersByHandForOneRead) {

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "snngx/crypto/xor_key.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -31,6 +33,22 @@ inline snn::Network small_mlp(std::uint64_t seed, float gain = 3.0f) {
   for (std::size_t l = 0; l < n.num_weighted(); ++l) n.weights(l).values.assign(snn::numel(n.weights(l).shape), 0.0f);
   snn::init_weights(n, seed);
   scale_weights(n, gain);
+  return snn::quantize(n, 8, snn::QuantRule::MaxAbs);
+}
+
+/// Flatten -> one Linear (`weights` row-major [outputs, inputs]) -> LIF, quantized to 8 bits with
+/// max_abs: the hand-computed nets of the timing and component tests.
+inline snn::Network tiny_linear_net(int time_steps, std::vector<int> input_shape, int outputs, std::vector<float> weights) {
+  snn::Network n;
+  n.arch = "tiny";
+  n.time_steps = time_steps;
+  n.input_shape = std::move(input_shape);
+  n.num_classes = outputs;
+  const int inputs = static_cast<int>(weights.size()) / outputs;
+  snn::Linear a{inputs, outputs, {}};
+  a.weight.shape = {outputs, inputs};
+  a.weight.values = std::move(weights);
+  n.layers = {snn::Flatten{}, a, snn::Lif{}};
   return snn::quantize(n, 8, snn::QuantRule::MaxAbs);
 }
 

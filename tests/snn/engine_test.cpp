@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <random>
+#include <string>
+#include <utility>
 
 #include "snngx/datasets/frames.hpp"
 #include "snngx/snn/inference.hpp"
@@ -17,13 +19,19 @@ void scale_weights(Network& net, float factor) {
     for (float& v : net.weights(l).values) v *= factor;
 }
 
+/// A network with its header set and no layers yet.
+Network bare_network(std::string arch, int time_steps, Shape input_shape, int num_classes) {
+  Network n;
+  n.arch = std::move(arch);
+  n.time_steps = time_steps;
+  n.input_shape = std::move(input_shape);
+  n.num_classes = num_classes;
+  return n;
+}
+
 // A small CSNN exercising stride, asymmetric kernels and padding, followed by an MLP head.
 Network small_csnn(std::uint64_t seed) {
-  Network n;
-  n.arch = "small-csnn";
-  n.time_steps = 6;
-  n.input_shape = {2, 9, 11};
-  n.num_classes = 5;
+  Network n = bare_network("small-csnn", 6, {2, 9, 11}, 5);
   Conv2d c0{2, 6, {3, 2}, {2, 1}, {1, 0}, {}};
   c0.weight.shape = {6, 2, 3, 2};
   Conv2d c1{6, 4, {2, 2}, {1, 2}, {1, 1}, {}};
@@ -117,11 +125,7 @@ TEST(Engines, ResultsDoNotDependOnThreadCount) {
 TEST(Engines, MaxPoolIsAnOrOverSpikeMaps) {
   // Identity-like conv (1 channel, 1x1 kernel, weight 1) makes LIF spikes equal the input
   // pattern (count 1 > 0.3); the pool then ORs 2x2 blocks.
-  Network n;
-  n.arch = "pool";
-  n.time_steps = 1;
-  n.input_shape = {1, 4, 4};
-  n.num_classes = 4;
+  Network n = bare_network("pool", 1, {1, 4, 4}, 4);
   Conv2d c{1, 1, {1, 1}, {1, 1}, {0, 0}, {}};
   c.weight.shape = {1, 1, 1, 1};
   c.weight.values = {1.0f};
@@ -147,11 +151,7 @@ TEST(Engines, ArgmaxTiesGoToLowestIndex) {
 TEST(Engines, QuantizedCurrentIsIntegerSumScaledOnce) {
   // e = -8: weights are 48 and 80 steps of 2^-8; counts 2 and 1 give I = (96 + 80) * 2^-8 = 0.6875
   // > 0.3 -> spike; the second neuron's single input of -16 steps never spikes.
-  Network n;
-  n.arch = "q";
-  n.time_steps = 1;
-  n.input_shape = {3};
-  n.num_classes = 2;
+  Network n = bare_network("q", 1, {3}, 2);
   Linear fc{3, 2, {}};
   fc.weight.shape = {2, 3};
   fc.weight.values = {0.1875f, 0.3125f, 0.0f, 0.0f, 0.0f, -0.0625f};
@@ -166,11 +166,7 @@ TEST(Engines, QuantizedCurrentIsIntegerSumScaledOnce) {
 // counts (here up to 60,000, far beyond what one int16 lane holds) take the int32 path. Currents
 // must still be the exact integer sum scaled once, in both engines.
 TEST(Engines, LargeIntegerSumsAreExactBeyondInt16) {
-  Network n;
-  n.arch = "wide";
-  n.time_steps = 1;
-  n.input_shape = {1, 12, 12};
-  n.num_classes = 2;
+  Network n = bare_network("wide", 1, {1, 12, 12}, 2);
   Conv2d conv{1, 2, {3, 3}, {1, 1}, {1, 1}, {}};
   conv.weight.shape = {2, 1, 3, 3};
   conv.weight.values.assign(18, 1.0f);
@@ -225,11 +221,7 @@ TEST(Engines, LargeIntegerSumsAreExactBeyondInt16) {
 // Strides, an asymmetric kernel, 32 / 96 / 64 channels (one, three and two 32-lane words) and an
 // overlapping 2x3 pool; the second LIF has its own constants.
 Network fused_csnn(std::uint64_t seed) {
-  Network n;
-  n.arch = "fused-csnn";
-  n.time_steps = 8;
-  n.input_shape = {2, 12, 10};
-  n.num_classes = 6;
+  Network n = bare_network("fused-csnn", 8, {2, 12, 10}, 6);
   Conv2d c0{2, 32, {3, 3}, {1, 1}, {1, 1}, {}};    // 12x10, pool -> 6x5
   Conv2d c1{32, 96, {3, 2}, {2, 1}, {1, 0}, {}};   // 3x4
   Conv2d c2{96, 64, {3, 3}, {1, 1}, {1, 1}, {}};   // 3x4, pool 2x3 stride 1 -> 2x2
@@ -263,11 +255,7 @@ TEST(Engines, EventEqualsDenseOnFusedCsnns) {
 
 // Maps larger than 64 x 64 take the fused stage's path without per-row occupancy masks.
 TEST(Engines, EventEqualsDenseOnFusedConvWiderThan64) {
-  Network n;
-  n.arch = "wide-fused";
-  n.time_steps = 4;
-  n.input_shape = {2, 5, 70};
-  n.num_classes = 4;
+  Network n = bare_network("wide-map", 4, {2, 5, 70}, 4);
   Conv2d c0{2, 32, {3, 3}, {1, 1}, {1, 1}, {}};  // 5x70, pool -> 2x35
   c0.weight.shape = {32, 2, 3, 3};
   Linear fc{32 * 2 * 35, 4, {}};
@@ -344,11 +332,7 @@ TEST(Engines, StepRangesAgreeAcrossEngines) {
 // of weight 64 meeting in every inner output (spills between kernel taps), and 288 spikes of
 // weight 127 at one input position (spills within one position's spikes).
 TEST(Engines, FusedConvSumsAreExactBeyondInt16) {
-  Network n;
-  n.arch = "wide-fused";
-  n.time_steps = 1;
-  n.input_shape = {2, 8, 8};
-  n.num_classes = 32 * 64;
+  Network n = bare_network("wide-fused", 1, {2, 8, 8}, 32 * 64);
   Conv2d c0{2, 64, {3, 3}, {1, 1}, {1, 1}, {}};
   Conv2d c1{64, 32, {3, 3}, {1, 1}, {1, 1}, {}};
   c0.weight.shape = {64, 2, 3, 3};
@@ -412,11 +396,7 @@ TEST(Engines, FusedConvSumsAreExactBeyondInt16) {
 // 0.25 -> 0.075 -> 0.2725 stays below 0.3, 0.28 -> 0.084 -> 0.3052 spikes once. Without the
 // decay at step 1, 0.25 would reach 0.325 and spike.
 TEST(Engines, SilentNeuronsOfFusedStagesStillDecay) {
-  Network n;
-  n.arch = "decay";
-  n.time_steps = 3;
-  n.input_shape = {1, 1, 1};
-  n.num_classes = 32;
+  Network n = bare_network("decay", 3, {1, 1, 1}, 32);
   Conv2d c{1, 32, {1, 1}, {1, 1}, {0, 0}, {}};
   c.weight.shape = {32, 1, 1, 1};
   c.weight.values.assign(32, 0.0f);
