@@ -24,6 +24,7 @@
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/distributed.hpp"
 #include "snngx/ga/fitness.hpp"
+#include "snngx/ga/restarts.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -61,13 +62,15 @@ datasets::FrameSet sample_frames(datasets::FrameSet frames, std::size_t limit, s
 // ---- encrypt -----------------------------------------------------------------------------------
 
 struct EncryptOptions {
-  std::string model, subset, test, output, key, report;
+  std::string model, subset, test, output, key, report, validation;
   SecretSource secret;
   KdfOptions kdf;
   int layer = -1;
   bool whole = false;
   int per_class = 0;
-  std::size_t subset_size = 16, test_limit = 0;
+  std::size_t subset_size = 16, test_limit = 0, validation_size = 2000;
+  std::optional<std::uint64_t> subset_seed;  // default: --seed
+  int restarts = 1;
   int threads = 0;
   bool quiet = false;
   ga::GaParams ga;
@@ -91,16 +94,87 @@ void write_history_csv(const fs::path& path, const ga::SearchResult& r) {
   write_text_atomically(path, csv.str());
 }
 
+/// The fitness subset and, with --validation, the held-out samples the restarts' keys are
+/// compared on. When both come from the same file the subset's samples are left out of the
+/// validation set.
+struct SearchData {
+  datasets::FrameSet subset;
+  std::optional<datasets::FrameSet> validation;
+  std::size_t excluded_from_validation = 0;
+};
+
+SearchData load_search_data(const EncryptOptions& o) {
+  const std::uint64_t subset_seed = o.subset_seed.value_or(o.ga.seed);
+  SearchData d;
+  datasets::FrameSet source = datasets::read_frames(o.subset);
+  const auto chosen = ga::subset_indices(source, o.subset_size, o.per_class, subset_seed);
+  d.subset = source.select(chosen);
+  if (o.validation.empty()) return d;
+  const bool same_file = fs::equivalent(o.subset, o.validation);
+  if (!same_file) source = datasets::read_frames(o.validation);
+  const std::vector<std::size_t> exclude = same_file ? chosen : std::vector<std::size_t>{};
+  d.validation = source.select(ga::holdout_indices(source.size(), exclude, o.validation_size, subset_seed));
+  d.excluded_from_validation = exclude.size();
+  if (d.validation->size() == 0) throw std::invalid_argument(o.validation + ": no held-out samples left for validation");
+  return d;
+}
+
+// Test accuracies of the restarts' keys are reported (to show how validation tracks test),
+// never used to choose; empty without --test.
+void write_restarts_csv(const fs::path& path, const ga::RestartsResult& r, const std::vector<double>& test_accuracy) {
+  std::ostringstream csv;
+  csv << "restart,seed,flipped_bits,best_fitness,subset_accuracy,validation_accuracy,test_accuracy,chosen\n";
+  for (std::size_t i = 0; i < r.runs.size(); ++i) {
+    const auto& run = r.runs[i];
+    csv << i << ',' << run.seed << ',' << run.result.best.count() << ',' << fmt::format("{:.6g}", run.result.fitness) << ','
+        << fmt::format("{:.6g}", run.result.accuracy) << ',' << fmt::format("{:.6g}", run.validation_accuracy) << ','
+        << (test_accuracy.empty() ? std::string{} : fmt::format("{:.6g}", test_accuracy[i])) << ',' << (i == r.chosen ? 1 : 0) << '\n';
+  }
+  write_text_atomically(path, csv.str());
+}
+
+nlohmann::json restarts_json(const ga::RestartsResult& r, const std::vector<double>& test_accuracy) {
+  std::vector<nlohmann::json> runs;
+  for (std::size_t i = 0; i < r.runs.size(); ++i) {
+    const auto& run = r.runs[i];
+    runs.push_back({{"seed", run.seed},
+                    {"flipped_bits", run.result.best.count()},
+                    {"best_fitness", run.result.fitness},
+                    {"subset_accuracy", run.result.accuracy},
+                    {"validation_accuracy", run.validation_accuracy},
+                    {"test_accuracy_without_key", test_accuracy.empty() ? nlohmann::json(nullptr) : nlohmann::json(test_accuracy[i])},
+                    {"search_seconds", run.result.seconds}});
+  }
+  return runs;
+}
+
+void print_restarts(const ga::RestartsResult& r, const std::vector<double>& test_accuracy) {
+  for (std::size_t i = 0; i < r.runs.size(); ++i) {
+    const auto& run = r.runs[i];
+    fmt::print("restart {} (seed {}): flipped {}, subset accuracy {:.1f} %, validation accuracy {:.2f} %{}{}\n", i, run.seed,
+               run.result.best.count(), 100 * run.result.accuracy, 100 * run.validation_accuracy,
+               test_accuracy.empty() ? std::string{} : fmt::format(", test accuracy {:.2f} %", 100 * test_accuracy[i]),
+               i == r.chosen ? "  <- kept" : "");
+  }
+}
+
 void run_encrypt(const EncryptOptions& o) {
   o.ga.validate();
+  if (o.restarts < 1) throw std::invalid_argument("--restarts must be >= 1");
+  if (o.restarts > 1 && o.validation.empty())
+    throw std::invalid_argument("--restarts " + std::to_string(o.restarts) +
+                                " needs --validation V.frames.h5: the keys are compared on held-out samples, never on the test set");
   ga::MpiSession mpi;
   const snn::Network plain = snn::load_model(o.model);
   if (plain.state != snn::ModelState::Quantized)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(plain.state) + "', encrypt needs a quantized model");
   const auto layer = o.layer >= 0 ? static_cast<std::size_t>(o.layer) : plain.num_weighted() - 1;
   const ga::SearchSpace space = o.whole ? ga::SearchSpace::whole(plain) : ga::SearchSpace::layer(plain, layer);
-  const auto subset = ga::select_subset(datasets::read_frames(o.subset), o.subset_size, o.per_class, o.ga.seed);
+  // Every rank needs the subset; only rank 0 scores the validation set.
+  const SearchData data = load_search_data(o);
+  const datasets::FrameSet& subset = data.subset;
   snn::check_compatible(plain, subset.shape);
+  if (data.validation) snn::check_compatible(plain, data.validation->shape);
   ga::SubsetEvaluator local(plain, space, subset, o.threads);
   ga::DistributedEvaluator evaluator(mpi, local, space.size());
   if (mpi.rank() != 0) {
@@ -111,18 +185,37 @@ void run_encrypt(const EncryptOptions& o) {
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  std::unique_ptr<ga::SubsetEvaluator> validator;
+  if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
   if (!o.quiet)
-    fmt::print(stderr, "searching {} sign bits ({}), subset {} samples, population {}, {} generations, {} rank(s) x {} threads\n",
+    fmt::print(stderr, "searching {} sign bits ({}), subset {} samples, population {}, {} generations, {} restart(s){}, {} rank(s) x {} threads\n",
                space.size(), o.whole ? "whole model" : fmt::format("layer {}", layer), subset.size(), o.ga.population,
-               o.ga.generations, mpi.size(), threads);
-  Progress bar("encrypt", static_cast<std::size_t>(o.ga.generations) + 1, "generations");
-  const auto result = ga::run_search(o.ga, space.size(), evaluator, [&](const ga::GenerationStats& g) {
-    bar.update(static_cast<std::size_t>(g.generation) + 1, fmt::format("best F {:.4g} flipped {} subset acc {:.1f}%", g.best_fitness,
-                                                                       g.best_flipped, 100.0 * g.best_accuracy));
-  });
+               o.ga.generations, o.restarts,
+               data.validation ? fmt::format(" kept by accuracy on {} held-out samples", data.validation->size()) : std::string{},
+               mpi.size(), threads);
+  const auto per_restart = static_cast<std::size_t>(o.ga.generations) + 1;
+  Progress bar("encrypt", per_restart * static_cast<std::size_t>(o.restarts), "generations");
+  int restart = 0;
+  const auto status = [&](double f, std::size_t flipped, double acc) {
+    const std::string prefix = o.restarts > 1 ? fmt::format("restart {}/{} ", restart + 1, o.restarts) : std::string{};
+    return fmt::format("{}best F {:.4g} flipped {} subset acc {:.1f}%", prefix, f, flipped, 100.0 * acc);
+  };
+  const auto outcome = ga::run_restarts(
+      o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; },
+      [&](const ga::GenerationStats& g) {
+        bar.update(static_cast<std::size_t>(restart) * per_restart + static_cast<std::size_t>(g.generation) + 1,
+                   status(g.best_fitness, g.best_flipped, g.best_accuracy));
+      });
   evaluator.stop();
-  bar.finish(fmt::format("best F {:.4g} flipped {} subset acc {:.1f}%", result.fitness, result.best.count(), 100.0 * result.accuracy));
-
+  const ga::SearchResult& result = outcome.best().result;
+  restart = static_cast<int>(outcome.chosen);
+  bar.finish(status(result.fitness, result.best.count(), result.accuracy));
+  double search_seconds = 0.0;
+  std::size_t evaluations = 0;
+  for (const auto& run : outcome.runs) {
+    search_seconds += run.result.seconds;
+    evaluations += run.result.evaluations;
+  }
   const crypto::XorKey key = ga::make_key(plain, space, result.best);
   snn::Network encrypted = ga::encrypt_model(plain, key, "");
   seal_key_for_model(encrypted, key, o.key, secret, kdf);  // sets state "encrypted" and key_fingerprint
@@ -137,11 +230,14 @@ void run_encrypt(const EncryptOptions& o) {
       {"parameters",
        {{"epsilon", o.ga.epsilon}, {"population", o.ga.population}, {"generations", o.ga.generations}, {"retain", o.ga.retain},
         {"mutation", o.ga.mutation}, {"swaps", o.ga.swaps}, {"seed", o.ga.seed}, {"subset_size", o.subset_size},
-        {"per_class", o.per_class}}},
+        {"per_class", o.per_class}, {"subset_seed", o.subset_seed.value_or(o.ga.seed)}, {"restarts", o.restarts}}},
       {"ranks", mpi.size()},
       {"threads", threads},
       {"search_seconds", result.seconds},
+      {"chosen_seed", outcome.best().seed},
       {"evaluations", result.evaluations},
+      {"search_seconds_all_restarts", search_seconds},
+      {"evaluations_all_restarts", evaluations},
       {"flipped_bits", key.flipped_bits()},
       {"search_space_bits", space.size()},
       {"model_weight_bits", snn::weight_bit_count(plain)},
@@ -160,6 +256,7 @@ void run_encrypt(const EncryptOptions& o) {
   std::vector<nlohmann::json> per_layer;
   for (const auto& lk : key.layers) per_layer.push_back({{"layer", lk.layer}, {"flipped_bits", lk.positions.size()}, {"total_bits", lk.total_bits}});
   j["key_layers"] = per_layer;
+  std::vector<double> restart_test_accuracy;
   if (!o.test.empty()) {
     const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.ga.seed);
     snn::Network decrypted = encrypted;
@@ -170,17 +267,42 @@ void run_encrypt(const EncryptOptions& o) {
     j["test"] = {{"frames", o.test}, {"samples", test.size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
                  {"accuracy_with_key", acc_key}, {"chance", 1.0 / plain.num_classes}};
     if (acc_key != acc_plain) throw std::logic_error("decrypting with the key did not restore the plain accuracy");
+    if (o.restarts > 1)
+      for (const auto& run : outcome.runs)
+        restart_test_accuracy.push_back(ga::test_accuracy(ga::apply_flips(plain, space, run.result.best), test, o.threads));
     fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc_plain,
                100 * acc_enc, 100 * acc_key, test.size());
+  }
+  if (data.validation) {
+    j["validation"] = {{"frames", o.validation},
+                       {"samples", data.validation->size()},
+                       {"subset_samples_excluded", data.excluded_from_validation},
+                       {"accuracy_plain", ga::test_accuracy(plain, *data.validation, o.threads)},
+                       {"accuracy_encrypted_without_key", outcome.best().validation_accuracy}};
+    j["restarts"] = restarts_json(outcome, restart_test_accuracy);
+    j["chosen_restart"] = outcome.chosen;
+    print_restarts(outcome, restart_test_accuracy);
   }
   const auto csv = report_path(o, ".csv"), svg = report_path(o, ".svg"), json = report_path(o, ".json");
   write_history_csv(csv, result);
   plot_csv(csv, svg, {"SNNGX search: best fitness per generation", "generation", "fitness (lower is better) and flipped bits", 1, {2, 3, 4}, false, true});
+  std::vector<std::string> written{o.output, o.key, json.string(), csv.string(), svg.string()};
+  if (o.restarts > 1) {
+    const auto rcsv = report_path(o, ".restarts.csv");
+    write_restarts_csv(rcsv, outcome, restart_test_accuracy);
+    const auto rsvg = report_path(o, ".restarts.svg");
+    std::vector<int> columns{5, 6};  // subset and validation accuracy (+ test accuracy when measured)
+    if (!restart_test_accuracy.empty()) columns.push_back(7);
+    plot_csv(rcsv, rsvg, {fmt::format("SNNGX restarts: restart {} kept (lowest validation accuracy)", outcome.chosen), "restart",
+                          "accuracy without the key", 1, columns, false, false});
+    written.push_back(rcsv.string());
+    written.push_back(rsvg.string());
+  }
   write_json(json, j);
-  fmt::print("flipped {} of {} sign bits searched = {:.6f} % of the model's {} weight bits; search {:.1f} s ({} evaluations)\n",
+  fmt::print("flipped {} of {} sign bits searched = {:.6f} % of the model's {} weight bits; search {:.1f} s ({} evaluations{})\n",
              key.flipped_bits(), space.size(), 100.0 * j["flipped_share_of_model_bits"].get<double>(), snn::weight_bit_count(plain),
-             result.seconds, result.evaluations);
-  fmt::print("wrote {}, {}, {}, {}, {}\n", o.output, o.key, json.string(), csv.string(), svg.string());
+             search_seconds, evaluations, o.restarts > 1 ? fmt::format(", {} restarts", o.restarts) : std::string{});
+  fmt::print("wrote {}\n", fmt::join(written, ", "));
 }
 
 // ---- attack ------------------------------------------------------------------------------------
@@ -348,7 +470,15 @@ void add_encrypt_commands(CLI::App& app) {
   enc->add_option("--retain", e.ga.retain, "fraction of the population kept as parents")->default_val(0.6);
   enc->add_option("--mutation", e.ga.mutation, "probability that a flipped bit is restored")->default_val(0.05);
   enc->add_option("--swaps", e.ga.swaps, "index positions swapped between the parent halves")->default_val(5);
-  enc->add_option("--seed", e.ga.seed, "random seed (subset draw and search)")->default_val(70);
+  enc->add_option("--seed", e.ga.seed, "random seed of the search (restart r uses seed + r)")->default_val(70);
+  enc->add_option("--subset-seed", e.subset_seed, "seed of the random subset and validation draws (default: --seed)");
+  enc->add_option("--restarts", e.restarts,
+                  "run the search K times (seeds seed..seed+K-1) and keep the key with the lowest --validation accuracy")
+      ->default_val(1);
+  enc->add_option("--validation", e.validation,
+                  "held-out frames the restarts' keys are compared on (e.g. the training set; the subset's samples are left out)")
+      ->check(CLI::ExistingFile);
+  enc->add_option("--validation-size", e.validation_size, "validation samples drawn at random (0 = all)")->default_val(2000);
   enc->add_option("--test", e.test, "test frames: report plain / encrypted / decrypted accuracy")->check(CLI::ExistingFile);
   enc->add_option("--test-limit", e.test_limit, "use N test samples drawn at random with --seed (0 = all)")->default_val(0);
   enc->add_option("-o,--output", e.output, "encrypted model to write")->required();

@@ -82,6 +82,7 @@ void plot_csv(const fs::path& csv, const fs::path& svg, const PlotSpec& spec) {
   for (std::string col; std::getline(hs, col, ',');) names.push_back(col);
   std::ostringstream gp;
   gp << "set terminal svg size 800,480 dynamic background rgb 'white'\n"
+     << "set termoption noenhanced\n"  // column names like best_fitness: no subscripts
      << "set output '" << svg.string() << "'\n"
      << "set datafile separator ','\nset key outside right\nset grid\n"
      << "set title '" << spec.title << "'\nset xlabel '" << spec.xlabel << "'\nset ylabel '" << spec.ylabel << "'\n";

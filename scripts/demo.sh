@@ -30,12 +30,12 @@ $S train --arch nmnist-mlp --train "$OUT/nfm-train.frames.h5" --test "$OUT/nfm-t
   --epochs 5 --batch 32 --lr 3e-4 --seed 1 --reuse -o "$OUT/mlp.snn.h5"
 $S infer --model "$OUT/mlp-q8.snn.h5" --frames "$OUT/nfm-test.frames.h5" --json-out "$OUT/infer.json" | tail -2
 
-step "3. SNNGX encryption search on the output layer (one sample per class as the subset); sealed key"
+step "3. SNNGX encryption search on the output layer (one sample per class as the subset, 4 restarts, key kept by held-out accuracy); sealed key"
 # Demo only: the passphrase sits in a file next to the key. Real users use a prompt or a device key.
 printf 'snngx demo passphrase\n' > "$OUT/passphrase.txt"
 chmod 600 "$OUT/passphrase.txt"
 $S encrypt --model "$OUT/mlp-q8.snn.h5" --subset "$OUT/nfm-train.frames.h5" --per-class 1 --epsilon 200 \
-  --test "$OUT/nfm-test.frames.h5" --passphrase-file "$OUT/passphrase.txt" \
+  --restarts 4 --validation "$OUT/nfm-train.frames.h5" --test "$OUT/nfm-test.frames.h5" --passphrase-file "$OUT/passphrase.txt" \
   -o "$OUT/mlp-enc.snn.h5" --key "$OUT/mlp.key" --report "$OUT/encrypt"
 $S key info "$OUT/mlp.key" | head -12
 

@@ -106,7 +106,20 @@ snn::Network encrypt_model(const snn::Network& plain, const crypto::XorKey& key,
   return e;
 }
 
-datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
+namespace {
+
+/// The first `size` indices of a partial Fisher-Yates shuffle of `idx` with Rng(seed)
+/// (i = 0..size-1: swap(idx[i], idx[i + below(n - i)])), in draw order.
+std::vector<std::size_t> draw_without_replacement(std::vector<std::size_t> idx, std::size_t size, std::uint64_t seed) {
+  Rng rng(seed);
+  for (std::size_t i = 0; i < size; ++i) std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.below(idx.size() - i))]);
+  idx.resize(size);
+  return idx;
+}
+
+}  // namespace
+
+std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
   std::vector<std::size_t> chosen;
   if (per_class > 0) {
     const int classes = frames.num_classes();
@@ -124,12 +137,26 @@ datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t s
                                   " (samples in the subset file)");
     std::vector<std::size_t> idx(frames.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
-    Rng rng(seed);
-    for (std::size_t i = 0; i < size; ++i) std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.below(idx.size() - i))]);
-    chosen.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(size));
+    chosen = draw_without_replacement(std::move(idx), size, seed);
   }
   if (chosen.empty()) throw std::invalid_argument("the fitness subset is empty");
-  return frames.select(chosen);
+  return chosen;
+}
+
+datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
+  return frames.select(subset_indices(frames, size, per_class, seed));
+}
+
+std::vector<std::size_t> holdout_indices(std::size_t count, const std::vector<std::size_t>& exclude, std::size_t size,
+                                         std::uint64_t seed) {
+  std::vector<bool> excluded(count, false);
+  for (const std::size_t i : exclude)
+    if (i < count) excluded[i] = true;
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < count; ++i)
+    if (!excluded[i]) idx.push_back(i);
+  if (size == 0 || size >= idx.size()) return idx;
+  return draw_without_replacement(std::move(idx), size, seed);
 }
 
 // ---- the incremental evaluator ----------------------------------------------------------------------

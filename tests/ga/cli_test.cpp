@@ -13,6 +13,7 @@
 #include "snngx/datasets/frames.hpp"
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
+#include "snngx/ga/restarts.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "temp_dir.hpp"
@@ -159,6 +160,61 @@ TEST(EncryptCli, RefusesBadInputsWithOneErrorLine) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("encrypt needs a quantized model"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(f.dir / "e2.snn.h5"));
+}
+
+TEST(EncryptCli, RestartsKeepTheKeyWorstOnValidationAndItEqualsThatSingleRun) {
+  Files f;
+  // Validation from the subset's own file: its 8 subset samples (2 per class) are left out.
+  const auto r = run_snngx(f.encrypt_args("--restarts 3 --validation " + q(f.data) + " --validation-size 0"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = read_json(f.dir / "r.json");
+  ASSERT_EQ(j["restarts"].size(), 3u);
+  EXPECT_EQ(j["validation"]["samples"].get<std::size_t>(), 24u - 8u);
+  EXPECT_EQ(j["validation"]["subset_samples_excluded"].get<std::size_t>(), 8u);
+
+  // Independent: each restart is the library search with seed 5 + r; validation is the accuracy
+  // of that key's model on the held-out samples, by dense inference.
+  const auto subset_idx = subset_indices(f.frames, 16, 2, 5);
+  const auto validation = f.frames.select(holdout_indices(f.frames.size(), subset_idx, 0, 5));
+  SubsetEvaluator ev(f.plain, SearchSpace::layer(f.plain, 1), f.frames.select(subset_idx), 1);
+  std::vector<RestartRun> runs;
+  for (std::uint64_t r = 0; r < 3; ++r) {
+    GaParams p = small_params();
+    p.seed = 5 + r;
+    RestartRun run{p.seed, run_search(p, ev.space().size(), ev), 0.0};
+    run.validation_accuracy = accuracy_of(apply_flips(f.plain, ev.space(), run.result.best), validation);
+    const auto& jr = j["restarts"][r];
+    EXPECT_EQ(jr["seed"].get<std::uint64_t>(), p.seed);
+    EXPECT_EQ(jr["flipped_bits"].get<std::size_t>(), run.result.best.count());
+    EXPECT_DOUBLE_EQ(jr["validation_accuracy"].get<double>(), run.validation_accuracy);
+    EXPECT_DOUBLE_EQ(jr["test_accuracy_without_key"].get<double>(), accuracy_of(apply_flips(f.plain, ev.space(), run.result.best), f.frames));
+    runs.push_back(std::move(run));
+  }
+  const std::size_t chosen = choose_restart(runs);
+  EXPECT_EQ(j["chosen_restart"].get<std::size_t>(), chosen);
+  EXPECT_EQ(j["chosen_seed"].get<std::uint64_t>(), 5 + chosen);
+  EXPECT_DOUBLE_EQ(j["test"]["accuracy_encrypted_without_key"].get<double>(), j["restarts"][chosen]["test_accuracy_without_key"].get<double>());
+  const auto enc = snn::load_model(f.enc);
+  EXPECT_EQ(enc.weights(1).quant->weight_bits, apply_flips(f.plain, ev.space(), runs[chosen].result.best).weights(1).quant->weight_bits);
+  EXPECT_EQ(read_lines(f.dir / "r.restarts.csv").size(), 1u + 3u);
+  EXPECT_TRUE(std::filesystem::exists(f.dir / "r.restarts.svg.gp") || std::filesystem::exists(f.dir / "r.restarts.svg"));
+  EXPECT_NE(r.out.find("<- kept"), std::string::npos);
+
+  // The kept key is reproduced by a single run with its seed (the subset drawn with the base seed).
+  std::string args = f.encrypt_args("--subset-seed 5");
+  args.replace(args.find("--seed 5 "), 9, "--seed " + std::to_string(5 + chosen) + " ");
+  const auto single = run_snngx(args);
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  EXPECT_EQ(snn::load_model(f.enc).weights(1).quant->weight_bits, enc.weights(1).quant->weight_bits);
+}
+
+TEST(EncryptCli, RestartsWithoutValidationAreRefused) {
+  Files f;
+  const auto r = run_snngx(f.encrypt_args("--restarts 2"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --restarts 2 needs --validation"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(f.enc));
+  EXPECT_FALSE(std::filesystem::exists(f.key));
 }
 
 TEST(AttackCli, AllExperimentsAgainstIndependentComputation) {

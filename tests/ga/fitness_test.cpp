@@ -2,6 +2,8 @@
 // keys and encryption, subset selection, determinism over threads.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/snn/inference.hpp"
@@ -179,6 +181,41 @@ TEST(Subset, RandomSubsetIsDistinctAndDeterministic) {
   EXPECT_EQ(a.counts, b.counts);
   EXPECT_EQ(a.size(), 16u);
   EXPECT_THROW(select_subset(f, 31, 0, 70), std::invalid_argument);
+}
+
+TEST(Subset, IndicesArePerClassInFileOrderByHand) {
+  datasets::FrameSet f = testing::frames_for(testing::tiny_mlp(1), 6, 3);
+  f.labels = {1, 0, 1, 2, 0, 2};
+  EXPECT_EQ(subset_indices(f, 0, 1, 9), (std::vector<std::size_t>{0, 1, 3}));
+  EXPECT_EQ(subset_indices(f, 0, 2, 9), (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
+  // select_subset takes exactly those samples.
+  const auto s = select_subset(f, 0, 1, 9);
+  EXPECT_EQ(s.labels, (std::vector<std::int32_t>{1, 0, 2}));
+}
+
+TEST(Subset, HoldoutLeavesOutTheExcludedAndDrawsLikeTheSubset) {
+  const std::vector<std::size_t> exclude{2, 5, 42};  // 42 is out of range: ignored
+  // All of the rest, in order, when size is 0 or too large.
+  const std::vector<std::size_t> rest{0, 1, 3, 4, 6, 7, 8, 9};
+  EXPECT_EQ(holdout_indices(10, exclude, 0, 1), rest);
+  EXPECT_EQ(holdout_indices(10, exclude, 8, 1), rest);
+  EXPECT_EQ(holdout_indices(10, exclude, 100, 1), rest);
+  // Three drawn by the partial Fisher-Yates shuffle, replayed by hand.
+  std::vector<std::size_t> idx = rest;
+  Rng ref(77);
+  for (std::size_t i = 0; i < 3; ++i) std::swap(idx[i], idx[i + ref.below(idx.size() - i)]);
+  idx.resize(3);
+  EXPECT_EQ(holdout_indices(10, exclude, 3, 77), idx);
+  EXPECT_EQ(holdout_indices(10, exclude, 3, 77), holdout_indices(10, exclude, 3, 77));
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    const auto h = holdout_indices(10, exclude, 5, seed);
+    ASSERT_EQ(h.size(), 5u);
+    std::set<std::size_t> distinct(h.begin(), h.end());
+    EXPECT_EQ(distinct.size(), 5u);
+    EXPECT_FALSE(distinct.contains(2) || distinct.contains(5)) << "seed " << seed;
+    EXPECT_LT(*distinct.rbegin(), 10u);
+  }
+  EXPECT_TRUE(holdout_indices(3, {0, 1, 2}, 0, 1).empty());
 }
 
 TEST(Attack, SamplePositionsAreDistinctSortedAndInRange) {

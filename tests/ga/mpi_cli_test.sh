@@ -16,4 +16,10 @@ grep -q '"ranks": 2' m2.json || { echo "the MPI run did not use 2 ranks"; exit 1
 # generation, best/mean fitness, flipped bits, subset accuracy, evaluations (not the wall time)
 cut -d, -f1-6 m1.csv >m1.cols && cut -d, -f1-6 m2.csv >m2.cols && cmp m1.cols m2.cols
 grep '"encrypted_weights_fingerprint"' m1.json >m1.fp && grep '"encrypted_weights_fingerprint"' m2.json >m2.fp && cmp m1.fp m2.fp
+# Restarts with held-out selection: the same per-restart results and the same kept key.
+"$mpirun" --oversubscribe --allow-run-as-root -np 2 "$exe" encrypt $common --restarts 2 --validation d.frames.h5 \
+  -o r2.snn.h5 --key r2.key --report r2 >/dev/null 2>&1
+"$exe" encrypt $common --restarts 2 --validation d.frames.h5 -o r1.snn.h5 --key r1.key --report r1 >/dev/null 2>&1
+cmp r1.restarts.csv r2.restarts.csv
+grep '"encrypted_weights_fingerprint"' r1.json >r1.fp && grep '"encrypted_weights_fingerprint"' r2.json >r2.fp && cmp r1.fp r2.fp
 echo "2 ranks == 1 process"

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "snngx/ga/genetic.hpp"
+#include "snngx/ga/restarts.hpp"
 
 namespace snngx::ga {
 namespace {
@@ -302,6 +303,84 @@ TEST(GaParams, RejectsBadValuesNamingTheOption) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("--mutation"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace snngx::ga
+
+namespace snngx::ga {
+namespace {
+
+/// Validation accuracies chosen by the test: a function of the key's bits.
+class KeyedValidator final : public FitnessEvaluator {
+ public:
+  int calls = 0;
+  std::vector<double> accuracies(std::span<const BitVector* const> ind) override {
+    ++calls;
+    std::vector<double> a;
+    for (const auto* b : ind) a.push_back(static_cast<double>(b->test(0) + b->test(1) + b->test(2) + b->test(63)) / 8.0);
+    return a;
+  }
+};
+
+RestartRun run_with(double validation, std::size_t flipped) {
+  RestartRun r;
+  r.result.best = BitVector(64);
+  for (std::size_t i = 0; i < flipped; ++i) r.result.best.set(i);
+  r.validation_accuracy = validation;
+  return r;
+}
+
+TEST(Restarts, KeepsTheLowestValidationThenFewestFlipsThenTheEarliest) {
+  EXPECT_EQ(choose_restart({run_with(0.2, 5), run_with(0.1, 7), run_with(0.1, 6)}), 2u);
+  EXPECT_EQ(choose_restart({run_with(0.3, 5), run_with(0.1, 6), run_with(0.1, 6)}), 1u);
+  EXPECT_EQ(choose_restart({run_with(0.0, 9), run_with(0.5, 1)}), 0u);
+  EXPECT_THROW(choose_restart({}), std::invalid_argument);
+}
+
+TEST(Restarts, EachRestartIsTheSearchWithSeedPlusRAndTheChoiceIsByValidation) {
+  GaParams p;
+  p.epsilon = 4;
+  p.population = 10;
+  p.generations = 8;
+  p.mutation = 0.3;
+  p.seed = 40;
+  ToyEvaluator ev;
+  KeyedValidator val;
+  std::vector<int> started;
+  const auto out = run_restarts(p, 5, 64, ev, &val, [&](int r) { started.push_back(r); });
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(val.calls, 1);  // all keys scored in one call
+  ASSERT_EQ(out.runs.size(), 5u);
+  std::vector<RestartRun> expected;
+  for (int r = 0; r < 5; ++r) {
+    GaParams pr = p;
+    pr.seed = 40 + static_cast<std::uint64_t>(r);
+    ToyEvaluator fresh;
+    const auto single = run_search(pr, 64, fresh);
+    EXPECT_EQ(out.runs[r].seed, pr.seed);
+    EXPECT_EQ(out.runs[r].result.best, single.best) << "restart " << r;
+    EXPECT_EQ(out.runs[r].result.fitness, single.fitness);
+    const auto& b = single.best;
+    EXPECT_EQ(out.runs[r].validation_accuracy, (b.test(0) + b.test(1) + b.test(2) + b.test(63)) / 8.0);
+    expected.push_back(out.runs[r]);
+  }
+  EXPECT_EQ(out.chosen, choose_restart(expected));
+  EXPECT_EQ(&out.best(), &out.runs[out.chosen]);
+}
+
+TEST(Restarts, OneRestartNeedsNoValidationAndEqualsTheSearch) {
+  GaParams p;
+  p.population = 8;
+  p.generations = 3;
+  p.seed = 3;
+  ToyEvaluator a, b;
+  const auto out = run_restarts(p, 1, 64, a, nullptr);
+  ASSERT_EQ(out.runs.size(), 1u);
+  EXPECT_EQ(out.best().result.best, run_search(p, 64, b).best);
+  EXPECT_EQ(out.best().validation_accuracy, -1.0);
+  EXPECT_THROW(run_restarts(p, 2, 64, a, nullptr), std::invalid_argument);
+  EXPECT_THROW(run_restarts(p, 0, 64, a, nullptr), std::invalid_argument);
 }
 
 }  // namespace

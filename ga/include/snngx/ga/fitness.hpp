@@ -57,6 +57,14 @@ snn::Network encrypt_model(const snn::Network& plain, const crypto::XorKey& key,
 /// order; otherwise `size` samples drawn without replacement by a partial Fisher-Yates shuffle
 /// with Rng(seed) (i = 0..size-1: swap(idx[i], idx[i + below(n - i)])), kept in draw order.
 datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed);
+/// The sample indices select_subset takes, in its order.
+std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed);
+
+/// Held-out samples: of the indices in [0, count) that are not in `exclude`, `size` drawn by the
+/// same partial Fisher-Yates shuffle with Rng(seed), in draw order; all of them, in increasing
+/// order, when size is 0 or at least their number.
+std::vector<std::size_t> holdout_indices(std::size_t count, const std::vector<std::size_t>& exclude, std::size_t size,
+                                         std::uint64_t seed);
 
 class SubsetEvaluator final : public FitnessEvaluator {
  public:
