@@ -20,6 +20,7 @@
 #include "snngx/rram/config.hpp"
 #include "snngx/rtl/cosim.hpp"
 #include "snngx/rtl/run.hpp"
+#include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #endif
 
@@ -94,6 +95,7 @@ void run(const CosimCliOptions& o) {
   remove_key(plain, key);
 
   const auto frames = datasets::read_frames(o.frames, o.limit);
+  snn::check_compatible(stored, frames.shape, o.frames);
   rtl::CosimOptions co;
   if (!o.config.empty()) co.config = rram::ChipConfig::load(o.config);
   co.mode = rram::parse_mode(o.mode);

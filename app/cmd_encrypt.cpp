@@ -173,8 +173,8 @@ void run_encrypt(const EncryptOptions& o) {
   // Every rank needs the subset; only rank 0 scores the validation set.
   const SearchData data = load_search_data(o);
   const datasets::FrameSet& subset = data.subset;
-  snn::check_compatible(plain, subset.shape);
-  if (data.validation) snn::check_compatible(plain, data.validation->shape);
+  snn::check_compatible(plain, subset.shape, o.subset);
+  if (data.validation) snn::check_compatible(plain, data.validation->shape, o.validation);
   ga::SubsetEvaluator local(plain, space, subset, o.threads);
   ga::DistributedEvaluator evaluator(mpi, local, space.size());
   if (mpi.rank() != 0) {
@@ -185,6 +185,12 @@ void run_encrypt(const EncryptOptions& o) {
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  // The test set is read and checked before the search, so a wrong file fails in seconds.
+  std::optional<datasets::FrameSet> test;
+  if (!o.test.empty()) {
+    test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.ga.seed);
+    snn::check_compatible(plain, test->shape, o.test);
+  }
   std::unique_ptr<ga::SubsetEvaluator> validator;
   if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
   if (!o.quiet)
@@ -257,21 +263,20 @@ void run_encrypt(const EncryptOptions& o) {
   for (const auto& lk : key.layers) per_layer.push_back({{"layer", lk.layer}, {"flipped_bits", lk.positions.size()}, {"total_bits", lk.total_bits}});
   j["key_layers"] = per_layer;
   std::vector<double> restart_test_accuracy;
-  if (!o.test.empty()) {
-    const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.ga.seed);
+  if (test) {
     snn::Network decrypted = encrypted;
     ga::xor_key_into(decrypted, key);
-    const double acc_plain = ga::test_accuracy(plain, test, o.threads);
-    const double acc_enc = ga::test_accuracy(encrypted, test, o.threads);
-    const double acc_key = ga::test_accuracy(decrypted, test, o.threads);
-    j["test"] = {{"frames", o.test}, {"samples", test.size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
+    const double acc_plain = ga::test_accuracy(plain, *test, o.threads);
+    const double acc_enc = ga::test_accuracy(encrypted, *test, o.threads);
+    const double acc_key = ga::test_accuracy(decrypted, *test, o.threads);
+    j["test"] = {{"frames", o.test}, {"samples", test->size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
                  {"accuracy_with_key", acc_key}, {"chance", 1.0 / plain.num_classes}};
     if (acc_key != acc_plain) throw std::logic_error("decrypting with the key did not restore the plain accuracy");
     if (o.restarts > 1)
       for (const auto& run : outcome.runs)
-        restart_test_accuracy.push_back(ga::test_accuracy(ga::apply_flips(plain, space, run.result.best), test, o.threads));
+        restart_test_accuracy.push_back(ga::test_accuracy(ga::apply_flips(plain, space, run.result.best), *test, o.threads));
     fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc_plain,
-               100 * acc_enc, 100 * acc_key, test.size());
+               100 * acc_enc, 100 * acc_key, test->size());
   }
   if (data.validation) {
     j["validation"] = {{"frames", o.validation},
@@ -350,7 +355,7 @@ void run_attack(const AttackOptions& o) {
   std::optional<crypto::XorKey> key;
   if (!o.key.empty()) key = read_key(o.key, encrypted, o.secret);
   const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.seed);
-  snn::check_compatible(encrypted, test.shape);
+  snn::check_compatible(encrypted, test.shape, o.test);
   const fs::path prefix = o.report.empty() ? fs::path(fs::path(o.model).replace_extension("").replace_extension("").string() + ".attack")
                                            : fs::path(o.report);
   const auto out = [&](const std::string& suffix) { return fs::path(prefix.string() + suffix); };

@@ -50,7 +50,7 @@ nlohmann::json to_json(const snn::InferenceResult& r, const InferOptions& o, int
 void run(const InferOptions& o) {
   const snn::Network net = load_model_for_use(o.model);
   const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(net, frames.shape);
+  snn::check_compatible(net, frames.shape, o.frames);
   Progress bar("infer", frames.size());
   snn::InferenceOptions io;
   io.engine = snn::parse_engine(o.engine);

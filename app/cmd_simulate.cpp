@@ -260,7 +260,7 @@ void run(const SimulateOptions& o) {
   const rram::ChipConfig cfg = base_config(o);  // validate the config before asking for secrets
   const Loaded m = load(o.model);
   const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(m.stored, frames.shape);
+  snn::check_compatible(m.stored, frames.shape, o.frames);
   if (!o.sweep.empty()) {
     run_sweep(o, m, frames);
     return;

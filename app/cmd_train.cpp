@@ -70,7 +70,8 @@ void run(const TrainCli& c) {
   const auto train_set = datasets::read_frames(c.train, c.train_limit);
   std::unique_ptr<datasets::FrameSet> test_set;
   if (!c.test.empty()) test_set = std::make_unique<datasets::FrameSet>(datasets::read_frames(c.test, c.test_limit));
-  snn::check_compatible(net, train_set.shape);
+  snn::check_compatible(net, train_set.shape, c.train);
+  if (test_set) snn::check_compatible(net, test_set->shape, c.test);
 
   snn::TrainOptions o;
   o.epochs = c.epochs;

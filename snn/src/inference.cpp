@@ -682,14 +682,15 @@ std::vector<double> InferenceResult::per_class_accuracy() const {
   return acc;
 }
 
-void check_compatible(const Network& net, const datasets::FrameShape& shape) {
+void check_compatible(const Network& net, const datasets::FrameShape& shape, const std::string& source) {
+  const std::string prefix = source.empty() ? std::string{} : source + ": ";
   const Shape frame = {shape.c, shape.h, shape.w};
   const bool same = net.input_shape == frame || (net.input_shape.size() != 3 && numel(net.input_shape) == shape.step_size());
   if (!same)
-    throw std::invalid_argument("frames of shape [" + std::to_string(shape.c) + "," + std::to_string(shape.h) + "," +
+    throw std::invalid_argument(prefix + "frames of shape [" + std::to_string(shape.c) + "," + std::to_string(shape.h) + "," +
                                 std::to_string(shape.w) + "] do not fit the model's input_shape " + to_string(net.input_shape));
   if (shape.t != net.time_steps)
-    throw std::invalid_argument("frames have T = " + std::to_string(shape.t) + " time bins but the model runs T = " +
+    throw std::invalid_argument(prefix + "frames have T = " + std::to_string(shape.t) + " time bins but the model runs T = " +
                                 std::to_string(net.time_steps));
 }
 

@@ -208,11 +208,23 @@ TEST(EncryptCli, RestartsKeepTheKeyWorstOnValidationAndItEqualsThatSingleRun) {
   EXPECT_EQ(snn::load_model(f.enc).weights(1).quant->weight_bits, enc.weights(1).quant->weight_bits);
 }
 
-TEST(EncryptCli, RestartsWithoutValidationAreRefused) {
+TEST(EncryptCli, RestartsWithoutValidationAndFramesOfTheWrongShapeAreRefused) {
   Files f;
-  const auto r = run_snngx(f.encrypt_args("--restarts 2"));
+  auto r = run_snngx(f.encrypt_args("--restarts 2"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("snngx: error: --restarts 2 needs --validation"), std::string::npos) << r.err;
+  // Validation or test frames that do not fit the model: one line naming the file, before the search.
+  const auto wrong = f.dir / "wrong.frames.h5";
+  datasets::write_frames(wrong, testing::frames_for(testing::tiny_csnn(1), 4, 1));
+  r = run_snngx(f.encrypt_args("--restarts 2 --validation " + q(wrong)));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: " + wrong.string() + ": frames"), std::string::npos) << r.err;
+  std::string args = f.encrypt_args();
+  args.replace(args.find("--test " + q(f.data)), 7 + q(f.data).size(), "--test " + q(wrong));
+  r = run_snngx(args);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: " + wrong.string() + ": frames"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(f.enc));
   EXPECT_FALSE(std::filesystem::exists(f.key));
 }

@@ -89,8 +89,9 @@ struct InferenceResult {
   [[nodiscard]] std::vector<std::vector<std::int64_t>> confusion() const;  // [true][predicted]
 };
 
-/// Checks that frames fit the network's input (shape and T); throws std::invalid_argument.
-void check_compatible(const Network& net, const datasets::FrameShape& shape);
+/// Checks that frames fit the network's input (shape and T); throws std::invalid_argument,
+/// prefixed with "<source>: " when a source (the frame file) is given.
+void check_compatible(const Network& net, const datasets::FrameShape& shape, const std::string& source = "");
 
 /// Runs every sample (parallel over samples; the same results for any thread count).
 InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options = {});
