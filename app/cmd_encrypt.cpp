@@ -103,13 +103,13 @@ struct SearchData {
   std::size_t excluded_from_validation = 0;
 };
 
-SearchData load_search_data(const EncryptOptions& o) {
+SearchData load_search_data(const EncryptOptions& o, bool with_validation) {
   const std::uint64_t subset_seed = o.subset_seed.value_or(o.ga.seed);
   SearchData d;
   datasets::FrameSet source = datasets::read_frames(o.subset);
   const auto chosen = ga::subset_indices(source, o.subset_size, o.per_class, subset_seed);
   d.subset = source.select(chosen);
-  if (o.validation.empty()) return d;
+  if (!with_validation || o.validation.empty()) return d;
   const bool same_file = fs::equivalent(o.subset, o.validation);
   if (!same_file) source = datasets::read_frames(o.validation);
   const std::vector<std::size_t> exclude = same_file ? chosen : std::vector<std::size_t>{};
@@ -160,18 +160,15 @@ void print_restarts(const ga::RestartsResult& r, const std::vector<double>& test
 
 void run_encrypt(const EncryptOptions& o) {
   o.ga.validate();
-  if (o.restarts < 1) throw std::invalid_argument("--restarts must be >= 1");
-  if (o.restarts > 1 && o.validation.empty())
-    throw std::invalid_argument("--restarts " + std::to_string(o.restarts) +
-                                " needs --validation V.frames.h5: the keys are compared on held-out samples, never on the test set");
+  ga::check_restarts(o.restarts, !o.validation.empty());  // before minutes of loading
   ga::MpiSession mpi;
   const snn::Network plain = snn::load_model(o.model);
   if (plain.state != snn::ModelState::Quantized)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(plain.state) + "', encrypt needs a quantized model");
   const auto layer = o.layer >= 0 ? static_cast<std::size_t>(o.layer) : plain.num_weighted() - 1;
   const ga::SearchSpace space = o.whole ? ga::SearchSpace::whole(plain) : ga::SearchSpace::layer(plain, layer);
-  // Every rank needs the subset; only rank 0 scores the validation set.
-  const SearchData data = load_search_data(o);
+  // Every rank needs the subset; only rank 0 scores (and so reads) the validation set.
+  const SearchData data = load_search_data(o, mpi.rank() == 0);
   const datasets::FrameSet& subset = data.subset;
   snn::check_compatible(plain, subset.shape, o.subset);
   if (data.validation) snn::check_compatible(plain, data.validation->shape, o.validation);
@@ -216,12 +213,6 @@ void run_encrypt(const EncryptOptions& o) {
   const ga::SearchResult& result = outcome.best().result;
   restart = static_cast<int>(outcome.chosen);
   bar.finish(status(result.fitness, result.best.count(), result.accuracy));
-  double search_seconds = 0.0;
-  std::size_t evaluations = 0;
-  for (const auto& run : outcome.runs) {
-    search_seconds += run.result.seconds;
-    evaluations += run.result.evaluations;
-  }
   const crypto::XorKey key = ga::make_key(plain, space, result.best);
   snn::Network encrypted = ga::encrypt_model(plain, key, "");
   seal_key_for_model(encrypted, key, o.key, secret, kdf);  // sets state "encrypted" and key_fingerprint
@@ -242,8 +233,8 @@ void run_encrypt(const EncryptOptions& o) {
       {"search_seconds", result.seconds},
       {"chosen_seed", outcome.best().seed},
       {"evaluations", result.evaluations},
-      {"search_seconds_all_restarts", search_seconds},
-      {"evaluations_all_restarts", evaluations},
+      {"search_seconds_all_restarts", outcome.total_seconds()},
+      {"evaluations_all_restarts", outcome.total_evaluations()},
       {"flipped_bits", key.flipped_bits()},
       {"search_space_bits", space.size()},
       {"model_weight_bits", snn::weight_bit_count(plain)},
@@ -273,8 +264,9 @@ void run_encrypt(const EncryptOptions& o) {
                  {"accuracy_with_key", acc_key}, {"chance", 1.0 / plain.num_classes}};
     if (acc_key != acc_plain) throw std::logic_error("decrypting with the key did not restore the plain accuracy");
     if (o.restarts > 1)
-      for (const auto& run : outcome.runs)
-        restart_test_accuracy.push_back(ga::test_accuracy(ga::apply_flips(plain, space, run.result.best), *test, o.threads));
+      for (std::size_t i = 0; i < outcome.runs.size(); ++i)  // the kept key's model is `encrypted`: measured above
+        restart_test_accuracy.push_back(
+            i == outcome.chosen ? acc_enc : ga::test_accuracy(ga::apply_flips(plain, space, outcome.runs[i].result.best), *test, o.threads));
     fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc_plain,
                100 * acc_enc, 100 * acc_key, test->size());
   }
@@ -306,7 +298,7 @@ void run_encrypt(const EncryptOptions& o) {
   write_json(json, j);
   fmt::print("flipped {} of {} sign bits searched = {:.6f} % of the model's {} weight bits; search {:.1f} s ({} evaluations{})\n",
              key.flipped_bits(), space.size(), 100.0 * j["flipped_share_of_model_bits"].get<double>(), snn::weight_bit_count(plain),
-             search_seconds, evaluations, o.restarts > 1 ? fmt::format(", {} restarts", o.restarts) : std::string{});
+             outcome.total_seconds(), outcome.total_evaluations(), o.restarts > 1 ? fmt::format(", {} restarts", o.restarts) : std::string{});
   fmt::print("wrote {}\n", fmt::join(written, ", "));
 }
 

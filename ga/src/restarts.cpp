@@ -15,13 +15,29 @@ std::size_t choose_restart(const std::vector<RestartRun>& runs) {
   return chosen;
 }
 
+double RestartsResult::total_seconds() const {
+  double s = 0.0;
+  for (const auto& run : runs) s += run.result.seconds;
+  return s;
+}
+
+std::size_t RestartsResult::total_evaluations() const {
+  std::size_t n = 0;
+  for (const auto& run : runs) n += run.result.evaluations;
+  return n;
+}
+
+void check_restarts(int restarts, bool has_validation) {
+  if (restarts < 1) throw std::invalid_argument("--restarts must be >= 1");
+  if (restarts > 1 && !has_validation)
+    throw std::invalid_argument("--restarts " + std::to_string(restarts) +
+                                " needs --validation V.frames.h5: the keys are compared on held-out samples, never on the test set");
+}
+
 RestartsResult run_restarts(const GaParams& params, int restarts, std::size_t space_bits, FitnessEvaluator& evaluator,
                             FitnessEvaluator* validator, const std::function<void(int)>& on_restart,
                             const std::function<void(const GenerationStats&)>& on_generation) {
-  if (restarts < 1) throw std::invalid_argument("--restarts must be >= 1");
-  if (restarts > 1 && validator == nullptr)
-    throw std::invalid_argument("--restarts " + std::to_string(restarts) +
-                                " needs a validation set (--validation): the keys are compared on held-out samples");
+  check_restarts(restarts, validator != nullptr);
   params.validate();
   RestartsResult out;
   for (int r = 0; r < restarts; ++r) {

@@ -8,6 +8,7 @@
 
 #include "snngx/crypto/key_file.hpp"
 #include "temp_dir.hpp"
+#include "error_of.hpp"
 
 namespace snngx::crypto {
 namespace {
@@ -24,14 +25,7 @@ XorKey small_key() {
 
 KeySecret device_secret(std::uint8_t fill = 0x42) { return KeySecret::device_key(std::vector<std::uint8_t>(32, fill)); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using snngx::testing::error_of;
 
 void expect_same_key(const XorKey& a, const XorKey& b) {
   ASSERT_EQ(a.layers.size(), b.layers.size());

@@ -16,6 +16,7 @@
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "temp_dir.hpp"
+#include "error_of.hpp"
 
 namespace snngx::app {
 namespace {
@@ -73,14 +74,7 @@ struct Fixture {
   [[nodiscard]] ModelSource source() const { return {model.string(), key.string(), pass.string(), ""}; }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using snngx::testing::error_of;
 
 void expect_equal_weights(const snn::Network& a, const snn::Network& b) {
   ASSERT_EQ(a.num_weighted(), b.num_weighted());

@@ -15,6 +15,7 @@
 #include "snngx/rram/components/all.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "test_nets.hpp"
+#include "error_of.hpp"
 
 namespace snngx::rram {
 namespace {
@@ -23,14 +24,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using snngx::testing::error_of;
 
 ChipConfig with_impl(const std::string& kind, const std::string& impl) {
   ChipConfig c;

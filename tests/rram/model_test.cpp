@@ -7,6 +7,7 @@
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/snn/inference.hpp"
 #include "test_nets.hpp"
+#include "error_of.hpp"
 
 namespace snngx::rram {
 namespace {
@@ -169,14 +170,7 @@ TEST(NonIdeal, FastEqualsCycleWithEveryEffectOn) {
 
 // ---- config registry -----------------------------------------------------------------------
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using snngx::testing::error_of;
 
 TEST(ChipConfigTest, DefaultConfigFileEqualsBuiltInDefaultsAndCitesEveryTechnologyNumber) {
   const auto path = std::filesystem::path(SNNGX_SOURCE_DIR) / "configs" / "chip.yaml";

@@ -26,7 +26,13 @@ struct RestartsResult {
   std::vector<RestartRun> runs;
   std::size_t chosen = 0;  // index into runs
   [[nodiscard]] const RestartRun& best() const { return runs.at(chosen); }
+  [[nodiscard]] double total_seconds() const;            // search time of all restarts
+  [[nodiscard]] std::size_t total_evaluations() const;   // individuals scored by all restarts
 };
+
+/// Throws std::invalid_argument unless restarts >= 1 and, for more than one, a validation set
+/// is given (the keys are compared on held-out samples, never on the test set).
+void check_restarts(int restarts, bool has_validation);
 
 /// The index of the run to keep: lowest validation accuracy, then fewest flipped bits, then the
 /// earliest run.
