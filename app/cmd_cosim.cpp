@@ -65,7 +65,7 @@ nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {
           {"frames", o.frames},
           {"mode", o.mode},
           {"samples", r.rtl.predictions.size()},
-          {"rtl_unit", {{"rows", v.rows}, {"lanes", v.lanes}, {"key_depth", v.key_depth}, {"latency", v.latency}}},
+          {"rtl_unit", {{"rows", v.rows}, {"cols", v.cols}, {"lanes", v.lanes}}},
           {"key_entries", r.key_entries},
           {"rtl_clock_edges", r.rtl_edges},
           {"accuracy_rtl", r.rtl.accuracy()},
@@ -78,6 +78,8 @@ nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {
           {"cycles_per_sample_without_unit", r.baseline.cycles_per_sample},
           {"spike_mismatches", r.spike_mismatches},
           {"cycle_mismatches", r.cycle_mismatches},
+          {"added_cycles", r.added_cycles},
+          {"unaccounted_cycles", r.unaccounted_cycles},
           {"counters_rtl", r.rtl.total().to_json()},
           {"seconds_rtl", r.rtl.seconds},
           {"passed", r.passed()}};
@@ -128,12 +130,14 @@ void run(const CosimCliOptions& o) {
                100.0 * r.without_key.accuracy(), r.encrypted_differs, n);
     fmt::print("  spike counts equal to the software engine: {}/{} samples; cycles equal with and without the unit: {}/{} samples\n",
                n - r.spike_mismatches, n, n - r.cycle_mismatches, n);
+    fmt::print("  cycles added by the decryption unit: {} (unaccounted: {})\n", r.added_cycles, r.unaccounted_cycles);
     if (!o.trace.empty()) fmt::print("  waveform: {}\n", o.trace);
   }
   if (!r.passed())
-    throw std::runtime_error(fmt::format("cosim: {} samples differ from the software engine, {} samples took a different number "
-                                         "of cycles than the chip without the unit",
-                                         r.spike_mismatches, r.cycle_mismatches));
+    throw std::runtime_error(fmt::format("cosim: {} samples differ from the software engine; {} samples took a different number "
+                                         "of cycles than the chip without the unit, which the {} added cycles leave {} cycles "
+                                         "unaccounted",
+                                         r.spike_mismatches, r.cycle_mismatches, r.added_cycles, r.unaccounted_cycles));
 }
 
 }  // namespace

@@ -21,7 +21,9 @@
 #include "snngx/datasets/h5.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/costs.hpp"
+#include "snngx/rram/latency_map.hpp"
 #include "snngx/snn/inference.hpp"
+#include "snngx/snn/quantize.hpp"
 #include "snngx/snn/model_file.hpp"
 
 namespace snngx::app {
@@ -34,8 +36,8 @@ struct SimulateOptions {
   std::string frames, config, mode = "fast", outputs, report_dir, json_path, sweep;
   std::vector<std::string> sets;
   std::size_t limit = 0;
-  int threads = 0;
-  bool json = false, list_params = false;
+  int threads = 0, trials = 200;
+  bool json = false, list_params = false, latency_map = false;
 };
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
@@ -100,7 +102,7 @@ struct Simulation {
   rram::CostReport costs;
   nlohmann::json mapping;
   std::string mapping_report, decryption_unit;
-  std::size_t key_entries = 0;
+  std::size_t key_entries = 0, key_rows = 0, engines_bound = 0;
   bool key_loaded = false;
 };
 
@@ -113,6 +115,8 @@ Simulation simulate(const Loaded& m, const rram::ChipConfig& cfg, const datasets
     if (!s.key_loaded) throw std::runtime_error(o.model.key + ": the key store refused the key (fingerprint mismatch)");
   }
   s.key_entries = chip.key_entry_count();
+  s.key_rows = chip.key_rows_loaded();
+  s.engines_bound = chip.engines_bound();
   s.decryption_unit = chip.decryption_unit();
   Progress bar(label, frames.size());
   rram::RunOptions ro;
@@ -138,6 +142,13 @@ nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram
                    {"decryption_unit", s.decryption_unit},
                    {"key", o.model.key},
                    {"key_entries", s.key_entries},
+                   {"key_rows", s.key_rows},
+                   {"engines_bound", s.engines_bound},
+                   {"added_cycles", total.added_cycles},
+                   {"added_cycles_per_inference", static_cast<double>(total.added_cycles) / n},
+                   {"added_cycles_per_step_and_layer", r.added_cycles},
+                   {"decryption_unit_area_share", s.costs.unit_area_share()},
+                   {"decryption_unit_energy_share", s.costs.unit_energy_share()},
                    {"samples", r.predictions.size()},
                    {"accuracy", r.accuracy()},
                    {"cycles_per_inference", static_cast<double>(total.cycles) / n},
@@ -199,6 +210,15 @@ void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::
     csv += fmt::format(",{:.6g},{:.6g}\n", l.cycles, l.latency_us);
   }
   write_text_atomically(dir / "costs.csv", csv);
+  std::string added = "time_step";
+  for (const auto& l : s.costs.layers) added += "," + l.name.substr(0, l.name.find(' '));
+  added += "\n";
+  for (std::size_t t = 0; t < s.run.added_cycles.size(); ++t) {
+    added += std::to_string(t);
+    for (const auto a : s.run.added_cycles[t]) added += "," + std::to_string(a);
+    added += "\n";
+  }
+  write_text_atomically(dir / "added_cycles.csv", added);
   const int nc = static_cast<int>(rram::energy_components().size());
   plot_histogram(dir / "costs.csv", dir / "energy_breakdown.svg", "Energy per inference by layer and component", "energy (nJ)", 2,
                  nc + 1);
@@ -207,8 +227,19 @@ void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::
 
 void print_summary(const Simulation& s, const nlohmann::json& j) {
   fmt::print("{}\n{}", s.mapping_report, s.costs.table());
-  fmt::print("accuracy {:.2f} % ({} samples, {} mode, decryption unit {}, {} key entries)\n", 100.0 * s.run.accuracy(),
-             s.run.predictions.size(), j["mode"].get<std::string>(), s.decryption_unit, s.key_entries);
+  fmt::print("accuracy {:.2f} % ({} samples, {} mode, decryption unit {}, {} key entries in {} key-SRAM words of {} engines)\n",
+             100.0 * s.run.accuracy(), s.run.predictions.size(), j["mode"].get<std::string>(), s.decryption_unit, s.key_entries,
+             s.key_rows, s.engines_bound);
+  const auto added = j["added_cycles"].get<std::uint64_t>();
+  if (added == 0) {
+    fmt::print("added_cycles 0: the decryption engines kept up with every read (zero added latency held)\n");
+  } else {
+    fmt::print("added_cycles {} ({:.4g} per inference): the engines could not keep up with some reads; per layer:",
+               added, j["added_cycles_per_inference"].get<double>());
+    for (std::size_t l = 0; l < s.run.per_layer.size(); ++l)
+      if (s.run.per_layer[l].added_cycles) fmt::print(" {} {}", s.costs.layers[l].name, s.run.per_layer[l].added_cycles);
+    fmt::print(" (per step: added_cycles.csv / JSON)\n");
+  }
   fmt::print("per inference: {:.0f} cycles ({} .. {}), {:.4g} us, {:.4g} nJ; wall {:.3g} s, {:.3g} synaptic ops/s\n",
              j["cycles_per_inference"].get<double>(), j["cycles_min"].get<std::uint64_t>(), j["cycles_max"].get<std::uint64_t>(),
              j["latency_per_inference_us"].get<double>(), j["energy_per_inference_nj"].get<double>(), s.run.seconds,
@@ -228,16 +259,19 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameS
     std::replace(s.begin(), s.end(), '.', '_');
     return s;
   }();
-  std::string csv = name + ",accuracy,energy_per_inference_nj,cycles_per_inference\n";
+  std::string csv = name + ",accuracy,energy_per_inference_nj,cycles_per_inference,added_cycles_per_inference\n";
   nlohmann::json points = nlohmann::json::array();
   for (const auto& v : values) {
     rram::ChipConfig cfg = base_config(o);
     set_swept(cfg, name, v);
     const Simulation s = simulate(m, cfg, frames, o, name + "=" + v);
     const double energy = s.costs.energy_per_inference_pj() * 1e-3, cycles = s.costs.cycles_per_inference();
-    fmt::print("{} = {}: accuracy {:.2f} %, {:.4g} nJ, {:.0f} cycles per inference\n", name, v, 100.0 * s.run.accuracy(), energy, cycles);
-    csv += fmt::format("{},{:.6g},{:.6g},{:.6g}\n", v, s.run.accuracy(), energy, cycles);
-    points.push_back({{"value", v}, {"accuracy", s.run.accuracy()}, {"energy_per_inference_nj", energy}, {"cycles_per_inference", cycles}});
+    const double added = s.costs.added_cycles_per_inference;
+    fmt::print("{} = {}: accuracy {:.2f} %, {:.4g} nJ, {:.0f} cycles ({:.4g} added) per inference\n", name, v, 100.0 * s.run.accuracy(),
+               energy, cycles, added);
+    csv += fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g}\n", v, s.run.accuracy(), energy, cycles, added);
+    points.push_back({{"value", v}, {"accuracy", s.run.accuracy()}, {"energy_per_inference_nj", energy}, {"cycles_per_inference", cycles},
+                      {"added_cycles_per_inference", added}});
   }
   const fs::path dir = o.report_dir;
   fs::create_directories(dir);
@@ -250,9 +284,59 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameS
   if (o.json) fmt::print("{}\n", j.dump(2));
 }
 
+// Where zero added latency stops holding, for the configured tile, window and a range of lanes:
+// latency_map.csv (every point) and latency_map.svg (added cycles per pulse against the share of
+// active rows, for a fully keyed tile, the worst case, one line per lane count).
+void run_latency_map(const SimulateOptions& o) {
+  if (o.report_dir.empty()) throw std::invalid_argument("--latency-map needs --report-dir DIR for its CSV and plot");
+  const rram::ChipConfig cfg = base_config(o);
+  snn::Network probe = snn::make_arch("nmnist-mlp");  // any mapped network: the tile geometry and the window
+  snn::init_weights(probe, 1);
+  const rram::Accelerator chip(snn::quantize(probe, 8, snn::QuantRule::MaxAbs), cfg);
+  const std::vector<int> lanes{1, 2, 4, 8, 10, 16};
+  const std::vector<double> keys{0.05, 0.25, 0.5, 1.0};
+  std::vector<double> inputs;
+  for (int i = 0; i <= 20; ++i) inputs.push_back(i / 20.0);
+  const auto points = rram::latency_map(chip.engine_params(), chip.read_window(), lanes, keys, inputs, o.trials, 1);
+  const fs::path dir = o.report_dir;
+  fs::create_directories(dir);
+  write_text_atomically(dir / "latency_map.csv", rram::latency_map_csv(points));
+  std::string wide = "active_rows";
+  for (const int l : lanes) wide += fmt::format(",{} lanes", l);
+  wide += "\n";
+  for (const double in : inputs) {
+    wide += fmt::format("{:g}", in);
+    for (const int l : lanes)
+      for (const auto& p : points)
+        if (p.lanes == l && p.key_density == keys.back() && p.input_density == in) wide += fmt::format(",{:.4g}", p.mean_added);
+    wide += "\n";
+  }
+  write_text_atomically(dir / "latency_map_full_key.csv", wide);
+  std::vector<int> ycols;
+  for (std::size_t i = 0; i < lanes.size(); ++i) ycols.push_back(static_cast<int>(i) + 2);
+  plot_csv(dir / "latency_map_full_key.csv", dir / "latency_map.svg",
+           {fmt::format("Cycles added per pulse, every weight of a {}x{} tile keyed, {}-cycle window", chip.engine_params().rows,
+                        chip.engine_params().cols, chip.read_window()),
+            "share of the tile rows active in the pulse", "added cycles per pulse (mean)", 1, ycols, false, false});
+  for (const int l : lanes) {
+    double frontier = -1.0;  // the largest share of active rows up to which no pulse added a cycle, fully keyed tile
+    for (const auto& p : points) {
+      if (p.lanes != l || p.key_density != keys.back()) continue;
+      if (p.max_added > 0) break;
+      frontier = p.input_density;
+    }
+    fmt::print("{:>2} lanes: zero added latency up to {:.0f} % active rows with every weight keyed\n", l, 100.0 * std::max(frontier, 0.0));
+  }
+  fmt::print("wrote {}/latency_map.csv and latency_map.svg\n", dir.string());
+}
+
 void run(const SimulateOptions& o) {
   if (o.list_params) {
     fmt::print("{}", rram::ChipConfig::describe_all());
+    return;
+  }
+  if (o.latency_map) {
+    run_latency_map(o);
     return;
   }
   if (o.model.path.empty() || o.frames.empty()) throw std::invalid_argument("simulate: --model and --frames are required");
@@ -297,6 +381,10 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--json-out", o->json_path, "also write the JSON report to this file");
   cmd->add_flag("--json", o->json, "print the report as JSON");
   cmd->add_flag("--list-params", o->list_params, "list every chip component, implementation and parameter, and exit");
+  cmd->add_flag("--latency-map", o->latency_map,
+                "map where the decryption engines stop hiding in the read window (key density x active rows x lanes; "
+                "CSV + plot in --report-dir), and exit");
+  cmd->add_option("--trials", o->trials, "random (key, pulse) pairs per point of --latency-map")->check(CLI::Range(1, 100000));
   cmd->callback([o] { run(*o); });
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -22,7 +23,8 @@ Counters& Counters::operator+=(const Counters& o) {
   tile_reads += o.tile_reads, wordlines += o.wordlines, cell_reads += o.cell_reads, adc_conversions += o.adc_conversions;
   shift_adds += o.shift_adds, adder_adds += o.adder_adds, lif_updates += o.lif_updates;
   buffer_read_bits += o.buffer_read_bits, buffer_write_bits += o.buffer_write_bits;
-  decrypt_requests += o.decrypt_requests, key_compares += o.key_compares, corrections += o.corrections, cycles += o.cycles;
+  decrypt_requests += o.decrypt_requests, key_row_reads += o.key_row_reads, corrections += o.corrections;
+  decrypt_cycles += o.decrypt_cycles, added_cycles += o.added_cycles, cycles += o.cycles;
   return *this;
 }
 
@@ -30,8 +32,8 @@ nlohmann::json Counters::to_json() const {
   return {{"tile_reads", tile_reads}, {"wordlines", wordlines}, {"cell_reads", cell_reads}, {"adc_conversions", adc_conversions},
           {"shift_adds", shift_adds}, {"adder_adds", adder_adds}, {"lif_updates", lif_updates},
           {"buffer_read_bits", buffer_read_bits}, {"buffer_write_bits", buffer_write_bits},
-          {"decrypt_requests", decrypt_requests}, {"key_compares", key_compares}, {"corrections", corrections},
-          {"cycles", cycles}};
+          {"decrypt_requests", decrypt_requests}, {"key_row_reads", key_row_reads}, {"corrections", corrections},
+          {"decrypt_cycles", decrypt_cycles}, {"added_cycles", added_cycles}, {"cycles", cycles}};
 }
 
 Counters SampleResult::total() const {
@@ -64,25 +66,68 @@ using detail::ActiveRow;
 using detail::Chip;
 using detail::ChipLayer;
 
-// Per-call workspace: decryption units of keyed tiles (a unit has pipeline state) and scratch.
+// Per-call workspace: the engines bound to keyed tiles (an engine has pipeline state) and scratch.
 struct Workspace {
   std::map<std::pair<std::size_t, int>, std::unique_ptr<IDecryptionUnit>> units;
   Chip::Reads reads;
   std::vector<std::int64_t> acc, codes;
   std::vector<double> cur;
   std::vector<int> tile_sum, tile_max, pulses;
-  std::vector<std::int32_t> lanes;
+  std::vector<std::int32_t> corr;
   CorrectionRequest request;
+  std::uint64_t added = 0;  // cycles the engines added in this layer and step
 
   IDecryptionUnit& unit(const Chip& chip, std::size_t layer, int tile) {
     auto& u = units[{layer, tile}];
     if (!u) {
       u = make_decryption_unit(chip.du_name, chip.du_params);
-      u->load_key(chip.layers[layer].tile_keys.at(tile));
+      u->load_key(chip.layers[layer].tile_keys.at(tile).entries);
     }
     return *u;
   }
 };
+
+// The decryption engines of one read: per pulse, every keyed tile whose row tile is driven sends
+// its active rows; the answers are added to the partial sums; a pulse whose slowest engine
+// answers after the read window is stretched and the extra cycles are counted.
+void decrypt_read(const Chip& chip, std::size_t l, std::span<const ActiveRow> rows, Workspace& ws, std::span<std::int64_t> acc,
+                  Counters& C) {
+  const ChipLayer& L = chip.layers[l];
+  if (L.tile_keys.empty()) return;
+  const int R = chip.map.tile_rows;
+  const int pulses = *std::max_element(ws.tile_max.begin(), ws.tile_max.end());
+  ws.corr.resize(static_cast<std::size_t>(chip.du_params.cols));
+  for (int k = 1; k <= pulses; ++k) {
+    int slowest = 0;
+    for (const auto& [tile, key] : L.tile_keys) {
+      const int rt = tile / L.m.col_tiles, ct = tile % L.m.col_tiles;
+      if (ws.tile_max[static_cast<std::size_t>(rt)] < k) continue;  // this row tile is not driven by pulse k
+      ws.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
+      for (const auto& a : rows)
+        if (a.row / R == rt && a.count >= k) {
+          const int r = a.row - rt * R;
+          ws.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+        }
+      const int latency = ws.unit(chip, l, tile).correct(ws.request, ws.corr);
+      slowest = std::max(slowest, latency);
+      const int work = key.image.work(ws.request);
+      ++C.decrypt_requests;
+      C.decrypt_cycles += static_cast<std::uint64_t>(work);
+      for (std::size_t w = 0; w < ws.request.active.size(); ++w)
+        for (std::uint64_t m = ws.request.active[w] & key.image.keyed[w]; m; m &= m - 1) {
+          const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
+          ++C.key_row_reads;
+          for (int c = 0; c < chip.du_params.cols; ++c)
+            C.corrections += key.image.words[r * static_cast<std::size_t>(chip.du_params.cols) + static_cast<std::size_t>(c)] != 0;
+        }
+      const int c0 = L.tile_col_begin(ct), nc = L.tile_col_count(ct);
+      for (int j = 0; j < nc; ++j) acc[static_cast<std::size_t>(c0 + j)] += ws.corr[static_cast<std::size_t>(j)];
+    }
+    const std::uint64_t extra = chip.pulse_extra(slowest);
+    C.added_cycles += extra;
+    ws.added += extra;
+  }
+}
 
 // The per-column path of one read: per row tile and pulse, bitline currents, ADC codes, shift-add
 // across slices, G+ minus G-.
@@ -148,38 +193,7 @@ void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t
     } else {
       read_physical(chip, L, rows, TileRead{l, 0, 1, sample, t, p}, ws, {acc, cols});
     }
-    // Decryption unit: every pulse of a keyed tile sends its lane-group requests.
-    for (const auto& [tile, entries] : L.tile_keys) {
-      const int rt = tile / m.col_tiles, ct = tile % m.col_tiles;
-      const int pm = ws.tile_max[static_cast<std::size_t>(rt)];
-      if (pm == 0) continue;
-      const int c0 = L.tile_col_begin(ct), nc = L.tile_col_count(ct);
-      const int groups = (nc + chip.du_params.lanes - 1) / chip.du_params.lanes;
-      IDecryptionUnit& unit = ws.unit(chip, l, tile);
-      ws.request.row_base = static_cast<std::uint32_t>(rt * R);
-      ws.lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
-      for (int k = 1; k <= pm; ++k) {
-        ws.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
-        for (const auto& a : rows)
-          if (a.row / R == rt && a.count >= k) {
-            const int r = a.row - rt * R;
-            ws.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
-          }
-        C.decrypt_requests += static_cast<std::uint64_t>(groups);
-        C.key_compares += static_cast<std::uint64_t>(groups) * entries.size();
-        for (const auto& e : entries) C.corrections += ws.request.row_active(e.row - ws.request.row_base);
-        for (int g = 0; g < groups; ++g) {
-          const int base = c0 + g * chip.du_params.lanes;
-          const bool any = std::any_of(entries.begin(), entries.end(),
-                                       [&](const KeyEntry& e) { return e.col >= base && e.col < base + chip.du_params.lanes; });
-          if (!any) continue;  // the unit's answer is 0 by contract
-          ws.request.col_base = static_cast<std::uint32_t>(base);
-          unit.correct(ws.request, ws.lanes);
-          const int n = std::min(chip.du_params.lanes, c0 + nc - base);
-          for (int j = 0; j < n; ++j) acc[base + j] += ws.lanes[static_cast<std::size_t>(j)];
-        }
-      }
-    }
+    decrypt_read(chip, l, rows, ws, {acc, cols}, C);
   }
 }
 
@@ -238,10 +252,19 @@ void Accelerator::clear_key() { impl_->chip.set_key(std::vector<std::vector<KeyE
 std::size_t Accelerator::key_entry_count() const {
   std::size_t n = 0;
   for (const auto& L : impl_->chip.layers)
-    for (const auto& [t, es] : L.tile_keys) n += es.size();
+    for (const auto& [t, key] : L.tile_keys) n += key.entries.size();
   return n;
 }
-std::uint64_t Accelerator::key_load_cycles() const { return impl_->chip.key_store->load_cycles(key_entry_count()); }
+std::size_t Accelerator::engines_bound() const { return impl_->chip.engines_bound(); }
+std::size_t Accelerator::key_rows_loaded() const {
+  std::size_t n = 0;
+  for (const auto& L : impl_->chip.layers)
+    for (const auto& [t, key] : L.tile_keys) n += key.image.keyed_rows();
+  return n;
+}
+const DecryptionParams& Accelerator::engine_params() const { return impl_->chip.du_params; }
+int Accelerator::read_window() const { return impl_->chip.timing.window; }
+std::uint64_t Accelerator::key_load_cycles() const { return impl_->chip.key_store->load_cycles(key_rows_loaded()); }
 const Mapping& Accelerator::mapping() const { return impl_->chip.map; }
 const ChipConfig& Accelerator::config() const { return impl_->chip.cfg; }
 const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; }
@@ -259,6 +282,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   const std::size_t NL = chip.layers.size();
   res.per_layer.assign(NL, {});
   res.cycles.assign(static_cast<std::size_t>(net.time_steps), std::vector<std::uint64_t>(NL, 0));
+  res.added = res.cycles;
   std::vector<std::vector<float>> v(NL), s(NL);
   for (std::size_t l = 0; l < NL; ++l) {
     v[l].assign(chip.layers[l].m.neurons, 0.0f);
@@ -274,10 +298,12 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (l < NL && chip.layers[l].m.layer_index == i) {
         Counters& C = res.per_layer[l];
+        ws.added = 0;
         read_layer(chip, l, act, t, sample_index, ws, C);
         lif_layer(chip, l, v[l], s[l], ws, C);
-        const std::uint64_t cyc = chip.layer_cycles(chip.layers[l], ws.pulses);
+        const std::uint64_t cyc = chip.layer_cycles(chip.layers[l], ws.pulses, ws.added);
         res.cycles[static_cast<std::size_t>(t)][l] = cyc;
+        res.added[static_cast<std::size_t>(t)][l] = ws.added;
         C.cycles += cyc;
         act = s[l];
         ++i;  // the LIF layer was fused
@@ -300,13 +326,17 @@ RunResult Accelerator::run(const datasets::FrameSet& frames, const RunOptions& o
   r.predictions.assign(n, 0);
   r.labels.assign(frames.labels.begin(), frames.labels.begin() + static_cast<std::ptrdiff_t>(n));
   r.cycles_per_sample.assign(n, 0);
+  r.added_cycles_per_sample.assign(n, 0);
   std::vector<std::vector<Counters>> per_sample(n);
+  std::vector<std::vector<std::vector<std::uint64_t>>> added(n);
   const auto start = std::chrono::steady_clock::now();
   auto store = [&](std::size_t i, const SampleResult& s) {
     std::copy(s.counts.begin(), s.counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes));
     r.predictions[i] = snn::argmax(s.counts);
     r.cycles_per_sample[i] = s.total().cycles;
+    r.added_cycles_per_sample[i] = s.total().added_cycles;
     per_sample[i] = s.per_layer;
+    added[i] = s.added;
   };
   if (options.mode == Mode::Fast) {
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
@@ -332,6 +362,10 @@ RunResult Accelerator::run(const datasets::FrameSet& frames, const RunOptions& o
   r.per_layer.assign(impl_->chip.layers.size(), {});
   for (const auto& ps : per_sample)  // summed in sample order: identical for any thread count
     for (std::size_t l = 0; l < ps.size(); ++l) r.per_layer[l] += ps[l];
+  r.added_cycles.assign(static_cast<std::size_t>(impl_->chip.net.time_steps), std::vector<std::uint64_t>(impl_->chip.layers.size(), 0));
+  for (const auto& a : added)
+    for (std::size_t t = 0; t < a.size(); ++t)
+      for (std::size_t l = 0; l < a[t].size(); ++l) r.added_cycles[t][l] += a[t][l];
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

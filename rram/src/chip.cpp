@@ -63,7 +63,6 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
   if (cols_per_tile < 1)
     throw std::invalid_argument("crossbar.columns: " + std::to_string(map.tile_cols) + " columns cannot hold one weight (" +
                                 std::to_string(slices) + " slices of " + std::to_string(map.bits_per_cell) + " bits)");
-  const int lanes = config.get_int("decryption_unit", "lanes");
   const auto tree = make_component<IAdderTree>(config);
   const auto shapes = net.layer_output_shapes();
   std::size_t w = 0;
@@ -101,7 +100,6 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
     m.cols_per_tile = cols_per_tile;
     m.row_tiles = ceil_div(m.rows, map.tile_rows);
     m.col_tiles = ceil_div(m.cols, cols_per_tile);
-    m.requests_per_pulse = ceil_div(std::min(cols_per_tile, m.cols), lanes);
     m.tree_levels = tree->levels(m.row_tiles);
     m.neurons = static_cast<std::uint64_t>(m.cols) * static_cast<std::uint64_t>(m.positions);
     map.layers.push_back(m);
@@ -190,16 +188,17 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
 
   du_name = cfg.impl("decryption_unit");
   du_params.rows = map.tile_rows;
+  du_params.cols = map.layers.front().cols_per_tile;
   du_params.lanes = cfg.get_int("decryption_unit", "lanes");
-  du_params.key_depth = cfg.get_int("decryption_unit", "key_depth");
-  du_params.latency = cfg.get_int("decryption_unit", "latency");
-  du_params.validate();
-  for (const auto& m : map.layers) {
-    // Requests on cycles 0..n-1 of a pulse, answers LAT later, must be in by the last cycle W-1.
-    if (has_unit() && m.requests_per_pulse + du_params.latency > timing.window)
-      throw std::invalid_argument("decryption_unit.latency: " + std::to_string(m.requests_per_pulse) + " requests + LAT " +
-                                  std::to_string(du_params.latency) + " do not fit the " + std::to_string(timing.window) +
-                                  "-cycle read window of " + m.name + ": the unit would add cycles (raise lanes or the window)");
+  engines = cfg.get_int("decryption_unit", "engines");
+  if (has_unit()) {
+    if (map.tile_rows > 128)
+      throw std::invalid_argument("crossbar.rows: the decryption engines serve tiles of at most 128 rows, the chip has " +
+                                  std::to_string(map.tile_rows) + " (or choose decryption_unit: none)");
+    if (du_params.lanes > map.tile_rows)
+      throw std::invalid_argument("decryption_unit.lanes: " + std::to_string(du_params.lanes) + " banks for tiles of " +
+                                  std::to_string(map.tile_rows) + " rows (at most one bank per row)");
+    du_params.validate();
   }
 
   bool first_weighted = true;
@@ -241,16 +240,35 @@ void Chip::set_key(std::vector<std::vector<KeyEntry>> entries) {
   if (entries.size() != layers.size())
     throw std::invalid_argument("key store: " + std::to_string(entries.size()) + " layers of key entries for a model with " +
                                 std::to_string(layers.size()) + " weighted layers");
-  // A chip without the unit has nowhere to hold a key: entries are still checked, not kept.
-  const int depth = has_unit() ? du_params.key_depth : std::numeric_limits<int>::max();
-  for (auto& L : layers) L.tile_keys.clear();
+  // Partition first (entries are checked even on a chip without the unit, which keeps none),
+  // then bind: all or nothing.
+  std::vector<std::map<int, ChipLayer::TileKey>> bound(layers.size());
+  std::size_t tiles = 0;
+  std::string per_layer;
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    auto& L = layers[l];
+    const auto& L = layers[l];
     const TileGrid grid{L.m.name, L.m.rows, L.m.cols, map.tile_rows, L.m.cols_per_tile, L.m.col_tiles};
-    L.tile_keys = key_store->partition(grid, entries[l], depth);
-    if (!has_unit()) L.tile_keys.clear();
+    for (auto& [tile, es] : key_store->partition(grid, entries[l])) {
+      KeyImage image(du_params, es);
+      bound[l].emplace(tile, ChipLayer::TileKey{std::move(es), std::move(image)});
+    }
+    tiles += bound[l].size();
+    if (!bound[l].empty()) per_layer += (per_layer.empty() ? "" : ", ") + L.m.name + ": " + std::to_string(bound[l].size());
+  }
+  if (has_unit() && tiles > static_cast<std::size_t>(engines))
+    throw std::invalid_argument("decryption_unit.engines: the key touches " + std::to_string(tiles) + " crossbar tiles (" +
+                                per_layer + "), one engine each, and the unit has " + std::to_string(engines) +
+                                " engines (raise decryption_unit.engines)");
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    layers[l].tile_keys = has_unit() ? std::move(bound[l]) : std::map<int, ChipLayer::TileKey>{};
   }
   key = std::move(entries);
+}
+
+std::size_t Chip::engines_bound() const {
+  std::size_t n = 0;
+  for (const auto& L : layers) n += L.tile_keys.size();
+  return n;
 }
 
 void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) const {
@@ -289,9 +307,10 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
   wordline->drive(reads.rows);
 }
 
-std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const {
+std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read, std::uint64_t added) const {
   return controller->layer_cycles(LayerTiming{timing.window, L.m.tree_levels, L.m.neurons, timing.lif_units, timing.issue},
-                                  pulses_per_read);
+                                  pulses_per_read) +
+         added;
 }
 
 }  // namespace detail

@@ -18,10 +18,14 @@ namespace {
 
 // Citations of the default technology numbers (full references in docs/accelerator.md).
 constexpr const char* kRtlSynth =
-    "yosys 0.23 generic synthesis of rtl/sv/snngx_decrypt_unit.sv (ROWS 128, LANES 16, 32-bit corrections; rtl-synth target, docs/rtl.md) with Nangate 45 nm cell areas";
+    "rtl/synth/flow.sh: yosys 0.23 + OpenSTA, Nangate 45 nm typical, rtl/sv/snngx_decrypt_engine.sv ROWS 128 COLS 18 LANES 10 "
+    "at 1 GHz: 21,494 um2, 18,480 cells, 1,025 flip-flops, slack +0.139 ns (docs/rtl.md); key SRAM excluded";
 constexpr const char* kIsaac =
     "Shafiee et al., ISAAC, ISCA 2016, Table 6 (32 nm)";
 constexpr const char* kHorowitz = "Horowitz, Computing's energy problem, ISSCC 2014 (45 nm)";
+constexpr const char* kAes45 =
+    "Mathew et al., 53 Gbps native GF((2^4)^2) composite-field AES-encrypt/decrypt accelerator, IEEE JSSC 46(4), 2011 "
+    "(45 nm, 1.1 V: 53 Gbps at 2.1 GHz, 125 mW -> 2.36 pJ/bit; latency assumed 11 cycles at 2.1 GHz)";
 constexpr const char* kAes28 =
     "A Compact, Lightweight and Low-Cost 8-Bit Datapath AES Circuit for IoT Applications in 28nm CMOS "
     "(TSMC 28 nm, 0.5 V: 213 cycles/block, 1.50 pJ/bit, 30.05 Mbps, 0.0028 mm2)";
@@ -76,14 +80,17 @@ std::vector<ImplSpec>& impl_registry() {
                  {I("merge_stages", "levels", 1,
                     "levels after the two-input ones (the stage that adds the decryption unit's corrections)", 0, 64)}});
 
-    std::vector<ParamSpec> du{I("lanes", "columns", 16, "LANES: logical output columns corrected per request", 1, 4096),
-                              I("key_depth", "entries", 256, "KEY_DEPTH: key-store entries of each tile's unit", 0, 1 << 20),
-                              I("latency", "cycles", 2, "LAT: cycles from request to correction", 1, 64)};
+    std::vector<ParamSpec> du{
+        I("lanes", "rows/cycle", 10, "LANES: key-SRAM banks per engine = keyed rows streamed per cycle (10: any key, any input fits the "
+          "18-cycle read window of 128-row tiles)", 1, 128),
+        I("engines", "engines", 16, "engines in the pool; each crossbar tile holding key entries is bound to one", 1, 1 << 20)};
     v.push_back({"decryption_unit", "none", "a chip without the SNNGX decryption unit", du});
-    v.push_back({"decryption_unit", "behavioural", "behavioural decryption unit (rram/decryption_unit.hpp)", du});
+    v.push_back({"decryption_unit", "behavioural",
+                 "pool of row-indexed streaming engines, one per keyed tile (rram/decryption_unit.hpp)", du});
 
-    v.push_back({"key_store", "sram", "trusted key store: the key entries partitioned per tile, one partition per decryption unit",
-                 {I("load_cycles_per_entry", "cycles", 1, "cycles to write one 64-bit entry at key load", 1, 1 << 16)}});
+    v.push_back({"key_store", "sram", "trusted key store: one row-indexed key SRAM per engine (ROWS words of COLS corrections)",
+                 {I("load_cycles_per_row", "cycles", 1, "cycles to write one key-SRAM word (one row of a tile) at key load", 1,
+                    1 << 16)}});
 
     v.push_back({"lif", "float32", "LIF units with the software's float32 formula v = v*decay*(1-s) + I",
                  {I("units", "neurons", 128, "LIF units per layer (neurons updated per cycle)", 1, 1 << 24)}});
@@ -111,12 +118,15 @@ std::vector<ImplSpec>& impl_registry() {
                     std::string(kHorowitz) + ": fp32 mult 3.7 pJ, fp32 add 0.9 pJ, compare ~0.1 pJ"),
                   T("buffer_energy_pj_per_bit", "pJ", 0.156, "SRAM buffer read or write energy per bit",
                     std::string(kHorowitz) + ": 8 KB SRAM 64-bit access 10 pJ"),
-                  T("key_compare_energy_pj", "pJ", 0.05, "decryption unit: compare one key entry's row/col with a request",
-                    std::string(kHorowitz) + ": 16-bit compare ~ half a 32-bit add"),
-                  T("key_read_energy_pj", "pJ", 5.0, "key-store read of one entry's 32-bit correction",
-                    std::string(kHorowitz) + ": 10 pJ per 64-bit SRAM access"),
-                  T("key_write_energy_pj", "pJ", 10.0, "key-store write of one 64-bit entry (key load)",
-                    std::string(kHorowitz) + ": 10 pJ per 64-bit SRAM access"),
+                  T("key_sram_read_energy_pj_per_bit", "pJ", 0.156, "key SRAM read energy per bit (a word = COLS x 9 bits)",
+                    std::string(kHorowitz) + ": 8 KB SRAM 64-bit access 10 pJ"),
+                  T("key_sram_write_energy_pj_per_bit", "pJ", 0.156, "key SRAM write energy per bit (key load)",
+                    std::string(kHorowitz) + ": 8 KB SRAM 64-bit access 10 pJ"),
+                  T("key_sram_area_um2_per_bit", "um2", 0.128, "key SRAM area per bit",
+                    std::string(kIsaac) + ": 2 KB input register 0.0021 mm2"),
+                  T("decrypt_engine_area_mm2", "mm2", 0.0214936, "one decryption engine's logic without its key SRAM", kRtlSynth),
+                  T("decrypt_add_energy_pj", "pJ", 0.05, "one 16-bit addition in a decryption engine (sum and accumulate stages)",
+                    std::string(kHorowitz) + ": 32-bit add 0.1 pJ, halved for 16 bits"),
                   T("crossbar_area_mm2", "mm2", 0.000025, "area of one 128x128 array (scaled by cells)",
                     std::string(kIsaac) + ": 8 arrays 0.0002 mm2"),
                   T("adc_area_mm2", "mm2", 0.0012, "area of one ADC", std::string(kIsaac) + ": 8 ADCs 0.0096 mm2"),
@@ -125,18 +135,20 @@ std::vector<ImplSpec>& impl_registry() {
                   T("lif_area_mm2", "mm2", 0.0003, "area of one LIF unit (proxy: ISAAC's sigmoid unit)",
                     std::string(kIsaac) + ": 2 sigmoid units 0.0006 mm2"),
                   T("buffer_area_mm2_per_kb", "mm2", 0.0013, "buffer area per KB",
-                    std::string(kIsaac) + ": 64 KB eDRAM 0.083 mm2"),
-                  T("decrypt_unit_area_mm2_fixed", "mm2", 0.0163,
-                    "decryption unit of one tile, key-independent part (its key store's flip-flops are in the per-entry part)",
-                    kRtlSynth),
-                  T("decrypt_unit_area_mm2_per_entry", "mm2", 0.00625,
-                    "decryption unit of one tile, area per key-store entry (entry registers, match logic, 16 lane adders)",
-                    kRtlSynth)}});
-    v.push_back({"aes", "table", "the baseline: an on-chip AES-128 engine decrypting every weight byte",
-                 {T("energy_per_block_pj", "pJ", 192, "energy per 128-bit block", std::string(kAes28) + ": 1.50 pJ/bit x 128"),
-                  T("cycles_per_block", "cycles", 213, "cycles per block", kAes28),
-                  T("clock_mhz", "MHz", 50, "clock of the AES engine", std::string(kAes28) + ": 30.05 Mbps x 213 / 128 bits"),
-                  T("area_mm2", "mm2", 0.0028, "area of the AES engine", kAes28)}});
+                    std::string(kIsaac) + ": 64 KB eDRAM 0.083 mm2")}});
+    // The baseline of the comparison (costs.hpp): an on-chip AES engine decrypting every weight
+    // block before use. Two published design points; a config may declare its own numbers.
+    auto aes = [](const char* source, double energy, double mbps, double latency_ns, double area, const char* area_source) {
+      return std::vector<ParamSpec>{
+          T("energy_per_block_pj", "pJ", energy, "energy per 128-bit block", source),
+          T("throughput_mbps", "Mbit/s", mbps, "sustained decryption throughput", source),
+          T("latency_ns", "ns", latency_ns, "latency of one block through the engine (first block in, first block out)", source),
+          T("area_mm2", "mm2", area, "area of the engine", area_source)};
+    };
+    v.push_back({"aes_engine", "lowpower", "compact 8-bit-datapath AES core (iterative, one block at a time)",
+                 aes(kAes28, 192, 30.05, 4260, 0.0028, kAes28)});
+    v.push_back({"aes_engine", "pipelined", "high-throughput AES core (composite-field S-boxes, one round per cycle)",
+                 aes(kAes45, 302, 53000, 5.2, 0.0, "not used in the comparison (area not taken from the paper)")});
     return v;
   }();
   return r;
@@ -152,7 +164,7 @@ const std::map<std::string, std::string>& default_impls() {
       {"crossbar", "ideal"},      {"wordline", "pulse"},       {"adc", "ideal"},   {"shift_add", "digital"},
       {"adder_tree", "binary"},   {"decryption_unit", "behavioural"}, {"key_store", "sram"}, {"lif", "float32"},
       {"controller", "sequential"}, {"buffer", "sram"},         {"io", "counts"},   {"technology", "table"},
-      {"aes", "table"}};
+      {"aes_engine", "lowpower"}};
   return d;
 }
 
@@ -184,7 +196,7 @@ std::string format_number(double v) {
 const std::vector<std::string>& component_kinds() {
   static const std::vector<std::string> kinds{"crossbar",  "wordline", "adc",    "shift_add",  "adder_tree",
                                               "decryption_unit", "key_store", "lif", "controller", "buffer",
-                                              "io",        "technology", "aes"};
+                                              "io",        "technology", "aes_engine"};
   return kinds;
 }
 

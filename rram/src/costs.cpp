@@ -27,21 +27,23 @@ const std::vector<std::string>& energy_components() {
 
 double LayerCost::energy_total_pj() const { return std::accumulate(energy_pj.begin(), energy_pj.end(), 0.0); }
 
-double AesComparison::energy_reduction() const { return ratio(aes_energy_pj, snngx_energy_pj()); }
-double AesComparison::latency_reduction() const { return ratio(aes_latency_us, snngx_latency_us()); }
+double AesComparison::energy_reduction() const { return key_entries ? ratio(aes_energy_pj, snngx_energy_pj()) : 0.0; }
+double AesComparison::latency_reduction() const { return key_entries ? ratio(aes_latency_us, snngx_latency_us()) : 0.0; }
 
 nlohmann::json AesComparison::to_json() const {
-  return {{"weight_bytes", weight_bytes},
+  return {{"engine", engine},
+          {"weight_bytes", weight_bytes},
           {"aes_blocks", aes_blocks},
           {"aes_energy_pj", aes_energy_pj},
           {"aes_latency_us", aes_latency_us},
           {"key_entries", key_entries},
+          {"key_rows", key_rows},
           {"key_load_energy_pj", key_load_energy_pj},
           {"key_load_latency_us", key_load_latency_us},
           {"unit_energy_per_inference_pj", unit_energy_per_inference_pj},
           {"snngx_energy_pj", snngx_energy_pj()},
           {"snngx_latency_us", snngx_latency_us()},
-          {"added_cycles", added_cycles},
+          {"added_cycles_per_inference", added_cycles_per_inference},
           {"energy_reduction", energy_reduction()},
           {"latency_reduction", latency_reduction()},
           {"paper_energy_reduction_range", {59, 6780}},
@@ -70,6 +72,16 @@ double CostReport::area_total_mm2() const {
   for (const auto& [name, mm2] : area_mm2) a += mm2;
   return a;
 }
+double CostReport::unit_area_share() const {
+  double a = 0.0;
+  for (const auto& [name, mm2] : area_mm2)
+    if (name == "decryption_unit" || name == "key_store") a += mm2;
+  return ratio(a, area_total_mm2());
+}
+double CostReport::unit_energy_share() const {
+  const auto by = energy_by_component_pj();
+  return ratio(by[kUnit] + by[kKeyStore], energy_per_inference_pj());
+}
 
 nlohmann::json CostReport::to_json() const {
   nlohmann::json j{{"samples", samples},
@@ -78,7 +90,10 @@ nlohmann::json CostReport::to_json() const {
                    {"energy_per_inference_pj", energy_per_inference_pj()},
                    {"cycles_per_inference", cycles_per_inference()},
                    {"latency_per_inference_us", latency_per_inference_us()},
-                   {"area_mm2", area_total_mm2()}};
+                   {"area_mm2", area_total_mm2()},
+                   {"added_cycles_per_inference", added_cycles_per_inference},
+                   {"decryption_unit_area_share", unit_area_share()},
+                   {"decryption_unit_energy_share", unit_energy_share()}};
   const auto& names = energy_components();
   const auto by = energy_by_component_pj();
   for (std::size_t c = 0; c < names.size(); ++c) j["energy_by_component_pj"][names[c]] = by[c];
@@ -89,7 +104,8 @@ nlohmann::json CostReport::to_json() const {
     j["layers"].push_back(lj);
   }
   for (const auto& [name, mm2] : area_mm2) j["area_by_component_mm2"][name] = mm2;
-  j["aes_comparison"] = aes.to_json();
+  j["aes_comparison"] = nlohmann::json::array();
+  for (const auto& a : aes) j["aes_comparison"].push_back(a.to_json());
   return j;
 }
 
@@ -111,18 +127,44 @@ std::string CostReport::table() const {
   for (std::size_t i = 0; i < area_mm2.size(); ++i)
     out += fmt::format("{}{} {:.4f}", i ? ", " : "", area_mm2[i].first, area_mm2[i].second);
   out += ")\n";
-  out += fmt::format(
-      "Decryption vs full-weight AES: AES {} blocks ({} weight bytes) {:.4g} nJ, {:.4g} us; SNNGX {} key entries: load "
-      "{:.4g} nJ + unit {:.4g} nJ/inference, {:.4g} us, +{} cycles per inference\n",
-      aes.aes_blocks, aes.weight_bytes, aes.aes_energy_pj * 1e-3, aes.aes_latency_us, aes.key_entries,
-      aes.key_load_energy_pj * 1e-3, aes.unit_energy_per_inference_pj * 1e-3, aes.key_load_latency_us, aes.added_cycles);
-  if (aes.key_entries > 0)
-    out += fmt::format("Reduction: energy x{:.4g}, latency x{:.4g} (paper: x59 - x6780 energy, x175 - x4250 latency)\n",
-                       aes.energy_reduction(), aes.latency_reduction());
-  else
-    out += "Reduction: no key loaded (nothing to decrypt on the SNNGX side)\n";
+  out += fmt::format("Decryption unit + key store: {:.2f} % of the area, {:.3f} % of the energy per inference; added cycles "
+                     "per inference: {:g}\n",
+                     100.0 * unit_area_share(), 100.0 * unit_energy_share(), added_cycles_per_inference);
+  for (const auto& a : aes) {
+    out += fmt::format(
+        "vs full-weight AES ({}): AES {} blocks ({} weight bytes) {:.4g} nJ, {:.4g} us; SNNGX {} key entries in {} key-SRAM "
+        "words: load {:.4g} nJ + engines {:.4g} nJ/inference, {:.4g} us",
+        a.engine, a.aes_blocks, a.weight_bytes, a.aes_energy_pj * 1e-3, a.aes_latency_us, a.key_entries, a.key_rows,
+        a.key_load_energy_pj * 1e-3, a.unit_energy_per_inference_pj * 1e-3, a.snngx_latency_us());
+    if (a.key_entries > 0)
+      out += fmt::format("; reduction: energy x{:.4g}, latency x{:.4g} (paper: x59 - x6780, x175 - x4250)\n", a.energy_reduction(),
+                         a.latency_reduction());
+    else
+      out += "; no key loaded (nothing to decrypt on the SNNGX side)\n";
+  }
   return out;
 }
+
+namespace {
+// One design point of the AES baseline: `impl`'s parameters from the config if it is the
+// configured engine, else its registered defaults.
+AesComparison aes_point(const ChipConfig& cfg, const std::string& impl, std::uint64_t blocks) {
+  auto param = [&](const char* name) {
+    if (cfg.impl("aes_engine") == impl) return cfg.get("aes_engine", name);
+    for (const ImplSpec* spec : implementations("aes_engine"))
+      if (spec->impl == impl)
+        for (const auto& p : spec->params)
+          if (p.name == name) return p.default_value;
+    throw std::invalid_argument("aes_engine." + impl + ": no parameter " + name);
+  };
+  AesComparison a;
+  a.engine = impl;
+  a.aes_blocks = blocks;
+  a.aes_energy_pj = static_cast<double>(blocks) * param("energy_per_block_pj");
+  a.aes_latency_us = blocks ? param("latency_ns") * 1e-3 + static_cast<double>(blocks - 1) * 128.0 / param("throughput_mbps") : 0.0;
+  return a;
+}
+}  // namespace
 
 CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per_layer, std::size_t samples) {
   const Mapping& map = chip.mapping();
@@ -152,8 +194,13 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     lc.energy_pj[kAdderTree] = n(c.adder_adds) * t.adder_pj;
     lc.energy_pj[kLif] = n(c.lif_updates) * t.lif_pj;
     lc.energy_pj[kBuffers] = n(c.buffer_read_bits + c.buffer_write_bits) * t.buffer_pj_per_bit;
-    lc.energy_pj[kUnit] = n(c.key_compares) * t.key_compare_pj + n(c.corrections) * t.adder_pj;
-    lc.energy_pj[kKeyStore] = n(c.corrections) * t.key_read_pj;
+    // Engines: the active-row mask latched per request, the sum stage (one add per column per
+    // word read) and the accumulate stage (one add per column per work cycle); the key SRAM reads.
+    const double cols = static_cast<double>(chip.engine_params().cols);
+    const double word_bits = cols * DecryptionParams::corr_bits;
+    lc.energy_pj[kUnit] = n(c.decrypt_requests) * chip.engine_params().rows * t.buffer_pj_per_bit +
+                          (n(c.key_row_reads) + n(c.decrypt_cycles)) * cols * t.decrypt_add_pj;
+    lc.energy_pj[kKeyStore] = n(c.key_row_reads) * word_bits * t.key_read_pj_per_bit;
     lc.cycles = n(c.cycles);
     lc.latency_us = lc.cycles / r.clock_mhz;
     r.layers.push_back(std::move(lc));
@@ -179,24 +226,37 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
                 {"shift_add", shift_adds * t.shift_add_mm2},
                 {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * t.lif_mm2},
                 {"buffers", buffer_bits / 8192.0 * t.buffer_mm2_per_kb}};
-  if (has_unit)  // one unit per tile, its key store of key_depth entries included (synthesised RTL, rtl/)
-    r.area_mm2.emplace_back("decryption_unit",
-                            map.tiles() * (t.unit_fixed_mm2 + cfg.get("decryption_unit", "key_depth") * t.unit_per_entry_mm2));
+  if (has_unit) {  // the engine pool: synthesized logic (rtl/synth) and the cited key-SRAM density
+    const double engines = cfg.get("decryption_unit", "engines");
+    r.area_mm2.emplace_back("decryption_unit", engines * t.engine_mm2);
+    r.area_mm2.emplace_back("key_store",
+                            engines * static_cast<double>(chip.engine_params().sram_bits()) * t.key_sram_um2_per_bit * 1e-6);
+  }
 
-  // The comparison with full-weight AES decryption.
-  AesComparison& a = r.aes;
+  // The comparison with full-weight AES decryption, for every AES design point.
   std::vector<std::uint64_t> layer_bytes;
   for (std::size_t l = 0; l < net.num_weighted(); ++l) layer_bytes.push_back(net.weights(l).quant->weight_bits.size());
-  a.weight_bytes = std::accumulate(layer_bytes.begin(), layer_bytes.end(), std::uint64_t{0});
-  a.aes_blocks = crypto::aes_blocks_for_layers(layer_bytes, crypto::AesMode::Ctr);
-  a.aes_energy_pj = static_cast<double>(a.aes_blocks) * cfg.get("aes", "energy_per_block_pj");
-  a.aes_latency_us = static_cast<double>(a.aes_blocks) * cfg.get("aes", "cycles_per_block") / cfg.get("aes", "clock_mhz");
-  a.key_entries = chip.key_entry_count();
-  a.key_load_energy_pj = static_cast<double>(a.key_entries) * t.key_write_pj;
-  a.key_load_latency_us = static_cast<double>(chip.key_load_cycles()) / r.clock_mhz;
+  const std::uint64_t blocks = crypto::aes_blocks_for_layers(layer_bytes, crypto::AesMode::Ctr);
+  std::vector<std::string> engines{cfg.impl("aes_engine")};
+  for (const ImplSpec* spec : implementations("aes_engine"))
+    if (spec->impl != engines.front()) engines.push_back(spec->impl);
+  double added = 0.0;
+  for (const auto& c : per_layer) added += static_cast<double>(c.added_cycles) * per;
+  r.added_cycles_per_inference = added;
   const auto by = r.energy_by_component_pj();
-  a.unit_energy_per_inference_pj = by[kUnit] + by[kKeyStore];
-  a.added_cycles = 0;
+  for (const auto& impl : engines) {
+    AesComparison a = aes_point(cfg, impl, blocks);
+    a.weight_bytes = std::accumulate(layer_bytes.begin(), layer_bytes.end(), std::uint64_t{0});
+    a.key_entries = chip.key_entry_count();
+    a.key_rows = chip.key_rows_loaded();
+    a.key_load_energy_pj = static_cast<double>(a.key_rows) * chip.engine_params().cols * DecryptionParams::corr_bits *
+                           t.key_write_pj_per_bit;
+    a.key_load_latency_us = static_cast<double>(chip.key_load_cycles()) / r.clock_mhz;
+    a.unit_energy_per_inference_pj = by[kUnit] + by[kKeyStore];
+    a.added_cycles_per_inference = added;
+    a.clock_mhz = r.clock_mhz;
+    r.aes.push_back(std::move(a));
+  }
   return r;
 }
 

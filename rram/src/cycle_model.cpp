@@ -19,6 +19,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -213,13 +214,14 @@ SC_MODULE(TileArray) {
   std::size_t l;
   SimState& sim;
   struct KeyedTile {
-    int rt = 0, ct = 0, groups = 0, received = 0;
-    std::size_t entries = 0;
+    int rt = 0, ct = 0;
+    bool waiting = false;  // request sent this pulse, answer not yet received
+    const KeyImage* image = nullptr;
     std::unique_ptr<IDecryptionUnit> unit;
     CorrectionRequest request;
   };
   std::vector<KeyedTile> keyed;
-  std::vector<std::int32_t> lanes;
+  std::vector<std::int32_t> corr;
   // Current read.
   ReadCmd cmd;
   bool busy = false;
@@ -235,19 +237,17 @@ SC_MODULE(TileArray) {
   TileArray(sc_core::sc_module_name name, const Chip& c, std::size_t layer, SimState& st)
       : sc_module(name), socket("socket"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
     socket.register_b_transport(this, &TileArray::b_transport);
-    for (const auto& [tile, entries] : L.tile_keys) {
+    for (const auto& [tile, key] : L.tile_keys) {
       KeyedTile k;
       k.rt = tile / L.m.col_tiles;
       k.ct = tile % L.m.col_tiles;
-      k.groups = (L.tile_col_count(k.ct) + chip.du_params.lanes - 1) / chip.du_params.lanes;
-      k.entries = entries.size();
+      k.image = &key.image;
       k.unit = make_decryption_unit(chip.du_name, chip.du_params);
       k.unit->reset();
-      k.unit->load_key(entries);
-      k.request.row_base = static_cast<std::uint32_t>(k.rt * chip.map.tile_rows);
+      k.unit->load_key(key.entries);
       keyed.push_back(std::move(k));
     }
-    lanes.resize(static_cast<std::size_t>(chip.du_params.lanes));
+    corr.resize(static_cast<std::size_t>(chip.du_params.cols));
     tile_max.resize(static_cast<std::size_t>(L.m.row_tiles));
     tile_driven.resize(static_cast<std::size_t>(L.m.row_tiles));
     tile_begin.resize(static_cast<std::size_t>(L.m.row_tiles) + 1);
@@ -289,7 +289,7 @@ SC_MODULE(TileArray) {
         drive(rt);
       }
     for (auto& k : keyed) {
-      k.received = 0;
+      k.waiting = false;
       if (!tile_active(k.rt)) continue;
       k.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
       for (const auto& a : cmd.rows)
@@ -297,7 +297,15 @@ SC_MODULE(TileArray) {
           const int r = a.row - k.rt * R;
           k.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
         }
-      for (const auto& e : L.tile_keys.at(k.rt * L.m.col_tiles + k.ct)) C.corrections += k.request.row_active(e.row - k.request.row_base);
+      // Key-SRAM words this request will read and the corrections among them.
+      const auto cols = static_cast<std::size_t>(chip.du_params.cols);
+      for (std::size_t w = 0; w < k.request.active.size(); ++w)
+        for (std::uint64_t m = k.request.active[w] & k.image->keyed[w]; m; m &= m - 1) {
+          const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
+          ++C.key_row_reads;
+          for (std::size_t c = 0; c < cols; ++c) C.corrections += k.image->words[r * cols + c] != 0;
+        }
+      C.decrypt_cycles += static_cast<std::uint64_t>(k.image->work(k.request));
     }
   }
 
@@ -310,25 +318,26 @@ SC_MODULE(TileArray) {
     chip.crossbar->read(TileRead{l, rt, pulse, cmd.sample, cmd.t, cmd.position}, rows, tile_currents[t]);
   }
 
-  // The decryption units: request g on cycle g of the pulse, answer LAT cycles later.
+  // The decryption engines: the request on cycle 0 of the pulse, the answer response_latency
+  // cycles later (decryption_unit.hpp), added to the tile's partial sums.
   void tick_units(Counters& C) {
     for (auto& k : keyed) {
       if (!tile_active(k.rt)) continue;
       const CorrectionRequest* req = nullptr;
-      if (j < k.groups) {
-        k.request.col_base = static_cast<std::uint32_t>(L.tile_col_begin(k.ct) + j * chip.du_params.lanes);
+      if (j == 0) {
         req = &k.request;
+        k.waiting = true;
         ++C.decrypt_requests;
-        C.key_compares += k.entries;
       }
-      if (!k.unit->tick(req, lanes)) continue;
-      const int g = j - chip.du_params.latency;
-      if (g < 0 || g >= k.groups) throw std::logic_error("decryption unit '" + k.unit->name() + "' answered out of turn");
-      const int base = L.tile_col_begin(k.ct) + g * chip.du_params.lanes;
-      const int n = std::min(chip.du_params.lanes, L.tile_col_begin(k.ct) + L.tile_col_count(k.ct) - base);
-      for (int x = 0; x < n; ++x) psum[static_cast<std::size_t>(base + x)] += lanes[static_cast<std::size_t>(x)];
-      ++k.received;
+      if (!k.unit->tick(req, corr)) continue;
+      if (!k.waiting || j == 0) throw std::logic_error("decryption unit '" + k.unit->name() + "' answered out of turn");
+      k.waiting = false;
+      const int base = L.tile_col_begin(k.ct), n = L.tile_col_count(k.ct);
+      for (int x = 0; x < n; ++x) psum[static_cast<std::size_t>(base + x)] += corr[static_cast<std::size_t>(x)];
     }
+  }
+  [[nodiscard]] bool engines_waiting() const {
+    return std::any_of(keyed.begin(), keyed.end(), [](const KeyedTile& k) { return k.waiting; });
   }
 
   // ADC step m: every ADC converts its m-th multiplexed column in every active tile.
@@ -356,9 +365,6 @@ SC_MODULE(TileArray) {
   }
 
   void end_pulse(Counters& C) {
-    for (auto& k : keyed)
-      if (tile_active(k.rt) && k.received != k.groups)
-        throw std::logic_error("decryption unit missed the ADC window: the unit would add cycles");
     // Each active row tile's shift-add units combine its codes (G+ minus G-, one subtraction per
     // column) and its partial sums enter the adder tree.
     for (int rt = 0; rt < L.m.row_tiles; ++rt)
@@ -376,8 +382,13 @@ SC_MODULE(TileArray) {
     if (j == 0) start_pulse(C);
     tick_units(C);
     const int k = j - chip.timing.settle;
-    if (k >= 0 && k % chip.timing.conversion_cycles == 0) convert(k / chip.timing.conversion_cycles, C);
-    if (++j < chip.timing.window) return;
+    if (j < chip.timing.window && k >= 0 && k % chip.timing.conversion_cycles == 0) convert(k / chip.timing.conversion_cycles, C);
+    ++j;
+    if (j < chip.timing.window) return;
+    if (engines_waiting()) {  // the pulse waits for the slowest engine: an added cycle
+      ++C.added_cycles;
+      return;
+    }
     end_pulse(C);
     j = 0;
     if (++pulse <= pulses) return;
@@ -405,7 +416,7 @@ SC_MODULE(Controller) {
   State state = State::SampleStart;
   std::size_t sample = 0, l = 0;
   int t = 0;
-  std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0;
+  std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0, added_before = 0;
   std::vector<std::uint64_t> issued, lif_issued;  // per layer: compared with that layer's done counters
   bool tile_busy = false, lif_pending = false, any_read = false;
   int position = 0;
@@ -443,6 +454,7 @@ SC_MODULE(Controller) {
     position = 0;
     any_read = false;
     layer_cycles = 0;
+    added_before = C.added_cycles;
   }
 
   void on_clock() {
@@ -459,6 +471,7 @@ SC_MODULE(Controller) {
           const std::size_t NL = chip.layers.size();
           r.per_layer.assign(NL, {});
           r.cycles.assign(static_cast<std::size_t>(chip.net.time_steps), std::vector<std::uint64_t>(NL, 0));
+          r.added = r.cycles;
           sim.counters = &r.per_layer;
           iface->sample = samples[sample];
           iface->counts.assign(static_cast<std::size_t>(chip.net.num_classes), 0);
@@ -534,6 +547,7 @@ SC_MODULE(Controller) {
           lif_pending = false;
           auto& r = (*results)[sample];
           r.cycles[static_cast<std::size_t>(t)][l] = layer_cycles;
+          r.added[static_cast<std::size_t>(t)][l] = r.per_layer[l].added_cycles - added_before;
           r.per_layer[l].cycles += layer_cycles;
           if (++l < chip.layers.size()) {
             state = State::LayerStart;

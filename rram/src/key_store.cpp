@@ -1,5 +1,5 @@
-// Key store implementation "sram": one partition per tile of key_depth 64-bit entries, written
-// load_cycles_per_entry cycles per entry.
+// Key store implementation "sram": the entries of each keyed tile, tile-local, written one
+// key-SRAM word (one row of the tile) per load_cycles_per_row cycles.
 #include "snngx/rram/components/key_store.hpp"
 
 #include <stdexcept>
@@ -11,29 +11,26 @@ namespace {
 class SramKeyStore final : public IKeyStore {
  public:
   explicit SramKeyStore(const ChipConfig& config)
-      : cycles_per_entry_(static_cast<std::uint64_t>(config.get_int("key_store", "load_cycles_per_entry"))) {}
+      : cycles_per_row_(static_cast<std::uint64_t>(config.get_int("key_store", "load_cycles_per_row"))) {}
 
   [[nodiscard]] std::string name() const override { return "sram"; }
-  [[nodiscard]] std::map<int, std::vector<KeyEntry>> partition(const TileGrid& grid, std::span<const KeyEntry> entries,
-                                                               int depth) const override {
+  [[nodiscard]] std::map<int, std::vector<KeyEntry>> partition(const TileGrid& grid,
+                                                               std::span<const KeyEntry> entries) const override {
     std::map<int, std::vector<KeyEntry>> tiles;
     for (const auto& e : entries) {
       if (e.row >= grid.rows || e.col >= grid.cols)
         throw std::invalid_argument("key store: entry (" + std::to_string(e.row) + ", " + std::to_string(e.col) +
                                     ") outside layer " + grid.layer);
-      tiles[(e.row / grid.tile_rows) * grid.col_tiles + e.col / grid.cols_per_tile].push_back(e);
+      const int rt = e.row / grid.tile_rows, ct = e.col / grid.cols_per_tile;
+      tiles[rt * grid.col_tiles + ct].push_back(KeyEntry{static_cast<std::uint16_t>(e.row - rt * grid.tile_rows),
+                                                         static_cast<std::uint16_t>(e.col - ct * grid.cols_per_tile), e.corr});
     }
-    for (const auto& [tile, es] : tiles)
-      if (static_cast<std::int64_t>(es.size()) > depth)
-        throw std::invalid_argument("decryption_unit.key_depth: tile " + std::to_string(tile) + " of " + grid.layer + " needs " +
-                                    std::to_string(es.size()) + " key entries, the key store holds " + std::to_string(depth) +
-                                    " per tile (raise it with --set decryption_unit.key_depth=N)");
     return tiles;
   }
-  [[nodiscard]] std::uint64_t load_cycles(std::size_t entries) const override { return entries * cycles_per_entry_; }
+  [[nodiscard]] std::uint64_t load_cycles(std::size_t words) const override { return words * cycles_per_row_; }
 
  private:
-  std::uint64_t cycles_per_entry_;
+  std::uint64_t cycles_per_row_;
 };
 
 }  // namespace

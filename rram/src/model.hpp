@@ -26,8 +26,13 @@ struct ChipLayer {
   NeuronLayer neurons;           // what the LIF units need
   std::size_t in_numel = 0, out_numel = 0;
   bool first = false;            // fed by the frames (counts)
-  // Key partitions per tile (rt * col_tiles + ct); only non-empty ones.
-  std::map<int, std::vector<KeyEntry>> tile_keys;
+  // Keyed tiles (rt * col_tiles + ct), each bound to one engine: its entries (tile-local) and
+  // the key-SRAM image the engine holds.
+  struct TileKey {
+    std::vector<KeyEntry> entries;
+    KeyImage image;
+  };
+  std::map<int, TileKey> tile_keys;
   [[nodiscard]] int tile_col_begin(int ct) const { return ct * m.cols_per_tile; }
   [[nodiscard]] int tile_col_count(int ct) const;
 };
@@ -54,9 +59,13 @@ struct Chip {
   int slices = 7;
   std::string du_name = "behavioural";
   DecryptionParams du_params;
+  int engines = 0;                     // decryption_unit.engines (the pool)
 
   Chip(const snn::Network& stored, const ChipConfig& config);
+  /// Binds every keyed tile to an engine; throws std::invalid_argument naming
+  /// decryption_unit.engines when the key touches more tiles than there are engines.
   void set_key(std::vector<std::vector<KeyEntry>> entries);
+  [[nodiscard]] std::size_t engines_bound() const;
 
   /// Active rows of read `position` of weighted layer `l` for input activation x, grouped by
   /// position (CSR), with the pulses the wordline drivers give them.
@@ -69,7 +78,14 @@ struct Chip {
   ChipLayer make_layer(const LayerMapping& m, bool first);
   /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).
   [[nodiscard]] bool has_unit() const { return du_name != "none"; }
-  [[nodiscard]] std::uint64_t layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read) const;
+  /// Cycles of one layer at one step: the controller's schedule plus the cycles the
+  /// decryption engines added to its pulses.
+  [[nodiscard]] std::uint64_t layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read, std::uint64_t added) const;
+  /// Cycles a pulse of a layer takes beyond the read window when its slowest engine answers
+  /// after `latency` ticks (decryption_unit.hpp): max(0, latency + 1 - W).
+  [[nodiscard]] std::uint64_t pulse_extra(int latency) const {
+    return latency + 1 > timing.window ? static_cast<std::uint64_t>(latency + 1 - timing.window) : 0;
+  }
 };
 
 }  // namespace snngx::rram::detail

@@ -18,16 +18,16 @@ class TableTechnology final : public ITechnology {
     n_.adder_pj = t("adder_energy_pj");
     n_.lif_pj = t("lif_energy_pj");
     n_.buffer_pj_per_bit = t("buffer_energy_pj_per_bit");
-    n_.key_compare_pj = t("key_compare_energy_pj");
-    n_.key_read_pj = t("key_read_energy_pj");
-    n_.key_write_pj = t("key_write_energy_pj");
+    n_.key_read_pj_per_bit = t("key_sram_read_energy_pj_per_bit");
+    n_.key_write_pj_per_bit = t("key_sram_write_energy_pj_per_bit");
+    n_.decrypt_add_pj = t("decrypt_add_energy_pj");
     n_.crossbar_mm2 = t("crossbar_area_mm2");
     n_.adc_mm2 = t("adc_area_mm2");
     n_.shift_add_mm2 = t("shift_add_area_mm2");
     n_.lif_mm2 = t("lif_area_mm2");
     n_.buffer_mm2_per_kb = t("buffer_area_mm2_per_kb");
-    n_.unit_fixed_mm2 = t("decrypt_unit_area_mm2_fixed");
-    n_.unit_per_entry_mm2 = t("decrypt_unit_area_mm2_per_entry");
+    n_.engine_mm2 = t("decrypt_engine_area_mm2");
+    n_.key_sram_um2_per_bit = t("key_sram_area_um2_per_bit");
   }
 
   [[nodiscard]] std::string name() const override { return "table"; }

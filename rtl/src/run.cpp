@@ -1,4 +1,4 @@
-// `snngx cosim`: accelerator with the RTL unit vs software engine vs a chip without the unit.
+// `snngx cosim`: accelerator with the RTL engines vs software engine vs a chip without the unit.
 #include "snngx/rtl/run.hpp"
 
 #include <algorithm>
@@ -30,14 +30,10 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
                       const snn::Network& plain, const datasets::FrameSet& frames, const CosimOptions& o) {
   register_rtl_decryption_unit();
   CosimReport r;
-  std::size_t largest = 0;
-  for (const auto& entries : rram::key_entries(stored, key)) {
-    r.key_entries += entries.size();
-    largest = std::max(largest, entries.size());
-  }
-  // Units of every keyed tile of a layer may have reads in flight at once: one instance each.
+  for (const auto& entries : rram::key_entries(stored, key)) r.key_entries += entries.size();
+  // Every engine of the pool may have a request in flight at once: one instance each.
   if (!simulation_elaborated()) {
-    configure_simulation({o.trace, static_cast<int>(std::clamp<std::size_t>(largest, 2, 1024))});
+    configure_simulation({o.trace, std::clamp(o.config.get_int("decryption_unit", "engines"), 1, 4096)});
   } else if (!o.trace.empty()) {
     throw std::logic_error("cosim: a waveform must be requested before the first RTL simulation of the process");
   }
@@ -66,11 +62,16 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
       if (counts[i * classes + c] != r.software.spike_counts[i * classes + c]) return true;
     return false;
   };
+  std::int64_t rtl_cycles = 0, baseline_cycles = 0;
   for (std::size_t i = 0; i < n; ++i) {
     r.spike_mismatches += sample_differs(r.rtl.spike_counts, i);
     r.encrypted_differs += sample_differs(r.without_key.spike_counts, i);
     r.cycle_mismatches += r.rtl.cycles_per_sample.at(i) != r.baseline.cycles_per_sample.at(i);
+    rtl_cycles += static_cast<std::int64_t>(r.rtl.cycles_per_sample[i]);
+    baseline_cycles += static_cast<std::int64_t>(r.baseline.cycles_per_sample[i]);
   }
+  r.added_cycles = r.rtl.total().added_cycles;
+  r.unaccounted_cycles = rtl_cycles - baseline_cycles - static_cast<std::int64_t>(r.added_cycles);
   return r;
 }
 

@@ -1,18 +1,20 @@
-// The process-wide SystemC simulation: a fixed set of Verilated slices, each with its own clock
-// signal, elaborated once on first use (SystemC cannot add modules after elaboration).
+// The process-wide SystemC simulation: a fixed set of Verilated engines (snngx_decrypt_top), each
+// with its own clock signal, elaborated once on first use (SystemC cannot add modules after
+// elaboration).
 #include "simulation.hpp"
 
 #include <systemc.h>
 #include <verilated.h>
 #include <verilated_fst_sc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
-#include "Vsnngx_slice_dec.h"
-#include "Vsnngx_slice_nodec.h"
+#include "Vsnngx_decrypt_top.h"
 
 // Debian's libsystemc.so provides main() and needs sc_main(); snngx has its own main() and drives
 // the kernel from library code, so this is never called. Defined here, in the object every RTL
@@ -23,13 +25,8 @@ namespace snngx::rtl {
 namespace detail {
 namespace {
 
-constexpr int kRows = SNNGX_RTL_ROWS;
-constexpr int kLanes = SNNGX_RTL_LANES;
-constexpr int kPsumBits = VerilatedConfig::psum_bits;
-constexpr int kPsumVectorBits = kLanes * kPsumBits;
 // Half a clock period: 10 ns cycles (100 MHz) in the waveform; the time base is arbitrary.
 const sc_core::sc_time kHalfPeriod(5, sc_core::SC_NS);
-constexpr int kNodecInstances = 2;  // the stage without the unit is only used by comparisons
 
 std::atomic<std::uint64_t> edges{0};
 
@@ -57,91 +54,143 @@ class ContextScope {
 };
 
 
-using RowVector = sc_dt::sc_bv<kRows>;
-using LaneVector = sc_dt::sc_bv<kPsumVectorBits>;
+// Port value types of the Verilated top (--pins-bv 2: bool for 1 bit, sc_bv<W> otherwise).
+template <class Port>
+struct port_value;
+template <class T>
+struct port_value<sc_core::sc_in<T>> {
+  using type = T;
+};
+template <class T>
+struct port_value<sc_core::sc_out<T>> {
+  using type = T;
+};
+template <class Port>
+using port_t = typename port_value<std::remove_reference_t<Port>>::type;
 
-RowVector to_rows(const std::vector<std::uint64_t>& words) {
-  RowVector v;  // zero
-  for (int r = 0; r < kRows; ++r) {
-    const auto w = static_cast<std::size_t>(r / 64);
-    if (w < words.size() && ((words[w] >> (r % 64)) & 1U)) v[r] = sc_dt::SC_LOGIC_1;
+template <class T>
+struct bits_of;
+template <>
+struct bits_of<bool> {
+  static constexpr int value = 1;
+};
+template <int W>
+struct bits_of<sc_dt::sc_bv<W>> {
+  static constexpr int value = W;
+};
+
+using Model = Vsnngx_decrypt_top;
+using RowT = port_t<decltype(Model::key_row)>;
+using WordT = port_t<decltype(Model::key_word)>;
+using ActiveT = port_t<decltype(Model::in_active)>;
+using CorrT = port_t<decltype(Model::corr)>;
+using RdEnT = port_t<decltype(Model::rd_en)>;
+using RdAddrT = port_t<decltype(Model::rd_addr)>;
+constexpr int kRows = bits_of<ActiveT>::value;
+constexpr int kCorrBits = VerilatedConfig::corr_bits;
+constexpr int kPsumBits = VerilatedConfig::psum_bits;
+constexpr int kCols = bits_of<CorrT>::value / kPsumBits;
+constexpr int kLanes = bits_of<RdEnT>::value;
+constexpr int kAddrBits = bits_of<RdAddrT>::value / kLanes;
+static_assert(kRows == SNNGX_RTL_ROWS, "in_active is ROWS bits wide");
+static_assert(kCols == SNNGX_RTL_COLS && bits_of<CorrT>::value == kCols * kPsumBits, "corr is COLS x PSUM_W bits");
+static_assert(bits_of<WordT>::value == kCols * kCorrBits, "key_word is COLS x CORR_W bits");
+static_assert(kLanes == SNNGX_RTL_LANES && bits_of<RdAddrT>::value == kLanes * kAddrBits, "LANES banks");
+
+// Writes the low `bits` (<= 32) bits of x at bit `lo` of a port value.
+template <class T>
+void put(T& v, int lo, int bits, std::uint32_t x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    v = (x & 1U) != 0;
+  } else {
+    v.range(lo + bits - 1, lo) = bits == 32 ? x : x & ((1U << bits) - 1U);
+  }
+}
+
+template <class T>
+std::uint32_t get(const T& v, int lo, int bits) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v ? 1U : 0U;
+  } else {
+    return static_cast<std::uint32_t>(v.range(lo + bits - 1, lo).to_uint());
+  }
+}
+
+ActiveT to_rows(const std::vector<std::uint64_t>& words) {
+  ActiveT v{};
+  for (int lo = 0; lo < kRows; lo += 32) {
+    const auto w = static_cast<std::size_t>(lo / 64);
+    const std::uint64_t word = w < words.size() ? words[w] : 0;
+    put(v, lo, std::min(32, kRows - lo), static_cast<std::uint32_t>(word >> (lo % 64)));
   }
   return v;
 }
 
-LaneVector to_lanes(const std::vector<std::int32_t>& values) {
-  LaneVector v;
-  for (int j = 0; j < kLanes && static_cast<std::size_t>(j) < values.size(); ++j)
-    v.range(j * kPsumBits + kPsumBits - 1, j * kPsumBits) = static_cast<std::uint32_t>(values[static_cast<std::size_t>(j)]);
+WordT to_word(const std::vector<std::int32_t>& corr) {
+  WordT v{};
+  for (int c = 0; c < kCols; ++c) {
+    const auto i = static_cast<std::size_t>(c);
+    put(v, c * kCorrBits, kCorrBits, i < corr.size() ? static_cast<std::uint32_t>(corr[i]) : 0U);
+  }
   return v;
 }
 
-std::vector<std::int32_t> from_lanes(const LaneVector& v) {
-  std::vector<std::int32_t> out(static_cast<std::size_t>(kLanes));
-  for (int j = 0; j < kLanes; ++j)
-    out[static_cast<std::size_t>(j)] = static_cast<std::int32_t>(v.range(j * kPsumBits + kPsumBits - 1, j * kPsumBits).to_uint());
-  return out;
-}
-
-// The signals of one slice; Model is one of the two Verilated variants (same ports).
-template <class Model>
-class SliceInstance final : public Instance {
+// The signals of one engine.
+class EngineInstance final : public Instance {
  public:
   // Constructed with `ctx` current (elaboration).
-  SliceInstance(sc_core::sc_simcontext* ctx, const char* name, bool with_decryption)
-      : ctx_(ctx), model_(std::make_unique<Model>(name)), dec_(with_decryption) {
+  EngineInstance(sc_core::sc_simcontext* ctx, const char* name) : ctx_(ctx), model_(std::make_unique<Model>(name)) {
     Model& m = *model_;
     m.clk(clk_);
     m.rst(rst_);
+    m.key_clear(key_clear_);
     m.key_we(key_we_);
-    m.key_addr(key_addr_);
     m.key_row(key_row_);
-    m.key_col(key_col_);
-    m.key_corr(key_corr_);
-    m.key_count(key_count_);
+    m.key_word(key_word_);
     m.in_valid(in_valid_);
-    m.in_row_base(in_row_base_);
-    m.in_col_base(in_col_base_);
     m.in_active(in_active_);
+    m.ready(ready_);
     m.corr_valid(corr_valid_);
     m.corr(corr_);
-    m.psum_valid(psum_valid_);
-    m.psum(psum_);
-    m.out_valid(out_valid_);
-    m.out_psum(out_psum_);
-    m.err_late(err_late_);
-    m.err_overflow(err_overflow_);
+    m.rd_en(rd_en_);
+    m.rd_addr(rd_addr_);
   }
 
-  [[nodiscard]] bool has_decryption() const override { return dec_; }
-
-  [[nodiscard]] SliceOutputs outputs() const override {
+  [[nodiscard]] bool ready() const override {
     const ContextScope scope(ctx_);
-    SliceOutputs o;
-    o.corr_valid = corr_valid_.read();
-    o.corr = from_lanes(corr_.read());
-    o.out_valid = out_valid_.read();
-    o.out_psum = from_lanes(out_psum_.read());
-    o.err_late = err_late_.read();
-    o.err_overflow = err_overflow_.read();
-    return o;
+    return ready_.read();
+  }
+  [[nodiscard]] bool corr_valid() const override {
+    const ContextScope scope(ctx_);
+    return corr_valid_.read();
+  }
+  void corr(std::span<std::int32_t> out) const override {
+    const ContextScope scope(ctx_);
+    const CorrT v = corr_.read();
+    for (int c = 0; c < kCols && static_cast<std::size_t>(c) < out.size(); ++c)
+      out[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(get(v, c * kPsumBits, kPsumBits));
   }
 
-  void tick(const SliceInputs& in) override {
+  void reading(std::span<int> out) const override {
     const ContextScope scope(ctx_);
+    const RdEnT en = rd_en_.read();
+    const RdAddrT addr = rd_addr_.read();
+    for (int b = 0; b < kLanes && static_cast<std::size_t>(b) < out.size(); ++b)
+      out[static_cast<std::size_t>(b)] =
+          get(en, b, 1) ? static_cast<int>(get(addr, b * kAddrBits, kAddrBits)) * kLanes + b : -1;
+  }
+
+  void tick(const EngineInputs& in) override {
+    const ContextScope scope(ctx_);
+    RowT row{};
+    put(row, 0, bits_of<RowT>::value, in.key_row);
     rst_.write(in.rst);
+    key_clear_.write(in.key_clear);
     key_we_.write(in.key_we);
-    key_addr_.write(in.key_addr);
-    key_row_.write(in.key_row);
-    key_col_.write(in.key_col);
-    key_corr_.write(static_cast<std::uint32_t>(in.key_corr));
-    key_count_.write(in.key_count);
+    key_row_.write(row);
+    key_word_.write(to_word(in.key_word));
     in_valid_.write(in.in_valid);
-    in_row_base_.write(in.in_row_base);
-    in_col_base_.write(in.in_col_base);
     in_active_.write(to_rows(in.in_active));
-    psum_valid_.write(in.psum_valid);
-    psum_.write(to_lanes(in.psum));
     clk_.write(false);
     sc_core::sc_start(kHalfPeriod);  // inputs settle with the clock low
     clk_.write(true);
@@ -154,12 +203,13 @@ class SliceInstance final : public Instance {
  private:
   sc_core::sc_simcontext* ctx_;
   std::unique_ptr<Model> model_;
-  bool dec_;
-  sc_core::sc_signal<bool> clk_, rst_, key_we_, in_valid_, psum_valid_;
-  sc_core::sc_signal<bool> corr_valid_, out_valid_, err_late_, err_overflow_;
-  sc_core::sc_signal<std::uint32_t> key_addr_, key_row_, key_col_, key_corr_, key_count_, in_row_base_, in_col_base_;
-  sc_core::sc_signal<RowVector> in_active_;
-  sc_core::sc_signal<LaneVector> corr_, psum_, out_psum_;
+  sc_core::sc_signal<bool> clk_, rst_, key_clear_, key_we_, in_valid_, ready_, corr_valid_;
+  sc_core::sc_signal<RowT> key_row_;
+  sc_core::sc_signal<WordT> key_word_;
+  sc_core::sc_signal<ActiveT> in_active_;
+  sc_core::sc_signal<CorrT> corr_;
+  sc_core::sc_signal<RdEnT> rd_en_;
+  sc_core::sc_signal<RdAddrT> rd_addr_;
 };
 
 class Simulation {
@@ -169,31 +219,25 @@ class Simulation {
     const ContextScope scope(context());
     Verilated::traceEverOn(true);  // must precede model construction; costs nothing untraced
     for (int i = 0; i < options.instances; ++i)
-      add(std::make_unique<SliceInstance<Vsnngx_slice_dec>>(context(), ("rtl_dec" + std::to_string(i)).c_str(), true));
-    for (int i = 0; i < kNodecInstances; ++i)
-      add(std::make_unique<SliceInstance<Vsnngx_slice_nodec>>(context(), ("rtl_nodec" + std::to_string(i)).c_str(), false));
+      pool_.push_back(std::make_unique<EngineInstance>(context(), ("rtl_engine" + std::to_string(i)).c_str()));
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // ends elaboration (binds ports)
     if (!options.trace.empty()) {
       trace_ = std::make_unique<VerilatedFstSc>();
-      for (const auto& inst : dec_) static_cast<SliceInstance<Vsnngx_slice_dec>&>(*inst).trace(*trace_);
-      for (const auto& inst : nodec_) static_cast<SliceInstance<Vsnngx_slice_nodec>&>(*inst).trace(*trace_);
+      for (const auto& inst : pool_) inst->trace(*trace_);
       trace_->open(options.trace.c_str());
       if (!trace_->isOpen()) throw std::runtime_error(options.trace.string() + ": cannot open the waveform file for writing");
     }
   }
 
-  Instance& acquire(bool with_decryption) {
-    auto& pool = with_decryption ? dec_ : nodec_;
-    for (auto& inst : pool)
+  Instance& acquire() {
+    for (auto& inst : pool_)
       if (!inst->leased) {
         inst->leased = true;
         return *inst;
       }
-    throw std::runtime_error("rtl: all " + std::to_string(pool.size()) + " RTL instances " +
-                             (with_decryption ? "with" : "without") +
-                             " the decryption unit are in use: more tiles with key entries have reads in flight at "
-                             "once than the RTL simulation was set up for (rtl::configure_simulation, "
-                             "SimulationOptions::instances)");
+    throw std::runtime_error("rtl: all " + std::to_string(pool_.size()) +
+                             " RTL engine instances are in use: more decryption engines have work in flight at once than "
+                             "the RTL simulation was set up for (rtl::configure_simulation, SimulationOptions::instances)");
   }
 
   void close_trace() {
@@ -209,10 +253,8 @@ class Simulation {
   }
 
  private:
-  void add(std::unique_ptr<Instance> inst) { (inst->has_decryption() ? dec_ : nodec_).push_back(std::move(inst)); }
-
   std::unique_ptr<sc_core::sc_simcontext> ctx_;
-  std::vector<std::unique_ptr<Instance>> dec_, nodec_;
+  std::vector<std::unique_ptr<EngineInstance>> pool_;
   std::unique_ptr<VerilatedFstSc> trace_;
 };
 
@@ -246,14 +288,14 @@ std::uint64_t next_key_id() {
   return ++id;
 }
 
-Instance& acquire(bool with_decryption) { return simulation().acquire(with_decryption); }
+Instance& acquire() { return simulation().acquire(); }
 
 void release(Instance& instance) { instance.leased = false; }
 
 }  // namespace detail
 
 VerilatedConfig verilated_config() {
-  return {SNNGX_RTL_ROWS, SNNGX_RTL_LANES, SNNGX_RTL_KEY_DEPTH, SNNGX_RTL_LAT, SNNGX_RTL_FIFO_DEPTH};
+  return {SNNGX_RTL_ROWS, SNNGX_RTL_COLS, SNNGX_RTL_LANES};
 }
 
 void configure_simulation(const SimulationOptions& options) {
@@ -277,29 +319,37 @@ void close_trace() {
 
 std::uint64_t simulated_edges() { return detail::edges.load(); }
 
-// ---- RtlSlice ------------------------------------------------------------------------------------
+// ---- RtlEngine -----------------------------------------------------------------------------------
 
-struct RtlSlice::Impl {
+struct RtlEngine::Impl {
   detail::Instance* inst = nullptr;
 };
 
-RtlSlice::RtlSlice(bool with_decryption) : impl_(std::make_unique<Impl>()) {
+RtlEngine::RtlEngine() : impl_(std::make_unique<Impl>()) {
   const std::scoped_lock lock(detail::simulation_mutex());
-  impl_->inst = &detail::acquire(with_decryption);
-  impl_->inst->key_owner = 0;  // the test drives the key port itself
+  impl_->inst = &detail::acquire();
+  impl_->inst->key_owner = 0;  // the caller drives the key port itself
 }
 
-RtlSlice::~RtlSlice() {
+RtlEngine::~RtlEngine() {
   const std::scoped_lock lock(detail::simulation_mutex());
+  impl_->inst->key_owner = 0;
   detail::release(*impl_->inst);
 }
 
-SliceOutputs RtlSlice::outputs() const {
+EngineOutputs RtlEngine::outputs() const {
   const std::scoped_lock lock(detail::simulation_mutex());
-  return impl_->inst->outputs();
+  EngineOutputs o;
+  o.ready = impl_->inst->ready();
+  o.corr_valid = impl_->inst->corr_valid();
+  o.corr.assign(static_cast<std::size_t>(SNNGX_RTL_COLS), 0);
+  impl_->inst->corr(o.corr);
+  o.reading.assign(static_cast<std::size_t>(SNNGX_RTL_LANES), -1);
+  impl_->inst->reading(o.reading);
+  return o;
 }
 
-void RtlSlice::tick(const SliceInputs& in) {
+void RtlEngine::tick(const EngineInputs& in) {
   const std::scoped_lock lock(detail::simulation_mutex());
   impl_->inst->tick(in);
 }

@@ -276,7 +276,7 @@ TEST(Components, NewBuiltInsAreBuiltByNameListedAndInTheDefaultChipFile) {
   for (const char* line : {"wordline: impl pulse (default)", "    issue_cycles = 1 cycles", "shift_add: impl digital (default)",
                            "    units_per_adc = 1 units", "adder_tree: impl binary (default)", "    merge_stages = 1 levels",
                            "io: impl counts (default)", "    count_bits = 16 bits", "key_store: impl sram (default)",
-                           "    load_cycles_per_entry = 1 cycles", "technology: impl table (default)"})
+                           "    load_cycles_per_row = 1 cycles", "technology: impl table (default)"})
     EXPECT_NE(listed.find(line), std::string::npos) << line;
   // configs/chip.yaml spells every component out (equal values: ChipConfigTest).
   std::ifstream in(std::filesystem::path(SNNGX_SOURCE_DIR) / "configs" / "chip.yaml");
@@ -332,27 +332,24 @@ TEST(Components, WordlineShiftAddAdderTreeIoKeyStoreAndTechnologyByHand) {
   io->count(spikes, counts);
   EXPECT_EQ(counts, (std::vector<std::int32_t>{3, 1, 1}));  // saturates at 2^2 - 1
 
-  // 300 x 20 layer on 128-row tiles of 18 columns (2 column tiles): tile = row / 128 * 2 + col / 18.
-  const auto store = make_component<IKeyStore>(ChipConfig::from_yaml_text("key_store: {load_cycles_per_entry: 3}"));
+  // 300 x 20 layer on 128-row tiles of 18 columns (2 column tiles): tile = row / 128 * 2 + col / 18,
+  // entries in the tile's own coordinates.
+  const auto store = make_component<IKeyStore>(ChipConfig::from_yaml_text("key_store: {load_cycles_per_row: 3}"));
   const TileGrid grid{"L0 linear", 300, 20, 128, 18, 2};
   const std::vector<KeyEntry> key{{0, 0, 2}, {129, 17, -4}, {129, 18, 6}, {299, 19, 8}};
-  const auto tiles = store->partition(grid, key, 1);
+  const auto tiles = store->partition(grid, key);
   ASSERT_EQ(tiles.size(), 4U);
-  EXPECT_EQ(tiles.at(0), (std::vector<KeyEntry>{key[0]}));
-  EXPECT_EQ(tiles.at(2), (std::vector<KeyEntry>{key[1]}));
-  EXPECT_EQ(tiles.at(3), (std::vector<KeyEntry>{key[2]}));
-  EXPECT_EQ(tiles.at(5), (std::vector<KeyEntry>{key[3]}));
+  EXPECT_EQ(tiles.at(0), (std::vector<KeyEntry>{{0, 0, 2}}));
+  EXPECT_EQ(tiles.at(2), (std::vector<KeyEntry>{{1, 17, -4}}));
+  EXPECT_EQ(tiles.at(3), (std::vector<KeyEntry>{{1, 0, 6}}));
+  EXPECT_EQ(tiles.at(5), (std::vector<KeyEntry>{{43, 1, 8}}));
   EXPECT_EQ(store->load_cycles(7), 21U);
-  const std::vector<KeyEntry> two_in_tile0{{0, 0, 2}, {5, 3, 2}};
-  EXPECT_EQ(error_of([&] { (void)store->partition(grid, two_in_tile0, 1); })
-                .rfind("decryption_unit.key_depth: tile 0 of L0 linear needs 2 key entries, the key store holds 1", 0),
-            0U);
   const std::vector<KeyEntry> outside{{300, 0, 2}};
-  EXPECT_EQ(error_of([&] { (void)store->partition(grid, outside, 1); }), "key store: entry (300, 0) outside layer L0 linear");
+  EXPECT_EQ(error_of([&] { (void)store->partition(grid, outside); }), "key store: entry (300, 0) outside layer L0 linear");
 
   const auto tech = make_component<ITechnology>(ChipConfig::from_yaml_text("technology: {adc_energy_pj: 2, adc_ref_bits: 6}"));
   EXPECT_DOUBLE_EQ(tech->numbers().cell_read_fj, 1.83);
-  EXPECT_DOUBLE_EQ(tech->numbers().unit_per_entry_mm2, 0.00625);
+  EXPECT_DOUBLE_EQ(tech->numbers().key_sram_um2_per_bit, 0.128);
   EXPECT_DOUBLE_EQ(tech->adc_energy_pj(6), 2.0);
   EXPECT_DOUBLE_EQ(tech->adc_energy_pj(8), 8.0);  // x 2 per bit
   EXPECT_DOUBLE_EQ(tech->adc_energy_pj(5), 1.0);

@@ -24,7 +24,6 @@ TEST(Mapping, NmnistMlpOnDefaultTiles) {
   EXPECT_EQ(a.cols_per_tile, 18);  // floor(128 / 7)
   EXPECT_EQ(a.row_tiles, 19);      // ceil(2312 / 128)
   EXPECT_EQ(a.col_tiles, 29);      // ceil(512 / 18)
-  EXPECT_EQ(a.requests_per_pulse, 2);  // ceil(18 / 16 lanes)
   EXPECT_EQ(a.tree_levels, 6);     // ceil(log2 19) + 1
   EXPECT_DOUBLE_EQ(a.utilisation(128, 128), 2312.0 * 512 * 7 / (19.0 * 29 * 128 * 128));
   EXPECT_EQ(m.layers[1].tiles(), 4);
@@ -184,7 +183,7 @@ TEST(ChipConfigTest, DefaultConfigFileEqualsBuiltInDefaultsAndCitesEveryTechnolo
       EXPECT_DOUBLE_EQ(value(jf[kind][name]), value(v)) << kind << "." << name;
     }
   }
-  for (const char* kind : {"technology", "aes"})
+  for (const char* kind : {"technology", "aes_engine"})
     for (const auto& [name, v] : jf[kind].items()) {
       if (name == "impl") continue;
       ASSERT_TRUE(v.is_object()) << kind << "." << name << " has no source";

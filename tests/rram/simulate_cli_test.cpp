@@ -67,7 +67,13 @@ TEST(SimulateCli, WithKeyPlainOutputsWithoutKeyEncryptedOutputsFastEqualsCycle) 
   const auto jf = nlohmann::json::parse(fast.out);
   EXPECT_DOUBLE_EQ(jf["accuracy"].get<double>(), plain.accuracy());
   EXPECT_GT(jf["key_entries"].get<int>(), 0);
-  EXPECT_GT(jf["costs"]["aes_comparison"]["energy_reduction"].get<double>(), 1.0);
+  ASSERT_EQ(jf["costs"]["aes_comparison"].size(), 2U);  // both AES design points, the configured one first
+  EXPECT_EQ(jf["costs"]["aes_comparison"][0]["engine"], "lowpower");
+  EXPECT_EQ(jf["costs"]["aes_comparison"][1]["engine"], "pipelined");
+  EXPECT_GT(jf["costs"]["aes_comparison"][0]["energy_reduction"].get<double>(), 1.0);
+  EXPECT_EQ(jf["added_cycles"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(jf["decryption_unit_area_share"].get<double>(), 0.0);
+  EXPECT_GT(jf["decryption_unit_energy_share"].get<double>(), 0.0);
 
   const auto cyc = run_snngx("simulate " + f.common + key + " --mode cycle --limit 3 --json --outputs " + q(dir / "cyc.h5"));
   ASSERT_EQ(cyc.exit_code, 0) << cyc.err;
@@ -89,8 +95,11 @@ TEST(SimulateCli, ReportDirHoldsJsonTablesAndPlots) {
   const auto r = run_snngx("simulate " + f.common + " --report-dir " + q(dir / "rep"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("total tiles: 4"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Reduction"), std::string::npos) << r.out;
-  for (const char* name : {"report.json", "mapping.txt", "costs.txt", "costs.csv", "energy_breakdown.svg.gp", "latency_per_layer.svg.gp"})
+  EXPECT_NE(r.out.find("vs full-weight AES (lowpower)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("vs full-weight AES (pipelined)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("added_cycles 0"), std::string::npos) << r.out;
+  for (const char* name : {"report.json", "mapping.txt", "costs.txt", "costs.csv", "added_cycles.csv", "energy_breakdown.svg.gp",
+                           "latency_per_layer.svg.gp"})
     EXPECT_TRUE(std::filesystem::exists(dir / "rep" / name)) << name;
   std::ifstream csv(dir / "rep" / "costs.csv");
   std::string header, l0, l1;
@@ -112,7 +121,7 @@ TEST(SimulateCli, SweepWritesAccuracyPerValue) {
   std::getline(csv, header);
   std::getline(csv, a);
   std::getline(csv, b);
-  EXPECT_EQ(header, "crossbar.stuck_off_rate,accuracy,energy_per_inference_nj,cycles_per_inference");
+  EXPECT_EQ(header, "crossbar.stuck_off_rate,accuracy,energy_per_inference_nj,cycles_per_inference,added_cycles_per_inference");
   const auto enc = snn::infer(f.enc, f.frames);
   auto field = [](const std::string& line, int k) {
     std::stringstream ss(line);
@@ -142,6 +151,28 @@ TEST(SimulateCli, BadInputGivesOneErrorLine) {
   const auto no_dir = run_snngx("simulate " + f.common + " --sweep adc.bits=4,8");
   EXPECT_EQ(no_dir.exit_code, 1);
   EXPECT_NE(no_dir.err.find("--report-dir"), std::string::npos);
+  // Decryption-unit options out of range, a non-positive clock, a key over the unit's capacity.
+  for (const auto& [set, what] : std::vector<std::pair<std::string, std::string>>{
+           {"decryption_unit.lanes=0", "decryption_unit.lanes"},
+           {"decryption_unit.engines=0", "decryption_unit.engines"},
+           {"controller.clock_mhz=0", "controller.clock_mhz"},
+           {"controller.clock_mhz=-5", "controller.clock_mhz"}}) {
+    const auto r = run_snngx("simulate " + f.common + " --set " + set);
+    EXPECT_EQ(r.exit_code, 1) << set;
+    EXPECT_EQ(r.err.rfind("snngx: error: ", 0), 0U) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  const std::string key = " --key " + q(dir / "m.key") + " --passphrase-file " + q(dir / "pw.txt");
+  const auto over = run_snngx("simulate " + f.common + key + " --set decryption_unit.engines=1 --outputs " + q(dir / "over.h5"));
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.err.find("snngx: error: decryption_unit.engines: the key touches"), std::string::npos) << over.err;
+  EXPECT_NE(over.err.find("raise decryption_unit.engines"), std::string::npos) << over.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "over.h5"));
+  const auto map = run_snngx("simulate --latency-map --trials 5 --report-dir " + q(dir / "lm"));
+  EXPECT_EQ(map.exit_code, 0) << map.err;
+  EXPECT_NE(map.out.find("10 lanes: zero added latency up to 100 % active rows"), std::string::npos) << map.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "lm" / "latency_map.csv"));
   const auto list = run_snngx("simulate --list-params");
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("cell_read_energy_fj = 1.83 fJ"), std::string::npos);

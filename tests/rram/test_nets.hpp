@@ -93,7 +93,7 @@ inline ChipConfig small_tiles_config() {
   return ChipConfig::from_yaml_text(
       "crossbar: {rows: 16, columns: 35}\n"   // 5 logical columns per tile
       "adc: {columns_per_adc: 4}\n"
-      "decryption_unit: {lanes: 2, latency: 2}\n"
+      "decryption_unit: {lanes: 2, engines: 64}\n"
       "lif: {units: 7}\n",
       "small-tiles");
 }

@@ -15,6 +15,7 @@
 #include "cosim_models.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
+#include "snngx/rram/decryption_unit.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "temp_dir.hpp"
@@ -80,7 +81,10 @@ void expect_cli_cosim_passes(const std::string& mode) {
   const auto report = nlohmann::json::parse(read_text(json));
   EXPECT_TRUE(report.at("passed").get<bool>());
   EXPECT_EQ(report.at("samples").get<std::size_t>(), 5U);
-  EXPECT_EQ(report.at("cycles_rtl").get<std::uint64_t>(), report.at("cycles_without_unit").get<std::uint64_t>());
+  EXPECT_EQ(report.at("cycles_rtl").get<std::uint64_t>(),
+            report.at("cycles_without_unit").get<std::uint64_t>() + report.at("added_cycles").get<std::uint64_t>());
+  EXPECT_EQ(report.at("unaccounted_cycles").get<std::int64_t>(), 0);
+  EXPECT_EQ(report.at("rtl_unit").at("lanes").get<int>(), rram::DecryptionParams{}.lanes);
   EXPECT_GT(report.at("rtl_clock_edges").get<std::uint64_t>(), 0U);
   EXPECT_GT(report.at("key_entries").get<std::size_t>(), 10U);
   EXPECT_GT(report.at("samples_differing_without_key").get<std::size_t>(), 0U) << "the key must matter on these frames";

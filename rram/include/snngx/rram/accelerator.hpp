@@ -24,8 +24,11 @@
 //    (binary: ceil(log2(row tiles)) + merge_stages) * adder_cycles_per_level : 0) + 1 +
 //    ceil(neurons / lif.units).
 //    Max-pooling (OR) and flatten are done while writing the spike buffer: 0 cycles.
-//  - The decryption unit of a tile receives its requests on the first cycles of each pulse and
-//    answers LAT cycles later, inside W (checked at construction): it never adds a cycle.
+//  - Every tile holding key entries is bound to one engine of the decryption unit's pool. The
+//    engine receives the pulse's active rows on cycle 0 of the pulse and answers after
+//    response_latency(work) cycles (decryption_unit.hpp). If that is later than the pulse's last
+//    cycle W - 1, the pulse lasts response_latency + 1 cycles; the difference is counted as
+//    added cycles (per layer and time step), never hidden.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,7 +59,6 @@ struct LayerMapping {
   int row_tiles = 0, col_tiles = 0;
   int cols_per_tile = 0;          // logical columns per tile
   int slices = 0;                 // physical columns per weight per array
-  int requests_per_pulse = 0;     // decryption requests per tile per pulse
   int tree_levels = 0;            // adder-tree levels (IAdderTree::levels of row_tiles)
   std::uint64_t neurons = 0;      // LIF neurons (cols * positions)
   [[nodiscard]] int tiles() const { return row_tiles * col_tiles; }
@@ -87,9 +89,11 @@ struct Counters {
   std::uint64_t lif_updates = 0;
   std::uint64_t buffer_read_bits = 0;
   std::uint64_t buffer_write_bits = 0;
-  std::uint64_t decrypt_requests = 0;  // requests to units with a non-empty key partition
-  std::uint64_t key_compares = 0;      // key entries compared (requests x entries of the tile)
-  std::uint64_t corrections = 0;       // key entries that matched an active row (key reads + adds)
+  std::uint64_t decrypt_requests = 0;  // requests to engines (keyed tiles) per pulse
+  std::uint64_t key_row_reads = 0;     // key-SRAM words read (active keyed rows)
+  std::uint64_t corrections = 0;       // nonzero key corrections among the words read
+  std::uint64_t decrypt_cycles = 0;    // accumulate cycles of the engines (their work per request)
+  std::uint64_t added_cycles = 0;      // cycles the decryption unit added to the reads
   std::uint64_t cycles = 0;
   Counters& operator+=(const Counters& o);
   friend bool operator==(const Counters&, const Counters&) = default;
@@ -102,6 +106,7 @@ struct SampleResult {
   std::vector<std::int32_t> counts;                  // output spike counts
   std::vector<Counters> per_layer;                   // per weighted layer
   std::vector<std::vector<std::uint64_t>> cycles;    // [time step][weighted layer]
+  std::vector<std::vector<std::uint64_t>> added;     // [time step][weighted layer]: added by the decryption unit
   [[nodiscard]] Counters total() const;
 };
 
@@ -109,9 +114,10 @@ enum class Mode { Fast, Cycle };
 Mode parse_mode(const std::string& name);  // "fast" | "cycle"
 std::string to_string(Mode mode);
 
-/// Key-store entries of every weighted layer (contract of decryption_unit.hpp): one per weight
-/// whose stored byte differs from the plain byte (stored XOR key), corr = plain - stored signed
-/// magnitude. Throws std::invalid_argument if the key does not fit the model.
+/// Key entries of every weighted layer in layer coordinates (row of the unrolled weight matrix,
+/// logical column): one per weight whose stored byte differs from the plain byte (stored XOR
+/// key), corr = plain - stored signed magnitude. Throws std::invalid_argument if the key does
+/// not fit the model.
 std::vector<std::vector<KeyEntry>> key_entries(const snn::Network& stored, const crypto::XorKey& key);
 
 struct RunOptions {
@@ -126,6 +132,8 @@ struct RunResult {
   std::vector<std::int32_t> predictions, labels;
   std::vector<Counters> per_layer;         // summed over samples
   std::vector<std::uint64_t> cycles_per_sample;
+  std::vector<std::uint64_t> added_cycles_per_sample;     // cycles the decryption unit added
+  std::vector<std::vector<std::uint64_t>> added_cycles;  // [time step][weighted layer], summed over samples
   double seconds = 0.0;
   [[nodiscard]] Counters total() const;
   [[nodiscard]] double accuracy() const;
@@ -142,12 +150,21 @@ class Accelerator {
 
   /// Loads the trusted key store. A key whose fingerprint does not match the stored model's
   /// `key_fingerprint` is refused by the store (returns false, store left empty): the chip then
-  /// computes the encrypted model. An empty fingerprint skips the check.
+  /// computes the encrypted model. An empty fingerprint skips the check. A key touching more
+  /// tiles than the unit has engines throws std::invalid_argument naming
+  /// decryption_unit.engines.
   bool load_key(const crypto::XorKey& key, const std::string& key_fingerprint = "");
   /// Loads entries directly (per weighted layer), e.g. from a test.
   void load_key_entries(std::vector<std::vector<KeyEntry>> entries);
   void clear_key();
   [[nodiscard]] std::size_t key_entry_count() const;
+  /// Engines bound to keyed tiles by the current key, and key-SRAM words (keyed rows) loaded.
+  [[nodiscard]] std::size_t engines_bound() const;
+  [[nodiscard]] std::size_t key_rows_loaded() const;
+  /// Parameters of the engines (rows and columns of a tile, lanes).
+  [[nodiscard]] const DecryptionParams& engine_params() const;
+  /// Cycles of one read pulse: wordline settle + ADC multiplexing (the window the engines hide in).
+  [[nodiscard]] int read_window() const;
   /// Cycles the key store takes to load the current key (IKeyStore::load_cycles).
   [[nodiscard]] std::uint64_t key_load_cycles() const;
 

@@ -4,15 +4,16 @@
 // weighted layer and per component; and the comparison of the SNNGX decryption cost with
 // conventional full-weight AES decryption by an on-chip AES engine.
 //
-// The comparison (docs/accelerator.md, "Costs"):
+// The comparison with conventional full-weight encryption (docs/accelerator.md, "Costs"), once
+// per model load plus one inference:
 //  - AES: every weight byte of the model is encrypted (AES-CTR, one message per layer; block
-//    counts from crypto/aes_baseline.hpp) and decrypted once by the on-chip engine before the
-//    crossbars are programmed: energy = blocks x energy_per_block, latency = blocks x
-//    cycles_per_block / AES clock.
-//  - SNNGX: the key store is written once (one entry per cycle at the chip clock, key_write
-//    energy per entry); during inference the unit's lookups and corrections cost energy
-//    (decryption_unit + key_store components) but add no cycle (tested). Energy = key load +
-//    unit energy of one inference; latency = key load.
+//    counts from crypto/aes_baseline.hpp) and decrypted by an on-chip AES engine (component
+//    `aes_engine`) before it is used: energy = blocks x energy_per_block, latency = the engine's
+//    block latency + (blocks - 1) x 128 bits / throughput.
+//  - SNNGX: the key SRAM words of the keyed tiles are written once (load_cycles_per_row each at
+//    the chip clock); during inference the engines cost energy (decryption_unit + key_store
+//    components) and the cycles they add, if any. Energy = key load + engine energy of one
+//    inference; latency = key load + added cycles of one inference.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -37,14 +38,16 @@ struct LayerCost {
 };
 
 struct AesComparison {
+  std::string engine;                                           // aes_engine implementation
   std::uint64_t weight_bytes = 0, aes_blocks = 0;
   double aes_energy_pj = 0.0, aes_latency_us = 0.0;
-  std::uint64_t key_entries = 0;
+  std::uint64_t key_entries = 0, key_rows = 0;                  // key entries, key-SRAM words written
   double key_load_energy_pj = 0.0, key_load_latency_us = 0.0;  // once per model load
   double unit_energy_per_inference_pj = 0.0;                    // decryption_unit + key_store
-  std::uint64_t added_cycles = 0;                               // by construction 0
+  double added_cycles_per_inference = 0.0;                      // measured by the run
+  double clock_mhz = 0.0;
   [[nodiscard]] double snngx_energy_pj() const { return key_load_energy_pj + unit_energy_per_inference_pj; }
-  [[nodiscard]] double snngx_latency_us() const { return key_load_latency_us; }
+  [[nodiscard]] double snngx_latency_us() const { return key_load_latency_us + added_cycles_per_inference / clock_mhz; }
   /// AES / SNNGX (0 if SNNGX costs nothing, i.e. no key entries).
   [[nodiscard]] double energy_reduction() const;
   [[nodiscard]] double latency_reduction() const;
@@ -57,13 +60,19 @@ struct CostReport {
   int adc_bits = 0;
   std::vector<LayerCost> layers;
   std::vector<std::pair<std::string, double>> area_mm2;  // component -> mm2
-  AesComparison aes;
+  /// The configured aes_engine first, then every other registered design point (defaults).
+  std::vector<AesComparison> aes;
+  /// Cycles the decryption unit added, per inference (0 = zero added latency held).
+  double added_cycles_per_inference = 0.0;
 
   [[nodiscard]] std::vector<double> energy_by_component_pj() const;  // per inference
   [[nodiscard]] double energy_per_inference_pj() const;
   [[nodiscard]] double cycles_per_inference() const;
   [[nodiscard]] double latency_per_inference_us() const;
   [[nodiscard]] double area_total_mm2() const;
+  /// Share of the chip taken by the decryption unit and its key store: area and energy per inference.
+  [[nodiscard]] double unit_area_share() const;
+  [[nodiscard]] double unit_energy_share() const;
   [[nodiscard]] nlohmann::json to_json() const;
   /// Per-layer x per-component energy table, cycles and latency, then area and the AES comparison.
   [[nodiscard]] std::string table() const;

@@ -1,54 +1,45 @@
 #pragma once
-// The SNNGX decryption unit and its trusted key store (spec: accelerator.md section 2; interface
-// contract shared with rtl/). The crossbars hold the ENCRYPTED weights; the unit adds, to the
-// partial sums of one tile read, the correction of every key entry whose row carries a spike.
+// The SNNGX decryption engine and its key SRAM (spec: accelerator.md section 2; the contract
+// shared with rtl/, whose rtl/sv/snngx_decrypt_engine.sv implements it edge for edge).
 //
-// Two implementations must behave identically at this interface, edge by edge:
-//  - "behavioural": the C++ model in rram/ (always registered);
-//  - "rtl": rtl/'s Verilated RTL (target snngx_cosim), registered by rtl/ at start-up;
-//  - "none" is a chip without the unit (make_decryption_unit returns nullptr).
-// The accelerator gives every crossbar tile (ROWS rows x its logical columns) its own unit with
-// its own key-store partition, holding the entries whose (row, col) fall in that tile; requests of
-// a tile read carry in_row_base = the tile's first row and in_col_base = the tile's first logical
-// column + g * LANES for lane group g = 0 .. ceil(tile columns / LANES) - 1, issued on the first
-// cycles of the read (one per cycle). Units whose partition is empty output 0 by contract and are
-// not simulated.
-//
-// Signal-level contract (names of the RTL ports):
-//  - Parameters: ROWS = params.rows (rows per tile read, default 128), LANES = params.lanes
-//    (logical output columns corrected per request, default 16), KEY_DEPTH = params.key_depth
-//    (default 256), PSUM_W = 32, ROW_W = COL_W = 16, LAT = params.latency (default 2).
-//  - Key store write port: key_we, key_addr, key_row, key_col, key_corr (signed PSUM_W), and
-//    key_count (valid entries; 0 = no key = all corrections 0).
-//      key_row: row of the layer's unrolled weight matrix (Linear: input index; Conv2d: im2col
-//               row c*kh*kw + ky*kw + kx).
-//      key_col: logical output column (Linear: output neuron; Conv2d: output channel).
-//      key_corr: w_plain - w_stored in units of the layer's weight step 2^e (signed magnitudes);
-//               for a flipped sign bit it is +2*m*s (m plain magnitude, s plain sign). One entry
-//               per (row, col) weight whose stored byte differs from the plain one.
-//  - Request (one-cycle pulse): in_valid, in_row_base, in_col_base, in_active (ROWS bits; bit r
-//    set = row in_row_base + r carries a spike in this read).
-//  - Response exactly LAT cycles later: corr_valid = 1 and corr = LANES x PSUM_W, lane j =
-//    sum of key_corr over valid entries with key_col == in_col_base + j,
-//    in_row_base <= key_row < in_row_base + ROWS and in_active[key_row - in_row_base] set
-//    (two's-complement wrap-around at PSUM_W bits).
-//  - rst: synchronous, active high; clears the pipeline (corr_valid = 0) but not the key store.
+// Architecture (docs/accelerator.md, "The decryption unit"): the crossbars hold the ENCRYPTED
+// weights. The decryption unit is a pool of `decryption_unit.engines` engines; at key load each
+// crossbar tile that holds key entries is bound to one engine. An engine serves one tile of
+// ROWS rows x COLS logical columns (COLS = crossbar.columns / slices):
+//  - Key SRAM, row-indexed: word r holds row r's COLS corrections (CORR_W-bit signed,
+//    corr = w_plain - w_stored in units of the layer's weight step, 0 = no key entry). The words
+//    sit in LANES banks, row r in bank r % LANES at address r / LANES. Capacity is therefore
+//    every weight of the tile: no key is too large for a tile, and no logic grows with the key.
+//  - A keyed-row bitmap (ROWS flip-flops): keyed[r] = word r has a nonzero correction.
+//  - Per read pulse of its tile (request = the ROWS-bit active-row mask of the pulse), the
+//    engine streams the rows that are both active and keyed through the SRAM, LANES rows per
+//    cycle (one per bank, lowest row first), sums the words column by column and answers with
+//    the COLS corrections, which the adder-tree merge stage adds to the tile's partial sums.
 //
 // Cycle semantics of tick(): one call = one rising clock edge. The call (1) samples the outputs
-// corr_valid/corr as they are before the edge (they come from registers), (2) applies the
-// request (in_valid = request != nullptr), (3) clocks the edge. So a request given to call n is
-// returned by call n + LAT: LAT register stages from in_valid to corr_valid. The accelerator
-// issues its requests in the first cycles of a tile's ADC conversion window and adds corr when
-// the partial sums leave the ADCs; the config check guarantees requests + LAT fit in that
-// window, so the cycle count is the same with "none", "behavioural" and "rtl" (tested).
+// corr_valid / corr as they are before the edge, (2) applies the request (in_valid = request !=
+// nullptr), (3) clocks the edge. A request is accepted only while the engine is idle (ready);
+// giving one while busy is a contract violation (std::logic_error).
+// Pipeline, edge by edge, of a request accepted on edge E0 with pending = active & keyed:
+//  - E0: pending <= active & keyed, acc <= 0, busy <= 1.
+//  - each later edge while busy: (pop) every bank with a pending row clears its lowest one and
+//    reads that row's word from the SRAM (data registered by the SRAM on that edge);
+//    (sum) s2 <= the column-wise sum of the words read on the previous edge;
+//    (accumulate) acc <= acc + s2 of the previous edge;
+//    (done) if nothing is pending or in flight, corr_valid <= 1 (for one cycle), corr = acc,
+//    busy <= 0.
+//  - With work w = max over banks of the pending rows in that bank, the answer is visible to
+//    the call n + response_latency(w) for a request given to call n:
+//    response_latency(0) = 2, response_latency(w >= 1) = w + 4.
 //
-// Multi-level first-layer inputs (event counts) are issued as repeated reads: read pulse k
-// (k = 1..max count) activates the rows whose count is >= k; each pulse is a separate request.
+// The accelerator issues the request on cycle 0 of each pulse of a bound tile (multi-level
+// first-layer inputs: pulse k activates the rows whose count >= k) and needs the answer by the
+// pulse's last cycle W - 1 (W = settle + columns_per_adc x conversion cycles). When the answer
+// comes later, the pulse is stretched to response_latency(w) + 1 cycles and the difference is
+// counted as added cycles (reported, never hidden).
 //
-// How rtl/ plugs in its Verilated unit: call
-//   register_decryption_unit("rtl", [](const DecryptionParams& p) { return std::make_unique<RtlUnit>(p); });
-// once before building the accelerator, then select `decryption_unit: {impl: rtl}` in the chip
-// config (or pass the name in AcceleratorOptions::decryption_unit, see accelerator.hpp).
+// How rtl/ plugs in its Verilated engine: register_component<IDecryptionUnit> with the name
+// "rtl" (see rtl/include/snngx/rtl/cosim.hpp), then select `decryption_unit: {impl: rtl}`.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,18 +50,23 @@
 namespace snngx::rram {
 
 struct DecryptionParams {
-  int rows = 128;       // ROWS
-  int lanes = 16;       // LANES
-  int key_depth = 256;  // KEY_DEPTH
-  int latency = 2;      // LAT (cycles, >= 1)
-  static constexpr int psum_bits = 32;  // PSUM_W
-  static constexpr int row_bits = 16;   // ROW_W
-  static constexpr int col_bits = 16;   // COL_W
+  int rows = 128;   // ROWS: rows of the tile an engine serves (crossbar.rows)
+  int cols = 18;    // COLS: logical columns of that tile (crossbar.columns / slices)
+  int lanes = 10;   // LANES: SRAM banks = keyed rows read per cycle
+  static constexpr int corr_bits = 9;   // CORR_W: -256..255 holds any 8-bit sign-magnitude difference
+  static constexpr int psum_bits = 32;  // PSUM_W: width of each corr output (sign-extended)
   /// Throws std::invalid_argument naming the parameter if a value is out of range.
   void validate() const;
+  /// Rows per SRAM bank (ceil(rows / lanes)).
+  [[nodiscard]] int bank_depth() const { return (rows + lanes - 1) / lanes; }
+  /// Key SRAM bits of one engine (rows x cols x CORR_W).
+  [[nodiscard]] std::uint64_t sram_bits() const {
+    return static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) * corr_bits;
+  }
 };
 
-/// One key-store entry (see key_row / key_col / key_corr above).
+/// One key correction in tile-local coordinates (row < ROWS, col < COLS). The accelerator's
+/// layer-level entries use the same type with layer coordinates (key_entries in accelerator.hpp).
 struct KeyEntry {
   std::uint16_t row = 0;
   std::uint16_t col = 0;
@@ -78,14 +74,29 @@ struct KeyEntry {
   friend bool operator==(const KeyEntry&, const KeyEntry&) = default;
 };
 
-/// One read presented to the unit (the in_valid pulse and its operands).
+/// One read pulse presented to an engine: the tile's active rows.
 struct CorrectionRequest {
-  std::uint32_t row_base = 0;
-  std::uint32_t col_base = 0;
-  /// ROWS-bit mask, ceil(ROWS/64) words: bit r of word r/64 (LSB first) = row row_base + r active.
+  /// ROWS-bit mask, ceil(ROWS/64) words: bit r of word r/64 (LSB first) = row r active.
   std::vector<std::uint64_t> active;
 
   [[nodiscard]] bool row_active(std::uint32_t r) const { return (active[r / 64] >> (r % 64)) & 1U; }
+};
+
+/// Ticks from a request to its answer for work w (see the pipeline above).
+[[nodiscard]] constexpr int response_latency(int work) { return work == 0 ? 2 : work + 4; }
+
+/// The key SRAM image of one engine: ROWS words of COLS corrections, plus the keyed-row bitmap.
+/// Throws std::invalid_argument for an entry outside the tile, a duplicate (row, col) or a
+/// correction that does not fit CORR_W bits. A zero correction (a flipped sign of a zero
+/// magnitude) is accepted and stores nothing.
+struct KeyImage {
+  DecryptionParams params;
+  std::vector<std::int16_t> words;   // [row][col]
+  std::vector<std::uint64_t> keyed;  // ROWS-bit mask
+  KeyImage(const DecryptionParams& p, std::span<const KeyEntry> entries);
+  [[nodiscard]] std::size_t keyed_rows() const;
+  /// Work of a request: the most pending (active and keyed) rows of one bank.
+  [[nodiscard]] int work(const CorrectionRequest& request) const;
 };
 
 class IDecryptionUnit {
@@ -93,35 +104,26 @@ class IDecryptionUnit {
   virtual ~IDecryptionUnit() = default;
   [[nodiscard]] virtual std::string name() const = 0;
   [[nodiscard]] virtual const DecryptionParams& params() const = 0;
-  /// Writes entries 0..n-1 through the key write port and sets key_count = n (an empty span
-  /// clears the key). Throws std::invalid_argument if n > key_depth.
+  /// Clears the keyed-row bitmap, then writes the words of the keyed rows through the key
+  /// write port (one word per cycle); an empty span leaves the engine without a key (every
+  /// answer 0). Only while idle (std::logic_error otherwise). Throws as KeyImage does.
   virtual void load_key(std::span<const KeyEntry> entries) = 0;
-  /// Synchronous reset (one edge with rst = 1): empties the pipeline, keeps the key store.
+  /// Synchronous reset (one edge with rst = 1): empties the pipeline, keeps the key.
   virtual void reset() = 0;
   /// One rising clock edge (see "Cycle semantics" above). Returns corr_valid as seen before the
-  /// edge and, when true, writes corr (params().lanes values) into `corr`.
+  /// edge and, when true, writes corr (params().cols values) into `corr`.
   virtual bool tick(const CorrectionRequest* request, std::span<std::int32_t> corr) = 0;
 
-  /// Transaction-level use (the accelerator's fast mode): the correction of one request with an
-  /// otherwise idle pipeline. The default ticks the pipeline LAT + 1 times; the behavioural
-  /// unit overrides it with a direct lookup. Leaves the pipeline empty.
-  virtual void correct(const CorrectionRequest& request, std::span<std::int32_t> corr);
+  /// Transaction-level use (the accelerator's fast mode): the answer to one request given to an
+  /// idle engine, and the ticks it took (response_latency of its work). The default ticks the
+  /// engine until it answers; the behavioural engine computes both directly. Leaves it idle.
+  virtual int correct(const CorrectionRequest& request, std::span<std::int32_t> corr);
 };
 
-using DecryptionUnitFactory = std::function<std::unique_ptr<IDecryptionUnit>(const DecryptionParams&)>;
-
-/// Registers an implementation under `name` (replaces an existing one of that name).
-void register_decryption_unit(const std::string& name, DecryptionUnitFactory factory);
-/// Names of the registered implementations plus "none".
-std::vector<std::string> decryption_unit_names();
-/// Builds the implementation `name`; "none" returns nullptr (a chip without the unit).
-/// Throws std::invalid_argument naming the unknown implementation and the known ones.
-std::unique_ptr<IDecryptionUnit> make_decryption_unit(const std::string& name, const DecryptionParams& params);
-
-/// The behavioural unit (what "behavioural" builds).
+/// The behavioural engine (what implementation "behavioural" builds).
 std::unique_ptr<IDecryptionUnit> make_behavioural_decryption_unit(const DecryptionParams& params);
 
-/// Slow, obviously-correct reference of the lane sums (for tests of any implementation).
+/// Slow, obviously-correct reference of the answer (for tests of any implementation).
 std::vector<std::int32_t> reference_correction(std::span<const KeyEntry> key, const DecryptionParams& params,
                                                const CorrectionRequest& request);
 

@@ -1,7 +1,7 @@
 #pragma once
-// The trusted key store (config key `key_store`; built-in "sram"): holds the key entries loaded
-// from the sealed key file, partitioned per crossbar tile; each tile's decryption unit gets its
-// partition (decryption_unit.key_depth entries at most).
+// The trusted key store (config key `key_store`; built-in "sram"): the key entries of each
+// crossbar tile, in the tile's coordinates, written into the key SRAM of the decryption engine
+// bound to that tile (decryption_unit.hpp: one word per keyed row).
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -25,12 +25,12 @@ class IKeyStore {
  public:
   virtual ~IKeyStore() = default;
   [[nodiscard]] virtual std::string name() const = 0;
-  /// One layer's entries by tile (only non-empty tiles). Throws std::invalid_argument on an entry
-  /// outside the layer or a tile with more than `depth` entries.
-  [[nodiscard]] virtual std::map<int, std::vector<KeyEntry>> partition(const TileGrid& grid, std::span<const KeyEntry> entries,
-                                                                       int depth) const = 0;
-  /// Cycles to write `entries` entries (the key load, once per model).
-  [[nodiscard]] virtual std::uint64_t load_cycles(std::size_t entries) const = 0;
+  /// One layer's entries (layer coordinates) by tile, in tile-local coordinates (only non-empty
+  /// tiles). Throws std::invalid_argument on an entry outside the layer.
+  [[nodiscard]] virtual std::map<int, std::vector<KeyEntry>> partition(const TileGrid& grid,
+                                                                       std::span<const KeyEntry> entries) const = 0;
+  /// Cycles to write `words` key-SRAM words (the key load, once per model).
+  [[nodiscard]] virtual std::uint64_t load_cycles(std::size_t words) const = 0;
 };
 
 template <>

@@ -11,11 +11,11 @@ namespace snngx::rram {
 struct TechnologyNumbers {
   // Energy per event.
   double cell_read_fj = 0, wordline_fj = 0, shift_add_pj = 0, adder_pj = 0, lif_pj = 0, buffer_pj_per_bit = 0;
-  double key_compare_pj = 0, key_read_pj = 0, key_write_pj = 0;
+  double key_read_pj_per_bit = 0, key_write_pj_per_bit = 0, decrypt_add_pj = 0;  // decryption engines
   // Area per unit.
   double crossbar_mm2 = 0;  // one 128 x 128 array (scaled by cells)
   double adc_mm2 = 0, shift_add_mm2 = 0, lif_mm2 = 0, buffer_mm2_per_kb = 0;
-  double unit_fixed_mm2 = 0, unit_per_entry_mm2 = 0;  // decryption unit of one tile
+  double engine_mm2 = 0, key_sram_um2_per_bit = 0;  // one decryption engine's logic; its key SRAM per bit
 };
 
 class ITechnology {
