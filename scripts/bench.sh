@@ -9,3 +9,9 @@ for b in build/bench/*_bench; do
   echo "== $name"
   "$b" "$@" | tee "out/bench/$name.md"
 done
+# The decryption engine on real cells at the chip's clock (yosys + OpenSTA, Nangate 45 nm; skipped
+# without ../shared/tech): out/bench/synth/report.json and report.md.
+echo "== rtl/synth/flow.sh (default engine, 1 GHz)"
+rc=0
+bash rtl/synth/flow.sh --out out/bench/synth || rc=$?
+if (( rc == 77 )); then echo "(synthesis skipped: no ../shared/tech)"; elif (( rc != 0 )); then exit "$rc"; fi

@@ -100,12 +100,16 @@ module snngx_decrypt_engine #(
   logic             key_write;
   logic [ROWS-1:0]  key_sel;      // one-hot key_row (all zero when not writing)
   assign key_write  = key_we & ~busy;
-  logic [31:0]      key_row32;
-  assign key_row32  = 32'(key_row);
-  assign sram_waddr = AW'(key_row32 / LANES);
   assign sram_wdata = key_word;
   for (genvar r = 0; r < ROWS; r++) begin : g_key_sel
     assign key_sel[r] = key_write & (key_row == ROW_W'(r));
+  end
+  // Write address = key_row / LANES, as an OR of the one-hot row select with constant addresses:
+  // a divider by a constant that is not a power of two was the slowest path on sky130.
+  always_comb begin
+    sram_waddr = '0;
+    for (int r = 0; r < ROWS; r++)
+      if (key_sel[r]) sram_waddr = sram_waddr | AW'(r / LANES);
   end
 
   always_ff @(posedge clk) begin

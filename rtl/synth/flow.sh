@@ -107,7 +107,7 @@ grep -qsE "^\s*module\s+$top\b" "${src_list[@]}" || die "module $top is in none 
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/{synth.ys,abc.script,abc.constr,yosys.log,stat.txt,check.txt,netlist.v,sta.tcl,sta.log,config.json,report.json,report.md,sources.sha256}
+rm -f "$out"/yosys.try*.log "$out"/{synth.ys,abc.script,abc.constr,yosys.log,stat.txt,check.txt,netlist.v,sta.tcl,sta.log,config.json,report.json,report.md,sources.sha256}
 sha256sum "${src_list[@]}" > "$out/sources.sha256"  # the RTL version the figures belong to
 log() { echo "flow: $*"; }
 
@@ -145,20 +145,28 @@ write_verilog -noattr $out/netlist.v
 EOF
 log "[1/3] yosys: synth, dfflibmap, abc (buffer/upsize/dnsize at $abc_ps ps), clean-up -> netlist.v (log: $out/yosys.log)"
 t0=$SECONDS
-# ABC 0.23's `buffer -p` sometimes aborts ("node N has no fanout") on wide adders; then the same
-# mapping is retried with plain `buffer` (fanout buffering without the path-based pass). The
-# script used is kept in DIR/abc.script and named in report.json.
-abc_fallback="strash; dch; map -D $abc_ps; buffer; upsize -D $abc_ps; dnsize -D $abc_ps"
-if ! yosys -q -l "$out/yosys.log" -s "$out/synth.ys" > /dev/null 2>&1; then
-  if grep -q "ABC: Error: The command has failed" "$out/yosys.log"; then
-    log "      ABC aborted in 'buffer -p'; retrying with: $abc_fallback"
-    echo "$abc_fallback" > "$out/abc.script"
-    mv "$out/yosys.log" "$out/yosys.first-try.log"
+# ABC (yosys 0.23) sometimes aborts with "node N has no fanout" on wide adders (in `buffer -p`, or
+# in `dch` with sky130's multi-output full-adder cells); then the mapping is retried with a plain
+# `buffer`, then without `dch`. The script used is kept in DIR/abc.script and named in report.json.
+abc_scripts=("$(cat "$out/abc.script")"
+             "strash; dch; map -D $abc_ps; buffer; upsize -D $abc_ps; dnsize -D $abc_ps"
+             "strash; map -D $abc_ps; buffer; upsize -D $abc_ps; dnsize -D $abc_ps")
+mapped=0
+for i in "${!abc_scripts[@]}"; do
+  echo "${abc_scripts[$i]}" > "$out/abc.script"
+  if yosys -q -l "$out/yosys.log" -s "$out/synth.ys" > /dev/null 2>&1; then
+    mapped=1
+    break
   fi
-  if ! grep -q "^$abc_fallback\$" "$out/abc.script" || ! yosys -q -l "$out/yosys.log" -s "$out/synth.ys" > /dev/null 2>&1; then
-    grep -m3 -E '^ERROR|Error' "$out/yosys.log" >&2 || tail -n 5 "$out/yosys.log" >&2
-    die "yosys failed (see $out/yosys.log)"
-  fi
+  grep -q "ABC: Error: The command has failed" "$out/yosys.log" || break  # not ABC's abort: no retry
+  mv "$out/yosys.log" "$out/yosys.try$i.log"
+  (( i + 1 < ${#abc_scripts[@]} )) && log "      ABC aborted (see $out/yosys.try$i.log); retrying with: ${abc_scripts[$((i + 1))]}"
+done
+if (( ! mapped )); then
+  log_file="$out/yosys.log"
+  [[ -f $log_file ]] || log_file=$(ls -t "$out"/yosys.try*.log | head -n1)
+  grep -m3 -E '^ERROR|Error' "$log_file" >&2 || tail -n 5 "$log_file" >&2
+  die "yosys failed (see $log_file)"
 fi
 t_yosys=$((SECONDS - t0))
 [[ -s $out/netlist.v && -s $out/stat.txt ]] || die "yosys wrote no netlist or statistics"
