@@ -86,6 +86,9 @@ nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {
 }
 
 void run(const CosimCliOptions& o) {
+  std::vector<PathArg> inputs = input_paths(o.model);
+  inputs.insert(inputs.end(), {{"--frames", o.frames}, {"--config", o.config}});
+  check_outputs({{"--trace", o.trace}, {"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
   if (o.model.key.empty()) throw std::invalid_argument("cosim: --key is required (the RTL key store is loaded from it)");
   // The crossbars hold the stored (encrypted) model; the key goes to the RTL key store; the
   // plain model is what the key restores (software reference and cycle baseline).
@@ -156,7 +159,7 @@ void add_cosim_command(CLI::App& app) {
   cmd->add_option("--config", o->config, "chip config (YAML/JSON); decryption_unit.impl is set by cosim")->check(CLI::ExistingFile);
   cmd->add_option("--mode", o->mode, "cycle (default: the unit is clocked every chip cycle) | fast")
       ->check(CLI::IsMember({"cycle", "fast"}));
-  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)")->check(at_least(0));
   cmd->add_option("--trace", o->trace, "write the RTL waveform (FST) to this file");
   cmd->add_option("--outputs", o->outputs, "write spike counts, predictions and cycles per sample to this HDF5 file");
   cmd->add_option("--json-out", o->json_path, "also write the report as JSON to this file");

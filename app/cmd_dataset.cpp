@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "report.hpp"
 #include "snngx/datasets/default_data.hpp"
@@ -46,13 +47,14 @@ void add_convert(CLI::App& dataset) {
   cmd->add_option("--event-count", a.event_count, "ToFrame(event_count) instead of n_time_bins")->check(CLI::PositiveNumber)->excludes(tw);
   cmd->add_option("--downsample", a.downsample, "Downsample(spatial_factor) before framing; default 0.25 for dvsgesture "
                                                 "(128x128 -> the CSNN's 32x32, as the reference), 1 (none) otherwise")
-      ->check(CLI::Range(1e-6, 1.0));
+      ->check(bounded(1e-6, 1.0));
   cmd->add_option("--denoise", a.denoise, "Denoise(filter_time) in microseconds before framing (0 = off)")->default_val(0)->check(CLI::NonNegativeNumber);
-  cmd->add_option("--limit", a.limit, "convert only the first N samples (0 = all)")->default_val(0);
+  cmd->add_option("--limit", a.limit, "convert only the first N samples (0 = all)")->default_val(0)->check(at_least(0));
   cmd->add_flag("--sort", a.sort, "sort events by time instead of refusing decreasing timestamps");
   cmd->add_flag("--first-saccade", a.first_saccade, "NMNIST: keep only the first saccade (t < 100 ms)");
   cmd->add_option("-o,--output", a.output, "output frame file (*.frames.h5)")->required();
   cmd->callback([] {
+    check_outputs({{"-o", a.output}}, {{"--root", a.root}});
     const auto start = std::chrono::steady_clock::now();
     const auto data = ds::open_dataset(a.format, a.root, a.split, {a.first_saccade});
     ds::ConvertOptions o;
@@ -133,10 +135,11 @@ void add_view(CLI::App& dataset) {
   };
   static Args a;
   auto* cmd = dataset.add_subcommand("view", "Picture of one sample's T frames (ON orange, OFF blue) as a PNG");
-  cmd->add_option("FILE", a.file, "frame file (*.frames.h5)")->required();
-  cmd->add_option("--index", a.index, "sample index")->default_val(0);
+  cmd->add_option("FILE", a.file, "frame file (*.frames.h5)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--index", a.index, "sample index")->default_val(0)->check(at_least(0));
   cmd->add_option("-o,--output", a.output, "output PNG")->required();
   cmd->callback([] {
+    check_outputs({{"-o", a.output}}, {{"FILE", a.file}});
     const auto f = ds::read_frames_range(a.file, a.index, 1);
     if (f.size() != 1)
       throw std::invalid_argument(a.file.string() + ": --index " + std::to_string(a.index) + " is past the last sample");
@@ -163,8 +166,9 @@ void add_make_default(CLI::App& dataset) {
   cmd->add_option("--out", a.out, "output folder")->default_val("data/default");
   cmd->add_option("--size", a.size, "small (demo: 2,000 + 500 images, ~200 gestures) or full (70,000 images, ~1,300 gestures)")
       ->check(CLI::IsMember({"small", "full"}))->default_val("full");
-  cmd->add_option("--seed", a.seed, "random seed")->default_val(1);
+  cmd->add_option("--seed", a.seed, "random seed")->default_val(1)->check(at_least(0));
   cmd->callback([] {
+    check_output_folder({"--out", a.out});
     const bool small = a.size == "small";
     const auto start = std::chrono::steady_clock::now();
     const fs::path fashion_root = a.out / "n-fashion-mnist";

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "report.hpp"
@@ -159,6 +160,9 @@ void print_restarts(const ga::RestartsResult& r, const std::vector<double>& test
 }
 
 void run_encrypt(const EncryptOptions& o) {
+  check_outputs({{"-o", o.output}, {"--key", o.key}, {"--report", report_path(o, ".json")}},
+                {{"--model", o.model}, {"--subset", o.subset}, {"--validation", o.validation}, {"--test", o.test},
+                 {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   o.ga.validate();
   ga::check_restarts(o.restarts, !o.validation.empty());  // before minutes of loading
   ga::MpiSession mpi;
@@ -338,6 +342,11 @@ void write_histogram_csv(const fs::path& path, const ga::Distribution& d) {
 }
 
 void run_attack(const AttackOptions& o) {
+  const fs::path prefix = o.report.empty() ? fs::path(fs::path(o.model).replace_extension("").replace_extension("").string() + ".attack")
+                                           : fs::path(o.report);
+  const auto out = [&](const std::string& suffix) { return fs::path(prefix.string() + suffix); };
+  check_outputs({{"--report", out(".json")}}, {{"--model", o.model}, {"--test", o.test}, {"--key", o.key}, {"--finetune-data", o.finetune_data},
+                                               {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   const snn::Network encrypted = snn::load_model(o.model);
   if (encrypted.state != snn::ModelState::Encrypted)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(encrypted.state) + "', attack needs an encrypted model");
@@ -348,9 +357,6 @@ void run_attack(const AttackOptions& o) {
   if (!o.key.empty()) key = read_key(o.key, encrypted, o.secret);
   const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.seed);
   snn::check_compatible(encrypted, test.shape, o.test);
-  const fs::path prefix = o.report.empty() ? fs::path(fs::path(o.model).replace_extension("").replace_extension("").string() + ".attack")
-                                           : fs::path(o.report);
-  const auto out = [&](const std::string& suffix) { return fs::path(prefix.string() + suffix); };
   const double chance = 1.0 / encrypted.num_classes;
   const std::uint64_t model_bits = snn::weight_bit_count(encrypted);
   nlohmann::json j = {{"model", o.model}, {"test", o.test}, {"test_samples", test.size()}, {"chance", chance}, {"seed", o.seed},
@@ -455,35 +461,35 @@ void add_encrypt_commands(CLI::App& app) {
   auto* enc = app.add_subcommand("encrypt", "SNNGX: search the fewest sign bits whose XOR makes the model useless; write the encrypted model and key");
   enc->add_option("--model", e.model, "plain quantized model (*.snn.h5)")->required()->check(CLI::ExistingFile);
   enc->add_option("--subset", e.subset, "frames the fitness subset is drawn from (e.g. the training set)")->required()->check(CLI::ExistingFile);
-  auto* layer = enc->add_option("--layer", e.layer, "weighted layer to search (conv0 = 0, ...; default: the last)");
+  auto* layer = enc->add_option("--layer", e.layer, "weighted layer to search (conv0 = 0, ...; default: the last)")->check(at_least(0));
   auto* whole = enc->add_flag("--whole", e.whole, "search the sign bits of all weighted layers");
   layer->excludes(whole);
   enc->add_option("--per-class", e.per_class, "subset = the first K samples of each class (instead of --subset-size random ones)")
       ->check(CLI::NonNegativeNumber);
-  enc->add_option("--subset-size", e.subset_size, "random fitness subset size")->default_val(16);
-  enc->add_option("--epsilon", e.ga.epsilon, "target number of flipped bits")->default_val(50);
-  enc->add_option("--population", e.ga.population, "population size")->default_val(100);
-  enc->add_option("--generations", e.ga.generations, "generations")->default_val(125);
-  enc->add_option("--retain", e.ga.retain, "fraction of the population kept as parents")->default_val(0.6);
-  enc->add_option("--mutation", e.ga.mutation, "probability that a flipped bit is restored")->default_val(0.05);
-  enc->add_option("--swaps", e.ga.swaps, "index positions swapped between the parent halves")->default_val(5);
-  enc->add_option("--seed", e.ga.seed, "random seed of the search (restart r uses seed + r)")->default_val(70);
-  enc->add_option("--subset-seed", e.subset_seed, "seed of the random subset and validation draws (default: --seed)");
+  enc->add_option("--subset-size", e.subset_size, "random fitness subset size")->default_val(16)->check(at_least(1));
+  enc->add_option("--epsilon", e.ga.epsilon, "target number of flipped bits")->default_val(50)->check(at_least(0));
+  enc->add_option("--population", e.ga.population, "population size")->default_val(100)->check(at_least(4));
+  enc->add_option("--generations", e.ga.generations, "generations")->default_val(125)->check(at_least(0));
+  enc->add_option("--retain", e.ga.retain, "fraction of the population kept as parents")->default_val(0.6)->check(bounded(0.0, 1.0, true));
+  enc->add_option("--mutation", e.ga.mutation, "probability that a flipped bit is restored")->default_val(0.05)->check(fraction());
+  enc->add_option("--swaps", e.ga.swaps, "index positions swapped between the parent halves")->default_val(5)->check(at_least(0));
+  enc->add_option("--seed", e.ga.seed, "random seed of the search (restart r uses seed + r)")->default_val(70)->check(at_least(0));
+  enc->add_option("--subset-seed", e.subset_seed, "seed of the random subset and validation draws (default: --seed)")->check(at_least(0));
   enc->add_option("--restarts", e.restarts,
                   "run the search K times (seeds seed..seed+K-1) and keep the key with the lowest --validation accuracy")
-      ->default_val(1);
+      ->default_val(1)->check(at_least(1));
   enc->add_option("--validation", e.validation,
                   "held-out frames the restarts' keys are compared on (e.g. the training set; the subset's samples are left out)")
       ->check(CLI::ExistingFile);
-  enc->add_option("--validation-size", e.validation_size, "validation samples drawn at random (0 = all)")->default_val(2000);
+  enc->add_option("--validation-size", e.validation_size, "validation samples drawn at random (0 = all)")->default_val(2000)->check(at_least(0));
   enc->add_option("--test", e.test, "test frames: report plain / encrypted / decrypted accuracy")->check(CLI::ExistingFile);
-  enc->add_option("--test-limit", e.test_limit, "use N test samples drawn at random with --seed (0 = all)")->default_val(0);
+  enc->add_option("--test-limit", e.test_limit, "use N test samples drawn at random with --seed (0 = all)")->default_val(0)->check(at_least(0));
   enc->add_option("-o,--output", e.output, "encrypted model to write")->required();
   enc->add_option("--key", e.key, "sealed key file to write")->required();
   add_secret_options(*enc, e.secret);
   add_kdf_options(*enc, e.kdf);
   enc->add_option("--report", e.report, "prefix of the report files (default: <output>.ga): .json, .csv, .svg");
-  enc->add_option("--threads", e.threads, "threads per rank (0 = all)")->default_val(0);
+  enc->add_option("--threads", e.threads, "threads per rank (0 = all)")->default_val(0)->check(bounded(0, 1024));
   enc->add_flag("-q,--quiet", e.quiet, "no banner");
   enc->callback([] { run_encrypt(e); });
 
@@ -491,23 +497,23 @@ void add_encrypt_commands(CLI::App& app) {
   auto* att = app.add_subcommand("attack", "Security evaluation of an encrypted model: no key, partial key, random flips, brute force, fine-tuning");
   att->add_option("--model", a.model, "encrypted model (*.snn.h5)")->required()->check(CLI::ExistingFile);
   att->add_option("--test", a.test, "test frames")->required()->check(CLI::ExistingFile);
-  att->add_option("--test-limit", a.test_limit, "N test samples drawn at random with --seed, used by every experiment (0 = all)")->default_val(1000);
+  att->add_option("--test-limit", a.test_limit, "N test samples drawn at random with --seed, used by every experiment (0 = all)")->default_val(1000)->check(at_least(0));
   att->add_option("--key", a.key, "the key file (ground truth for the key-dependent experiments)")->check(CLI::ExistingFile);
   add_secret_options(*att, a.secret);
-  att->add_option("--trials", a.trials, "trials of the random experiments")->default_val(100);
-  att->add_option("--known-trials", a.known_trials, "trials per point of the partial-key curve")->default_val(10);
-  att->add_option("--known-fractions", a.known_fractions, "known key shares of the partial-key curve")->delimiter(',');
+  att->add_option("--trials", a.trials, "trials of the random experiments")->default_val(100)->check(at_least(1));
+  att->add_option("--known-trials", a.known_trials, "trials per point of the partial-key curve")->default_val(10)->check(at_least(1));
+  att->add_option("--known-fractions", a.known_fractions, "known key shares of the partial-key curve")->delimiter(',')->check(fraction());
   att->add_option("--baseline-fractions", a.baseline_fractions,
                   "shares of ALL weight bits flipped at random (default: key share x1, x10, x100, 0.1 %, 1 %)")
-      ->delimiter(',');
+      ->delimiter(',')->check(fraction());
   att->add_option("--finetune-data", a.finetune_data, "frames the fine-tuning attacker trains on")->check(CLI::ExistingFile);
   att->add_option("--finetune-per-class", a.finetune_per_class, "samples per class the attacker has (0 = no fine-tuning attack)")
-      ->default_val(0);
-  att->add_option("--finetune-epochs", a.finetune_epochs, "fine-tuning epochs")->default_val(5);
-  att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f);
-  att->add_option("--seed", a.seed, "random seed of the experiments")->default_val(1);
+      ->default_val(0)->check(at_least(0));
+  att->add_option("--finetune-epochs", a.finetune_epochs, "fine-tuning epochs")->default_val(5)->check(at_least(1));
+  att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f)->check(positive());
+  att->add_option("--seed", a.seed, "random seed of the experiments")->default_val(1)->check(at_least(0));
   att->add_option("--report", a.report, "prefix of the report files (default: <model>.attack)");
-  att->add_option("--threads", a.threads, "threads (0 = all)")->default_val(0);
+  att->add_option("--threads", a.threads, "threads (0 = all)")->default_val(0)->check(bounded(0, 1024));
   att->callback([] { run_attack(a); });
 }
 

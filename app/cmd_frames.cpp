@@ -3,6 +3,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "snngx/datasets/frames.hpp"
 
@@ -26,11 +27,12 @@ void add_frames_commands(CLI::App& app) {
   auto o = std::make_shared<SynthOptions>();
   synth->add_option("--shape", o->shape, "T,C,H,W")->required()->delimiter(',')->expected(4)->check(CLI::Range(1, 100000));
   synth->add_option("--count", o->count, "number of samples")->required()->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
-  synth->add_option("--density", o->density, "probability that a cell is nonzero")->default_val(0.02)->check(CLI::Range(0.0, 1.0));
+  synth->add_option("--density", o->density, "probability that a cell is nonzero")->default_val(0.02)->check(fraction());
   synth->add_option("--classes", o->classes, "number of classes")->default_val(10)->check(CLI::Range(1, 100000));
-  synth->add_option("--seed", o->seed, "random seed")->default_val(0);
+  synth->add_option("--seed", o->seed, "random seed")->default_val(0)->check(at_least(0));
   synth->add_option("-o,--output", o->output, "output frame file")->required();
   synth->callback([o] {
+    check_outputs({{"-o", o->output}});
     const datasets::FrameShape s{o->shape[0], o->shape[1], o->shape[2], o->shape[3]};
     if (static_cast<double>(s.sample_size()) * static_cast<double>(o->count) > 4e9)
       throw std::invalid_argument("frames synth: " + std::to_string(o->count) + " samples of that shape exceed 4e9 cells (8 GB)");

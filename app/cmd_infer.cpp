@@ -48,6 +48,9 @@ nlohmann::json to_json(const snn::InferenceResult& r, const InferOptions& o, int
 }
 
 void run(const InferOptions& o) {
+  std::vector<PathArg> inputs = input_paths(o.model);
+  inputs.push_back({"--frames", o.frames});
+  check_outputs({{"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
   const snn::Network net = load_model_for_use(o.model);
   const auto frames = datasets::read_frames(o.frames, o.limit);
   snn::check_compatible(net, frames.shape, o.frames);
@@ -86,7 +89,7 @@ void add_infer_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("infer", "Run a model on a frame file: accuracy, per-class accuracy, confusion, samples/s");
   add_model_source_options(*cmd, o->model);
   cmd->add_option("--frames", o->frames, "frame file (*.frames.h5)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)")->check(at_least(0));
   cmd->add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--engine", o->engine, "event (default) | dense (reference)")->check(CLI::IsMember({"event", "dense"}));
   cmd->add_option("--outputs", o->outputs, "write spike_counts [N,classes] and predictions [N] to this HDF5 file");

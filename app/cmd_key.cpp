@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "report.hpp"
@@ -198,6 +199,8 @@ struct UnsealOptions {
 };
 
 void run_unseal(const UnsealOptions& o) {
+  check_outputs({{"-o", o.output}}, {{"key", o.key}, {"--model", o.model}, {"--passphrase-file", o.secret.passphrase_file},
+                                     {"--device-key", o.secret.device_key}});
   const crypto::KeyHeader h = crypto::read_key_header(o.key);
   if (!o.model.empty()) {  // refuse a key of another model before asking for any secret
     const snn::Network stored = load_encrypted(o.model);
@@ -221,6 +224,10 @@ struct SealOptions {
 };
 
 void run_seal(const SealOptions& o) {
+  // --model is rewritten in place unless --model-out is given: only the key may not overwrite it.
+  check_outputs({{"-o", o.output}}, {{"--model", o.model}});
+  check_outputs({{"-o", o.output}, {"--model-out", o.model_out}},
+                {{"plain", o.plain}, {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   const crypto::KdfParams kdf = o.kdf.params();
   std::string text = read_text(o.plain);
   crypto::PlainKey plain;
@@ -276,6 +283,7 @@ double load_average() {
 }
 
 void run_baseline(const BaselineOptions& o) {
+  check_outputs({{"--json-out", o.json_path}}, {{"--model", o.model}, {"--key", o.key}});
   const snn::Network net = snn::load_model(o.model);
   if (net.state == snn::ModelState::Float)
     throw std::invalid_argument(o.model + ": baseline-aes needs a quantized or encrypted model (its 8-bit weight_bits are what the "
@@ -394,7 +402,7 @@ void add_key_commands(CLI::App& app) {
   b->add_option("--mode", base->mode, "AES mode: ctr (default) | gcm")->check(CLI::IsMember({"ctr", "gcm"}));
   b->add_option("--key-bits", base->key_bits, "AES key size: 128 | 256 (default)")->check(CLI::IsMember({128, 256}));
   b->add_option("--threads", base->threads, "thread counts to measure (default 1,2)")->delimiter(',')->check(CLI::Range(1, 256));
-  b->add_option("--min-seconds", base->min_seconds, "repeat each timed pass for at least this long (default 0.5)")->check(CLI::Range(0.0, 600.0));
+  b->add_option("--min-seconds", base->min_seconds, "repeat each timed pass for at least this long (default 0.5)")->check(bounded(0.0, 600.0));
   b->add_option("--key", base->key, "the model's SNNGX key file: report its flipped bits alongside (public header only)")->check(CLI::ExistingFile);
   b->add_option("--json-out", base->json_path, "also write the report as JSON to this file");
   b->add_flag("--json", base->json, "print the report as JSON");

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -64,9 +65,10 @@ void add_init(CLI::App& model) {
   auto o = std::make_shared<InitOptions>();
   auto* cmd = model.add_subcommand("init", "Create a reference network with PyTorch's default random initialisation");
   cmd->add_option("--arch", o->arch, "nmnist-mlp | dvsgesture-csnn")->required()->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
-  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
+  cmd->add_option("--seed", o->seed, "random seed")->default_val(0)->check(at_least(0));
   cmd->add_option("-o,--output", o->output, "output model file")->required();
   cmd->callback([o] {
+    check_outputs({{"-o", o->output}});
     snn::Network net = snn::make_arch(o->arch);
     snn::init_weights(net, o->seed);
     snn::save_model(o->output, net);
@@ -83,6 +85,7 @@ void add_quantize(CLI::App& model) {
       ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
   cmd->add_option("-o,--output", o->output, "output model file")->required();
   cmd->callback([o] {
+    check_outputs({{"-o", o->output}}, {{"model", o->input}});
     const snn::Network q = snn::quantize(snn::load_model(o->input), o->bits, snn::parse_quant_rule(o->rule));
     snn::save_model(o->output, q);
     fmt::print("wrote {} ({} bits, rule {}, {} weight bits)\n", o->output, o->bits, o->rule, snn::weight_bit_count(q));

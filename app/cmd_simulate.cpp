@@ -335,6 +335,10 @@ void run(const SimulateOptions& o) {
     fmt::print("{}", rram::ChipConfig::describe_all());
     return;
   }
+  std::vector<PathArg> inputs = input_paths(o.model);
+  inputs.insert(inputs.end(), {{"--frames", o.frames}, {"--config", o.config}});
+  check_outputs({{"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
+  check_output_folder({"--report-dir", o.report_dir});
   if (o.latency_map) {
     run_latency_map(o);
     return;
@@ -373,7 +377,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--config", o->config, "chip config, YAML or JSON (default: built-in = configs/chip.yaml)")->check(CLI::ExistingFile);
   cmd->add_option("--set", o->sets, "override one chip parameter: component.param=value (repeatable)");
   cmd->add_option("--mode", o->mode, "fast (transaction level, parallel) | cycle (clocked SystemC)")->check(CLI::IsMember({"fast", "cycle"}));
-  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)");
+  cmd->add_option("--limit", o->limit, "only the first N samples (0 = all)")->check(at_least(0));
   cmd->add_option("--threads", o->threads, "worker threads in fast mode (0 = all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--outputs", o->outputs, "write spike_counts [N,classes], predictions, labels and cycles [N] to this HDF5 file");
   cmd->add_option("--report-dir", o->report_dir, "write report.json, mapping.txt, costs.{txt,csv} and SVG plots here");

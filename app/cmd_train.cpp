@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "report.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -53,6 +54,16 @@ std::string csv_text(const std::vector<snn::EpochStats>& history) {
 void run(const TrainCli& c) {
   const fs::path out = c.output;
   const fs::path qout = c.quantized_output.empty() ? sibling(out, "-q" + std::to_string(c.bits) + ".snn.h5") : fs::path(c.quantized_output);
+  const fs::path checkpoint = c.checkpoint.empty() ? sibling(out, ".ckpt.h5") : fs::path(c.checkpoint);
+  const fs::path csv = c.csv.empty() ? sibling(out, ".train.csv") : fs::path(c.csv);
+  const fs::path svg = c.plot.empty() ? sibling(out, ".train.svg") : fs::path(c.plot);
+  const fs::path json_path = c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path);
+  // Missing output folders are created up front, so a long run never fails at its first checkpoint.
+  for (const fs::path& p : {out, qout, checkpoint, csv, svg, json_path})
+    if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  check_outputs({{"-o", out}, {"--quantized-output", qout}, {"--checkpoint", checkpoint}, {"--csv", csv}, {"--plot", svg},
+                 {"--json-out", json_path}},
+                {{"--train", c.train}, {"--test", c.test}, {"--init-model", c.init_model}});
   if (c.reuse && fs::exists(out) && fs::exists(qout)) {
     const auto f = snn::load_model(out);
     const auto q = snn::load_model(qout);
@@ -85,14 +96,8 @@ void run(const TrainCli& c) {
   o.gradient.chunk = c.chunk;
   o.seed = c.seed;
   o.patience = c.patience;
-  o.checkpoint = c.checkpoint.empty() ? sibling(out, ".ckpt.h5") : fs::path(c.checkpoint);
+  o.checkpoint = checkpoint;
   o.resume = c.resume;
-  const fs::path csv = c.csv.empty() ? sibling(out, ".train.csv") : fs::path(c.csv);
-  const fs::path svg = c.plot.empty() ? sibling(out, ".train.svg") : fs::path(c.plot);
-  const fs::path json_path = c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path);
-  // Missing output folders are created up front, so a long run never fails at its first checkpoint.
-  for (const fs::path& p : {out, qout, o.checkpoint, csv, svg, json_path})
-    if (p.has_parent_path()) fs::create_directories(p.parent_path());
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, {} threads\n",
@@ -164,22 +169,22 @@ void add_train_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a network with surrogate-gradient BPTT and Adam, then quantize it");
   cmd->add_option("--arch", c->arch, "nmnist-mlp | dvsgesture-csnn")->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
   cmd->add_option("--init-model", c->init_model, "start from this model's weights instead of a fresh --arch")->check(CLI::ExistingFile);
-  cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)");
+  cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)")->check(at_least(0));
   cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
   cmd->add_option("--epochs", c->epochs, "epochs")->default_val(10)->check(CLI::Range(0, 100000));
   cmd->add_option("--batch", c->batch, "minibatch size")->default_val(32)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
-  cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(1e-3f)->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(1e-3f)->check(positive());
   cmd->add_option("--schedule", c->schedule, "learning-rate schedule: cosine | constant")->default_val("cosine")->check(CLI::IsMember({"cosine", "constant"}));
-  cmd->add_option("--weight-decay", c->weight_decay, "decoupled weight decay (AdamW)")->default_val(0.0f);
+  cmd->add_option("--weight-decay", c->weight_decay, "decoupled weight decay (AdamW)")->default_val(0.0f)->check(fraction());
   cmd->add_option("--loss", c->loss, "mse (rate vs one-hot, the STBP loss) | ce (cross-entropy on rates)")->default_val("mse")->check(CLI::IsMember({"mse", "ce"}));
   cmd->add_option("--reset-gradient", c->reset_gradient, "gated (through the reset gate, default) | detached")->default_val("gated")->check(CLI::IsMember({"gated", "detached"}));
-  cmd->add_option("--seed", c->seed, "shuffling seed")->default_val(0);
+  cmd->add_option("--seed", c->seed, "shuffling seed")->default_val(0)->check(at_least(0));
   cmd->add_option("--threads", c->threads, "worker threads (0 = all cores); results do not depend on it")->default_val(0)->check(CLI::Range(0, 1024));
-  cmd->add_option("--chunk", c->chunk, "samples per gradient work unit (0 = automatic); changes the summation order")->default_val(0);
-  cmd->add_option("--patience", c->patience, "early stop after this many epochs without test improvement (0 = off)")->default_val(0);
-  cmd->add_option("--limit-train", c->train_limit, "use only the first N training samples")->default_val(0);
-  cmd->add_option("--limit-test", c->test_limit, "use only the first N test samples")->default_val(0);
+  cmd->add_option("--chunk", c->chunk, "samples per gradient work unit (0 = automatic); changes the summation order")->default_val(0)->check(at_least(0));
+  cmd->add_option("--patience", c->patience, "early stop after this many epochs without test improvement (0 = off)")->default_val(0)->check(at_least(0));
+  cmd->add_option("--limit-train", c->train_limit, "use only the first N training samples")->default_val(0)->check(at_least(0));
+  cmd->add_option("--limit-test", c->test_limit, "use only the first N test samples")->default_val(0)->check(at_least(0));
   cmd->add_option("-o,--output", c->output, "best float model (*.snn.h5)")->required();
   cmd->add_option("--quantized-output", c->quantized_output, "quantized model (default <output>-q<bits>.snn.h5)");
   cmd->add_option("--bits", c->bits, "post-training quantization bits")->default_val(8)->check(CLI::Range(2, 8));

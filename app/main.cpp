@@ -1,31 +1,51 @@
 // snngx: one executable, one subcommand per capability. Parsing lives here and in cmd_*.cpp;
 // the work is done by the libraries. Every error ends as one line on stderr and exit code 1.
+#include <H5Cpp.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "commands.hpp"
+
+namespace {
+
+// "snngx: error: <message>" as exactly one line, whatever the message holds.
+int fail(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::fprintf(stderr, "snngx: error: %s\n", message.empty() ? "unknown error" : message.c_str());
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"snngx: spiking networks on an RRAM crossbar accelerator, protected by SNNGX encryption"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "snngx 0.1.0");
   using namespace snngx::app;
-  add_model_commands(app);
-  add_frames_commands(app);
-  add_infer_command(app);
-  add_dataset_commands(app);
-  add_train_command(app);
-  add_key_commands(app);
-  add_encrypt_commands(app);
-  add_simulate_command(app);
-  add_cosim_command(app);
   try {
+    add_model_commands(app);
+    add_frames_commands(app);
+    add_infer_command(app);
+    add_dataset_commands(app);
+    add_train_command(app);
+    add_key_commands(app);
+    add_encrypt_commands(app);
+    add_simulate_command(app);
+    add_cosim_command(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "snngx: error: %s\n", e.what());
-    return 1;
+    return fail(e.what());
+  } catch (const H5::Exception& e) {
+    return fail(e.getDetailMsg());
+  } catch (...) {
+    return fail("unexpected error of an unknown type");
   }
   return 0;
 }

@@ -110,6 +110,10 @@ void add_model_source_options(CLI::App& cmd, ModelSource& s) {
   pf->excludes(dk);
 }
 
+std::vector<PathArg> input_paths(const ModelSource& s) {
+  return {{"--model", s.path}, {"--key", s.key}, {"--passphrase-file", s.passphrase_file}, {"--device-key", s.device_key}};
+}
+
 void add_secret_options(CLI::App& cmd, SecretSource& s) {
   auto* pf = cmd.add_option("--passphrase-file", s.passphrase_file, "file holding the passphrase (else $SNNGX_PASSPHRASE, else a prompt)")
                  ->check(CLI::ExistingFile);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/snn/network.hpp"
 
@@ -22,6 +23,9 @@ struct ModelSource {
 
 /// Adds --model (required) and --key / --passphrase-file / --device-key.
 void add_model_source_options(CLI::App& cmd, ModelSource& source);
+
+/// --model, --key, --passphrase-file and --device-key, as inputs for check_outputs.
+std::vector<PathArg> input_paths(const ModelSource& source);
 
 /// Loads the model; with a key, checks it belongs to the model (before asking for any secret),
 /// unseals it, removes the encryption from every layer's weight_bits, refreshes the values and

@@ -221,12 +221,18 @@ class Simulation {
     for (int i = 0; i < options.instances; ++i)
       pool_.push_back(std::make_unique<EngineInstance>(context(), ("rtl_engine" + std::to_string(i)).c_str()));
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // ends elaboration (binds ports)
-    if (!options.trace.empty()) {
-      trace_ = std::make_unique<VerilatedFstSc>();
-      for (const auto& inst : pool_) inst->trace(*trace_);
-      trace_->open(options.trace.c_str());
-      if (!trace_->isOpen()) throw std::runtime_error(options.trace.string() + ": cannot open the waveform file for writing");
-    }
+  }
+
+  // Called once the simulation is kept (simulation()): a failure here must not destroy its
+  // SystemC objects. The trace file stays alive even when closed or never opened: the kernel
+  // keeps a pointer to it (VerilatedFstSc does not unregister), and dumping a closed file does nothing.
+  void open_trace(const std::filesystem::path& path) {
+    if (path.empty()) return;
+    const ContextScope scope(context());
+    trace_ = std::make_unique<VerilatedFstSc>();
+    for (const auto& inst : pool_) inst->trace(*trace_);
+    trace_->open(path.c_str());
+    if (!trace_->isOpen()) throw std::runtime_error(path.string() + ": cannot open the waveform file for writing");
   }
 
   Instance& acquire() {
@@ -243,7 +249,6 @@ class Simulation {
   void close_trace() {
     const ContextScope scope(context());
     if (trace_) trace_->close();
-    trace_.reset();
   }
 
   // Created before (and, the simulation being never deleted, outliving) every RTL object.
@@ -272,7 +277,10 @@ Simulation*& simulation_ptr() {
 
 Simulation& simulation() {
   Simulation*& sim = simulation_ptr();
-  if (!sim) sim = std::make_unique<Simulation>(pending_options()).release();  // NOLINT: intentionally leaked
+  if (!sim) {
+    sim = std::make_unique<Simulation>(pending_options()).release();  // NOLINT: intentionally leaked
+    sim->open_trace(pending_options().trace);
+  }
   return *sim;
 }
 

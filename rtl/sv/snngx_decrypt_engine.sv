@@ -23,8 +23,9 @@
 // request. corr is 0 whenever corr_valid is 0. A new request may be given in the cycle
 // corr_valid is high (back to back).
 //
-// Key write port: key_clear clears keyed; key_we writes key_word as row key_row (its bank's
-// SRAM word) and sets keyed[key_row] to (key_word != 0). Both are ignored while busy (the key is
+// Key write port: key_clear clears keyed; key_we writes key_word as the word of row
+// key_addr * LANES + key_bank (bank key_bank, address key_addr) and sets that row's keyed bit to
+// (key_word != 0). Both are ignored while busy (the key is
 // written while the engine is idle); a write on the edge that accepts a request is not seen by
 // that request. Rows >= ROWS are ignored. rst (synchronous) empties the pipeline and keeps the key.
 module snngx_decrypt_engine #(
@@ -36,7 +37,7 @@ module snngx_decrypt_engine #(
     parameter int PSUM_W = 32,
     localparam int DEPTH  = (ROWS + LANES - 1) / LANES,  // words per bank
     localparam int AW     = (DEPTH > 1) ? $clog2(DEPTH) : 1,
-    localparam int ROW_W  = (ROWS > 1) ? $clog2(ROWS) : 1,
+    localparam int BW     = (LANES > 1) ? $clog2(LANES) : 1,
     localparam int WORD_W = COLS * CORR_W
 ) (
     input  logic                      clk,
@@ -44,7 +45,8 @@ module snngx_decrypt_engine #(
     // key write port (only while idle)
     input  logic                      key_clear,
     input  logic                      key_we,
-    input  logic [ROW_W-1:0]          key_row,
+    input  logic [BW-1:0]             key_bank,    // row % LANES
+    input  logic [AW-1:0]             key_addr,    // row / LANES
     input  logic [WORD_W-1:0]         key_word,
     // request
     input  logic                      in_valid,
@@ -98,18 +100,14 @@ module snngx_decrypt_engine #(
 
   // ---- key write port ----------------------------------------------------------------------
   logic             key_write;
-  logic [ROWS-1:0]  key_sel;      // one-hot key_row (all zero when not writing)
+  logic [ROWS-1:0]  key_sel;      // one-hot row key_addr * LANES + key_bank (0 when not writing)
   assign key_write  = key_we & ~busy;
   assign sram_wdata = key_word;
+  assign sram_waddr = key_addr;
+  // The key loader gives the row's bank and address (row % LANES, row / LANES): no divider by a
+  // LANES that is not a power of two on the write path (it was the slowest path of the engine).
   for (genvar r = 0; r < ROWS; r++) begin : g_key_sel
-    assign key_sel[r] = key_write & (key_row == ROW_W'(r));
-  end
-  // Write address = key_row / LANES, as an OR of the one-hot row select with constant addresses:
-  // a divider by a constant that is not a power of two was the slowest path on sky130.
-  always_comb begin
-    sram_waddr = '0;
-    for (int r = 0; r < ROWS; r++)
-      if (key_sel[r]) sram_waddr = sram_waddr | AW'(r / LANES);
+    assign key_sel[r] = key_write & (key_bank == BW'(r % LANES)) & (key_addr == AW'(r / LANES));
   end
 
   always_ff @(posedge clk) begin

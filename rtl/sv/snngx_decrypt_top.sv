@@ -13,7 +13,8 @@ module snngx_decrypt_top #(
     localparam int ROW_W  = (ROWS > 1) ? $clog2(ROWS) : 1,
     localparam int WORD_W = COLS * CORR_W,
     localparam int DEPTH  = (ROWS + LANES - 1) / LANES,
-    localparam int AW     = (DEPTH > 1) ? $clog2(DEPTH) : 1
+    localparam int AW     = (DEPTH > 1) ? $clog2(DEPTH) : 1,
+    localparam int BW     = (LANES > 1) ? $clog2(LANES) : 1
 ) (
     input  logic                   clk,
     input  logic                   rst,
@@ -36,10 +37,21 @@ module snngx_decrypt_top #(
   logic [AW-1:0]           sram_waddr;
   logic [WORD_W-1:0]       sram_wdata;
 
+  // The key loader's addressing (in the chip, the key store's DMA): row -> (bank, address); rows
+  // >= ROWS are not written.
+  logic            key_we_row;
+  logic [BW-1:0]   key_bank;
+  logic [AW-1:0]   key_addr;
+  logic [31:0]     key_row32;
+  assign key_row32  = 32'(key_row);
+  assign key_we_row = key_we & (key_row32 < ROWS);
+  assign key_bank   = BW'(key_row32 % LANES);
+  assign key_addr   = AW'(key_row32 / LANES);
+
   snngx_decrypt_engine #(
       .ROWS(ROWS), .COLS(COLS), .LANES(LANES), .CORR_W(CORR_W), .ACC_W(ACC_W), .PSUM_W(PSUM_W)
   ) engine (
-      .clk, .rst, .key_clear, .key_we, .key_row, .key_word, .in_valid, .in_active, .ready, .corr_valid, .corr,
+      .clk, .rst, .key_clear, .key_we(key_we_row), .key_bank, .key_addr, .key_word, .in_valid, .in_active, .ready, .corr_valid, .corr,
       .sram_re, .sram_raddr, .sram_rdata, .sram_we, .sram_waddr, .sram_wdata
   );
 
