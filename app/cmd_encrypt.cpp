@@ -218,6 +218,11 @@ void run_encrypt(const EncryptOptions& o) {
   restart = static_cast<int>(outcome.chosen);
   bar.finish(status(result.fitness, result.best.count(), result.accuracy));
   const crypto::XorKey key = ga::make_key(plain, space, result.best);
+  if (!ga::reached_epsilon(key.flipped_bits(), o.ga.epsilon))
+    std::fprintf(stderr,
+                 "snngx: warning: epsilon not reached: the key flips %zu bits, above --epsilon %d (more --generations or a "
+                 "higher --mutation let the search shrink it)\n",
+                 static_cast<std::size_t>(key.flipped_bits()), o.ga.epsilon);
   snn::Network encrypted = ga::encrypt_model(plain, key, "");
   seal_key_for_model(encrypted, key, o.key, secret, kdf);  // sets state "encrypted" and key_fingerprint
   snn::save_model(o.output, encrypted);
@@ -240,6 +245,7 @@ void run_encrypt(const EncryptOptions& o) {
       {"search_seconds_all_restarts", outcome.total_seconds()},
       {"evaluations_all_restarts", outcome.total_evaluations()},
       {"flipped_bits", key.flipped_bits()},
+      {"reached_epsilon", ga::reached_epsilon(key.flipped_bits(), o.ga.epsilon)},
       {"search_space_bits", space.size()},
       {"model_weight_bits", snn::weight_bit_count(plain)},
       {"flipped_share_of_model_bits", static_cast<double>(key.flipped_bits()) / static_cast<double>(snn::weight_bit_count(plain))},

@@ -102,24 +102,10 @@ void decrypt_read(const Chip& chip, std::size_t l, std::span<const ActiveRow> ro
     for (const auto& [tile, key] : L.tile_keys) {
       const int rt = tile / L.m.col_tiles, ct = tile % L.m.col_tiles;
       if (ws.tile_max[static_cast<std::size_t>(rt)] < k) continue;  // this row tile is not driven by pulse k
-      ws.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
-      for (const auto& a : rows)
-        if (a.row / R == rt && a.count >= k) {
-          const int r = a.row - rt * R;
-          ws.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
-        }
+      detail::engine_request(rows, R, rt, k, ws.request);
       const int latency = ws.unit(chip, l, tile).correct(ws.request, ws.corr);
       slowest = std::max(slowest, latency);
-      const int work = key.image.work(ws.request);
-      ++C.decrypt_requests;
-      C.decrypt_cycles += static_cast<std::uint64_t>(work);
-      for (std::size_t w = 0; w < ws.request.active.size(); ++w)
-        for (std::uint64_t m = ws.request.active[w] & key.image.keyed[w]; m; m &= m - 1) {
-          const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
-          ++C.key_row_reads;
-          for (int c = 0; c < chip.du_params.cols; ++c)
-            C.corrections += key.image.words[r * static_cast<std::size_t>(chip.du_params.cols) + static_cast<std::size_t>(c)] != 0;
-        }
+      detail::count_request(key.image, ws.request, C);
       const int c0 = L.tile_col_begin(ct), nc = L.tile_col_count(ct);
       for (int j = 0; j < nc; ++j) acc[static_cast<std::size_t>(c0 + j)] += ws.corr[static_cast<std::size_t>(j)];
     }

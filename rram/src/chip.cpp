@@ -1,5 +1,6 @@
 // Mapping of a network onto tiles, programming of the crossbars, key partitions, timing.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -156,6 +157,27 @@ double uniform01(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) 
 double normal(std::uint64_t h) {
   const double u1 = uniform01(h), u2 = uniform01(mix(h, 0x5DEECE66DULL));
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+void engine_request(std::span<const ActiveRow> rows, int tile_rows, int rt, int pulse, CorrectionRequest& request) {
+  request.active.assign(static_cast<std::size_t>((tile_rows + 63) / 64), 0);
+  for (const auto& a : rows)
+    if (a.row / tile_rows == rt && a.count >= pulse) {
+      const int r = a.row - rt * tile_rows;
+      request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+    }
+}
+
+void count_request(const KeyImage& image, const CorrectionRequest& request, Counters& C) {
+  const auto cols = static_cast<std::size_t>(image.params.cols);
+  ++C.decrypt_requests;
+  C.decrypt_cycles += static_cast<std::uint64_t>(image.work(request));
+  for (std::size_t w = 0; w < request.active.size(); ++w)
+    for (std::uint64_t m = request.active[w] & image.keyed[w]; m; m &= m - 1) {
+      const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
+      ++C.key_row_reads;
+      for (std::size_t c = 0; c < cols; ++c) C.corrections += image.words[r * cols + c] != 0;
+    }
 }
 
 int ChipLayer::tile_col_count(int ct) const { return std::min(m.cols_per_tile, m.cols - ct * m.cols_per_tile); }

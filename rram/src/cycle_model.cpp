@@ -291,21 +291,8 @@ SC_MODULE(TileArray) {
     for (auto& k : keyed) {
       k.waiting = false;
       if (!tile_active(k.rt)) continue;
-      k.request.active.assign(static_cast<std::size_t>((R + 63) / 64), 0);
-      for (const auto& a : cmd.rows)
-        if (a.row / R == k.rt && a.count >= pulse) {
-          const int r = a.row - k.rt * R;
-          k.request.active[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
-        }
-      // Key-SRAM words this request will read and the corrections among them.
-      const auto cols = static_cast<std::size_t>(chip.du_params.cols);
-      for (std::size_t w = 0; w < k.request.active.size(); ++w)
-        for (std::uint64_t m = k.request.active[w] & k.image->keyed[w]; m; m &= m - 1) {
-          const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
-          ++C.key_row_reads;
-          for (std::size_t c = 0; c < cols; ++c) C.corrections += k.image->words[r * cols + c] != 0;
-        }
-      C.decrypt_cycles += static_cast<std::uint64_t>(k.image->work(k.request));
+      detail::engine_request(cmd.rows, R, k.rt, pulse, k.request);
+      detail::count_request(*k.image, k.request, C);  // the request itself is sent on cycle 0 (tick_units)
     }
   }
 
@@ -320,14 +307,13 @@ SC_MODULE(TileArray) {
 
   // The decryption engines: the request on cycle 0 of the pulse, the answer response_latency
   // cycles later (decryption_unit.hpp), added to the tile's partial sums.
-  void tick_units(Counters& C) {
+  void tick_units() {
     for (auto& k : keyed) {
       if (!tile_active(k.rt)) continue;
       const CorrectionRequest* req = nullptr;
       if (j == 0) {
         req = &k.request;
         k.waiting = true;
-        ++C.decrypt_requests;
       }
       if (!k.unit->tick(req, corr)) continue;
       if (!k.waiting || j == 0) throw std::logic_error("decryption unit '" + k.unit->name() + "' answered out of turn");
@@ -380,7 +366,7 @@ SC_MODULE(TileArray) {
     if (!busy || cycle < cmd.start_cycle) return;
     Counters& C = (*sim.counters)[l];
     if (j == 0) start_pulse(C);
-    tick_units(C);
+    tick_units();
     const int k = j - chip.timing.settle;
     if (j < chip.timing.window && k >= 0 && k % chip.timing.conversion_cycles == 0) convert(k / chip.timing.conversion_cycles, C);
     ++j;

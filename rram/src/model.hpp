@@ -37,6 +37,13 @@ struct ChipLayer {
   [[nodiscard]] int tile_col_count(int ct) const;
 };
 
+/// The request an engine gets for pulse `pulse` of row tile `rt`: the tile's rows whose count is
+/// at least `pulse`, in tile-local bits. Both run modes build it here.
+void engine_request(std::span<const ActiveRow> rows, int tile_rows, int rt, int pulse, CorrectionRequest& request);
+/// One request's events: a request, the key-SRAM words it reads (active keyed rows), the nonzero
+/// corrections in them, and the engine's work cycles.
+void count_request(const KeyImage& image, const CorrectionRequest& request, Counters& C);
+
 struct Chip {
   snn::Network net;
   ChipConfig cfg;

@@ -51,10 +51,11 @@ struct Files {
     std::ofstream(pass) << "correct horse\n";
   }
   // Small GA so the test is fast; scrypt N = 2 (tests only).
-  [[nodiscard]] std::string encrypt_args(const std::string& extra = "", const std::string& space = "--layer 1") const {
+  [[nodiscard]] std::string encrypt_args(const std::string& extra = "", const std::string& space = "--layer 1",
+                                         const std::string& budget = "--epsilon 6 --generations 6") const {
     return "encrypt --model " + q(model) + " --subset " + q(data) + " --test " + q(data) + " -o " + q(enc) + " --key " + q(key) +
            " --passphrase-file " + q(pass) + " --scrypt-log2-n 1 --scrypt-r 1 --report " + q(report) +
-           " " + space + " --per-class 2 --epsilon 6 --population 12 --generations 6 --mutation 0.2 --seed 5 " + extra;
+           " " + space + " --per-class 2 " + budget + " --population 12 --mutation 0.2 --seed 5 " + extra;
   }
 };
 
@@ -131,6 +132,24 @@ TEST(EncryptCli, KeyEqualsTheLibrarySearchAndOutputsAreConsistent) {
   }
   EXPECT_TRUE(std::filesystem::exists(f.dir / "r.svg.gp") || std::filesystem::exists(f.dir / "r.svg"));
   EXPECT_NE(r.out.find("test accuracy: plain"), std::string::npos);
+}
+
+TEST(EncryptCli, EpsilonNotReachedIsAWarningAndInTheReport) {
+  Files f;
+  // No generation: the key is the initial population's best, far above epsilon 1.
+  auto r = run_snngx(f.encrypt_args("", "--layer 1", "--generations 0 --epsilon 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("snngx: warning: epsilon not reached: the key flips"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(std::ifstream(f.dir / "r.json"));
+  EXPECT_FALSE(j["reached_epsilon"].get<bool>());
+  EXPECT_GT(j["flipped_bits"].get<std::size_t>(), 1U);
+  // A budget as large as the space is always met.
+  r = run_snngx(f.encrypt_args("", "--layer 1", "--generations 6 --epsilon 64"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("epsilon not reached"), std::string::npos) << r.err;
+  j = nlohmann::json::parse(std::ifstream(f.dir / "r.json"));
+  EXPECT_TRUE(j["reached_epsilon"].get<bool>());
+  EXPECT_LE(j["flipped_bits"].get<std::size_t>(), 64U);
 }
 
 TEST(EncryptCli, SameSeedSameEncryptionOnOneAndTwoThreads) {

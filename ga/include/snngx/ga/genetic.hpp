@@ -87,6 +87,12 @@ struct SearchResult {
   double seconds = 0.0;
 };
 
+/// Whether a key of `flipped` bits meets the budget (flipped <= epsilon). A search can end above
+/// it (too few generations, too low a mutation rate): callers report that, never hide it.
+[[nodiscard]] inline bool reached_epsilon(std::size_t flipped, int epsilon) {
+  return epsilon >= 0 && flipped <= static_cast<std::size_t>(epsilon);
+}
+
 /// Runs the search over a space of `space_bits` sign bits. `on_generation` is called after each
 /// generation's scoring (and once for the final re-score).
 SearchResult run_search(const GaParams& params, std::size_t space_bits, FitnessEvaluator& evaluator,
