@@ -181,14 +181,22 @@ void write_outputs(const std::string& path, const rram::RunResult& r, int classe
 }
 
 // A (row-)stacked histogram of CSV columns [first, last] with column 1 as the x labels.
+// Column names like key_store stay as written (no enhanced-text subscripts); each stacked series
+// gets its own colour from a 10-colour palette; `logy` for quantities spanning decades.
 void plot_histogram(const fs::path& csv, const fs::path& svg, const std::string& title, const std::string& ylabel, int first,
-                    int last) {
+                    int last, bool logy = false) {
   std::ostringstream gp;
-  gp << "set terminal svg size 900,500 dynamic background rgb 'white'\nset output '" << svg.string() << "'\n"
+  gp << "set terminal svg size 900,500 dynamic background rgb 'white'\nset termoption noenhanced\nset output '" << svg.string()
+     << "'\n"
      << "set datafile separator ','\nset key outside right autotitle columnheader\nset grid ytics\n"
-     << "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 border -1\nset boxwidth 0.7\n"
-     << "set title '" << title << "'\nset xlabel 'weighted layer'\nset ylabel '" << ylabel << "'\n"
-     << "plot for [i=" << first << ":" << last << "] '" << csv.string() << "' using i:xtic(1)\n";
+     << "set style data histograms\nset style histogram " << (logy ? "clustered" : "rowstacked")
+     << "\nset style fill solid 0.8 border -1\nset boxwidth 0.7\n"
+     << "array palette[10] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', "
+        "'#17becf']\n"
+     << (logy ? "set logscale y\n" : "") << "set title '" << title << "'\nset xlabel 'weighted layer'\nset ylabel '" << ylabel
+     << "'\n"
+     << "plot for [i=" << first << ":" << last << "] '" << csv.string()
+     << "' using i:xtic(1) lc rgb palette[(i - " << first << ") % 10 + 1]\n";
   fs::path script = svg;
   script += ".gp";
   write_text_atomically(script, gp.str());
@@ -222,7 +230,8 @@ void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::
   const int nc = static_cast<int>(rram::energy_components().size());
   plot_histogram(dir / "costs.csv", dir / "energy_breakdown.svg", "Energy per inference by layer and component", "energy (nJ)", 2,
                  nc + 1);
-  plot_histogram(dir / "costs.csv", dir / "latency_per_layer.svg", "Latency per inference by layer", "latency (us)", nc + 3, nc + 3);
+  plot_histogram(dir / "costs.csv", dir / "latency_per_layer.svg", "Latency per inference by layer (log scale)", "latency (us)", nc + 3,
+                 nc + 3, true);
 }
 
 void print_summary(const Simulation& s, const nlohmann::json& j) {
