@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
@@ -78,6 +80,15 @@ CLI::Validator bounded(double lo, double hi, bool lo_open) {
         return ok ? std::string{} : "'" + text + "' must be " + range;
       },
       "NUMBER " + range);
+}
+
+void warn_if_at_chance(double accuracy, int classes, const std::string& what) {
+  const double chance = 1.0 / std::max(classes, 1);
+  if (accuracy <= 1.5 * chance)
+    std::fprintf(stderr,
+                 "snngx: warning: %s: the plain model is at chance (%.2f %%, chance %.2f %%): its encryption protects nothing; "
+                 "train it first\n",
+                 what.c_str(), 100.0 * accuracy, 100.0 * chance);
 }
 
 }  // namespace snngx::app

@@ -23,6 +23,10 @@ void check_outputs(const std::vector<PathArg>& outputs, const std::vector<PathAr
 /// that can be created under the nearest existing folder. Nothing is created here.
 void check_output_folder(const PathArg& folder);
 
+/// Prints "snngx: warning: ..." when a plain model's accuracy is at most 1.5 x chance: encrypting
+/// or attacking such a model measures nothing (train it first).
+void warn_if_at_chance(double accuracy, int classes, const std::string& what);
+
 /// A number in [lo, hi] (or (lo, hi] with `lo_open`); NaN is refused; bounds printed readably.
 CLI::Validator bounded(double lo, double hi, bool lo_open = false);
 inline CLI::Validator at_least(double lo) { return bounded(lo, std::numeric_limits<double>::infinity()); }

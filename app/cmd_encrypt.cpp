@@ -268,6 +268,7 @@ void run_encrypt(const EncryptOptions& o) {
     snn::Network decrypted = encrypted;
     ga::xor_key_into(decrypted, key);
     const double acc_plain = ga::test_accuracy(plain, *test, o.threads);
+    warn_if_at_chance(acc_plain, plain.num_classes, o.test);
     const double acc_enc = ga::test_accuracy(encrypted, *test, o.threads);
     const double acc_key = ga::test_accuracy(decrypted, *test, o.threads);
     j["test"] = {{"frames", o.test}, {"samples", test->size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
@@ -393,6 +394,7 @@ void run_attack(const AttackOptions& o) {
     plain.state = snn::ModelState::Quantized;
     plain.key_fingerprint.clear();
     acc_plain = ga::test_accuracy(plain, test, o.threads);
+    warn_if_at_chance(acc_plain, plain.num_classes, o.test);
     j["accuracy_with_key"] = acc_plain;
     fmt::print("accuracy with the key: {:.2f} %\n", 100 * acc_plain);
 

@@ -152,6 +152,24 @@ TEST(EncryptCli, EpsilonNotReachedIsAWarningAndInTheReport) {
   EXPECT_LE(j["flipped_bits"].get<std::size_t>(), 64U);
 }
 
+TEST(EncryptCli, WarnsWhenThePlainModelIsAtChance) {
+  Files f;
+  auto r = run_snngx(f.encrypt_args());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const bool trained = nlohmann::json::parse(std::ifstream(f.dir / "r.json"))["test"]["accuracy_plain"].get<double>() > 1.5 / 4;
+  EXPECT_EQ(r.err.find("at chance"), trained ? std::string::npos : 0U) << r.err;
+  // Every weight 0: no output spike, every prediction class 0 (chance level on balanced frames).
+  snn::Network silent = f.plain;
+  for (std::size_t l = 0; l < silent.num_weighted(); ++l) {
+    std::fill(silent.weights(l).quant->weight_bits.begin(), silent.weights(l).quant->weight_bits.end(), std::uint8_t{0});
+    std::fill(silent.weights(l).values.begin(), silent.weights(l).values.end(), 0.0f);
+  }
+  snn::save_model(f.model, silent);
+  r = run_snngx(f.encrypt_args());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("snngx: warning: " + f.data.string() + ": the plain model is at chance"), std::string::npos) << r.err;
+}
+
 TEST(EncryptCli, SameSeedSameEncryptionOnOneAndTwoThreads) {
   Files f;
   ASSERT_EQ(run_snngx(f.encrypt_args("--threads 1", "--whole")).exit_code, 0);
