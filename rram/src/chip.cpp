@@ -217,6 +217,9 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
     if (map.tile_rows > 128)
       throw std::invalid_argument("crossbar.rows: the decryption engines serve tiles of at most 128 rows, the chip has " +
                                   std::to_string(map.tile_rows) + " (or choose decryption_unit: none)");
+    if (du_params.cols > 128)
+      throw std::invalid_argument("crossbar.columns: tiles of " + std::to_string(du_params.cols) +
+                                  " logical columns; the decryption engines serve at most 128 (or choose decryption_unit: none)");
     if (du_params.lanes > map.tile_rows)
       throw std::invalid_argument("decryption_unit.lanes: " + std::to_string(du_params.lanes) + " banks for tiles of " +
                                   std::to_string(map.tile_rows) + " rows (at most one bank per row)");

@@ -14,6 +14,7 @@
 #include "snngx/rram/decryption_unit.hpp"
 #include "snngx/snn/inference.hpp"
 #include "test_nets.hpp"
+#include "error_of.hpp"
 
 namespace snngx::rram {
 namespace {
@@ -193,6 +194,12 @@ TEST(Decryption, KeyTouchingMoreTilesThanEnginesIsRefusedWithTheOption) {
   EXPECT_THROW(Accelerator(net, ChipConfig::from_yaml_text("decryption_unit: {lanes: 0}")), std::invalid_argument);
   EXPECT_THROW(Accelerator(net, ChipConfig::from_yaml_text("decryption_unit: {lanes: 129}")), std::invalid_argument);
   EXPECT_THROW(Accelerator(net, ChipConfig::from_yaml_text("decryption_unit: {engines: 0}")), std::invalid_argument);
+  using snngx::testing::error_of;
+  EXPECT_EQ(error_of([&] { Accelerator(net, ChipConfig::from_yaml_text("crossbar: {columns: 1024}")); })
+                .rfind("crossbar.columns: tiles of 146 logical columns", 0),
+            0U);
+  EXPECT_EQ(error_of([&] { Accelerator(net, ChipConfig::from_yaml_text("crossbar: {rows: 256}")); }).rfind("crossbar.rows:", 0), 0U);
+  EXPECT_NO_THROW(Accelerator(net, ChipConfig::from_yaml_text("crossbar: {rows: 256, columns: 1024}\ndecryption_unit: {impl: none}")));
   EXPECT_THROW(Accelerator(net, ChipConfig::from_yaml_text("controller: {clock_mhz: 0}")), std::invalid_argument);
   EXPECT_THROW(Accelerator(net, ChipConfig::from_yaml_text("controller: {clock_mhz: -1}")), std::invalid_argument);
 }
