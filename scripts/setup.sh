@@ -7,7 +7,7 @@ packages=(
   libeigen3-dev libhdf5-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libtbb-dev
   libssl-dev zlib1g-dev libgtest-dev libbenchmark-dev
   libboost-mpi-dev libopenmpi-dev openmpi-bin
-  libsystemc-dev verilator yosys gnuplot-nox jq
+  libsystemc-dev verilator yosys opensta python3 gnuplot-nox jq
   dataset-fashion-mnist
 )
 # Only for the reference-checkpoint importer and its test (issue: training, point 6).
