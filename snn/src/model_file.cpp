@@ -25,12 +25,23 @@ int int_attr(const H5::Group& g, const std::string& name, const std::string& whe
   return static_cast<int>(v);
 }
 
+// Weight datasets carry an HDF5 Fletcher-32 checksum (one chunk per dataset), so a flipped bit in a
+// float weight is a read error, not a silently different model. Files without it still load.
+H5::DSetCreatPropList checksummed(const std::vector<hsize_t>& dims) {
+  H5::DSetCreatPropList plist;
+  plist.setChunk(static_cast<int>(dims.size()), dims.data());
+  plist.setFletcher32();
+  return plist;
+}
+
 void write_weights(H5::Group& g, const Weights& w) {
   std::vector<hsize_t> d(w.shape.begin(), w.shape.end());
-  H5::DataSet ds = g.createDataSet("weight", H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(d.size()), d.data()));
+  H5::DataSet ds = g.createDataSet("weight", H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(d.size()), d.data()),
+                                   checksummed(d));
   ds.write(w.values.data(), H5::PredType::NATIVE_FLOAT);
   if (!w.quant) return;
-  H5::DataSet bs = g.createDataSet("weight_bits", H5::PredType::STD_U8LE, H5::DataSpace(static_cast<int>(d.size()), d.data()));
+  H5::DataSet bs = g.createDataSet("weight_bits", H5::PredType::STD_U8LE, H5::DataSpace(static_cast<int>(d.size()), d.data()),
+                                   checksummed(d));
   bs.write(w.quant->weight_bits.data(), H5::PredType::NATIVE_UINT8);
   h5::set_attr(g, "bits", std::int64_t{w.quant->bits});
   h5::set_attr(g, "exponent", std::int64_t{w.quant->exponent});

@@ -3,9 +3,11 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "snngx/datasets/h5.hpp"
@@ -56,6 +58,32 @@ TEST(ModelFile, FloatAndQuantizedRoundTrip) {
   save_model(dir / "q.snn.h5", q);
   expect_same(q, load_model(dir / "q.snn.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "q.snn.h5.tmp"));
+}
+
+// A flipped bit inside a float weight is caught by the dataset's Fletcher-32 checksum: one error
+// naming the file, not a silently different model.
+TEST(ModelFile, FlippedWeightBitIsAChecksumErrorNamingTheFile) {
+  const TempDir dir;
+  Network net = make_nmnist_mlp();
+  for (std::size_t l = 0; l < net.num_weighted(); ++l) std::fill(net.weights(l).values.begin(), net.weights(l).values.end(), 0.25f);
+  const auto path = dir / "m.snn.h5";
+  save_model(path, net);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string quarter("\x00\x00\x80\x3e", 4);  // 0.25f, little endian
+  std::string run;
+  for (int i = 0; i < 64; ++i) run += quarter;
+  const auto at = std::string(bytes.begin(), bytes.end()).find(run);
+  ASSERT_NE(at, std::string::npos) << "the float weights must be stored uncompressed";
+  f.seekp(static_cast<std::streamoff>(at + 2));
+  f.put(static_cast<char>(0x81));  // 0.25f -> 0.2519531f: still finite, a plausible weight
+  f.close();
+  try {
+    (void)load_model(path);
+    FAIL() << "a corrupted weight was loaded";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": ", 0), 0U) << e.what();
+  }
 }
 
 TEST(ModelFile, EncryptedModelKeepsKeyFingerprint) {
