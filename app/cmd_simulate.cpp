@@ -23,7 +23,6 @@
 #include "snngx/rram/costs.hpp"
 #include "snngx/rram/latency_map.hpp"
 #include "snngx/snn/inference.hpp"
-#include "snngx/snn/quantize.hpp"
 #include "snngx/snn/model_file.hpp"
 
 namespace snngx::app {
@@ -299,14 +298,12 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameS
 void run_latency_map(const SimulateOptions& o) {
   if (o.report_dir.empty()) throw std::invalid_argument("--latency-map needs --report-dir DIR for its CSV and plot");
   const rram::ChipConfig cfg = base_config(o);
-  snn::Network probe = snn::make_arch("nmnist-mlp");  // any mapped network: the tile geometry and the window
-  snn::init_weights(probe, 1);
-  const rram::Accelerator chip(snn::quantize(probe, 8, snn::QuantRule::MaxAbs), cfg);
+  const rram::EngineGeometry chip = rram::engine_geometry(cfg);
   const std::vector<int> lanes{1, 2, 4, 8, 10, 16};
   const std::vector<double> keys{0.05, 0.25, 0.5, 1.0};
   std::vector<double> inputs;
   for (int i = 0; i <= 20; ++i) inputs.push_back(i / 20.0);
-  const auto points = rram::latency_map(chip.engine_params(), chip.read_window(), lanes, keys, inputs, o.trials, 1);
+  const auto points = rram::latency_map(chip.tile, chip.window, lanes, keys, inputs, o.trials, 1);
   const fs::path dir = o.report_dir;
   fs::create_directories(dir);
   write_text_atomically(dir / "latency_map.csv", rram::latency_map_csv(points));
@@ -324,8 +321,8 @@ void run_latency_map(const SimulateOptions& o) {
   std::vector<int> ycols;
   for (std::size_t i = 0; i < lanes.size(); ++i) ycols.push_back(static_cast<int>(i) + 2);
   plot_csv(dir / "latency_map_full_key.csv", dir / "latency_map.svg",
-           {fmt::format("Cycles added per pulse, every weight of a {}x{} tile keyed, {}-cycle window", chip.engine_params().rows,
-                        chip.engine_params().cols, chip.read_window()),
+           {fmt::format("Cycles added per pulse, every weight of a {}x{} tile keyed, {}-cycle window", chip.tile.rows, chip.tile.cols,
+                        chip.window),
             "share of the tile rows active in the pulse", "added cycles per pulse (mean)", 1, ycols, false, false});
   for (const int l : lanes) {
     double frontier = -1.0;  // the largest share of active rows up to which no pulse added a cycle, fully keyed tile

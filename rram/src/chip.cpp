@@ -200,7 +200,7 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
   timing.settle = crossbar->settle_cycles();
   timing.columns_per_adc = adc->columns_per_adc();
   timing.conversion_cycles = adc->conversion_cycles();
-  timing.window = timing.settle + timing.columns_per_adc * timing.conversion_cycles;
+  timing.window = read_window(*crossbar, *adc);
   timing.lif_units = lif->units();
   timing.issue = wordline->issue_cycles();
   if (timing.columns_per_adc > map.tile_cols)

@@ -7,7 +7,20 @@
 #include <random>
 #include <stdexcept>
 
+#include "model.hpp"
+
 namespace snngx::rram {
+
+EngineGeometry engine_geometry(const ChipConfig& config) {
+  const auto crossbar = make_component<ICrossbar>(config);
+  const auto adc = make_component<IAdc>(config);
+  EngineGeometry g;
+  g.tile.rows = config.get_int("crossbar", "rows");
+  g.tile.cols = config.get_int("crossbar", "columns") / crossbar->slices();
+  g.tile.lanes = config.get_int("decryption_unit", "lanes");
+  g.window = detail::read_window(*crossbar, *adc);
+  return g;
+}
 
 std::vector<LatencyPoint> latency_map(const DecryptionParams& tile, int window, std::span<const int> lanes,
                                       std::span<const double> key_densities, std::span<const double> input_densities, int trials,

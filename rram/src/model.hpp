@@ -37,6 +37,11 @@ struct ChipLayer {
   [[nodiscard]] int tile_col_count(int ct) const;
 };
 
+/// Cycles of one read pulse: the wordline settle plus the ADCs' multiplexed conversions.
+inline int read_window(const ICrossbar& crossbar, const IAdc& adc) {
+  return crossbar.settle_cycles() + adc.columns_per_adc() * adc.conversion_cycles();
+}
+
 /// The request an engine gets for pulse `pulse` of row tile `rt`: the tile's rows whose count is
 /// at least `pulse`, in tile-local bits. Both run modes build it here.
 void engine_request(std::span<const ActiveRow> rows, int tile_rows, int rt, int pulse, CorrectionRequest& request);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "snngx/rram/config.hpp"
 #include "snngx/rram/decryption_unit.hpp"
 
 namespace snngx::rram {
@@ -22,6 +23,15 @@ struct LatencyPoint {
   double mean_added = 0.0;     // added cycles per pulse
   int max_added = 0;
 };
+
+/// What a chip config gives an engine: its tile (crossbar rows, logical columns = columns /
+/// slices, decryption_unit.lanes) and the read window W it hides in (settle + columns per ADC x
+/// conversion cycles), without mapping any network.
+struct EngineGeometry {
+  DecryptionParams tile;
+  int window = 0;
+};
+EngineGeometry engine_geometry(const ChipConfig& config);
 
 /// Every (lanes, key density, input density) point, `trials` random (key, pulse) pairs each,
 /// drawn from `seed` in a fixed order. `tile` gives rows and columns (its lanes is replaced).
