@@ -33,6 +33,7 @@ void add_convert(CLI::App& dataset) {
     double downsample = 0;  // 0 = the format's default
     std::size_t limit = 0;
     bool sort = false, first_saccade = false;
+    std::string layout = "sparse";
   };
   static Args a;
   auto* cmd = dataset.add_subcommand("convert", "Frame a dataset in its original format into a *.frames.h5 file");
@@ -52,6 +53,8 @@ void add_convert(CLI::App& dataset) {
   cmd->add_option("--limit", a.limit, "convert only the first N samples (0 = all)")->default_val(0)->check(at_least(0));
   cmd->add_flag("--sort", a.sort, "sort events by time instead of refusing decreasing timestamps");
   cmd->add_flag("--first-saccade", a.first_saccade, "NMNIST: keep only the first saccade (t < 100 ms)");
+  cmd->add_option("--layout", a.layout, "frame file layout: sparse (layout 2, default) or dense (layout 1)")
+      ->check(CLI::IsMember({"sparse", "dense"}));
   cmd->add_option("-o,--output", a.output, "output frame file (*.frames.h5)")->required();
   cmd->callback([] {
     check_outputs({{"-o", a.output}}, {{"--root", a.root}});
@@ -66,6 +69,7 @@ void add_convert(CLI::App& dataset) {
     o.denoise_us = a.denoise;
     o.limit = a.limit;
     o.sort = a.sort;
+    o.layout = ds::parse_layout(a.layout);
     Progress bar("convert " + a.format + " " + a.split, data->num_units(), "files");
     const auto stats = ds::convert_dataset(*data, o, a.output, [&](const ds::ConvertStats& s) {
       const double secs = seconds_since(start);
@@ -74,7 +78,9 @@ void add_convert(CLI::App& dataset) {
     const double secs = seconds_since(start);
     bar.finish(fmt::format("{:.1f} M events/s", static_cast<double>(stats.events) / secs / 1e6));
     const auto classes = data->classes();
-    fmt::print("wrote {}: {} samples, transform {}\n", a.output, stats.samples, ds::describe_transform(o));
+    fmt::print("wrote {}: {} samples, layout {} ({}), {:.1f} MB, transform {}\n", a.output, stats.samples,
+               static_cast<int>(o.layout), ds::to_string(o.layout), static_cast<double>(fs::file_size(a.output)) / 1e6,
+               ds::describe_transform(o));
     fmt::print("  events: {} total, {:.0f} per sample on average, {:.1f} M events/s ({:.1f} s)\n", stats.events,
                stats.samples ? static_cast<double>(stats.events) / static_cast<double>(stats.samples) : 0.0,
                static_cast<double>(stats.events) / secs / 1e6, secs);
@@ -103,10 +109,12 @@ void add_info(CLI::App& dataset) {
       const auto& m = s.meta;
       fmt::print("{}: frame file, {} samples of [T={}, C={}, H={}, W={}] uint16 counts\n", file.string(), s.samples, m.shape.t,
                  m.shape.c, m.shape.h, m.shape.w);
+      fmt::print("  layout:      {} ({}), {:.1f} MB on disk\n", static_cast<int>(s.layout), ds::to_string(s.layout),
+                 static_cast<double>(s.file_bytes) / 1e6);
       fmt::print("  source:      {}\n  transform:   {}\n  sensor_size: [{}, {}, {}] (W, H, P)\n", m.source, m.transform,
                  m.sensor_size[0], m.sensor_size[1], m.sensor_size[2]);
       const double n = static_cast<double>(std::max<std::size_t>(1, s.samples));
-      fmt::print("  events framed: {} ({:.0f} per sample), max count per cell {}, {:.2f} % of cells nonzero, {} empty samples\n",
+      fmt::print("  events framed: {} ({:.0f} per sample), max count per cell {}, nonzero density {:.2f} % of cells, {} empty samples\n",
                  s.total_count, static_cast<double>(s.total_count) / n, s.max_count,
                  100.0 * static_cast<double>(s.nonzero_cells) / (n * static_cast<double>(m.shape.sample_size())), s.empty_samples);
       fmt::print("  samples per class:\n");

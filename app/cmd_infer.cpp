@@ -52,14 +52,16 @@ void run(const InferOptions& o) {
   inputs.push_back({"--frames", o.frames});
   check_outputs({{"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
   const snn::Network net = load_model_for_use(o.model);
-  const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(net, frames.shape, o.frames);
-  Progress bar("infer", frames.size());
+  // Streamed: batches are read and validated while the previous one runs (bounded memory).
+  datasets::FrameSource frames(o.frames);
+  snn::check_compatible(net, frames.meta().shape, o.frames);
+  Progress bar("infer", o.limit ? std::min(o.limit, frames.size()) : frames.size());
   snn::InferenceOptions io;
   io.engine = snn::parse_engine(o.engine);
   io.threads = o.threads;
+  io.limit = o.limit;
   io.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
-  const auto r = snn::infer(net, frames, io);
+  const auto r = snn::infer(snn::Engine(net, io.engine), frames, io);
   bar.finish();
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   const auto j = to_json(r, o, threads);

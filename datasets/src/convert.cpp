@@ -64,10 +64,10 @@ ConvertStats convert_dataset(const EventDataset& dataset, const ConvertOptions& 
   const FrameShape shape{options.time_bins, sensor.p, sensor.h, sensor.w};
   const auto classes = dataset.classes();
   FrameWriter writer(output, shape, dataset.description(), describe_transform(options), {sensor.w, sensor.h, sensor.p},
-                     classes);
+                     classes, options.layout);
 
   struct Framed {
-    std::vector<std::uint8_t> chunk;
+    FrameWriter::Encoded encoded;
     std::int32_t label = 0;
     std::uint64_t events = 0;
     std::size_t frames = 0;
@@ -89,14 +89,14 @@ ConvertStats convert_dataset(const EventDataset& dataset, const ConvertOptions& 
         f.frames = frame_sample(s.events, raw, options, s.id, buffer);
         f.events = s.events.size();
         f.label = s.label;
-        f.chunk = FrameWriter::compress(buffer);
+        f.encoded = writer.encode(buffer);  // deflate (layout 1) or nonzero cells (layout 2), in parallel
         out.push_back(std::move(f));
       }
     });
     for (auto& unit : results) {
       for (auto& f : unit) {
         if (options.limit > 0 && stats.samples >= options.limit) break;
-        writer.append_compressed(f.chunk, f.label);
+        writer.append_encoded(f.encoded, f.label);
         ++stats.samples;
         stats.events += f.events;
         if (static_cast<std::size_t>(f.label) < stats.per_class.size()) ++stats.per_class[static_cast<std::size_t>(f.label)];

@@ -20,34 +20,34 @@ namespace fs = std::filesystem;
 bool is_frame_file(const fs::path& path) {
   if (!fs::is_regular_file(path) || !H5::H5File::isHdf5(path.string())) return false;
   const H5::H5File f = h5::open_read(path);
-  return f.nameExists("frames");
+  return f.nameExists("frames") || h5::has_attr(f, "layout");
 }
 
 FrameFileSummary summarize_frame_file(const fs::path& path) {
-  constexpr std::size_t block = 256;
+  constexpr std::size_t block = 1024;
   FrameFileSummary s;
-  s.meta = read_frames_range(path, 0, 0);
-  {
-    const H5::H5File file = h5::open_read(path);
-    s.samples = h5::dims(file.openDataSet("labels"))[0];
-  }
+  FrameSource source(path);
+  s.meta = source.meta();
+  s.layout = source.layout();
+  s.file_bytes = fs::file_size(path);
+  s.samples = source.size();
   s.per_class.assign(static_cast<std::size_t>(std::max(0, s.meta.num_classes())), 0);
-  for (std::size_t first = 0; first < s.samples; first += block) {
-    const FrameSet f = read_frames_range(path, first, block);
-    for (std::size_t i = 0; i < f.size(); ++i) {
-      const auto label = static_cast<std::size_t>(f.labels[i]);
+  for_each_batch(source, block, 0, [&](const SparseBatch& b) {
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const auto label = static_cast<std::size_t>(b.labels[i]);
       if (label >= s.per_class.size()) s.per_class.resize(label + 1, 0);
       ++s.per_class[label];
+      const SparseSample x = b.sample(i);
       std::uint64_t sum = 0;
-      for (const std::uint16_t c : f.sample(i)) {
+      for (const std::uint16_t c : x.count) {
         sum += c;
-        s.nonzero_cells += c != 0;
         s.max_count = std::max(s.max_count, c);
       }
+      s.nonzero_cells += x.size();
       s.total_count += sum;
       s.empty_samples += sum == 0;
     }
-  }
+  });
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <string>
 #include <type_traits>
 
 #include "event_conv.hpp"
@@ -176,6 +177,14 @@ class Int16Blocks {
 
 }  // namespace
 
+namespace {
+/// One time step of a sparse input: canonical [C,H,W] indices (ascending) and their counts.
+struct SparseStep {
+  std::span<const std::uint32_t> index;
+  std::span<const std::uint16_t> count;
+};
+}  // namespace
+
 struct Engine::Impl {
   Network net;
   EngineKind kind;
@@ -183,6 +192,9 @@ struct Engine::Impl {
   // Whether each layer's output map is stored channels-last (event engine, conv stage only).
   std::vector<bool> out_cl;
   std::size_t bits_words = 0;  // State::bucket words the fused stages' bitmaps need
+  // The layer that takes a sparse frame's active cells directly: the first Linear or Conv2d
+  // after leading Flattens (identity on [C,H,W] order) in the event engine; npos = densify.
+  std::size_t sparse_entry = std::string::npos;
 
   [[nodiscard]] bool in_cl(std::size_t i) const { return i > 0 && out_cl[i - 1]; }
 
@@ -227,6 +239,14 @@ struct Engine::Impl {
       in = shapes[i];
     }
     plan_fused_stages();
+    plan_sparse_entry();
+  }
+
+  void plan_sparse_entry() {
+    if (kind != EngineKind::Event) return;
+    std::size_t i = 0;
+    while (i < layers.size() && layers[i].op == Op::Flatten) ++i;
+    if (i < layers.size() && (layers[i].op == Op::Linear || layers[i].op == Op::Conv2d)) sparse_entry = i;
   }
 
   // Marks Conv2d -> LIF (-> MaxPool2d) runs the fused kernel can take and lays out their bitmaps.
@@ -314,9 +334,16 @@ struct Engine::Impl {
   static constexpr std::size_t kPrefetchAhead = 8;
 
   static void linear_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
-    const auto out = static_cast<std::size_t>(c.cout);
     nonzero_inputs(x, s.bucket);
-    const std::span<const std::uint32_t> active = s.bucket;
+    linear_active(c, s.bucket, [&](std::size_t, std::uint32_t i) { return x[i]; }, y, s);
+  }
+
+  // Adds the weight column of every active input (ascending), `value(k, i)` being the k-th active
+  // input's value: from a float map, or straight from a sparse frame's counts.
+  template <class Value>
+  static void linear_active(const Compiled& c, std::span<const std::uint32_t> active, const Value& value, std::vector<float>& y,
+                            State& s) {
+    const auto out = static_cast<std::size_t>(c.cout);
     if (c.quantized) {
       const std::int8_t* w = c.wi.data();
       for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, out, active, k);
@@ -324,7 +351,7 @@ struct Engine::Impl {
       for (std::size_t k = 0; k < active.size(); ++k) {
         prefetch_column(w, out, active, k + kPrefetchAhead);
         const auto i = active[k];
-        const auto n = static_cast<std::int32_t>(x[i]);
+        const auto n = static_cast<std::int32_t>(value(k, i));
         const std::int8_t* col = w + static_cast<std::size_t>(i) * out;
         if (!Int16Blocks::fits(n)) {
           std::int32_t* acc = blocks.wide();
@@ -345,7 +372,7 @@ struct Engine::Impl {
       float* acc = y.data();
       for (std::size_t k = 0; k < active.size(); ++k) {  // ascending inputs: the dense engine's order
         prefetch_column(w, out, active, k + kPrefetchAhead);
-        const float n = x[active[k]];
+        const float n = static_cast<float>(value(k, active[k]));
         const float* col = w + static_cast<std::size_t>(active[k]) * out;
         for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
       }
@@ -408,8 +435,13 @@ struct Engine::Impl {
 
   // Output stays channels-last: LIF and max-pool are layout-agnostic, flatten converts once.
   static void conv_event(const Compiled& c, std::span<const float> x, bool x_cl, std::vector<float>& y, State& s) {
-    const std::size_t n = static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2] * static_cast<std::size_t>(c.cout);
     gather_active(c, x, x_cl, s);
+    conv_active(c, y, s);
+  }
+
+  // Scatters the inputs listed in s.active ((c, y, x) order) through the kernel.
+  static void conv_active(const Compiled& c, std::vector<float>& y, State& s) {
+    const std::size_t n = static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2] * static_cast<std::size_t>(c.cout);
     if (c.quantized) {
       Int16Blocks blocks(s, n);
       conv_scatter_int(c, s.active, blocks);
@@ -496,15 +528,32 @@ struct Engine::Impl {
     return bits;
   }
 
+  // The same bitmap and counts straight from a sparse frame step (canonical [C,H,W] indices).
+  static const std::uint32_t* bits_from_sparse(const Compiled& c, const SparseStep& in, State& s) {
+    const auto C = static_cast<std::size_t>(c.cin), HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
+    const std::size_t words = words_for(c.cin);
+    std::uint32_t* bits = s.bucket.data() + c.bits_in;
+    std::fill(bits, bits + HW * words, 0U);
+    if (s.iacc.size() < C * HW) s.iacc.resize(C * HW);
+    std::int32_t* counts = s.iacc.data();
+    for (std::size_t k = 0; k < in.index.size(); ++k) {
+      const std::size_t ch = in.index[k] / HW, p = in.index[k] % HW;
+      bits[p * words + ch / 32] |= 1U << (ch % 32);
+      counts[p * C + ch] = in.count[k];
+    }
+    return bits;
+  }
+
   // Runs conv layer i, its LIF and (with `pool`) the max-pool after it; returns the output bitmap.
+  // The input is the previous stage's bitmap, a float map, or (`sparse`) a frame's active cells.
   const std::uint32_t* run_fused(std::size_t i, bool pool, const std::uint32_t* in_bits, std::span<const float> x, bool x_cl,
-                                 State& s) const {
+                                 State& s, const SparseStep* sparse = nullptr) const {
     const Compiled& c = layers[i];
     const Compiled& n = layers[i + 1];
     const std::int32_t* counts = nullptr;
     if (!in_bits) {  // else the previous stage's map is in s.bucket, already large enough
       if (s.bucket.size() < bits_words) s.bucket.resize(bits_words);
-      in_bits = bits_from_floats(c, x, x_cl, s);
+      in_bits = sparse ? bits_from_sparse(c, *sparse, s) : bits_from_floats(c, x, x_cl, s);
       counts = s.iacc.data();
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
@@ -531,6 +580,66 @@ struct Engine::Impl {
               m = std::max(m, x[(static_cast<std::size_t>(ch) * H + oy * c.psh + ky) * W + ox * c.psw + kx]);
           y[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = m;
         }
+  }
+  // Layers [first, last) for one step on activation x (channels-last if x_cl), or, with `sparse`,
+  // on a frame step's active cells consumed directly by layer `first` (Linear or Conv2d, event
+  // engine: see sparse_entry) with no dense map and no scan.
+  std::span<const float> forward(State& s, std::size_t first, std::size_t last, std::span<const float> x, bool x_cl,
+                                 const SparseStep* sparse) const {
+    const auto& L = layers;
+    const Impl& im = *this;
+    // After a fused stage the activation is the spike bitmap `bits` of layer `bits_layer`; it is
+    // written out as floats only when a layer that reads floats follows, or at the end.
+    const std::uint32_t* bits = nullptr;
+    std::size_t bits_layer = 0;
+    const auto materialize = [&] {
+      auto& y = s.out[bits_layer];
+      const Shape& shape = L[bits_layer].out_shape;
+      y.resize(numel(shape));
+      detail::bits_to_floats(bits, static_cast<std::size_t>(shape[1]) * static_cast<std::size_t>(shape[2]), shape[0], y.data());
+      x = y;
+      x_cl = true;
+      bits = nullptr;
+    };
+    for (std::size_t i = first; i < last; ++i) {
+      const Compiled& c = L[i];
+      const SparseStep* in_sparse = i == first ? sparse : nullptr;
+      if (c.fused && i + 1 < last) {
+        const bool pool = c.fused_pool && i + 2 < last;
+        bits = im.run_fused(i, pool, bits, x, x_cl, s, in_sparse);
+        bits_layer = i + (pool ? 2 : 1);
+        i = bits_layer;
+        continue;
+      }
+      if (bits) materialize();
+      auto& y = s.out[i];
+      const bool event = im.kind == EngineKind::Event;
+      if (in_sparse && c.op == Op::Linear) {
+        Impl::linear_active(c, in_sparse->index, [&](std::size_t k, std::uint32_t) { return in_sparse->count[k]; }, y, s);
+      } else if (in_sparse && c.op == Op::Conv2d) {
+        s.active.clear();
+        for (std::size_t k = 0; k < in_sparse->index.size(); ++k)
+          s.active.emplace_back(in_sparse->index[k], static_cast<float>(in_sparse->count[k]));
+        Impl::conv_active(c, y, s);
+      } else switch (c.op) {
+        case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
+        case Op::Conv2d: event ? Impl::conv_event(c, x, x_cl, y, s) : Impl::conv_dense(c, x, y); break;
+        case Op::Lif: event ? Impl::lif_event(c, x, s.v[i], y) : Impl::lif(c, x, s.v[i], y); break;
+        case Op::MaxPool2d: x_cl ? Impl::maxpool_channels_last(c, x, y) : Impl::maxpool(c, x, y); break;
+        case Op::Flatten:
+          if (x_cl) Impl::to_channels_first(c.in_shape, x, y);
+          else y.assign(x.begin(), x.end());
+          break;
+      }
+      x = y;
+      x_cl = im.out_cl[i];
+    }
+    if (bits) materialize();
+    if (x_cl) {
+      Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
+      return s.boundary_out;
+    }
+    return x;
   }
 };
 
@@ -575,50 +684,7 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
     x = s.boundary_in;
     x_cl = true;
   }
-  // After a fused stage the activation is the spike bitmap `bits` of layer `bits_layer`; it is
-  // written out as floats only when a layer that reads floats follows, or at the end.
-  const std::uint32_t* bits = nullptr;
-  std::size_t bits_layer = 0;
-  const auto materialize = [&] {
-    auto& y = s.out[bits_layer];
-    const Shape& shape = L[bits_layer].out_shape;
-    y.resize(numel(shape));
-    detail::bits_to_floats(bits, static_cast<std::size_t>(shape[1]) * static_cast<std::size_t>(shape[2]), shape[0], y.data());
-    x = y;
-    x_cl = true;
-    bits = nullptr;
-  };
-  for (std::size_t i = first; i < last; ++i) {
-    const Compiled& c = L[i];
-    if (c.fused && i + 1 < last) {
-      const bool pool = c.fused_pool && i + 2 < last;
-      bits = im.run_fused(i, pool, bits, x, x_cl, s);
-      bits_layer = i + (pool ? 2 : 1);
-      i = bits_layer;
-      continue;
-    }
-    if (bits) materialize();
-    auto& y = s.out[i];
-    const bool event = im.kind == EngineKind::Event;
-    switch (c.op) {
-      case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
-      case Op::Conv2d: event ? Impl::conv_event(c, x, x_cl, y, s) : Impl::conv_dense(c, x, y); break;
-      case Op::Lif: event ? Impl::lif_event(c, x, s.v[i], y) : Impl::lif(c, x, s.v[i], y); break;
-      case Op::MaxPool2d: x_cl ? Impl::maxpool_channels_last(c, x, y) : Impl::maxpool(c, x, y); break;
-      case Op::Flatten:
-        if (x_cl) Impl::to_channels_first(c.in_shape, x, y);
-        else y.assign(x.begin(), x.end());
-        break;
-    }
-    x = y;
-    x_cl = im.out_cl[i];
-  }
-  if (bits) materialize();
-  if (x_cl) {
-    Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
-    return s.boundary_out;
-  }
-  return x;
+  return im.forward(s, first, last, x, x_cl, nullptr);
 }
 
 std::vector<std::int32_t> Engine::run(State& s, std::span<const std::uint16_t> sample) const {
@@ -636,6 +702,37 @@ std::vector<std::int32_t> Engine::run(State& s, std::span<const std::uint16_t> s
     const auto spikes = step(s, 0, impl_->layers.size(), frame);
     for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += spikes[k] != 0.0f;
   }
+  return counts;
+}
+
+std::vector<std::int32_t> Engine::run(State& s, datasets::SparseSample sample) const {
+  const Impl& im = *impl_;
+  const Network& net = im.net;
+  const std::size_t step_size = numel(net.input_shape);
+  if (sample.index.size() != sample.count.size()) throw std::invalid_argument("sparse sample: indices and counts differ in length");
+  reset(s);
+  std::vector<std::int32_t> counts(static_cast<std::size_t>(net.num_classes), 0);
+  const auto add_spikes = [&](std::span<const float> spikes) {
+    for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += spikes[k] != 0.0f;
+  };
+  std::size_t k = 0;  // next event; indices ascend, so each step's events are one run
+  for (int t = 0; t < net.time_steps; ++t) {
+    const std::size_t base = static_cast<std::size_t>(t) * step_size, end_index = base + step_size;
+    const std::size_t begin = k;
+    while (k < sample.size() && sample.index[k] < end_index) ++k;
+    if (begin < k && sample.index[begin] < base) throw std::invalid_argument("sparse sample: indices must ascend");
+    s.input_index.resize(k - begin);
+    for (std::size_t e = begin; e < k; ++e) s.input_index[e - begin] = static_cast<std::uint32_t>(sample.index[e] - base);
+    if (im.sparse_entry != std::string::npos) {
+      const SparseStep in{s.input_index, sample.count.subspan(begin, k - begin)};
+      add_spikes(im.forward(s, im.sparse_entry, im.layers.size(), {}, false, &in));
+    } else {  // dense reference engine (or a first layer without weights): the plain map
+      s.input_frame.assign(step_size, 0.0f);
+      for (std::size_t e = begin; e < k; ++e) s.input_frame[s.input_index[e - begin]] = static_cast<float>(sample.count[e]);
+      add_spikes(step(s, 0, im.layers.size(), s.input_frame));
+    }
+  }
+  if (k != sample.size()) throw std::invalid_argument("sparse sample: an index lies outside T x C x H x W");
   return counts;
 }
 
@@ -721,6 +818,37 @@ InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, co
       const std::lock_guard lock(progress_mutex);
       options.progress(d, n);
     }
+  });
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const InferenceOptions& options, std::size_t batch) {
+  const Network& net = engine.network();
+  check_compatible(net, source.meta().shape, source.path().string());
+  const std::size_t n = options.limit ? std::min(options.limit, source.size()) : source.size();
+  const auto classes = static_cast<std::size_t>(net.num_classes);
+  InferenceResult r;
+  r.num_classes = net.num_classes;
+  r.spike_counts.assign(n * classes, 0);
+  r.predictions.assign(n, 0);
+  r.labels.assign(n, 0);
+  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
+  const auto t0 = std::chrono::steady_clock::now();
+  datasets::for_each_batch(source, batch, n, [&](const datasets::SparseBatch& b) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, b.size(), 16), [&](const tbb::blocked_range<std::size_t>& range) {
+      auto& state = states.local();
+      for (std::size_t j = range.begin(); j != range.end(); ++j) {
+        const std::size_t i = b.first + j;
+        const auto counts = engine.run(*state, b.sample(j));
+        std::copy(counts.begin(), counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes));
+        r.predictions[i] = argmax(counts);
+        r.labels[i] = b.labels[j];
+      }
+    });
+    if (options.progress) options.progress(b.first + b.size(), n);
   });
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

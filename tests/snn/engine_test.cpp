@@ -49,14 +49,20 @@ Network small_csnn(std::uint64_t seed) {
   return n;
 }
 
-// Runs both engines sample by sample and compares every output count.
+// Runs both engines sample by sample and compares every output count; each engine also runs
+// the sample in sparse form (the event engine's first layer then reads the active cells directly).
 void expect_engines_agree(const Network& net, const datasets::FrameSet& frames, int* total_spikes = nullptr) {
   const Engine dense(net, EngineKind::Dense), event(net, EngineKind::Event);
+  auto dense_state = dense.new_state(), event_state = event.new_state();
+  datasets::SparseBatch sparse;
+  for (std::size_t i = 0; i < frames.size(); ++i) sparse.push_dense(frames.sample(i), frames.labels[i]);
   int spikes = 0;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const auto a = dense.run(frames.sample(i));
     const auto b = event.run(frames.sample(i));
     ASSERT_EQ(a, b) << "sample " << i;
+    ASSERT_EQ(a, event.run(*event_state, sparse.sample(i))) << "sparse input, event engine, sample " << i;
+    ASSERT_EQ(a, dense.run(*dense_state, sparse.sample(i))) << "sparse input, dense engine, sample " << i;
     for (const auto c : a) spikes += c;
   }
   if (total_spikes) *total_spikes = spikes;

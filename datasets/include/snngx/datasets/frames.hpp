@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,21 +47,113 @@ struct FrameSet {
   [[nodiscard]] int num_classes() const;
 };
 
-/// Reads a frame file; `limit` > 0 reads only the first `limit` samples.
-/// Throws std::runtime_error naming the file and the first problem found.
+/// How a frame file stores its samples (docs/formats.md): layout 1 is the dense [N,T,C,H,W]
+/// uint16 dataset other tools write; layout 2 (snngx's default) stores only the nonzero cells.
+enum class FrameLayout { Dense = 1, Sparse = 2 };
+FrameLayout parse_layout(const std::string& name);  // "dense" | "sparse"
+std::string to_string(FrameLayout layout);
+
+/// One sample's nonzero cells: flat indices t*C*H*W + (c*H + y)*W + x, strictly ascending, and
+/// their counts (each > 0). Views into a SparseBatch.
+struct SparseSample {
+  std::span<const std::uint32_t> index;
+  std::span<const std::uint16_t> count;
+  [[nodiscard]] std::size_t size() const { return index.size(); }
+};
+
+/// Consecutive samples in sparse form (CSR over samples).
+struct SparseBatch {
+  FrameShape shape;
+  std::size_t first = 0;                 // file index of sample 0
+  std::vector<std::uint64_t> offsets{0};  // size()+1 entries, offsets[0] = 0
+  std::vector<std::uint32_t> index;
+  std::vector<std::uint16_t> count;
+  std::vector<std::int32_t> labels;
+
+  [[nodiscard]] std::size_t size() const { return labels.size(); }
+  [[nodiscard]] SparseSample sample(std::size_t i) const {
+    const auto b = static_cast<std::size_t>(offsets[i]), n = static_cast<std::size_t>(offsets[i + 1] - offsets[i]);
+    return {std::span(index).subspan(b, n), std::span(count).subspan(b, n)};
+  }
+  /// Appends a dense sample's nonzero cells.
+  void push_dense(std::span<const std::uint16_t> sample, std::int32_t label);
+  /// Sample i as dense counts [T][C][H][W] written into `out` (size shape.sample_size()).
+  void to_dense(std::size_t i, std::span<std::uint16_t> out) const;
+};
+
+/// Streams a frame file of either layout in bounded batches: only the metadata and the labels
+/// stay open; each read_batch touches only the requested samples' bytes. Every batch is
+/// validated (offsets monotone and in range, indices ascending and inside the shape, counts
+/// nonzero, labels in range); problems throw std::runtime_error naming the file. HDF5 errors
+/// become such errors too. Not thread-safe: use one source per thread.
+class FrameSource {
+ public:
+  explicit FrameSource(const std::filesystem::path& path);
+  ~FrameSource();
+  FrameSource(FrameSource&&) noexcept;
+  FrameSource& operator=(FrameSource&&) noexcept;
+
+  [[nodiscard]] const std::filesystem::path& path() const;
+  [[nodiscard]] FrameLayout layout() const;
+  /// Shape, source, transform, sensor size and classes; no samples.
+  [[nodiscard]] const FrameSet& meta() const;
+  [[nodiscard]] std::size_t size() const;
+  /// Samples [first, first + count), clipped to the end of the file.
+  [[nodiscard]] SparseBatch read_batch(std::size_t first, std::size_t count);
+  /// The same samples as a dense FrameSet.
+  [[nodiscard]] FrameSet read_dense(std::size_t first, std::size_t count);
+  /// Total nonzero cells (layout 2: from the offsets, no sample read; layout 1: 0 = unknown).
+  [[nodiscard]] std::uint64_t stored_nonzero() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Calls `consume(batch)` for consecutive batches of at most `batch_size` samples of
+/// [0, min(limit, size)) (limit 0 = all), reading the next batch on another thread while the
+/// current one is consumed (double buffering: at most two batches in memory). Exceptions from
+/// either side reach the caller.
+void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t limit,
+                    const std::function<void(const SparseBatch&)>& consume);
+
+/// Reads a frame file of either layout into a dense set; `limit` > 0 reads only the first
+/// `limit` samples. Throws std::runtime_error naming the file and the first problem found.
 FrameSet read_frames(const std::filesystem::path& path, std::size_t limit = 0);
 
-/// Writes a frame file atomically (chunked one sample per chunk, deflate level 4).
-void write_frames(const std::filesystem::path& path, const FrameSet& frames);
+/// Writes a frame file atomically (layout 2 unless asked otherwise).
+void write_frames(const std::filesystem::path& path, const FrameSet& frames, FrameLayout layout = FrameLayout::Sparse,
+                  int sparse_deflate = 0);
 
-/// Streams samples into a frame file without holding them in memory (same layout as
-/// write_frames). The file appears under `path` only when finish() succeeds; a writer destroyed
-/// before finish() leaves nothing behind. Compression (deflate level 4, one chunk per sample) can
-/// run on any thread with compress(); appends must come from one thread, in sample order.
+/// Rewrites a frame file in another layout, streaming (memory bounded by one batch).
+/// Returns the number of samples.
+std::size_t convert_frames(const std::filesystem::path& input, const std::filesystem::path& output, FrameLayout layout,
+                           int sparse_deflate = 0);
+
+/// Streams samples into a frame file without holding them in memory. The file appears under
+/// `path` only when finish() succeeds; a writer destroyed before finish() leaves nothing behind.
+/// Layout 1: one deflate chunk per sample, compressible on any thread with compress().
+/// Layout 2: the nonzero cells, buffered and written in blocks; encode() (any thread) extracts
+/// them. `sparse_deflate` > 0 adds HDF5 shuffle + deflate at that level to layout 2's event
+/// datasets (smaller, slower to read; default none, see docs/formats.md). Appends must come from one thread, in sample order.
 class FrameWriter {
  public:
   FrameWriter(const std::filesystem::path& path, FrameShape shape, std::string source, std::string transform,
-              std::array<std::int64_t, 3> sensor_size, std::vector<std::string> classes);
+              std::array<std::int64_t, 3> sensor_size, std::vector<std::string> classes,
+              FrameLayout layout = FrameLayout::Sparse, int sparse_deflate = 0);
+
+  /// One sample ready to append: a deflate chunk (layout 1) or its nonzero cells (layout 2).
+  struct Encoded {
+    std::vector<std::uint8_t> chunk;
+    std::vector<std::uint32_t> index;
+    std::vector<std::uint16_t> count;
+  };
+  /// Thread-safe.
+  [[nodiscard]] Encoded encode(std::span<const std::uint16_t> sample) const;
+  void append_encoded(const Encoded& sample, std::int32_t label);
+  /// Layout 2 (or any layout, densified): appends one sparse sample, validated.
+  void append_sparse(SparseSample sample, std::int32_t label);
+  [[nodiscard]] FrameLayout layout() const;
   ~FrameWriter();
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;
@@ -81,5 +174,8 @@ class FrameWriter {
 /// Poisson(1)+1 count; labels uniform over `classes`. Deterministic for a seed.
 FrameSet synth_frames(FrameShape shape, std::size_t count, double density, int classes,
                       std::uint64_t seed);
+/// The same samples as synth_frames, streamed into a frame file (memory: one sample).
+void write_synth_frames(const std::filesystem::path& path, FrameShape shape, std::size_t count, double density, int classes,
+                        std::uint64_t seed, FrameLayout layout = FrameLayout::Sparse);
 
 }  // namespace snngx::datasets

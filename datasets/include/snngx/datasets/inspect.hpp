@@ -15,11 +15,13 @@ namespace snngx::datasets {
 /// Samples [first, first + count) of a frame file with its metadata (count clipped to the end).
 FrameSet read_frames_range(const std::filesystem::path& path, std::size_t first, std::size_t count);
 
-/// True if `path` is an HDF5 file with a `frames` dataset.
+/// True if `path` is an HDF5 file with a `frames` dataset (layout 1) or a `layout` attribute.
 bool is_frame_file(const std::filesystem::path& path);
 
 struct FrameFileSummary {
   FrameSet meta;                      // shape, source, transform, sensor_size, classes; no samples
+  FrameLayout layout = FrameLayout::Dense;
+  std::uintmax_t file_bytes = 0;
   std::size_t samples = 0;
   std::vector<std::size_t> per_class;
   std::uint64_t total_count = 0;      // sum of all counts (events framed)

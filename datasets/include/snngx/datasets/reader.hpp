@@ -45,6 +45,7 @@ struct ConvertOptions {
   std::int64_t denoise_us = 0; // Denoise(filter_time), 0 = none
   std::size_t limit = 0;       // 0 = all samples
   bool sort = false;           // sort events by time instead of refusing decreasing timestamps
+  FrameLayout layout = FrameLayout::Sparse;  // of the output frame file
 };
 
 struct ConvertStats {

@@ -41,6 +41,8 @@ class Engine {
     std::vector<std::int16_t> iacc16;  // quantized layers accumulate in int16 blocks (see inference.cpp)
     std::vector<std::pair<std::uint32_t, float>> active;  // (canonical index, value), (c,y,x) order
     std::vector<std::uint32_t> bucket;
+    std::vector<std::uint32_t> input_index;  // a sparse sample's current step, relative to the step
+    std::vector<float> input_frame;          // ... densified, for engines that need a map
   };
 
   Engine(const Network& net, EngineKind kind);
@@ -58,6 +60,10 @@ class Engine {
   /// Spike counts of the output neurons for one sample of T x (C*H*W) input counts.
   [[nodiscard]] std::vector<std::int32_t> run(std::span<const std::uint16_t> sample) const;
   [[nodiscard]] std::vector<std::int32_t> run(State& state, std::span<const std::uint16_t> sample) const;
+  /// The same for a sparse sample (its nonzero cells, flat t*C*H*W + canonical index, ascending):
+  /// the event engine's first weighted layer consumes each step's active cells directly (no dense
+  /// map, no scan); the dense engine scatters them into a map. Same results bit for bit.
+  [[nodiscard]] std::vector<std::int32_t> run(State& state, datasets::SparseSample sample) const;
   [[nodiscard]] const Network& network() const;
   [[nodiscard]] EngineKind kind() const;
 
@@ -96,5 +102,12 @@ void check_compatible(const Network& net, const datasets::FrameShape& shape, con
 /// Runs every sample (parallel over samples; the same results for any thread count).
 InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options = {});
 InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options = {});
+
+/// Streams a frame file (either layout) through the engine in batches of `batch` samples: the
+/// next batch is read and validated on another thread while this one runs (parallel over its
+/// samples), so memory is O(batch + model) whatever the file's size. Results equal infer() on
+/// the whole set read at once. `seconds` covers reading and inference.
+InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const InferenceOptions& options = {},
+                      std::size_t batch = 4096);
 
 }  // namespace snngx::snn

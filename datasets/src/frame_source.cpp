@@ -1,0 +1,260 @@
+// FrameSource: bounded, validated batch reads of frame files of both layouts (docs/formats.md).
+#include <algorithm>
+#include <future>
+#include <limits>
+#include <stdexcept>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
+
+namespace snngx::datasets {
+namespace fs = std::filesystem;
+
+void SparseBatch::push_dense(std::span<const std::uint16_t> sample, std::int32_t label) {
+  for (std::size_t i = 0; i < sample.size(); ++i)
+    if (sample[i] != 0) {
+      index.push_back(static_cast<std::uint32_t>(i));
+      count.push_back(sample[i]);
+    }
+  offsets.push_back(index.size());
+  labels.push_back(label);
+}
+
+void SparseBatch::to_dense(std::size_t i, std::span<std::uint16_t> out) const {
+  std::fill(out.begin(), out.end(), std::uint16_t{0});
+  const SparseSample s = sample(i);
+  for (std::size_t k = 0; k < s.size(); ++k) out[s.index[k]] = s.count[k];
+}
+
+namespace {
+constexpr std::size_t dense_block = 64;  // layout-1 samples decoded at a time inside a batch
+
+// Reads elements [start, start + n) of a 1-D dataset.
+template <class T>
+std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem) {
+  std::vector<T> out(n);
+  if (n == 0) return out;
+  H5::DataSpace fspace = ds.getSpace();
+  fspace.selectHyperslab(H5S_SELECT_SET, &n, &start);
+  const H5::DataSpace mspace(1, &n);
+  ds.read(out.data(), mem, mspace, fspace);
+  return out;
+}
+
+// An unsigned integer dataset of exactly `bytes` bytes per element, 1-D.
+void check_unsigned_1d(const std::string& where, const H5::DataSet& ds, const std::string& name, std::size_t bytes) {
+  if (ds.getTypeClass() != H5T_INTEGER || ds.getIntType().getSign() != H5T_SGN_NONE || ds.getIntType().getSize() != bytes)
+    h5::fail(where, "dataset '" + name + "' must hold " + std::to_string(8 * bytes) + "-bit unsigned integers");
+  if (h5::dims(ds).size() != 1) h5::fail(where, "dataset '" + name + "' must be 1-D");
+}
+}  // namespace
+
+struct FrameSource::Impl {
+  fs::path path;
+  std::string where;
+  FrameLayout layout = FrameLayout::Dense;
+  FrameSet meta;
+  std::size_t n = 0;
+  std::uint64_t events = 0;  // layout 2: stored cells
+  H5::H5File file;
+  H5::DataSet frames, labels, offsets, index, count;
+
+  void open() {
+    file = h5::open_read(path);
+    const bool has_layout = h5::has_attr(file, "layout");
+    const std::int64_t declared = has_layout ? h5::get_int(file, "layout", where) : 1;
+    if (declared != 1 && declared != 2)
+      h5::fail(where, "unsupported frame layout " + std::to_string(declared) + " (this snngx reads layouts 1 and 2)");
+    layout = declared == 2 ? FrameLayout::Sparse : FrameLayout::Dense;
+    if (!file.nameExists("labels")) h5::fail(where, "dataset 'labels' missing");
+    labels = file.openDataSet("labels");
+    if (labels.getTypeClass() != H5T_INTEGER) h5::fail(where, "dataset 'labels' must hold integers");
+    const auto ld = h5::dims(labels);
+    if (ld.size() != 1) h5::fail(where, "dataset 'labels' must be 1-D");
+    n = ld[0];
+    if (layout == FrameLayout::Dense) open_dense();
+    else open_sparse();
+    read_attributes();
+  }
+
+  void open_dense() {
+    if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
+    frames = file.openDataSet("frames");
+    const auto fd = h5::dims(frames);
+    if (fd.size() != 5) h5::fail(where, "dataset 'frames' must be 5-D [N,T,C,H,W], got " + std::to_string(fd.size()) + "-D");
+    if (fd[0] != n) h5::fail(where, "dataset 'labels' must be 1-D with one label per sample (" + std::to_string(fd[0]) + ")");
+    if (frames.getTypeClass() != H5T_INTEGER) h5::fail(where, "dataset 'frames' must hold integer counts");
+    for (int k = 1; k < 5; ++k)
+      if (fd[k] == 0 || fd[k] > 1'000'000) h5::fail(where, "dataset 'frames' has an empty or implausible dimension");
+    meta.shape = {static_cast<int>(fd[1]), static_cast<int>(fd[2]), static_cast<int>(fd[3]), static_cast<int>(fd[4])};
+  }
+
+  void open_sparse() {
+    const auto s = h5::get_ints(file, "frame_shape", where);
+    if (s.size() != 4) h5::fail(where, "attribute 'frame_shape' must be [T,C,H,W]");
+    for (const auto d : s)
+      if (d <= 0 || d > 1'000'000) h5::fail(where, "attribute 'frame_shape' has an empty or implausible dimension");
+    meta.shape = {static_cast<int>(s[0]), static_cast<int>(s[1]), static_cast<int>(s[2]), static_cast<int>(s[3])};
+    if (meta.shape.sample_size() > std::numeric_limits<std::uint32_t>::max())
+      h5::fail(where, "attribute 'frame_shape' is too large for layout 2 (more than 2^32 cells per sample)");
+    for (const char* name : {"sample_offsets", "event_index", "event_count"})
+      if (!file.nameExists(name)) h5::fail(where, std::string("dataset '") + name + "' missing (layout 2)");
+    offsets = file.openDataSet("sample_offsets");
+    index = file.openDataSet("event_index");
+    count = file.openDataSet("event_count");
+    check_unsigned_1d(where, offsets, "sample_offsets", 8);
+    check_unsigned_1d(where, index, "event_index", 4);
+    check_unsigned_1d(where, count, "event_count", 2);
+    if (h5::dims(offsets)[0] != n + 1)
+      h5::fail(where, "dataset 'sample_offsets' must hold N + 1 = " + std::to_string(n + 1) + " offsets");
+    const hsize_t e = h5::dims(index)[0];
+    if (h5::dims(count)[0] != e) h5::fail(where, "datasets 'event_index' and 'event_count' differ in length");
+    const auto first = read_1d<std::uint64_t>(offsets, 0, 1, H5::PredType::NATIVE_UINT64);
+    const auto last = read_1d<std::uint64_t>(offsets, n, 1, H5::PredType::NATIVE_UINT64);
+    if (first[0] != 0) h5::fail(where, "sample_offsets[0] must be 0");
+    if (last[0] != e) h5::fail(where, "sample_offsets[N] = " + std::to_string(last[0]) + " but there are " + std::to_string(e) + " events");
+    events = e;
+  }
+
+  void read_attributes() {
+    if (h5::has_attr(file, "source")) meta.source = h5::get_string(file, "source", where);
+    if (h5::has_attr(file, "transform")) meta.transform = h5::get_string(file, "transform", where);
+    if (h5::has_attr(file, "sensor_size")) {
+      const auto s = h5::get_ints(file, "sensor_size", where);
+      if (s.size() != 3) h5::fail(where, "attribute 'sensor_size' must be [W,H,P]");
+      meta.sensor_size = {s[0], s[1], s[2]};
+    }
+    if (h5::has_attr(file, "classes")) meta.classes = h5::get_strings(file, "classes", where);
+  }
+
+  std::vector<std::int32_t> read_labels(std::size_t first, std::size_t count) const {
+    auto out = read_1d<std::int32_t>(labels, first, count, H5::PredType::NATIVE_INT32);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (out[i] < 0 || (!meta.classes.empty() && out[i] >= static_cast<int>(meta.classes.size())))
+        h5::fail(where, "label " + std::to_string(out[i]) + " of sample " + std::to_string(first + i) + " is out of range");
+    return out;
+  }
+
+  void read_dense_block(std::size_t first, std::size_t count, std::vector<std::uint16_t>& out) const {
+    const auto& s = meta.shape;
+    out.resize(count * s.sample_size());
+    if (count == 0) return;
+    H5::DataSpace fspace = frames.getSpace();
+    const hsize_t start[5] = {first, 0, 0, 0, 0};
+    const hsize_t extent[5] = {count, static_cast<hsize_t>(s.t), static_cast<hsize_t>(s.c), static_cast<hsize_t>(s.h),
+                               static_cast<hsize_t>(s.w)};
+    fspace.selectHyperslab(H5S_SELECT_SET, extent, start);
+    const H5::DataSpace mspace(5, extent);
+    frames.read(out.data(), H5::PredType::NATIVE_UINT16, mspace, fspace);
+  }
+
+  SparseBatch read_batch(std::size_t first, std::size_t count) {
+    SparseBatch b;
+    b.shape = meta.shape;
+    b.first = std::min(first, n);
+    count = std::min(count, n - b.first);
+    if (layout == FrameLayout::Dense) {
+      const auto labels_all = read_labels(b.first, count);  // push_dense appends them one by one
+      std::vector<std::uint16_t> block;
+      for (std::size_t done = 0; done < count; done += dense_block) {
+        const std::size_t m = std::min(dense_block, count - done);
+        read_dense_block(b.first + done, m, block);
+        for (std::size_t i = 0; i < m; ++i)
+          b.push_dense(std::span(block).subspan(i * meta.shape.sample_size(), meta.shape.sample_size()), labels_all[done + i]);
+      }
+      return b;
+    }
+    b.labels = read_labels(b.first, count);
+    auto off = read_1d<std::uint64_t>(offsets, b.first, count + 1, H5::PredType::NATIVE_UINT64);
+    const std::uint64_t cells = meta.shape.sample_size();
+    for (std::size_t i = 0; i < count; ++i)
+      if (off[i + 1] < off[i] || off[i + 1] > events || off[i + 1] - off[i] > cells)
+        h5::fail(where, "sample_offsets[" + std::to_string(b.first + i + 1) + "] = " + std::to_string(off[i + 1]) +
+                            " is out of order or out of range");
+    const std::uint64_t base = off[0];
+    b.index = read_1d<std::uint32_t>(index, base, off[count] - base, H5::PredType::NATIVE_UINT32);
+    b.count = read_1d<std::uint16_t>(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16);
+    for (auto& o : off) o -= base;
+    b.offsets = std::move(off);
+    for (std::size_t i = 0; i < count; ++i) validate_sample(b, i);
+    return b;
+  }
+
+  void validate_sample(const SparseBatch& b, std::size_t i) const {
+    const SparseSample s = b.sample(i);
+    const std::uint64_t cells = meta.shape.sample_size();
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const std::string what = "event " + std::to_string(k) + " of sample " + std::to_string(b.first + i);
+      if (s.index[k] >= cells) h5::fail(where, what + ": index " + std::to_string(s.index[k]) + " is outside the frame shape");
+      if (k > 0 && s.index[k] <= s.index[k - 1]) h5::fail(where, what + ": indices must be strictly ascending");
+      if (s.count[k] == 0) h5::fail(where, what + ": count is 0");
+    }
+  }
+};
+
+FrameSource::FrameSource(const fs::path& path) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->where = path.string();
+  try {
+    impl_->open();
+  } catch (const H5::Exception& e) {
+    h5::fail(impl_->where, "cannot read frame file (" + e.getDetailMsg() + ")");
+  }
+}
+FrameSource::~FrameSource() = default;
+FrameSource::FrameSource(FrameSource&&) noexcept = default;
+FrameSource& FrameSource::operator=(FrameSource&&) noexcept = default;
+
+const fs::path& FrameSource::path() const { return impl_->path; }
+FrameLayout FrameSource::layout() const { return impl_->layout; }
+const FrameSet& FrameSource::meta() const { return impl_->meta; }
+std::size_t FrameSource::size() const { return impl_->n; }
+std::uint64_t FrameSource::stored_nonzero() const { return impl_->events; }
+
+SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
+  try {
+    return impl_->read_batch(first, count);
+  } catch (const H5::Exception& e) {
+    h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
+  }
+}
+
+FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
+  FrameSet out = impl_->meta.empty_like();
+  try {
+    first = std::min(first, impl_->n);
+    count = std::min(count, impl_->n - first);
+    if (impl_->layout == FrameLayout::Dense) {
+      out.labels = impl_->read_labels(first, count);
+      impl_->read_dense_block(first, count, out.counts);
+      return out;
+    }
+  } catch (const H5::Exception& e) {
+    h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
+  }
+  const SparseBatch b = read_batch(first, count);
+  out.labels = b.labels;
+  out.counts.assign(b.size() * out.shape.sample_size(), 0);
+  for (std::size_t i = 0; i < b.size(); ++i) b.to_dense(i, out.sample(i));
+  return out;
+}
+
+void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t limit,
+                    const std::function<void(const SparseBatch&)>& consume) {
+  if (batch_size == 0) throw std::invalid_argument("for_each_batch: batch size must be positive");
+  const std::size_t n = limit > 0 ? std::min(limit, source.size()) : source.size();
+  if (n == 0) return;
+  const auto read = [&source, batch_size, n](std::size_t first) {
+    return source.read_batch(first, std::min(batch_size, n - first));
+  };
+  // Double buffer: batch k+1 is read on another thread while batch k is consumed. If consume
+  // throws, the pending read's future waits for it in its destructor, then the error propagates.
+  std::future<SparseBatch> next = std::async(std::launch::async, read, std::size_t{0});
+  for (std::size_t first = 0; first < n; first += batch_size) {
+    const SparseBatch current = next.get();
+    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size);
+    consume(current);
+  }
+}
+
+}  // namespace snngx::datasets

@@ -1,0 +1,110 @@
+// `snngx frames synth|convert`, `dataset info` on both layouts, and `snngx infer` streaming a
+// large NMNIST-shaped file with peak memory far below the dense size of its frames.
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "cli.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "temp_dir.hpp"
+
+namespace snngx::datasets {
+namespace {
+
+using snngx::testing::run_snngx;
+using snngx::testing::TempDir;
+
+std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+// Runs snngx with `args` as its own child (output to /dev/null) and returns its exit code and
+// peak resident set in MB (wait4's rusage covers exactly that process).
+std::pair<int, double> run_measured(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
+    ::execv(SNNGX_EXE, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, static_cast<double>(usage.ru_maxrss) / 1024.0};
+}
+
+TEST(FramesCli, SynthWritesLayout2AndConvertGoesBothWaysBitIdentically) {
+  const TempDir dir;
+  ASSERT_EQ(run_snngx("frames synth --shape 4,2,5,5 --count 30 --density 0.1 --seed 3 -o " + q(dir / "s.frames.h5")).exit_code, 0);
+  EXPECT_EQ(FrameSource(dir / "s.frames.h5").layout(), FrameLayout::Sparse);
+  ASSERT_EQ(run_snngx("frames convert " + q(dir / "s.frames.h5") + " --layout dense -o " + q(dir / "d.frames.h5")).exit_code, 0);
+  EXPECT_EQ(FrameSource(dir / "d.frames.h5").layout(), FrameLayout::Dense);
+  ASSERT_EQ(run_snngx("frames convert " + q(dir / "d.frames.h5") + " --layout sparse -o " + q(dir / "t.frames.h5")).exit_code, 0);
+  const FrameSet expected = synth_frames({4, 2, 5, 5}, 30, 0.1, 10, 3);
+  for (const char* name : {"s.frames.h5", "d.frames.h5", "t.frames.h5"}) {
+    const FrameSet f = read_frames(dir / name);
+    EXPECT_EQ(f.counts, expected.counts) << name;
+    EXPECT_EQ(f.labels, expected.labels) << name;
+  }
+  const auto info = run_snngx("dataset info " + q(dir / "t.frames.h5"));
+  EXPECT_NE(info.out.find("layout:      2 (sparse)"), std::string::npos) << info.out;
+  std::uint64_t nonzero = 0;
+  for (const auto c : expected.counts) nonzero += c != 0;
+  char density[64];
+  std::snprintf(density, sizeof density, "nonzero density %.2f %%", 100.0 * static_cast<double>(nonzero) / static_cast<double>(expected.counts.size()));
+  EXPECT_NE(info.out.find(density), std::string::npos) << info.out << " expected " << density;
+  EXPECT_NE(run_snngx("dataset info " + q(dir / "d.frames.h5")).out.find("layout:      1 (dense)"), std::string::npos);
+}
+
+TEST(FramesCli, CorruptFrameFileIsOneErrorLine) {
+  const TempDir dir;
+  ASSERT_EQ(run_snngx("frames synth --shape 2,1,3,3 --count 3 --density 0.5 -o " + q(dir / "s.frames.h5")).exit_code, 0);
+  {
+    H5::H5File f((dir / "s.frames.h5").string(), H5F_ACC_RDWR);
+    const std::uint32_t bad = 1000;  // outside 2*1*3*3 cells
+    H5::DataSet ds = f.openDataSet("event_index");
+    H5::DataSpace space = ds.getSpace();
+    const hsize_t one = 1, at = 0;
+    space.selectHyperslab(H5S_SELECT_SET, &one, &at);
+    ds.write(&bad, H5::PredType::NATIVE_UINT32, H5::DataSpace(1, &one), space);
+  }
+  const auto r = run_snngx("frames convert " + q(dir / "s.frames.h5") + " --layout dense -o " + q(dir / "d.frames.h5"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "snngx: error: " + (dir / "s.frames.h5").string() +
+                       ": event 0 of sample 0: index 1000 is outside the frame shape\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "d.frames.h5"));
+}
+
+// Issue 17: 20,000 NMNIST-shaped samples (2x34x34, T = 15, 2 % density) are 1.39 GB of dense
+// uint16 frames; streamed inference must stay far below that.
+TEST(FramesCli, InferStreamsALargeFileInBoundedMemory) {
+  const TempDir dir;
+  const std::size_t n = 20'000;
+  const double dense_mb = static_cast<double>(n) * 15 * 2 * 34 * 34 * 2 / 1048576.0;
+  ASSERT_EQ(run_snngx("frames synth --shape 15,2,34,34 --count " + std::to_string(n) + " --density 0.02 --seed 1 -o " +
+                      q(dir / "big.frames.h5"))
+                .exit_code,
+            0);
+  ASSERT_EQ(run_snngx("model init --arch nmnist-mlp --seed 1 -o " + q(dir / "m.snn.h5")).exit_code, 0);
+  ASSERT_EQ(run_snngx("model quantize " + q(dir / "m.snn.h5") + " -o " + q(dir / "q.snn.h5")).exit_code, 0);
+  const auto [code, peak_mb] = run_measured({"infer", "--model", (dir / "q.snn.h5").string(), "--frames",
+                                             (dir / "big.frames.h5").string(), "--threads", "2", "--outputs",
+                                             (dir / "out.h5").string()});
+  ASSERT_EQ(code, 0);
+  RecordProperty("peak_rss_mb", std::to_string(peak_mb));
+  EXPECT_LT(peak_mb, 200.0) << "dense frames alone would take " << dense_mb << " MB";
+  EXPECT_GT(dense_mb, 1300.0);
+  H5::H5File out((dir / "out.h5").string(), H5F_ACC_RDONLY);
+  hsize_t rows = 0;
+  out.openDataSet("predictions").getSpace().getSimpleExtentDims(&rows);
+  EXPECT_EQ(rows, n);
+}
+
+}  // namespace
+}  // namespace snngx::datasets

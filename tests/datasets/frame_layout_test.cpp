@@ -1,0 +1,183 @@
+// Frame file layouts (docs/formats.md): layout 1 (dense, other tools) and layout 2 (sparse, the
+// default writer). Round trips are bit-identical, hand-made files decode to hand-computed
+// counts, and every corruption of layout 2's offsets, indices and counts is one error naming the
+// file.
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+
+#include "error_of.hpp"
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/inspect.hpp"
+#include "temp_dir.hpp"
+
+namespace snngx::datasets {
+namespace {
+
+using testing::error_of;
+namespace fs = std::filesystem;
+
+void expect_same_set(const FrameSet& a, const FrameSet& b) {
+  EXPECT_EQ(a.shape, b.shape);
+  EXPECT_EQ(a.counts, b.counts);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.source, b.source);
+  EXPECT_EQ(a.transform, b.transform);
+  EXPECT_EQ(a.sensor_size, b.sensor_size);
+  EXPECT_EQ(a.classes, b.classes);
+}
+
+TEST(FrameLayouts, DenseToSparseToDenseIsBitIdentical) {
+  const testing::TempDir dir;
+  const FrameSet original = synth_frames({15, 2, 34, 34}, 37, 0.02, 10, 4);
+  write_frames(dir / "a.frames.h5", original, FrameLayout::Dense);
+  EXPECT_EQ(convert_frames(dir / "a.frames.h5", dir / "b.frames.h5", FrameLayout::Sparse), 37U);
+  EXPECT_EQ(convert_frames(dir / "b.frames.h5", dir / "c.frames.h5", FrameLayout::Dense), 37U);
+  EXPECT_EQ(convert_frames(dir / "b.frames.h5", dir / "d.frames.h5", FrameLayout::Sparse, 1), 37U);  // compressed
+  EXPECT_EQ(FrameSource(dir / "a.frames.h5").layout(), FrameLayout::Dense);
+  EXPECT_EQ(FrameSource(dir / "b.frames.h5").layout(), FrameLayout::Sparse);
+  EXPECT_EQ(FrameSource(dir / "c.frames.h5").layout(), FrameLayout::Dense);
+  for (const char* name : {"a.frames.h5", "b.frames.h5", "c.frames.h5", "d.frames.h5"}) {
+    SCOPED_TRACE(name);
+    expect_same_set(original, read_frames(dir / name));
+  }
+  // Layout 1 written twice from the same samples stores the same chunks.
+  write_frames(dir / "e.frames.h5", original, FrameLayout::Dense);
+  EXPECT_EQ(fs::file_size(dir / "a.frames.h5"), fs::file_size(dir / "c.frames.h5"));
+  // Uncompressed, the sparse file is far smaller than the raw dense counts at 2 % density
+  // (6 bytes per nonzero cell; deflated dense chunks are smaller still: see docs/formats.md).
+  EXPECT_LT(fs::file_size(dir / "b.frames.h5") * 4, original.counts.size() * sizeof(std::uint16_t));
+}
+
+TEST(FrameLayouts, BatchesReadOnlyTheirSamplesAndEqualSlices) {
+  const testing::TempDir dir;
+  const FrameSet original = synth_frames({3, 2, 5, 4}, 40, 0.3, 3, 8);
+  write_frames(dir / "s.frames.h5", original);
+  FrameSource source(dir / "s.frames.h5");
+  ASSERT_EQ(source.size(), 40U);
+  for (const auto& [first, count] : {std::pair<std::size_t, std::size_t>{0, 40}, {5, 7}, {39, 5}, {40, 3}, {12, 0}}) {
+    const SparseBatch b = source.read_batch(first, count);
+    const FrameSet expected = original.slice(first, count);
+    ASSERT_EQ(b.size(), expected.size());
+    EXPECT_EQ(b.first, std::min<std::size_t>(first, 40));
+    std::vector<std::uint16_t> dense(original.shape.sample_size());
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      b.to_dense(i, dense);
+      EXPECT_TRUE(std::equal(dense.begin(), dense.end(), expected.sample(i).begin())) << first << "+" << i;
+      EXPECT_EQ(b.labels[i], expected.labels[i]);
+    }
+  }
+  std::size_t seen = 0;
+  for_each_batch(source, 6, 0, [&](const SparseBatch& b) {
+    EXPECT_EQ(b.first, seen);
+    seen += b.size();
+  });
+  EXPECT_EQ(seen, 40U);
+}
+
+// Layout 2 written by hand with the HDF5 API: T=2, C=1, H=2, W=2 (8 cells per sample).
+struct HandMade {
+  std::vector<std::uint64_t> offsets{0, 2, 2, 3};
+  std::vector<std::uint32_t> index{1, 6, 7};
+  std::vector<std::uint16_t> count{3, 1, 65535};
+  std::vector<std::int32_t> labels{1, 0, 1};
+  std::vector<std::int64_t> shape{2, 1, 2, 2};
+  std::int64_t layout = 2;
+  H5::PredType offsets_type = H5::PredType::STD_U64LE;
+
+  void write(const fs::path& path) const {
+    H5::H5File f(path.string(), H5F_ACC_TRUNC);
+    const auto put = [&](const char* name, const H5::PredType& file_type, const H5::PredType& mem, const void* data, hsize_t n) {
+      f.createDataSet(name, file_type, H5::DataSpace(1, &n)).write(data, mem);
+    };
+    put("sample_offsets", offsets_type, H5::PredType::NATIVE_UINT64, offsets.data(), offsets.size());
+    put("event_index", H5::PredType::STD_U32LE, H5::PredType::NATIVE_UINT32, index.data(), index.size());
+    put("event_count", H5::PredType::STD_U16LE, H5::PredType::NATIVE_UINT16, count.data(), count.size());
+    put("labels", H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32, labels.data(), labels.size());
+    h5::set_attr(f, "layout", layout);
+    h5::set_attr(f, "frame_shape", shape);
+    h5::set_attr(f, "classes", std::vector<std::string>{"a", "b"});
+  }
+};
+
+TEST(FrameLayouts, HandMadeLayout2DecodesToHandComputedCounts) {
+  const testing::TempDir dir;
+  HandMade{}.write(dir / "h.frames.h5");
+  const FrameSet f = read_frames(dir / "h.frames.h5");
+  EXPECT_EQ(f.shape, (FrameShape{2, 1, 2, 2}));
+  EXPECT_EQ(f.counts, (std::vector<std::uint16_t>{0, 3, 0, 0, 0, 0, 1, 0,  //
+                                                  0, 0, 0, 0, 0, 0, 0, 0,  //
+                                                  0, 0, 0, 0, 0, 0, 0, 65535}));
+  EXPECT_EQ(f.labels, (std::vector<std::int32_t>{1, 0, 1}));
+  const auto s = summarize_frame_file(dir / "h.frames.h5");
+  EXPECT_EQ(s.layout, FrameLayout::Sparse);
+  EXPECT_EQ(s.nonzero_cells, 3U);
+  EXPECT_EQ(s.total_count, 3U + 1U + 65535U);
+  EXPECT_EQ(s.empty_samples, 1U);
+  EXPECT_EQ(s.max_count, 65535);
+}
+
+TEST(FrameLayouts, HandMadeLayout1FromAnotherToolLoads) {
+  const testing::TempDir dir;
+  const fs::path path = dir / "other.frames.h5";
+  {  // contiguous (not chunked), no attributes but the datasets, as a minimal other writer would
+    H5::H5File f(path.string(), H5F_ACC_TRUNC);
+    const hsize_t d[5] = {2, 1, 1, 2, 2};
+    const std::uint16_t counts[8] = {0, 2, 0, 0, 7, 0, 0, 1};
+    f.createDataSet("frames", H5::PredType::STD_U16LE, H5::DataSpace(5, d)).write(counts, H5::PredType::NATIVE_UINT16);
+    const hsize_t n = 2;
+    const std::int32_t labels[2] = {3, 0};
+    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n)).write(labels, H5::PredType::NATIVE_INT32);
+  }
+  FrameSource source(path);
+  EXPECT_EQ(source.layout(), FrameLayout::Dense);
+  const SparseBatch b = source.read_batch(0, 2);
+  EXPECT_EQ(b.offsets, (std::vector<std::uint64_t>{0, 1, 3}));
+  EXPECT_EQ(b.index, (std::vector<std::uint32_t>{1, 0, 3}));
+  EXPECT_EQ(b.count, (std::vector<std::uint16_t>{2, 7, 1}));
+  EXPECT_EQ(b.labels, (std::vector<std::int32_t>{3, 0}));
+}
+
+TEST(FrameLayouts, CorruptLayout2IsOneErrorNamingTheFileAndProblem) {
+  const testing::TempDir dir;
+  struct Case {
+    const char* what;
+    std::function<void(HandMade&)> corrupt;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"offsets decrease", [](HandMade& h) { h.offsets = {0, 2, 1, 3}; }, "out of order or out of range"},
+      {"offset past the events", [](HandMade& h) { h.offsets = {0, 4, 2, 3}; }, "out of order or out of range"},
+      {"first offset not 0", [](HandMade& h) { h.offsets = {1, 2, 2, 3}; }, "sample_offsets[0] must be 0"},
+      {"last offset short", [](HandMade& h) { h.offsets = {0, 2, 2, 2}; }, "sample_offsets[N]"},
+      {"too few offsets", [](HandMade& h) { h.offsets = {0, 2, 3}; }, "N + 1"},
+      {"index outside the shape", [](HandMade& h) { h.index = {1, 8, 7}; }, "outside the frame shape"},
+      {"indices not ascending", [](HandMade& h) { h.index = {6, 1, 7}; }, "strictly ascending"},
+      {"duplicate index", [](HandMade& h) { h.index = {6, 6, 7}; }, "strictly ascending"},
+      {"zero count", [](HandMade& h) { h.count = {3, 0, 1}; }, "count is 0"},
+      {"signed offsets", [](HandMade& h) { h.offsets_type = H5::PredType::STD_I64LE; }, "unsigned"},
+      {"unknown layout", [](HandMade& h) { h.layout = 3; }, "unsupported frame layout 3"},
+      {"bad shape", [](HandMade& h) { h.shape = {2, 1, 0, 2}; }, "frame_shape"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    HandMade h;
+    c.corrupt(h);
+    const fs::path path = dir / "bad.frames.h5";
+    h.write(path);
+    const std::string e = error_of([&] { (void)read_frames(path); });
+    EXPECT_EQ(e.rfind(path.string() + ": ", 0), 0U) << e;
+    EXPECT_NE(e.find(c.message), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
+TEST(FrameLayouts, SynthStreamedEqualsInMemory) {
+  const testing::TempDir dir;
+  write_synth_frames(dir / "s.frames.h5", {4, 2, 3, 3}, 25, 0.1, 3, 7);
+  expect_same_set(synth_frames({4, 2, 3, 3}, 25, 0.1, 3, 7), read_frames(dir / "s.frames.h5"));
+}
+
+}  // namespace
+}  // namespace snngx::datasets
