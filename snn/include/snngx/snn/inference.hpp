@@ -41,6 +41,8 @@ class Engine {
     std::vector<std::int16_t> iacc16;  // quantized layers accumulate in int16 blocks (see inference.cpp)
     std::vector<std::pair<std::uint32_t, float>> active;  // (canonical index, value), (c,y,x) order
     std::vector<std::uint32_t> bucket;
+    std::vector<std::vector<float>> syn;  // CubaLIF synaptic currents, per layer
+    std::vector<float> recurrent, layout;  // a Neuron layer's input current; channels-first copy
   };
 
   Engine(const Network& net, EngineKind kind);
