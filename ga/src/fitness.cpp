@@ -211,6 +211,8 @@ struct LayerCache {
 };
 
 LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::vector<std::vector<float>>& inputs) {
+  // The cached currents leave out biases and recurrent weights: refuse them instead of a wrong search.
+  snn::require_reference_kinds(net, "the GA's incremental fitness");
   LayerCache c;
   c.weighted = weighted;
   c.net_layer = net.weighted_layers()[weighted];

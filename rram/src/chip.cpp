@@ -55,6 +55,7 @@ nlohmann::json Mapping::to_json() const {
 
 Mapping map_network(const snn::Network& net, const ChipConfig& config) {
   snn::validate(net);
+  snn::require_reference_kinds(net, "the accelerator model");  // biases and Neuron layers are not mapped yet
   Mapping map;
   map.tile_rows = config.get_int("crossbar", "rows");
   map.tile_cols = config.get_int("crossbar", "columns");

@@ -20,7 +20,10 @@
 namespace snngx::snn {
 namespace {
 
-enum class Op { Linear, Conv2d, Lif, MaxPool2d, Flatten };
+enum class Op { Linear, Conv2d, Lif, MaxPool2d, Flatten, Pool2d, Scale, Neuron };
+
+// Ops whose parameters are indexed by (c, y, x): the event engine gives them channels-first input.
+bool channels_first_only(Op op) { return op == Op::Pool2d || op == Op::Scale || op == Op::Neuron; }
 
 /// A layer prepared for one engine. Event engines keep weights transposed so that the weights
 /// an active input touches are contiguous ([in][out] and [cin][kh][kw][cout]).
@@ -49,9 +52,60 @@ struct Compiled {
   // layer's output, which is exact whenever reset's v = 0, s = 0 agree (threshold >= 0). The
   // output map then only has to be written when a later layer reads it.
   bool derived_spikes = false;
-  // MaxPool2d
-  int pkh = 2, pkw = 2, psh = 2, psw = 2;
+  // MaxPool2d, Pool2d
+  int pkh = 2, pkw = 2, psh = 2, psw = 2, pph = 0, ppw = 0;
+  bool average = false;
+  // Linear / Conv2d bias (empty: none), Scale factors
+  std::vector<float> bias, factors;
+  // Neuron, discretised by forward Euler (docs/formats.md), one value per neuron:
+  //   i = syn_decay * i + syn_gain * x            (CubaLIF only; x becomes i)
+  //   v = decay * reset(v) + gain * x + leak
+  //   s = v > threshold                           (spiking models; others output v)
+  NeuronModel model = NeuronModel::Lif;
+  ResetMode reset = ResetMode::Zero;
+  bool spiking = true;
+  std::vector<float> n_decay, n_gain, n_leak, n_threshold, n_reset, syn_decay, syn_gain;
+  std::vector<Compiled> recurrent;  // 0 or 1 Linear [n, n] reading the layer's previous output
+  // Whether the layer's output is whole numbers (spikes, counts), which quantized layers need.
+  bool integer_output = true;
 };
+
+/// Per-neuron forward-Euler coefficients of a Neuron layer (double precision, then float32).
+void compile_neuron(Compiled& c, const Neuron& n) {
+  c.model = n.model;
+  c.reset = n.reset;
+  c.spiking = spiking(n.model);
+  const std::size_t count = numel(c.out_shape);
+  const auto at = [](const std::vector<float>& v, std::size_t k, double fallback) {
+    return v.empty() ? fallback : static_cast<double>(v[k]);
+  };
+  for (std::size_t k = 0; k < count; ++k) {
+    const double dt = n.dt, r = at(n.r, k, 1.0), leak_v = at(n.v_leak, k, 0.0);
+    double decay = 1.0, gain = dt * r, leak = 0.0;
+    switch (n.model) {
+      case NeuronModel::Lif:
+      case NeuronModel::Li:
+      case NeuronModel::CubaLif: {
+        const double rate = dt / static_cast<double>(n.tau[k]);
+        decay = 1.0 - rate, gain = rate * r, leak = rate * leak_v;
+        break;
+      }
+      case NeuronModel::If:
+      case NeuronModel::Integrator: break;
+      case NeuronModel::Threshold: decay = 0.0, gain = 1.0; break;
+    }
+    c.n_decay.push_back(static_cast<float>(decay));
+    c.n_gain.push_back(static_cast<float>(gain));
+    c.n_leak.push_back(static_cast<float>(leak));
+    c.n_threshold.push_back(static_cast<float>(at(n.v_threshold, k, 0.0)));
+    c.n_reset.push_back(static_cast<float>(at(n.v_reset, k, 0.0)));
+    if (n.model == NeuronModel::CubaLif) {
+      const double rate = dt / static_cast<double>(n.tau_syn[k]);
+      c.syn_decay.push_back(static_cast<float>(1.0 - rate));
+      c.syn_gain.push_back(static_cast<float>(rate * n.w_in[k]));
+    }
+  }
+}
 
 template <class T>
 std::vector<T> transpose_linear(std::span<const T> w, int out, int in) {
@@ -212,6 +266,7 @@ struct Engine::Impl {
         c.cin = L->in_features;
         c.cout = L->out_features;
         compile_weights(c, L->weight, kind == EngineKind::Event);
+        c.bias = L->bias;
       } else if (const auto* C = std::get_if<Conv2d>(&l)) {
         c.op = Op::Conv2d;
         c.cin = C->in_channels;
@@ -219,6 +274,7 @@ struct Engine::Impl {
         c.kh = C->kernel[0], c.kw = C->kernel[1], c.sh = C->stride[0], c.sw = C->stride[1];
         c.ph = C->padding[0], c.pw = C->padding[1];
         compile_weights(c, C->weight, kind == EngineKind::Event);
+        c.bias = C->bias;
         c.row_taps = kernel_taps(in[1], c.kh, c.sh, c.ph, shapes[i][1]);
         c.col_taps = kernel_taps(in[2], c.kw, c.sw, c.pw, shapes[i][2]);
       } else if (const auto* N = std::get_if<Lif>(&l)) {
@@ -229,9 +285,30 @@ struct Engine::Impl {
       } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
         c.op = Op::MaxPool2d;
         c.pkh = P->kernel[0], c.pkw = P->kernel[1], c.psh = P->stride[0], c.psw = P->stride[1];
+      } else if (const auto* Q = std::get_if<Pool2d>(&l)) {
+        c.op = Op::Pool2d;
+        c.average = Q->mode == Pool2d::Mode::Average;
+        c.pkh = Q->kernel[0], c.pkw = Q->kernel[1], c.psh = Q->stride[0], c.psw = Q->stride[1];
+        c.pph = Q->padding[0], c.ppw = Q->padding[1];
+      } else if (const auto* S = std::get_if<Scale>(&l)) {
+        c.op = Op::Scale;
+        c.factors = S->factors;
+      } else if (const auto* N = std::get_if<Neuron>(&l)) {
+        c.op = Op::Neuron;
+        compile_neuron(c, *N);
+        if (N->recurrent) {
+          Compiled r;
+          r.op = Op::Linear;
+          r.in_shape = r.out_shape = shapes[i];
+          r.cin = r.cout = static_cast<int>(numel(shapes[i]));
+          compile_weights(r, *N->recurrent, kind == EngineKind::Event);
+          r.bias = N->recurrent_bias;
+          c.recurrent.push_back(std::move(r));
+        }
       } else {
         c.op = Op::Flatten;
       }
+      check_integer_inputs(i, c);
       const bool cl = kind == EngineKind::Event &&
                       (c.op == Op::Conv2d || ((c.op == Op::Lif || c.op == Op::MaxPool2d) && in_cl(i)));
       out_cl.push_back(cl);
@@ -249,13 +326,37 @@ struct Engine::Impl {
     if (i < layers.size() && (layers[i].op == Op::Linear || layers[i].op == Op::Conv2d)) sparse_entry = i;
   }
 
+  // Quantized layers multiply integer weights by their inputs as integers: refuse real-valued
+  // inputs (from an average, a scale, a membrane or a bare weighted sum) rather than truncate them.
+  void check_integer_inputs(std::size_t i, Compiled& c) const {
+    const bool input_integer = i == 0 || layers[i - 1].integer_output;
+    const auto refuse = [&](const std::string& what) {
+      throw std::invalid_argument("layer " + std::to_string(i) + " (" + kind_name(net.layers[i]) + "): quantized " + what +
+                                  " need whole-number inputs (spikes or counts), but layer " + std::to_string(i - 1) + " (" +
+                                  kind_name(net.layers[i - 1]) + ") outputs real values; keep this model in float");
+    };
+    if ((c.op == Op::Linear || c.op == Op::Conv2d) && c.quantized && !input_integer) refuse("weights");
+    if (!c.recurrent.empty() && c.recurrent[0].quantized && !c.spiking) refuse("recurrent weights of non-spiking neurons");
+    switch (c.op) {
+      case Op::Linear:
+      case Op::Conv2d: c.integer_output = false; break;
+      case Op::Lif: c.integer_output = true; break;
+      case Op::Neuron: c.integer_output = c.spiking; break;
+      case Op::Scale: c.integer_output = false; break;
+      case Op::Pool2d: c.integer_output = input_integer && !c.average; break;
+      case Op::MaxPool2d:
+      case Op::Flatten: c.integer_output = input_integer; break;
+    }
+  }
+
   // Marks Conv2d -> LIF (-> MaxPool2d) runs the fused kernel can take and lays out their bitmaps.
   void plan_fused_stages() {
     if (kind != EngineKind::Event || !detail::conv_lif_available()) return;
     for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
       Compiled& c = layers[i];
       const Compiled& next = layers[i + 1];
-      if (c.op != Op::Conv2d || !c.quantized || !detail::conv_lif_supports(c.cout) || next.op != Op::Lif || !next.derived_spikes)
+      if (c.op != Op::Conv2d || !c.quantized || !c.bias.empty() || !detail::conv_lif_supports(c.cout) || next.op != Op::Lif ||
+          !next.derived_spikes)
         continue;
       c.fused = true;
       c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
@@ -287,6 +388,16 @@ struct Engine::Impl {
         y[o] = sum;
       }
     }
+    add_bias(c, y, 1, false);
+  }
+
+  // Adds the per-output bias after the whole sum (the same step in both engines): `per` values
+  // per output channel, channels-last or channels-first.
+  static void add_bias(const Compiled& c, std::vector<float>& y, std::size_t per, bool cl) {
+    if (c.bias.empty()) return;
+    const std::size_t C = c.bias.size();
+    for (std::size_t ch = 0; ch < C; ++ch)
+      for (std::size_t p = 0; p < per; ++p) y[cl ? p * C + ch : ch * per + p] += c.bias[ch];
   }
 
   static void conv_dense(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
@@ -309,6 +420,7 @@ struct Engine::Impl {
               }
           y[(static_cast<std::size_t>(o) * OH + oy) * OW + ox] = c.quantized ? static_cast<float>(isum) * c.scale : fsum;
         }
+    add_bias(c, y, static_cast<std::size_t>(OH) * OW, false);
   }
 
   // ---- event-driven: only nonzero inputs ------------------------------------------------------
@@ -377,6 +489,7 @@ struct Engine::Impl {
         for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
       }
     }
+    add_bias(c, y, 1, false);
   }
 
   // Nonzero inputs of a [C,H,W] map in (c, y, x) order — the order the dense engine sums in, so
@@ -450,6 +563,7 @@ struct Engine::Impl {
       y.assign(n, 0.0f);
       conv_scatter(c, s.active, y.data(), c.wf.data());
     }
+    add_bias(c, y, static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2], true);
   }
 
   // [C][H][W] <-> [H][W][C]
@@ -568,6 +682,54 @@ struct Engine::Impl {
     return pooled;
   }
 
+  // Sum / average pooling with zero padding, summed in (ky, kx) order.
+  static void pool2d(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    const int C = c.in_shape[0], H = c.in_shape[1], W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
+    y.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
+    const auto area = static_cast<float>(c.pkh * c.pkw);
+    for (int ch = 0; ch < C; ++ch)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          float sum = 0.0f;
+          for (int ky = 0; ky < c.pkh; ++ky)
+            for (int kx = 0; kx < c.pkw; ++kx) {
+              const int iy = oy * c.psh - c.pph + ky, ix = ox * c.psw - c.ppw + kx;
+              if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += x[(static_cast<std::size_t>(ch) * H + iy) * W + ix];
+            }
+          y[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = c.average ? sum / area : sum;
+        }
+  }
+
+  static void scale(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
+    y.resize(x.size());
+    for (std::size_t k = 0; k < x.size(); ++k) y[k] = x[k] * c.factors[k];
+  }
+
+  // One forward-Euler step of a Neuron layer (see Compiled); `out` holds the previous step's output
+  // on entry, which is what the reset and the recurrent weights read.
+  void neuron(const Compiled& c, std::span<const float> x, std::size_t i, State& s) const {
+    auto& out = s.out[i];
+    auto& v = s.v[i];
+    std::span<const float> current = x;
+    if (!c.recurrent.empty()) {
+      const Compiled& r = c.recurrent[0];
+      if (kind == EngineKind::Event) linear_event(r, out, s.recurrent, s);
+      else linear_dense(r, out, s.recurrent);
+      for (std::size_t k = 0; k < x.size(); ++k) s.recurrent[k] = x[k] + s.recurrent[k];
+      current = s.recurrent;
+    }
+    const bool cuba = c.model == NeuronModel::CubaLif;
+    auto& syn = s.syn[i];
+    for (std::size_t k = 0; k < current.size(); ++k) {
+      float in = current[k];
+      if (cuba) in = syn[k] = c.syn_decay[k] * syn[k] + c.syn_gain[k] * in;
+      float previous = v[k];
+      if (c.spiking && out[k] != 0.0f) previous = c.reset == ResetMode::Zero ? c.n_reset[k] : previous - c.n_threshold[k];
+      v[k] = c.n_decay[k] * previous + c.n_gain[k] * in + c.n_leak[k];
+      out[k] = c.spiking ? (v[k] > c.n_threshold[k] ? 1.0f : 0.0f) : v[k];
+    }
+  }
+
   static void maxpool(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
     const int C = c.in_shape[0], H = c.in_shape[1], W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
     y.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
@@ -612,6 +774,11 @@ struct Engine::Impl {
         continue;
       }
       if (bits) materialize();
+      if (x_cl && channels_first_only(c.op)) {
+        Impl::to_channels_first(c.in_shape, x, s.layout);
+        x = s.layout;
+        x_cl = false;
+      }
       auto& y = s.out[i];
       const bool event = im.kind == EngineKind::Event;
       if (in_sparse && c.op == Op::Linear) {
@@ -630,6 +797,9 @@ struct Engine::Impl {
           if (x_cl) Impl::to_channels_first(c.in_shape, x, y);
           else y.assign(x.begin(), x.end());
           break;
+        case Op::Pool2d: Impl::pool2d(c, x, y); break;
+        case Op::Scale: Impl::scale(c, x, y); break;
+        case Op::Neuron: im.neuron(c, x, i, s); break;
       }
       x = y;
       x_cl = im.out_cl[i];
@@ -654,6 +824,7 @@ std::unique_ptr<Engine::State> Engine::new_state() const {
   auto s = std::make_unique<State>();
   s->out.resize(impl_->layers.size());
   s->v.resize(impl_->layers.size());
+  s->syn.resize(impl_->layers.size());
   s->bucket.resize(impl_->bits_words);
   reset(*s);
   return s;
@@ -663,9 +834,11 @@ void Engine::reset(State& s) const {
   for (std::size_t i = 0; i < impl_->layers.size(); ++i) {
     const Compiled& c = impl_->layers[i];
     // Only a LIF layer's spikes are read before they are written (unless derived from v).
-    if (c.op == Op::Lif && !c.derived_spikes) s.out[i].assign(numel(c.out_shape), 0.0f);
+    // (and a Neuron layer's, for its reset and recurrent weights).
+    if ((c.op == Op::Lif && !c.derived_spikes) || c.op == Op::Neuron) s.out[i].assign(numel(c.out_shape), 0.0f);
     else s.out[i].resize(numel(c.out_shape));
-    if (c.op == Op::Lif) s.v[i].assign(numel(c.out_shape), 0.0f);
+    if (c.op == Op::Lif || c.op == Op::Neuron) s.v[i].assign(numel(c.out_shape), 0.0f);
+    if (c.op == Op::Neuron && c.model == NeuronModel::CubaLif) s.syn[i].assign(numel(c.out_shape), 0.0f);
   }
 }
 
@@ -679,7 +852,7 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
   // Callers speak [C,H,W]; inside, the event engine's conv stage is channels-last.
   std::span<const float> x = input;
   bool x_cl = false;
-  if (im.in_cl(first) && L[first].op != Op::Conv2d) {
+  if (im.in_cl(first) && L[first].op != Op::Conv2d && !channels_first_only(L[first].op)) {
     Impl::to_channels_last(L[first].in_shape, input, s.boundary_in);
     x = s.boundary_in;
     x_cl = true;

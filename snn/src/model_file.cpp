@@ -34,6 +34,36 @@ H5::DSetCreatPropList checksummed(const std::vector<hsize_t>& dims) {
   return plist;
 }
 
+// One float32 value per output / neuron (biases, neuron parameters, scale factors), checksummed.
+void write_floats(H5::Group& g, const std::string& name, const std::vector<float>& values) {
+  if (values.empty()) return;
+  const std::vector<hsize_t> d{values.size()};
+  H5::DataSet ds = g.createDataSet(name, H5::PredType::IEEE_F32LE, H5::DataSpace(1, d.data()), checksummed(d));
+  ds.write(values.data(), H5::PredType::NATIVE_FLOAT);
+}
+
+std::vector<float> read_floats(const H5::Group& g, const std::string& name, std::size_t count, const std::string& where) {
+  if (!g.nameExists(name)) fail(where, "dataset '" + name + "' missing");
+  const H5::DataSet ds = g.openDataSet(name);
+  const auto d = h5::dims(ds);
+  if (d.size() != 1 || d[0] != count)
+    fail(where, "dataset '" + name + "' has shape " + to_string(std::vector<int>(d.begin(), d.end())) + ", expected [" +
+                    std::to_string(count) + "]");
+  if (ds.getTypeClass() != H5T_FLOAT) fail(where, "dataset '" + name + "' must be float32");
+  std::vector<float> v(count);
+  ds.read(v.data(), H5::PredType::NATIVE_FLOAT);
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!std::isfinite(v[k])) fail(where, "dataset '" + name + "' has NaN/Inf at index " + std::to_string(k));
+  return v;
+}
+
+// Version 1 files have no biases; from version 2 a weighted layer may carry one (its output count).
+std::vector<float> read_bias(const H5::Group& g, std::size_t count, int version, const std::string& where) {
+  if (!g.nameExists("bias")) return {};
+  if (version < 2) fail(where, "dataset 'bias' is not supported in a version 1 model file");
+  return read_floats(g, "bias", count, where);
+}
+
 void write_weights(H5::Group& g, const Weights& w) {
   std::vector<hsize_t> d(w.shape.begin(), w.shape.end());
   H5::DataSet ds = g.createDataSet("weight", H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(d.size()), d.data()),
@@ -50,7 +80,6 @@ void write_weights(H5::Group& g, const Weights& w) {
 
 void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect, bool quantized,
                   const std::string& where) {
-  if (g.nameExists("bias")) fail(where, "dataset 'bias' is not supported (the reference networks have no biases)");
   if (!g.nameExists("weight")) fail(where, "dataset 'weight' missing");
   const H5::DataSet ds = g.openDataSet("weight");
   const auto d = h5::dims(ds);
@@ -98,23 +127,64 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
   w.quant = std::move(q);
 }
 
-Layer read_layer(const H5::Group& g, bool quantized, const std::string& where) {
+std::array<int, 2> padding_attr(const H5::Group& g, const std::string& where) {
+  const auto p = pair_attr(g, "padding", where);
+  if (p[0] < 0 || p[1] < 0 || p[0] > (1 << 20) || p[1] > (1 << 20)) fail(where, "attribute 'padding' is out of range");
+  return p;
+}
+
+// A Neuron layer (version 2): attributes model, reset, dt; one dataset per parameter the model
+// uses, each with one value per neuron; an optional group 'recurrent' holding weights like a
+// linear layer's. The neuron count comes from the shape entering the layer.
+Neuron read_neuron(const H5::Group& g, std::size_t count, bool quantized, const std::string& where) {
+  Neuron n;
+  try {
+    n.model = parse_neuron_model(h5::get_string(g, "model", where));
+    n.reset = parse_reset_mode(h5::get_string(g, "reset", where));
+  } catch (const std::invalid_argument& e) {
+    fail(where, e.what());
+  }
+  n.dt = h5::get_double(g, "dt", where);
+  if (!(n.dt > 0.0) || !std::isfinite(n.dt)) fail(where, "attribute 'dt' must be a positive number of seconds");
+  for (const auto& name : neuron_parameter_names(n.model)) neuron_parameter(n, name) = read_floats(g, name, count, where);
+  if (g.nameExists("recurrent")) {
+    const H5::Group r = g.openGroup("recurrent");
+    const std::string rwhere = where + "/recurrent";
+    Weights w;
+    read_weights(r, w, {static_cast<int>(count), static_cast<int>(count)}, quantized, rwhere);
+    n.recurrent = std::move(w);
+    n.recurrent_bias = read_bias(r, count, 2, rwhere);
+  }
+  return n;
+}
+
+Layer read_layer(const H5::Group& g, bool quantized, int version, const Shape& in, const std::string& where) {
   const std::string kind = h5::get_string(g, "kind", where);
+  const bool v1_kind = kind == "linear" || kind == "conv2d" || kind == "lif" || kind == "maxpool2d" || kind == "flatten";
+  if (version < 2 && !v1_kind) fail(where, "layer kind '" + kind + "' needs model format version 2");
   if (kind == "linear") {
     Linear L;
     L.in_features = int_attr(g, "in_features", where);
     L.out_features = int_attr(g, "out_features", where);
     read_weights(g, L.weight, {L.out_features, L.in_features}, quantized, where);
+    L.bias = read_bias(g, static_cast<std::size_t>(L.out_features), version, where);
     return L;
   }
+  if (kind == "sumpool2d" || kind == "avgpool2d")
+    return Pool2d{kind == "sumpool2d" ? Pool2d::Mode::Sum : Pool2d::Mode::Average, pair_attr(g, "kernel", where),
+                  pair_attr(g, "stride", where), padding_attr(g, where)};
+  if (kind == "scale") return Scale{read_floats(g, "factors", numel(in), where)};
+  if (kind == "neuron") return read_neuron(g, numel(in), quantized, where);
   if (kind == "conv2d") {
     Conv2d C;
     C.in_channels = int_attr(g, "in_channels", where);
     C.out_channels = int_attr(g, "out_channels", where);
     C.kernel = pair_attr(g, "kernel", where);
     C.stride = pair_attr(g, "stride", where);
-    C.padding = pair_attr(g, "padding", where);
+    C.padding = padding_attr(g, where);
     read_weights(g, C.weight, {C.out_channels, C.in_channels, C.kernel[0], C.kernel[1]}, quantized, where);
+    C.bias = read_bias(g, static_cast<std::size_t>(C.out_channels), version, where);
+    C.one_d = version >= 2 && h5::has_attr(g, "one_d") && h5::get_int(g, "one_d", where) != 0;
     return C;
   }
   if (kind == "lif") {
@@ -135,6 +205,7 @@ void write_layer(H5::Group& g, const Layer& layer) {
     h5::set_attr(g, "in_features", std::int64_t{L->in_features});
     h5::set_attr(g, "out_features", std::int64_t{L->out_features});
     write_weights(g, L->weight);
+    write_floats(g, "bias", L->bias);
   } else if (const auto* C = std::get_if<Conv2d>(&layer)) {
     h5::set_attr(g, "in_channels", std::int64_t{C->in_channels});
     h5::set_attr(g, "out_channels", std::int64_t{C->out_channels});
@@ -142,12 +213,30 @@ void write_layer(H5::Group& g, const Layer& layer) {
     h5::set_attr(g, "stride", std::vector<std::int64_t>{C->stride[0], C->stride[1]});
     h5::set_attr(g, "padding", std::vector<std::int64_t>{C->padding[0], C->padding[1]});
     write_weights(g, C->weight);
+    write_floats(g, "bias", C->bias);
+    if (C->one_d) h5::set_attr(g, "one_d", std::int64_t{1});
   } else if (const auto* N = std::get_if<Lif>(&layer)) {
     h5::set_attr_f32(g, "decay", N->decay);
     h5::set_attr_f32(g, "threshold", N->threshold);
   } else if (const auto* P = std::get_if<MaxPool2d>(&layer)) {
     h5::set_attr(g, "kernel", std::vector<std::int64_t>{P->kernel[0], P->kernel[1]});
     h5::set_attr(g, "stride", std::vector<std::int64_t>{P->stride[0], P->stride[1]});
+  } else if (const auto* Q = std::get_if<Pool2d>(&layer)) {
+    h5::set_attr(g, "kernel", std::vector<std::int64_t>{Q->kernel[0], Q->kernel[1]});
+    h5::set_attr(g, "stride", std::vector<std::int64_t>{Q->stride[0], Q->stride[1]});
+    h5::set_attr(g, "padding", std::vector<std::int64_t>{Q->padding[0], Q->padding[1]});
+  } else if (const auto* S = std::get_if<Scale>(&layer)) {
+    write_floats(g, "factors", S->factors);
+  } else if (const auto* n = std::get_if<Neuron>(&layer)) {
+    h5::set_attr(g, "model", to_string(n->model));
+    h5::set_attr(g, "reset", to_string(n->reset));
+    h5::set_attr(g, "dt", n->dt);
+    for (const auto& name : neuron_parameter_names(n->model)) write_floats(g, name, neuron_parameter(*n, name));
+    if (n->recurrent) {
+      H5::Group r = g.createGroup("recurrent");
+      write_weights(r, *n->recurrent);
+      write_floats(r, "bias", n->recurrent_bias);
+    }
   }
 }
 
@@ -165,8 +254,8 @@ Network load_model(const fs::path& path) {
     const std::string format = h5::get_string(f, "format", file);
     if (format != "snngx-model") fail(file, "attribute 'format' is '" + format + "', expected 'snngx-model'");
     const auto version = h5::get_int(f, "version", file);
-    if (version != kModelFormatVersion)
-      fail(file, "unsupported model format version " + std::to_string(version) + " (this build reads version " +
+    if (version < 1 || version > kModelFormatVersion)
+      fail(file, "unsupported model format version " + std::to_string(version) + " (this build reads versions 1 to " +
                      std::to_string(kModelFormatVersion) + ")");
     net.arch = h5::get_string(f, "arch", file);
     net.time_steps = int_attr(f, "time_steps", file);
@@ -184,11 +273,18 @@ Network load_model(const fs::path& path) {
     if (!f.nameExists("layers")) fail(file, "group '/layers' missing");
     const H5::Group layers = f.openGroup("layers");
     const hsize_t n = layers.getNumObjs();
+    Shape in = net.input_shape;  // the shape entering each layer sizes its per-neuron datasets
     for (hsize_t i = 0; i < n; ++i) {
       const std::string name = group_name(i);
       if (!layers.nameExists(name))
         fail(file, "group '/layers/" + name + "' missing (layers must be numbered 000, 001, ... without gaps)");
-      net.layers.push_back(read_layer(layers.openGroup(name), net.state != ModelState::Float, file + ":/layers/" + name));
+      const std::string where = file + ":/layers/" + name;
+      net.layers.push_back(read_layer(layers.openGroup(name), net.state != ModelState::Float, static_cast<int>(version), in, where));
+      try {
+        in = net.layer_output_shapes().back();
+      } catch (const std::invalid_argument& e) {
+        fail(where, e.what());
+      }
     }
     try {
       validate(net);

@@ -18,6 +18,11 @@ struct Overloaded : F... {
 std::string layer_name(std::size_t i, const Layer& l) {
   return "layer " + std::to_string(i) + " (" + kind_name(l) + ")";
 }
+
+void check_finite(const std::string& name, const std::string& what, const std::vector<float>& values) {
+  for (const float v : values)
+    if (!std::isfinite(v)) bad(name + ": " + what + " contains NaN or Inf");
+}
 }  // namespace
 
 std::string to_string(QuantRule rule) { return rule == QuantRule::MaxAbs ? "max_abs" : "reference"; }
@@ -46,8 +51,79 @@ std::string kind_name(const Layer& layer) {
                                [](const Conv2d&) { return std::string("conv2d"); },
                                [](const Lif&) { return std::string("lif"); },
                                [](const MaxPool2d&) { return std::string("maxpool2d"); },
-                               [](const Flatten&) { return std::string("flatten"); }},
+                               [](const Flatten&) { return std::string("flatten"); },
+                               [](const Pool2d& p) {
+                                 return std::string(p.mode == Pool2d::Mode::Sum ? "sumpool2d" : "avgpool2d");
+                               },
+                               [](const Scale&) { return std::string("scale"); },
+                               [](const Neuron&) { return std::string("neuron"); }},
                     layer);
+}
+
+namespace {
+constexpr std::array<std::pair<NeuronModel, const char*>, 6> kNeuronModels{{{NeuronModel::If, "if"},
+                                                                             {NeuronModel::Lif, "lif"},
+                                                                             {NeuronModel::CubaLif, "cubalif"},
+                                                                             {NeuronModel::Li, "li"},
+                                                                             {NeuronModel::Integrator, "integrator"},
+                                                                             {NeuronModel::Threshold, "threshold"}}};
+
+/// Which per-neuron parameters a model reads (the others must be empty).
+struct NeuronParam {
+  const char* name;
+  std::vector<float> Neuron::*field;
+};
+constexpr std::array<NeuronParam, 7> kNeuronParams{{{"tau", &Neuron::tau},
+                                                    {"tau_syn", &Neuron::tau_syn},
+                                                    {"r", &Neuron::r},
+                                                    {"v_leak", &Neuron::v_leak},
+                                                    {"v_threshold", &Neuron::v_threshold},
+                                                    {"v_reset", &Neuron::v_reset},
+                                                    {"w_in", &Neuron::w_in}}};
+bool uses_param(NeuronModel m, const std::string& p) {
+  switch (m) {
+    case NeuronModel::If: return p == "r" || p == "v_threshold" || p == "v_reset";
+    case NeuronModel::Lif: return p == "tau" || p == "r" || p == "v_leak" || p == "v_threshold" || p == "v_reset";
+    case NeuronModel::CubaLif: return true;
+    case NeuronModel::Li: return p == "tau" || p == "r" || p == "v_leak";
+    case NeuronModel::Integrator: return p == "r";
+    case NeuronModel::Threshold: return p == "v_threshold";
+  }
+  return false;
+}
+}  // namespace
+
+std::string to_string(NeuronModel model) {
+  for (const auto& [m, name] : kNeuronModels)
+    if (m == model) return name;
+  return "?";
+}
+NeuronModel parse_neuron_model(const std::string& name) {
+  for (const auto& [m, n] : kNeuronModels)
+    if (name == n) return m;
+  bad("unknown neuron model '" + name + "' (expected if, lif, cubalif, li, integrator or threshold)");
+}
+bool spiking(NeuronModel model) { return model != NeuronModel::Li && model != NeuronModel::Integrator; }
+std::string to_string(ResetMode mode) { return mode == ResetMode::Zero ? "zero" : "subtract"; }
+ResetMode parse_reset_mode(const std::string& name) {
+  if (name == "zero") return ResetMode::Zero;
+  if (name == "subtract") return ResetMode::Subtract;
+  bad("unknown reset mode '" + name + "' (expected zero or subtract)");
+}
+
+std::vector<std::string> neuron_parameter_names(NeuronModel model) {
+  std::vector<std::string> out;
+  for (const auto& p : kNeuronParams)
+    if (uses_param(model, p.name)) out.emplace_back(p.name);
+  return out;
+}
+std::vector<float>& neuron_parameter(Neuron& n, const std::string& name) {
+  for (const auto& p : kNeuronParams)
+    if (name == p.name) return n.*(p.field);
+  bad("unknown neuron parameter '" + name + "'");
+}
+const std::vector<float>& neuron_parameter(const Neuron& n, const std::string& name) {
+  return neuron_parameter(const_cast<Neuron&>(n), name);
 }
 
 std::size_t numel(const Shape& shape) {
@@ -64,6 +140,7 @@ std::vector<std::size_t> Network::weighted_layers() const {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < layers.size(); ++i)
     if (std::holds_alternative<Linear>(layers[i]) || std::holds_alternative<Conv2d>(layers[i])) out.push_back(i);
+    else if (const auto* n = std::get_if<Neuron>(&layers[i]); n && n->recurrent) out.push_back(i);
   return out;
 }
 
@@ -74,6 +151,7 @@ const Weights& Network::weights(std::size_t weighted_index) const {
                             std::to_string(idx.size()) + ")");
   const Layer& l = layers[idx[weighted_index]];
   if (const auto* lin = std::get_if<Linear>(&l)) return lin->weight;
+  if (const auto* n = std::get_if<Neuron>(&l)) return *n->recurrent;
   return std::get<Conv2d>(l).weight;
 }
 Weights& Network::weights(std::size_t weighted_index) {
@@ -135,32 +213,107 @@ std::vector<Shape> Network::layer_output_shapes() const {
               if (oh <= 0 || ow <= 0) bad(name + ": output would be empty");
               cur = {cur[0], oh, ow};
             },
-            [&](const Flatten&) { cur = {static_cast<int>(numel(cur))}; }},
+            [&](const Flatten&) { cur = {static_cast<int>(numel(cur))}; },
+            [&](const Pool2d& P) {
+              if (cur.size() != 3) bad(name + ": input " + to_string(cur) + " is not [C,H,W]");
+              for (int d = 0; d < 2; ++d)
+                if (P.kernel[d] <= 0 || P.stride[d] <= 0 || P.padding[d] < 0) bad(name + ": bad kernel/stride/padding");
+              const int oh = (cur[1] + 2 * P.padding[0] - P.kernel[0]) / P.stride[0] + 1;
+              const int ow = (cur[2] + 2 * P.padding[1] - P.kernel[1]) / P.stride[1] + 1;
+              if (oh <= 0 || ow <= 0) bad(name + ": output would be empty");
+              cur = {cur[0], oh, ow};
+            },
+            [&](const Scale& S) {
+              if (S.factors.size() != numel(cur))
+                bad(name + ": " + std::to_string(S.factors.size()) + " factors for input " + to_string(cur));
+            },
+            [&](const Neuron& N) {
+              const std::size_t n = numel(cur);
+              for (const auto& p : kNeuronParams) {
+                const auto& v = N.*(p.field);
+                if (!uses_param(N.model, p.name)) {
+                  if (!v.empty()) bad(name + ": parameter " + p.name + " is not used by " + to_string(N.model) + " neurons");
+                  continue;
+                }
+                if (v.size() != n)
+                  bad(name + ": parameter " + p.name + " has " + std::to_string(v.size()) + " values for input " + to_string(cur));
+              }
+            }},
         l);
     out.push_back(cur);
   }
   return out;
 }
 
+namespace {
+void check_neuron(const std::string& name, const Neuron& n) {
+  if (!(n.dt > 0.0) || !std::isfinite(n.dt)) bad(name + ": dt must be a positive number of seconds");
+  for (const auto& p : kNeuronParams) check_finite(name, std::string("parameter ") + p.name, n.*(p.field));
+  for (const auto* taus : {&n.tau, &n.tau_syn})
+    for (const float t : *taus)
+      if (!(t > 0.0f)) bad(name + ": time constants must be positive");
+}
+}  // namespace
+
+bool reference_kinds_only(const Network& net) {
+  for (const Layer& l : net.layers) {
+    if (const auto* L = std::get_if<Linear>(&l); L && !L->bias.empty()) return false;
+    if (const auto* C = std::get_if<Conv2d>(&l); C && !C->bias.empty()) return false;
+    if (std::holds_alternative<Neuron>(l) || std::holds_alternative<Pool2d>(l) || std::holds_alternative<Scale>(l)) return false;
+  }
+  return true;
+}
+
+void require_reference_kinds(const Network& net, const std::string& who) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    const auto* L = std::get_if<Linear>(&l);
+    const auto* C = std::get_if<Conv2d>(&l);
+    const bool biased = (L && !L->bias.empty()) || (C && !C->bias.empty());
+    if (biased || std::holds_alternative<Neuron>(l) || std::holds_alternative<Pool2d>(l) || std::holds_alternative<Scale>(l))
+      bad(who + " supports linear, conv2d, lif, maxpool2d and flatten layers without bias; " + layer_name(i, l) +
+          (biased ? " has a bias" : "") + " is not supported yet");
+  }
+}
+
 void validate(const Network& net) {
   if (net.time_steps <= 0) bad("time_steps must be positive");
   const auto shapes = net.layer_output_shapes();
-  if (net.layers.empty() || !std::holds_alternative<Lif>(net.layers.back())) bad("the network must end with a lif layer");
+  if (net.layers.empty() || !(std::holds_alternative<Lif>(net.layers.back()) || std::holds_alternative<Neuron>(net.layers.back())))
+    bad("the network must end with a lif or neuron layer");
   if (shapes.back().size() != 1 || shapes.back()[0] != net.num_classes)
     bad("the last layer has output " + to_string(shapes.back()) + " but num_classes is " + std::to_string(net.num_classes));
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
     const Weights* w = nullptr;
+    const std::vector<float>* bias = nullptr;
     std::vector<int> expect;
+    const std::string name = layer_name(i, l);
     if (const auto* L = std::get_if<Linear>(&l)) {
       w = &L->weight;
+      bias = &L->bias;
       expect = {L->out_features, L->in_features};
     } else if (const auto* C = std::get_if<Conv2d>(&l)) {
       w = &C->weight;
+      bias = &C->bias;
       expect = {C->out_channels, C->in_channels, C->kernel[0], C->kernel[1]};
+    } else if (const auto* N = std::get_if<Neuron>(&l)) {
+      check_neuron(name, *N);
+      const int n = static_cast<int>(numel(shapes[i]));
+      if (N->recurrent) {
+        w = &*N->recurrent;
+        bias = &N->recurrent_bias;
+        expect = {n, n};
+      } else if (!N->recurrent_bias.empty()) {
+        bad(name + ": recurrent_bias without recurrent weights");
+      }
+    } else if (const auto* S = std::get_if<Scale>(&l)) {
+      check_finite(name, "scale factors", S->factors);
     }
     if (!w) continue;
-    const std::string name = layer_name(i, l);
+    if (!bias->empty() && static_cast<int>(bias->size()) != expect[0])
+      bad(name + ": bias has " + std::to_string(bias->size()) + " values, expected " + std::to_string(expect[0]));
+    check_finite(name, "bias", *bias);
     if (w->shape != expect) bad(name + ": weight shape " + to_string(w->shape) + ", expected " + to_string(expect));
     if (w->values.size() != numel(expect)) bad(name + ": weight has " + std::to_string(w->values.size()) + " values");
     for (const float v : w->values)

@@ -55,6 +55,8 @@ std::vector<Step> compile(const Network& net) {
     h = s.size() == 3 ? s[1] : 1;
     w = s.size() == 3 ? s[2] : 1;
   };
+  // Biases, Neuron layers (imported networks) and sum/avg pooling have no gradients yet: refuse them.
+  require_reference_kinds(net, "training");
   std::vector<Step> steps;
   Shape in = net.input_shape;
   int weighted = 0;

@@ -129,7 +129,8 @@ TEST(ModelFile, RefusesWrongAttribute) {
 }
 
 TEST(ModelFile, RefusesUnsupportedVersion) {
-  expect_refused([](H5::H5File& f) { h5::set_attr(f, "version", std::int64_t{2}); }, "unsupported model format version 2");
+  expect_refused([](H5::H5File& f) { h5::set_attr(f, "version", std::int64_t{3}); }, "unsupported model format version 3");
+  expect_refused([](H5::H5File& f) { h5::set_attr(f, "version", std::int64_t{0}); }, "unsupported model format version 0");
 }
 
 TEST(ModelFile, RefusesWrongShape) {
@@ -181,13 +182,51 @@ TEST(ModelFile, RefusesWeightThatDisagreesWithWeightBits) {
       "weight and weight_bits disagree at index 42");
 }
 
-TEST(ModelFile, RefusesBias) {
+TEST(ModelFile, RefusesBiasInVersion1AndBiasOfWrongSize) {
   expect_refused(
       [](H5::H5File& f) {
+        h5::set_attr(f, "version", std::int64_t{1});
         const hsize_t d = 10;
         f.openGroup("layers/003").createDataSet("bias", H5::PredType::IEEE_F32LE, H5::DataSpace(1, &d));
       },
-      "'bias' is not supported");
+      "dataset 'bias' is not supported in a version 1 model file");
+  expect_refused(
+      [](H5::H5File& f) {
+        const hsize_t d = 9;
+        f.openGroup("layers/003").createDataSet("bias", H5::PredType::IEEE_F32LE, H5::DataSpace(1, &d));
+      },
+      "dataset 'bias' has shape [9], expected [10]");
+}
+
+TEST(ModelFile, Version1FilesStillLoad) {
+  const TempDir dir;
+  const auto path = dir / "v1.snn.h5";
+  const Network net = small_quantized();
+  save_model(path, net);
+  {
+    H5::H5File f(path.string(), H5F_ACC_RDWR);
+    h5::set_attr(f, "version", std::int64_t{1});
+  }
+  EXPECT_EQ(load_model(path), net);
+}
+
+TEST(ModelFile, RefusesVersion2KindsInVersion1) {
+  const TempDir dir;
+  const auto path = dir / "v1.snn.h5";
+  Network net = small_quantized();
+  save_model(path, net);
+  {
+    H5::H5File f(path.string(), H5F_ACC_RDWR);
+    h5::set_attr(f, "version", std::int64_t{1});
+    H5::Group g = f.openGroup("layers/004");
+    h5::set_attr(g, "kind", std::string("neuron"));
+  }
+  try {
+    (void)load_model(path);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer kind 'neuron' needs model format version 2"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelFile, RefusesNonHdf5AndMissingFiles) {

@@ -43,6 +43,8 @@ class Engine {
     std::vector<std::uint32_t> bucket;
     std::vector<std::uint32_t> input_index;  // a sparse sample's current step, relative to the step
     std::vector<float> input_frame;          // ... densified, for engines that need a map
+    std::vector<std::vector<float>> syn;  // CubaLIF synaptic currents, per layer
+    std::vector<float> recurrent, layout;  // a Neuron layer's input current; channels-first copy
   };
 
   Engine(const Network& net, EngineKind kind);

@@ -1,0 +1,73 @@
+#pragma once
+// NIR (Neuromorphic Intermediate Representation, the SNN ecosystem's interchange format) import
+// and export. A `.nir` file is HDF5: `/version` (string), `/node` a graph node holding `type` =
+// "NIRGraph", `nodes/<name>/...` (each node's `type` and parameter datasets; NIRGraph nodes nest)
+// and `edges` ([E,2] strings, source -> target). Reads NIR 0.1 to 1.x. docs/formats.md gives the
+// node table and the forward-Euler equation every neuron node runs at `dt`.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "snngx/snn/network.hpp"
+
+namespace snngx::snn::nir {
+
+/// One parameter dataset: numbers (float or integer in the file) in C order, or a string.
+struct Array {
+  std::vector<std::int64_t> shape;  // empty for a scalar
+  std::vector<double> values;
+  bool integer = false;  // stored as an integer type
+  std::string text;      // string datasets (e.g. Conv padding "same")
+  bool is_text = false;
+  bool operator==(const Array&) const = default;
+};
+
+struct Graph;
+struct Node {
+  std::string type;                     // "Affine", "LIF", ..., "NIRGraph"
+  std::map<std::string, Array> params;  // every dataset of the node except `type` (and metadata)
+  std::shared_ptr<Graph> graph;         // NIRGraph nodes only
+};
+
+struct Graph {
+  std::map<std::string, Node> nodes;
+  std::vector<std::pair<std::string, std::string>> edges;
+};
+
+struct Document {
+  std::string version;
+  Graph graph;
+};
+
+/// Reads a .nir file as it is (no interpretation). Throws std::runtime_error("<file>: ...").
+Document read(const std::filesystem::path& path);
+/// Writes a document atomically (temporary file + rename).
+void write(const std::filesystem::path& path, const Document& doc);
+
+struct ImportOptions {
+  double dt = 1e-4;     // forward-Euler step in seconds
+  int time_steps = 15;  // the model's T until a frame file says otherwise
+};
+
+/// Interprets a graph as a runnable network: nested graphs are inlined, Input -> ... -> Output
+/// must be one chain whose only cycles are recurrent weights (neuron -> Affine|Linear -> the same
+/// neuron). Throws std::runtime_error("<source>: node '<name>' (<type>): <problem>") for a missing
+/// parameter, a shape mismatch, an unknown or unsupported node type, a dangling edge, a branch, or
+/// a cycle with no neuron on it.
+Network to_network(const Document& doc, const ImportOptions& options, const std::string& source);
+/// The NIR graph of a network (nodes "input", "0", "1", ..., "<i>_rec", "output"). Throws
+/// std::invalid_argument naming the layer for what NIR cannot express (max pooling, reset by
+/// subtraction). Reference LIF layers become NIR LIF with tau = dt/(1-decay), r = 1/(1-decay).
+Document from_network(const Network& net);
+
+Network import_file(const std::filesystem::path& path, const ImportOptions& options);
+void export_file(const std::filesystem::path& path, const Network& net);
+
+/// The NIR version this writer declares.
+inline constexpr const char* kWrittenVersion = "1.0.0";
+
+}  // namespace snngx::snn::nir
