@@ -183,6 +183,15 @@ struct FrameSource::Impl {
   void validate_sample(const SparseBatch& b, std::size_t i) const {
     const SparseSample s = b.sample(i);
     const std::uint64_t cells = meta.shape.sample_size();
+    // One branch-light pass; the message is built only for a bad sample.
+    bool ok = true;
+    std::uint64_t previous = 0;
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const std::uint64_t index = s.index[k];
+      ok &= index < cells && (k == 0 || index > previous) && s.count[k] != 0;
+      previous = index;
+    }
+    if (ok) return;
     for (std::size_t k = 0; k < s.size(); ++k) {
       const std::string what = "event " + std::to_string(k) + " of sample " + std::to_string(b.first + i);
       if (s.index[k] >= cells) h5::fail(where, what + ": index " + std::to_string(s.index[k]) + " is outside the frame shape");

@@ -42,7 +42,8 @@ TEST(DatasetCli, ConvertDvsGestureUsesTheReferencePipelineAndPrintsASummary) {
   write_text(dir / "trials_to_test.txt", "user24_led.aedat\r\n");
   const auto r = run_snngx("dataset convert --format dvsgesture --root " + q(dir.path) + " --split test -o " + q(dir / "g.frames.h5"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("2 samples, transform ToFrame(n_time_bins=15)|Downsample(0.25)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("transform ToFrame(n_time_bins=15)|Downsample(0.25)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 samples, layout 2 (sparse), "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(class_line(1, "right hand wave", 1)), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(class_line(8, "air drums", 1)), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(class_line(0, "hand clapping", 0)), std::string::npos) << r.out;
