@@ -6,6 +6,10 @@
 #include <filesystem>
 
 #include "cli.hpp"
+#include <H5Cpp.h>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -46,6 +50,32 @@ TEST(CliModelNir, ImportQuantizeInfoExportMatchTheLibrary) {
   const auto exported = run_snngx("model export " + q(dir / "f.snn.h5") + " -o " + q(dir / "again.nir"));
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   EXPECT_EQ(snn::nir::import_file(dir / "again.nir", {}), snn::load_model(dir / "f.snn.h5"));
+}
+
+TEST(CliModelNir, SinabsCnnRunsThroughInferOnBothEngines) {
+  const fs::path cnn = braille().parent_path() / "cnn_sinabs.nir";
+  if (!fs::exists(cnn)) GTEST_SKIP() << "NIR material absent: " << cnn;
+  const TempDir dir;
+  // Sinabs' IF adds its input once per step: dt = 1 with r = 1.
+  ASSERT_EQ(run_snngx("model import " + q(cnn) + " --dt 1 --bits 8 -o " + q(dir / "c.snn.h5")).exit_code, 0);
+  ASSERT_EQ(run_snngx("frames synth --shape 15,2,34,34 --count 12 --density 0.1 --classes 10 --seed 3 -o " + q(dir / "f.frames.h5")).exit_code, 0);
+  const snn::Network net = snn::load_model(dir / "c.snn.h5");
+  const auto frames = datasets::read_frames(dir / "f.frames.h5");
+  snn::InferenceOptions dense;
+  dense.engine = snn::EngineKind::Dense;
+  const auto lib = snn::infer(net, frames, dense);
+  int spikes = 0;
+  for (const auto c : lib.spike_counts) spikes += c;
+  EXPECT_GT(spikes, 0) << "outputs that never spike compare nothing";
+  for (const std::string engine : {"event", "dense"}) {
+    const auto r = run_snngx("infer --model " + q(dir / "c.snn.h5") + " --frames " + q(dir / "f.frames.h5") + " --engine " + engine +
+                             " --threads 2 --outputs " + q(dir / ("o_" + engine + ".h5")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    H5::H5File out((dir / ("o_" + engine + ".h5")).string(), H5F_ACC_RDONLY);
+    std::vector<std::int32_t> counts(12 * 10);
+    out.openDataSet("spike_counts").read(counts.data(), H5::PredType::NATIVE_INT32);
+    EXPECT_EQ(counts, lib.spike_counts) << engine;
+  }
 }
 
 TEST(CliModelNir, MalformedGraphIsOneLineNamingTheNode) {
