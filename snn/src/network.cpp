@@ -272,7 +272,7 @@ void require_reference_kinds(const Network& net, const std::string& who) {
     const bool biased = (L && !L->bias.empty()) || (C && !C->bias.empty());
     if (biased || std::holds_alternative<Neuron>(l) || std::holds_alternative<Pool2d>(l) || std::holds_alternative<Scale>(l))
       bad(who + " supports linear, conv2d, lif, maxpool2d and flatten layers without bias; " + layer_name(i, l) +
-          (biased ? " has a bias" : "") + " is not supported yet");
+          (biased ? ": its bias" : "") + " is not supported yet");
   }
 }
 

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 
 constexpr int kMaxDepth = 32;                       // nested graphs (a fuzzed file must not recurse forever)
 constexpr std::size_t kMaxValues = std::size_t{1} << 28;  // one dataset
+constexpr std::size_t kMaxActivation = std::size_t{1} << 28;  // one layer's output
 
 // ---- reading ------------------------------------------------------------------------------------
 
@@ -140,6 +141,10 @@ void write_text(H5::Group& g, const std::string& name, const std::string& text) 
 
 void write_array(H5::Group& g, const std::string& name, const Array& a) {
   if (a.is_text) return write_text(g, name, a.text);
+  std::size_t count = 1;
+  for (const auto x : a.shape) count *= x < 0 ? std::size_t{0} : static_cast<std::size_t>(x);
+  if (count != a.values.size() || std::any_of(a.shape.begin(), a.shape.end(), [](std::int64_t x) { return x < 0; }))
+    throw std::invalid_argument("parameter '" + name + "' has " + std::to_string(a.values.size()) + " values for its shape");
   std::vector<hsize_t> d(a.shape.begin(), a.shape.end());
   const H5::DataSpace space = d.empty() ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(static_cast<int>(d.size()), d.data());
   if (a.integer) {
@@ -153,6 +158,8 @@ void write_array(H5::Group& g, const std::string& name, const Array& a) {
 }
 
 void write_node(H5::Group& g, const Node& node) {
+  if ((node.type == "NIRGraph") != static_cast<bool>(node.graph))
+    throw std::invalid_argument("node type '" + node.type + "' and its subgraph disagree");
   write_text(g, "type", node.type);
   for (const auto& [name, a] : node.params) write_array(g, name, a);
   if (!node.graph) return;
@@ -362,6 +369,9 @@ class Importer {
       cur = n;
       if (flat_.nodes.at(n)->type == "Output") break;
       net.layers.push_back(convert(n));
+      double size = 1;  // in double: a fuzzed shape's product must not wrap around
+      for (const int d : shape_) size *= d;
+      if (size > static_cast<double>(kMaxActivation)) bad(n, "output " + to_string(shape_) + " has more than 2^28 values");
     }
     check_output(cur);
     for (const auto& [name, node] : flat_.nodes)
@@ -383,6 +393,15 @@ class Importer {
     const auto it = node.params.find(name);
     if (it == node.params.end()) bad(n, "parameter '" + name + "' missing");
     if (it->second.is_text) bad(n, "parameter '" + name + "' must be numbers, not the string '" + it->second.text + "'");
+    // A file always agrees with itself; an in-memory document need not.
+    std::size_t count = 1;
+    for (const auto d : it->second.shape) {
+      if (d < 0 || d > static_cast<std::int64_t>(kMaxValues)) bad(n, "parameter '" + name + "' has a bad shape " + shape_text(it->second.shape));
+      count *= static_cast<std::size_t>(d);
+      if (count > kMaxValues) bad(n, "parameter '" + name + "' is too large");
+    }
+    if (count != it->second.values.size())
+      bad(n, "parameter '" + name + "' has " + std::to_string(it->second.values.size()) + " values for shape " + shape_text(it->second.shape));
     for (const double v : it->second.values)
       if (!std::isfinite(v)) bad(n, "parameter '" + name + "' contains NaN or Inf");
     return it->second;
@@ -434,7 +453,12 @@ class Importer {
   Shape input_shape(const std::string& n) const {
     const Array& a = need(n, "shape");
     std::vector<int> s;
-    for (const double v : a.values) s.push_back(whole(n, "shape", v, 1));
+    double total = 1;
+    for (const double v : a.values) {
+      s.push_back(whole(n, "shape", v, 1));
+      total *= v;
+    }
+    if (total > static_cast<double>(kMaxActivation)) bad(n, "input shape has more than 2^28 values");
     if (s.size() == 1 || s.size() == 3) return s;
     if (s.size() == 2) return {s[0], 1, s[1]};  // [C, N]: 1-D convolutions run as [C, 1, N]
     bad(n, "input shape " + shape_text(a.shape.empty() ? std::vector<std::int64_t>{} : std::vector<std::int64_t>(s.begin(), s.end())) +

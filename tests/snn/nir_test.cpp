@@ -345,3 +345,31 @@ TEST(NirErrors, QuantizedLayerAfterRealValuesIsRefused) {
 
 }  // namespace
 }  // namespace snngx::snn
+
+namespace snngx::snn {
+namespace {
+
+TEST(NirKinds, ToolsForTheReferenceKindsRefuseTheNewOnesNamingTheLayer) {
+  EXPECT_TRUE(reference_kinds_only(make_nmnist_mlp()));
+  EXPECT_TRUE(reference_kinds_only(make_dvsgesture_csnn()));
+  Network net = nir::to_network(chain(1.0, node("IF", {{"r", arr({1})}, {"v_threshold", arr({1})}})), {}, "t");
+  EXPECT_FALSE(reference_kinds_only(net));
+  try {
+    require_reference_kinds(net, "training");
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "training supports linear, conv2d, lif, maxpool2d and flatten layers without bias; layer 1 (neuron) is not supported yet");
+  }
+  std::get<Linear>(net.layers[0]).bias = {0.5f};
+  net.layers[1] = Lif{};
+  try {
+    require_reference_kinds(net, "training");
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 0 (linear): its bias is not supported yet"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace snngx::snn
