@@ -87,7 +87,10 @@ nlohmann::json reference_compat_json(const ga::SubsetEvaluator& ev, const snn::N
   for (const auto& d : ev.exponent_drops())
     drops.push_back({{"evaluation", d.evaluation}, {"generation", d.evaluation / static_cast<std::size_t>(population)},
                      {"from", d.from}, {"to", exponent(d.to)}});
+  int lo = 0, hi = 0;  // the plain layer's signed magnitudes: drops need max < 64 after flips
+  for (const auto b : plain.weights(layer).quant->weight_bits) lo = std::min(lo, snn::signed_magnitude(b)), hi = std::max(hi, snn::signed_magnitude(b));
   nlohmann::json j = {{"plain_exponent", plain.weights(layer).quant->exponent},
+                      {"plain_signed_magnitude_range", {lo, hi}},
                       {"plain_exponent_as_reference_reads_it", ev.reference_plain_exponent()},
                       {"weights_wrapped_by_reference_reading", ev.reference_wrapped_weights()},
                       {"evaluations", ev.reference_evaluations()},
