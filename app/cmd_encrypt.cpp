@@ -74,8 +74,32 @@ struct EncryptOptions {
   int restarts = 1;
   int threads = 0;
   bool quiet = false;
-  ga::GaParams ga;
+  ga::GaParams ga;  // ga.reference_compat: --reference-compat
 };
+
+/// What a --reference-compat search did to the searched layer's exponent, and the test accuracy
+/// the reference code would have reported (its returned model: the best individual decoded with
+/// the exponent left by the last evaluation).
+nlohmann::json reference_compat_json(const ga::SubsetEvaluator& ev, const snn::Network& plain, std::size_t layer,
+                                     const ga::BitVector& best, int population, const std::optional<datasets::FrameSet>& test, int threads) {
+  const auto exponent = [](std::optional<int> e) { return e ? nlohmann::json(*e) : nlohmann::json("silent"); };
+  std::vector<nlohmann::json> drops;
+  for (const auto& d : ev.exponent_drops())
+    drops.push_back({{"evaluation", d.evaluation}, {"generation", d.evaluation / static_cast<std::size_t>(population)},
+                     {"from", d.from}, {"to", exponent(d.to)}});
+  int lo = 0, hi = 0;  // the plain layer's signed magnitudes: drops need max < 64 after flips
+  for (const auto b : plain.weights(layer).quant->weight_bits) lo = std::min(lo, snn::signed_magnitude(b)), hi = std::max(hi, snn::signed_magnitude(b));
+  nlohmann::json j = {{"plain_exponent", plain.weights(layer).quant->exponent},
+                      {"plain_signed_magnitude_range", {lo, hi}},
+                      {"plain_exponent_as_reference_reads_it", ev.reference_plain_exponent()},
+                      {"weights_wrapped_by_reference_reading", ev.reference_wrapped_weights()},
+                      {"evaluations", ev.reference_evaluations()},
+                      {"exponent_drops", ev.exponent_drops().size()},
+                      {"drops", drops},
+                      {"final_exponent", exponent(ev.reference_next_exponent())}};
+  if (test) j["test_accuracy_reported_by_reference"] = ga::test_accuracy(ev.reference_loaded_model(best), *test, threads);
+  return j;
+}
 
 fs::path report_path(const EncryptOptions& o, const std::string& suffix) {
   if (!o.report.empty()) return o.report + suffix;
@@ -165,7 +189,11 @@ void run_encrypt(const EncryptOptions& o) {
                  {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   o.ga.validate();
   ga::check_restarts(o.restarts, !o.validation.empty());  // before minutes of loading
+  if (o.ga.reference_compat && (o.whole || o.restarts > 1))
+    throw std::invalid_argument("--reference-compat reproduces the reference's single layer-wise search: no --whole, no --restarts");
   ga::MpiSession mpi;
+  if (o.ga.reference_compat && mpi.size() > 1)
+    throw std::invalid_argument("--reference-compat evaluates individuals in one chain: run it on one MPI rank");
   const snn::Network plain = snn::load_model(o.model);
   if (plain.state != snn::ModelState::Quantized)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(plain.state) + "', encrypt needs a quantized model");
@@ -176,7 +204,10 @@ void run_encrypt(const EncryptOptions& o) {
   const datasets::FrameSet& subset = data.subset;
   snn::check_compatible(plain, subset.shape, o.subset);
   if (data.validation) snn::check_compatible(plain, data.validation->shape, o.validation);
-  ga::SubsetEvaluator local(plain, space, subset, o.threads);
+  ga::SubsetEvaluator local(plain, space, subset, o.threads, o.ga.reference_compat);
+  if (local.reference_wrapped_weights() > 0)
+    std::fprintf(stderr, "snngx: warning: --reference-compat: %zu weights of layer %zu wrap when re-read at the reference's exponent\n",
+                 local.reference_wrapped_weights(), layer);
   ga::DistributedEvaluator evaluator(mpi, local, space.size());
   if (mpi.rank() != 0) {
     evaluator.serve();
@@ -260,6 +291,8 @@ void run_encrypt(const EncryptOptions& o) {
          for (const auto& g : result.history) v.push_back(g.best_fitness);
          return v;
        }()}};
+  j["reference_compat"] = o.ga.reference_compat ? reference_compat_json(local, plain, layer, result.best, o.ga.population, test, o.threads)
+                                                 : nlohmann::json(false);
   std::vector<nlohmann::json> per_layer;
   for (const auto& lk : key.layers) per_layer.push_back({{"layer", lk.layer}, {"flipped_bits", lk.positions.size()}, {"total_bits", lk.total_bits}});
   j["key_layers"] = per_layer;
@@ -325,6 +358,7 @@ struct AttackOptions {
   int finetune_per_class = 0, finetune_epochs = 5;
   float finetune_lr = 1e-3f;
   std::uint64_t seed = 1;
+  bool reference_compat = false;
 };
 
 nlohmann::json to_json(const ga::Distribution& d) {
@@ -371,6 +405,15 @@ void run_attack(const AttackOptions& o) {
   const double acc_without = ga::test_accuracy(encrypted, test, o.threads);
   j["accuracy_without_key"] = acc_without;
   fmt::print("accuracy without the key: {:.2f} % (chance {:.2f} %, {} test samples)\n", 100 * acc_without, 100 * chance, test.size());
+  if (o.reference_compat) {
+    const snn::Network as_reference = ga::reference_decoding(encrypted);
+    std::vector<int> exponents;
+    for (std::size_t l = 0; l < as_reference.num_weighted(); ++l) exponents.push_back(as_reference.weights(l).quant->exponent);
+    const double acc_ref = ga::test_accuracy(as_reference, test, o.threads);
+    j["reference_decoding"] = {{"exponents", exponents}, {"accuracy_without_key", acc_ref}};
+    fmt::print("accuracy without the key as the reference code decodes the stored model: {:.2f} % (exponents {})\n", 100 * acc_ref,
+               fmt::join(exponents, ", "));
+  }
   std::vector<std::string> written{out(".json").string()};
 
   double acc_plain = -1.0;
@@ -499,6 +542,9 @@ void add_encrypt_commands(CLI::App& app) {
   enc->add_option("--report", e.report, "prefix of the report files (default: <output>.ga): .json, .csv, .svg");
   enc->add_option("--threads", e.threads, "threads per rank (0 = all)")->default_val(0)->check(bounded(0, 1024));
   enc->add_flag("-q,--quiet", e.quiet, "no banner");
+  enc->add_flag("--reference-compat", e.ga.reference_compat,
+                "reproduce the authors' code, quirks included (exponent re-derived from the previously evaluated individual; "
+                "docs/encryption.md)");
   enc->callback([] { run_encrypt(e); });
 
   static AttackOptions a;
@@ -521,6 +567,9 @@ void add_encrypt_commands(CLI::App& app) {
   att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f)->check(positive());
   att->add_option("--seed", a.seed, "random seed of the experiments")->default_val(1)->check(at_least(0));
   att->add_option("--report", a.report, "prefix of the report files (default: <model>.attack)");
+  att->add_flag("--reference-compat", a.reference_compat,
+                "also report the accuracy without the key as the authors' code decodes the stored model (exponents re-derived "
+                "from its signed maxima; docs/encryption.md)");
   att->add_option("--threads", a.threads, "threads (0 = all)")->default_val(0)->check(bounded(0, 1024));
   att->callback([] { run_attack(a); });
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -264,6 +265,57 @@ LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::
 
 }  // namespace
 
+std::optional<int> reference_exponent(int max_signed_magnitude, int exponent) {
+  // The reference: w_max = torch.max(weight) (float32: magnitude * 2**e, exact or 0 below 2^-149),
+  // then torch.ceil(torch.log2(w_max / 127)) in float32.
+  const float w_max = static_cast<float>(max_signed_magnitude) * std::ldexp(1.0f, exponent);
+  if (!(w_max > 0.0f)) return std::nullopt;
+  return static_cast<int>(std::ceil(std::log2(w_max / 127.0f)));
+}
+
+namespace {
+
+/// Exponent used for a silent layer: 2^e is 0 in float32, so the layer decodes to zeros.
+constexpr int kSilentExponent = -1000;
+
+/// Re-reads a plain quantized layer as the reference's quantize_to_binary does: at the exponent
+/// derived from its signed maximum, magnitudes shifted up and wrapped modulo 128 when that
+/// exponent is lower. Returns the number of weights that wrapped.
+std::size_t requantize_like_reference(snn::Weights& w) {
+  auto& q = *w.quant;
+  if (q.bits != 8) throw std::invalid_argument("--reference-compat supports 8-bit weights only (the reference's 127)");
+  int max_signed = std::numeric_limits<int>::min();
+  for (const auto b : q.weight_bits) max_signed = std::max(max_signed, snn::signed_magnitude(b));
+  const auto e = reference_exponent(max_signed, q.exponent);
+  if (!e) throw std::invalid_argument("--reference-compat: the searched layer has no positive weight (the reference's exponent is undefined)");
+  const int shift = q.exponent - *e;
+  if (shift <= 0) return 0;
+  std::size_t wrapped = 0;
+  for (auto& b : q.weight_bits) {
+    const int mag = (b & 0x7F) << shift;
+    wrapped += mag > 0x7F;
+    b = static_cast<std::uint8_t>((b & 0x80) | (mag & 0x7F));
+  }
+  q.exponent = *e;
+  snn::dequantize_into(w);
+  return wrapped;
+}
+
+}  // namespace
+
+snn::Network reference_decoding(const snn::Network& net) {
+  require_quantized(net);
+  snn::Network out = net;
+  for (std::size_t l = 0; l < out.num_weighted(); ++l) {
+    auto& w = out.weights(l);
+    int max_signed = std::numeric_limits<int>::min();
+    for (const auto b : w.quant->weight_bits) max_signed = std::max(max_signed, snn::signed_magnitude(b));
+    w.quant->exponent = reference_exponent(max_signed, w.quant->exponent).value_or(kSilentExponent);
+    snn::dequantize_into(w);
+  }
+  return out;
+}
+
 struct SubsetEvaluator::Impl {
   snn::Network net;
   SearchSpace space;
@@ -279,7 +331,20 @@ struct SubsetEvaluator::Impl {
   };
   tbb::enumerable_thread_specific<Scratch> scratch;
 
-  Impl(const snn::Network& n, SearchSpace s, const datasets::FrameSet& subset, int th)
+  // Reference-compatible mode: the chain of exponents (spec §6). `loaded_*` describe the layer
+  // as the reference currently holds it: exponent (nullopt: silent) and signed maximum magnitude.
+  struct ReferenceChain {
+    bool on = false;
+    int plain_exponent = 0;
+    std::size_t wrapped = 0;
+    std::optional<int> loaded_exponent;
+    int loaded_max = 0;
+    std::size_t evaluations = 0;
+    std::vector<ExponentDrop> drops;
+    std::vector<std::uint32_t> by_value_desc;  // weight indices, signed magnitude descending
+  } ref;
+
+  Impl(const snn::Network& n, SearchSpace s, const datasets::FrameSet& subset, int th, bool reference_compat)
       : net(n), space(std::move(s)), engine(n, snn::EngineKind::Event) {
     require_quantized(net);
     snn::check_compatible(net, subset.shape);
@@ -289,7 +354,59 @@ struct SubsetEvaluator::Impl {
     threads = th > 0 ? th : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     samples = subset.size();
     labels = subset.labels;
+    if (reference_compat) start_reference_chain();
     build_caches(subset);
+    if (ref.on) sort_by_value();
+  }
+
+  void start_reference_chain() {
+    if (space.segments.size() != 1) throw std::invalid_argument("--reference-compat searches one layer (not --whole), as the paper's runs do");
+    auto& w = net.weights(space.segments[0].layer);
+    ref.on = true;
+    ref.wrapped = requantize_like_reference(w);
+    ref.plain_exponent = w.quant->exponent;
+    ref.loaded_exponent = ref.plain_exponent;  // the plain model is what is loaded first
+  }
+
+  void sort_by_value() {
+    const auto& v = caches[0].w;
+    ref.by_value_desc.resize(v.size());
+    std::iota(ref.by_value_desc.begin(), ref.by_value_desc.end(), std::uint32_t{0});
+    std::stable_sort(ref.by_value_desc.begin(), ref.by_value_desc.end(), [&](std::uint32_t a, std::uint32_t b) { return v[a] > v[b]; });
+    ref.loaded_max = v.empty() ? 0 : v[ref.by_value_desc.front()];
+  }
+
+  /// Largest signed magnitude of the layer carrying `flips`: max of the largest unflipped value and
+  /// the largest negated flipped one, each found by walking the sorted order only as far as needed.
+  [[nodiscard]] int signed_max(const BitVector& flips) const {
+    const auto& v = caches[0].w;
+    const auto& order = ref.by_value_desc;
+    int best = std::numeric_limits<int>::min();
+    for (const auto k : order)
+      if (!flips.test(k)) {
+        best = v[k];
+        break;
+      }
+    for (auto it = order.rbegin(); it != order.rend() && -v[*it] > best; ++it)
+      if (flips.test(*it)) {
+        best = -v[*it];
+        break;
+      }
+    return best;
+  }
+
+  [[nodiscard]] std::optional<int> next_exponent() const {
+    return ref.loaded_exponent ? reference_exponent(ref.loaded_max, *ref.loaded_exponent) : std::nullopt;
+  }
+
+  /// Loads `flips` as the reference does; returns the exponent it was decoded with.
+  std::optional<int> load(const BitVector& flips) {
+    const std::optional<int> e = next_exponent();
+    if (ref.loaded_exponent && e != ref.loaded_exponent) ref.drops.push_back({ref.evaluations, *ref.loaded_exponent, e});
+    ref.loaded_exponent = e;
+    ref.loaded_max = signed_max(flips);
+    ++ref.evaluations;
+    return e;
   }
 
   void build_caches(const datasets::FrameSet& subset) {
@@ -346,7 +463,7 @@ struct SubsetEvaluator::Impl {
     }
   }
 
-  std::vector<std::int32_t> spike_counts(const BitVector& flips, Scratch& sc) const {
+  std::vector<std::int32_t> spike_counts(const BitVector& flips, Scratch& sc, std::optional<float> scale = std::nullopt) const {
     check_space(space, flips);
     // The first segment carrying flips (layer-wise mode: the only one).
     std::size_t first = 0;
@@ -367,6 +484,7 @@ struct SubsetEvaluator::Impl {
     const LayerCache& c = caches[first];
     currents(first, flips, sc.acc);
     sc.current.resize(c.out_numel);
+    const float layer_scale = scale.value_or(c.scale);
     const auto state = eng.new_state();
     std::vector<std::int32_t> counts(samples * static_cast<std::size_t>(classes), 0);
     for (std::size_t n = 0; n < samples; ++n) {
@@ -375,7 +493,7 @@ struct SubsetEvaluator::Impl {
         const std::size_t nt = n * static_cast<std::size_t>(T) + static_cast<std::size_t>(t);
         for (std::size_t o = 0; o < c.out_channels; ++o) {
           const std::int32_t* a = sc.acc.data() + c.index(o, nt, 0);
-          for (std::size_t p = 0; p < c.out_plane; ++p) sc.current[o * c.out_plane + p] = static_cast<float>(a[p]) * c.scale;
+          for (std::size_t p = 0; p < c.out_plane; ++p) sc.current[o * c.out_plane + p] = static_cast<float>(a[p]) * layer_scale;
         }
         const auto out = eng.step(*state, c.net_layer + 1, net.layers.size(), sc.current);
         for (int k = 0; k < classes; ++k) counts[n * static_cast<std::size_t>(classes) + static_cast<std::size_t>(k)] += out[static_cast<std::size_t>(k)] != 0.0f;
@@ -384,29 +502,57 @@ struct SubsetEvaluator::Impl {
     return counts;
   }
 
-  double accuracy(const BitVector& flips, Scratch& sc) const {
-    const auto counts = spike_counts(flips, sc);
+  double accuracy(const BitVector& flips, Scratch& sc, std::optional<float> scale = std::nullopt) const {
+    const auto counts = spike_counts(flips, sc, scale);
     std::size_t ok = 0;
     for (std::size_t n = 0; n < samples; ++n)
       ok += snn::argmax(std::span<const std::int32_t>(counts).subspan(n * static_cast<std::size_t>(classes), static_cast<std::size_t>(classes))) == labels[n];
+    // The reference's (num_correct / num_sample).item(): a float32 quotient.
+    if (ref.on) return static_cast<double>(static_cast<float>(ok) / static_cast<float>(samples));
     return static_cast<double>(ok) / static_cast<double>(samples);
   }
+
+  static float scale_of(std::optional<int> exponent) { return std::ldexp(1.0f, exponent.value_or(kSilentExponent)); }
 };
 
-SubsetEvaluator::SubsetEvaluator(const snn::Network& net, SearchSpace space, const datasets::FrameSet& subset, int threads)
-    : impl_(std::make_unique<Impl>(net, std::move(space), subset, threads)) {}
+SubsetEvaluator::SubsetEvaluator(const snn::Network& net, SearchSpace space, const datasets::FrameSet& subset, int threads,
+                                 bool reference_compat)
+    : impl_(std::make_unique<Impl>(net, std::move(space), subset, threads, reference_compat)) {}
 SubsetEvaluator::~SubsetEvaluator() = default;
 
 std::vector<double> SubsetEvaluator::accuracies(std::span<const BitVector* const> individuals) {
   std::vector<double> acc(individuals.size(), 0.0);
+  // Reference-compatible mode: the exponents depend only on the individuals' bits, so the
+  // sequential chain is walked first and the (independent) evaluations still run in parallel.
+  std::vector<std::optional<float>> scales(individuals.size());
+  if (impl_->ref.on)
+    for (std::size_t i = 0; i < individuals.size(); ++i) {
+      check_space(impl_->space, *individuals[i]);
+      scales[i] = Impl::scale_of(impl_->load(*individuals[i]));
+    }
   tbb::task_arena arena(impl_->threads);
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, individuals.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
       auto& sc = impl_->scratch.local();
-      for (std::size_t i = r.begin(); i != r.end(); ++i) acc[i] = impl_->accuracy(*individuals[i], sc);
+      for (std::size_t i = r.begin(); i != r.end(); ++i) acc[i] = impl_->accuracy(*individuals[i], sc, scales[i]);
     });
   });
   return acc;
+}
+
+std::optional<int> SubsetEvaluator::reference_next_exponent() const { return impl_->ref.on ? impl_->next_exponent() : std::nullopt; }
+int SubsetEvaluator::reference_plain_exponent() const { return impl_->ref.plain_exponent; }
+std::size_t SubsetEvaluator::reference_evaluations() const { return impl_->ref.evaluations; }
+const std::vector<ExponentDrop>& SubsetEvaluator::exponent_drops() const { return impl_->ref.drops; }
+std::size_t SubsetEvaluator::reference_wrapped_weights() const { return impl_->ref.wrapped; }
+
+snn::Network SubsetEvaluator::reference_loaded_model(const BitVector& flips) const {
+  if (!impl_->ref.on) throw std::logic_error("reference_loaded_model needs a reference-compatible evaluator");
+  snn::Network loaded = apply_flips(impl_->net, impl_->space, flips);  // impl_->net: the layer as the reference re-read it
+  auto& w = loaded.weights(impl_->space.segments[0].layer);
+  w.quant->exponent = impl_->next_exponent().value_or(kSilentExponent);
+  snn::dequantize_into(w);
+  return loaded;
 }
 
 std::vector<std::int32_t> SubsetEvaluator::spike_counts(const BitVector& flips) const {

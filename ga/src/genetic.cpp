@@ -37,6 +37,9 @@ void GaParams::validate() const {
   if (static_cast<int>(retain * population) < 2) bad("--retain * --population must keep at least 2 parents");
   if (!(mutation >= 0.0 && mutation <= 1.0)) bad("--mutation must be in [0, 1]");
   if (swaps < 0) bad("--swaps must be >= 0");
+  if (reference_compat && (population - static_cast<int>(retain * population)) % 2 != 0)
+    bad("--reference-compat needs an even number of children per generation (--population minus the retained parents): the "
+        "reference appends children in pairs");
 }
 
 double fitness(std::size_t flipped, double accuracy, int epsilon) {
@@ -126,6 +129,42 @@ void sort_by_fitness(std::vector<Scored>& pop) {
   std::stable_sort(pop.begin(), pop.end(), [](const Scored& a, const Scored& b) { return a.fitness < b.fitness; });
 }
 
+void mark_all_dirty(std::vector<Scored>& pop) {
+  for (auto& s : pop) s.dirty = true;
+}
+
+/// The reference's breeding loop (GA_BITver_minBIT_layer.py, main()), for params.reference_compat.
+/// Males are parents [0, half), females [half, 2*half) with half = int(population * retain / 2);
+/// `swaps` DISTINCT indices (partial Fisher-Yates over [0, half)) exchange a male and a female.
+/// Per loop: one crossover of parent copies taken before this generation's mutations (mate
+/// indices below(half) each), then new-population entries next, next+1, next+2 (starting at 1)
+/// are mutated in place -- the children already appended count, so with 100 / 0.6 entry 60, the
+/// first child, is mutated too -- then both children are appended.
+void breed_like_reference(std::vector<Scored>& pop, std::size_t P, const GaParams& params, Rng& rng) {
+  const auto half = static_cast<std::size_t>(static_cast<double>(params.population) * params.retain / 2.0);
+  std::vector<BitVector> males, females;
+  for (std::size_t i = 0; i < half; ++i) {
+    males.push_back(pop[i].bits);
+    females.push_back(pop[half + i].bits);
+  }
+  std::vector<std::size_t> order(half);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const std::size_t swaps = std::min(static_cast<std::size_t>(params.swaps), half);
+  for (std::size_t s = 0; s < swaps; ++s) {
+    std::swap(order[s], order[s + static_cast<std::size_t>(rng.below(half - s))]);
+    std::swap(males[order[s]], females[order[s]]);
+  }
+  std::size_t next_mutation = 1;
+  while (pop.size() < P) {
+    const auto& dad = males[rng.below(half)];
+    const auto& mom = females[rng.below(half)];
+    auto [c1, c2] = crossover(dad, mom, rng);
+    for (int r = 0; r < 3 && next_mutation < pop.size(); ++r, ++next_mutation) mutate(pop[next_mutation].bits, params.mutation, rng);
+    pop.push_back({std::move(c1)});
+    pop.push_back({std::move(c2)});
+  }
+}
+
 GenerationStats stats_of(const std::vector<Scored>& pop, int generation, std::size_t evaluations, double seconds) {
   GenerationStats g;
   g.generation = generation;
@@ -159,6 +198,7 @@ SearchResult run_search(const GaParams& params, std::size_t space_bits, FitnessE
   }
   SearchResult result;
   for (int g = 0; g < params.generations; ++g) {
+    if (params.reference_compat) mark_all_dirty(pop);  // the reference scores everyone, every generation
     const std::size_t evals = score(pop, params, evaluator);
     result.evaluations += evals;
     sort_by_fitness(pop);
@@ -166,6 +206,10 @@ SearchResult run_search(const GaParams& params, std::size_t space_bits, FitnessE
     if (on_generation) on_generation(result.history.back());
 
     pop.resize(retained);  // the parents, best first
+    if (params.reference_compat) {
+      breed_like_reference(pop, P, params, rng);
+      continue;
+    }
     const Pools pools = make_pools(retained, params.swaps, rng);
     std::size_t next_mutation = 1;  // index 0 (the best) is never mutated: elitism
     std::vector<Scored> children;
@@ -182,6 +226,7 @@ SearchResult run_search(const GaParams& params, std::size_t space_bits, FitnessE
     }
     for (auto& c : children) pop.push_back(std::move(c));
   }
+  if (params.reference_compat) mark_all_dirty(pop);
   const std::size_t evals = score(pop, params, evaluator);  // final re-score
   result.evaluations += evals;
   sort_by_fitness(pop);

@@ -317,3 +317,74 @@ TEST(AttackCli, WrongPassphraseAndForeignKeyFailCleanly) {
 
 }  // namespace
 }  // namespace snngx::ga
+
+namespace snngx::ga {
+namespace {
+
+std::string with_population_10(std::string args) {
+  return args.replace(args.find("--population 12"), 15, "--population 10");
+}
+
+TEST(EncryptCli, ReferenceCompatKeyEqualsTheLibraryCompatSearchAndReportsTheChain) {
+  Files f;
+  // Population 10: 6 parents + 4 children (the reference appends children in pairs).
+  const auto r = run_snngx(with_population_10(f.encrypt_args("--reference-compat --threads 2")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The library's reference-compatible search with the same options.
+  const auto subset = select_subset(f.frames, 16, 2, 5);
+  SubsetEvaluator ev(f.plain, SearchSpace::layer(f.plain, 1), subset, 1, true);
+  GaParams p = small_params();
+  p.reference_compat = true;
+  p.population = 10;
+  const auto lib = run_search(p, ev.space().size(), ev);
+  const auto key = crypto::unseal_key(f.key, crypto::KeySecret::passphrase("correct horse"));
+  EXPECT_EQ(key.layers[1].positions, make_key(f.plain, ev.space(), lib.best).layers[1].positions);
+  const auto j = read_json(f.dir / "r.json");
+  const auto& rc = j["reference_compat"];
+  EXPECT_EQ(rc["evaluations"].get<std::size_t>(), 10u * 7u);  // every individual, every generation + final
+  EXPECT_EQ(rc["exponent_drops"].get<std::size_t>(), ev.exponent_drops().size());
+  EXPECT_EQ(rc["plain_exponent"].get<int>(), f.plain.weights(1).quant->exponent);
+  if (const auto e = ev.reference_next_exponent()) {
+    EXPECT_EQ(rc["final_exponent"].get<int>(), *e);
+  }
+  EXPECT_DOUBLE_EQ(rc["test_accuracy_reported_by_reference"].get<double>(), accuracy_of(ev.reference_loaded_model(lib.best), f.frames));
+  // The default report says false.
+  const Files d;
+  ASSERT_EQ(run_snngx(d.encrypt_args()).exit_code, 0);
+  EXPECT_EQ(read_json(d.dir / "r.json")["reference_compat"], false);
+}
+
+TEST(EncryptCli, ReferenceCompatRefusesWholeAndRestartsWithOneErrorLine) {
+  Files f;
+  auto r = run_snngx(with_population_10(f.encrypt_args("--reference-compat", "--whole")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --reference-compat reproduces the reference's single layer-wise search"), std::string::npos) << r.err;
+  r = run_snngx(with_population_10(f.encrypt_args("--reference-compat --restarts 2 --validation " + q(f.data))));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --reference-compat reproduces"), std::string::npos) << r.err;
+  r = run_snngx(f.encrypt_args("--reference-compat"));  // population 12: 7 parents, 5 children
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --reference-compat needs an even number of children"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(f.enc));
+}
+
+TEST(AttackCli, ReferenceCompatReportsTheReferenceDecoding) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  const auto r = run_snngx("attack --model " + q(f.enc) + " --test " + q(f.data) + " --trials 1 --threads 1 --reference-compat --report " +
+                           q(f.dir / "a"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = read_json(f.dir / "a.json");
+  const auto enc = snn::load_model(f.enc);
+  const auto as_reference = reference_decoding(enc);
+  EXPECT_DOUBLE_EQ(j["reference_decoding"]["accuracy_without_key"].get<double>(), accuracy_of(as_reference, f.frames));
+  // By hand: each layer's exponent from its stored signed maximum.
+  for (std::size_t l = 0; l < enc.num_weighted(); ++l) {
+    int m = -128;
+    for (const auto b : enc.weights(l).quant->weight_bits) m = std::max(m, snn::signed_magnitude(b));
+    EXPECT_EQ(j["reference_decoding"]["exponents"][l].get<int>(), reference_exponent(m, enc.weights(l).quant->exponent).value_or(-1000));
+  }
+}
+
+}  // namespace
+}  // namespace snngx::ga

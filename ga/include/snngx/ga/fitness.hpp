@@ -14,6 +14,7 @@
 // the flipped network (correct, slower: one network copy and compile per individual).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "snngx/crypto/xor_key.hpp"
@@ -66,10 +67,37 @@ std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::s
 std::vector<std::size_t> holdout_indices(std::size_t count, const std::vector<std::size_t>& exclude, std::size_t size,
                                          std::uint64_t seed);
 
+/// The exponent the reference code derives from a loaded layer whose largest signed weight is
+/// max_signed_magnitude * 2^exponent: ceil(log2(max(w) / 127)) evaluated in float32 as PyTorch
+/// does; nullopt when max(w) <= 0 (log2 gives -inf or NaN: the layer decodes to zeros or NaNs,
+/// i.e. it never spikes again, and stays so).
+std::optional<int> reference_exponent(int max_signed_magnitude, int exponent);
+
+/// A stored model as the reference's updateWeight decodes it once it is loaded (spec §6): every
+/// weighted layer's bits decoded with reference_exponent(its signed maximum magnitude, its
+/// exponent) instead of its own exponent (zeros when that is undefined). For an encrypted model
+/// whose largest positive weights are flipped this lowers the searched layer's scale.
+snn::Network reference_decoding(const snn::Network& net);
+
+/// One evaluation of a reference-compatible search at which the searched layer's exponent
+/// changed (it only ever drops). `to` nullopt: the layer went silent (see reference_exponent).
+struct ExponentDrop {
+  std::size_t evaluation = 0;  // 0-based index among the evaluator's evaluations
+  int from = 0;
+  std::optional<int> to;
+};
+
 class SubsetEvaluator final : public FitnessEvaluator {
  public:
   /// `net` must be quantized; `threads` = 0 uses all hardware threads.
-  SubsetEvaluator(const snn::Network& net, SearchSpace space, const datasets::FrameSet& subset, int threads = 0);
+  /// reference_compat (spec §6, docs/encryption.md; layer-wise spaces only): individuals are
+  /// decoded as the authors' code does it, with the searched layer's exponent re-derived from the
+  /// weights of the individual evaluated before, in the order accuracies() receives them (the
+  /// first one: the plain layer, re-read at the reference's exponent, see reference_wrapped_weights),
+  /// and accuracies are float32 fractions as PyTorch returns them. The evaluator keeps that chain
+  /// across calls, so one evaluator serves one search.
+  SubsetEvaluator(const snn::Network& net, SearchSpace space, const datasets::FrameSet& subset, int threads = 0,
+                  bool reference_compat = false);
   ~SubsetEvaluator() override;
   SubsetEvaluator(const SubsetEvaluator&) = delete;
   SubsetEvaluator& operator=(const SubsetEvaluator&) = delete;
@@ -81,6 +109,21 @@ class SubsetEvaluator final : public FitnessEvaluator {
   [[nodiscard]] double accuracy(const BitVector& flips) const;
   [[nodiscard]] const SearchSpace& space() const;
   [[nodiscard]] std::size_t samples() const;
+
+  // ---- reference-compatible mode only (empty / nullopt / 0 otherwise) ----
+  /// Exponent the next individual evaluated (or loaded) gets; nullopt: silent.
+  [[nodiscard]] std::optional<int> reference_next_exponent() const;
+  /// The exponent of the plain layer as the reference reads it (plain exponent - shift).
+  [[nodiscard]] int reference_plain_exponent() const;
+  /// Individuals evaluated so far and the evaluations at which the exponent dropped.
+  [[nodiscard]] std::size_t reference_evaluations() const;
+  [[nodiscard]] const std::vector<ExponentDrop>& exponent_drops() const;
+  /// Weights whose magnitude wrapped modulo 2^(q-1) when the plain layer was re-read at the
+  /// reference's exponent (its signed maximum below 2^(q-2) lowers the exponent; 0 normally).
+  [[nodiscard]] std::size_t reference_wrapped_weights() const;
+  /// The network as the reference holds it after loading `flips` next (the searched layer decoded
+  /// with reference_next_exponent(), zeros when silent). Does not advance the chain.
+  [[nodiscard]] snn::Network reference_loaded_model(const BitVector& flips) const;
 
  private:
   struct Impl;

@@ -39,6 +39,12 @@ struct GaParams {
   double mutation = 0.05;    // probability that a flipped bit is restored
   int swaps = 5;             // index positions swapped between the parent halves
   std::uint64_t seed = 70;
+  // Reference-compatible operators (spec §6, docs/encryption.md): every individual is re-scored
+  // every generation in population order, crossover reads the parents as they were before the
+  // generation's mutations, the in-place mutations run on indices 1, 2, 3, ... of the new
+  // population (children included, as the reference's list does), swaps use distinct indices.
+  // Pair it with a SubsetEvaluator in reference-compatible mode. Default off: spec §4.
+  bool reference_compat = false;
   void validate() const;     // throws std::invalid_argument naming the parameter
 };
 
