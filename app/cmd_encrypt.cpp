@@ -26,6 +26,7 @@
 #include "snngx/ga/distributed.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/restarts.hpp"
+#include "snngx/ga/sensitivity.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -73,6 +74,9 @@ struct EncryptOptions {
   std::optional<std::uint64_t> subset_seed;  // default: --seed
   int restarts = 1;
   int threads = 0;
+  std::string method = "ga";          // ga | sensitivity | hybrid
+  int rounds = 10;                    // sensitivity: greedy rounds
+  std::size_t candidates = 0;         // hybrid: best-ranked bits the GA searches (0 = 2 x epsilon)
   bool quiet = false;
   ga::GaParams ga;
 };
@@ -164,6 +168,11 @@ void run_encrypt(const EncryptOptions& o) {
                 {{"--model", o.model}, {"--subset", o.subset}, {"--validation", o.validation}, {"--test", o.test},
                  {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   o.ga.validate();
+  const ga::SearchMethod method = ga::parse_search_method(o.method);
+  ga::SensitivityParams sensitivity{o.ga.epsilon, o.rounds};
+  sensitivity.validate();
+  if (method != ga::SearchMethod::Ga && o.restarts > 1)
+    throw std::invalid_argument("--restarts works with --method ga only (--method " + o.method + " is deterministic)");
   ga::check_restarts(o.restarts, !o.validation.empty());  // before minutes of loading
   ga::MpiSession mpi;
   const snn::Network plain = snn::load_model(o.model);
@@ -177,11 +186,22 @@ void run_encrypt(const EncryptOptions& o) {
   snn::check_compatible(plain, subset.shape, o.subset);
   if (data.validation) snn::check_compatible(plain, data.validation->shape, o.validation);
   ga::SubsetEvaluator local(plain, space, subset, o.threads);
-  ga::DistributedEvaluator evaluator(mpi, local, space.size());
+  // The hybrid's GA searches the best-ranked candidates only; every rank ranks them (the same,
+  // deterministic ranking) so that the distributed evaluation scores the same sub-space.
+  std::unique_ptr<ga::CandidateEvaluator> candidates;
+  if (method == ga::SearchMethod::Hybrid) {
+    const std::size_t count = o.candidates > 0 ? o.candidates : 2 * static_cast<std::size_t>(o.ga.epsilon);
+    candidates = std::make_unique<ga::CandidateEvaluator>(local, ga::hybrid_candidates(plain, space, subset, local, count, o.threads),
+                                                          subset, plain.time_steps, plain.num_classes, o.threads);
+  }
+  ga::FitnessEvaluator& scored = candidates ? static_cast<ga::FitnessEvaluator&>(*candidates) : local;
+  ga::DistributedEvaluator evaluator(mpi, scored, candidates ? candidates->size() : space.size());
   if (mpi.rank() != 0) {
     evaluator.serve();
     return;
   }
+  // The greedy search evaluates one flip set per round: no independent work for other ranks.
+  if (method == ga::SearchMethod::Sensitivity) evaluator.stop();
   // Ask for the secret and check the KDF options before the search, not after it.
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
@@ -194,25 +214,44 @@ void run_encrypt(const EncryptOptions& o) {
   }
   std::unique_ptr<ga::SubsetEvaluator> validator;
   if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
-  if (!o.quiet)
-    fmt::print(stderr, "searching {} sign bits ({}), subset {} samples, population {}, {} generations, {} restart(s){}, {} rank(s) x {} threads\n",
-               space.size(), o.whole ? "whole model" : fmt::format("layer {}", layer), subset.size(), o.ga.population,
-               o.ga.generations, o.restarts,
+  const std::string where = o.whole ? "whole model" : fmt::format("layer {}", layer);
+  if (!o.quiet && method == ga::SearchMethod::Sensitivity)
+    fmt::print(stderr, "sensitivity search over {} sign bits ({}, {} ranking), subset {} samples, budget {} bits in {} rounds, {} threads\n",
+               space.size(), where, ga::to_string(ga::ranking_for(plain, space)), subset.size(), o.ga.epsilon, o.rounds, threads);
+  else if (!o.quiet)
+    fmt::print(stderr, "searching {}{} sign bits ({}), subset {} samples, population {}, {} generations, {} restart(s){}, {} rank(s) x {} threads\n",
+               candidates ? fmt::format("the {} best-ranked ({}) of ", candidates->size(), ga::to_string(ga::ranking_for(plain, space)))
+                          : std::string{},
+               space.size(), where, subset.size(), o.ga.population, o.ga.generations, o.restarts,
                data.validation ? fmt::format(" kept by accuracy on {} held-out samples", data.validation->size()) : std::string{},
                mpi.size(), threads);
-  const auto per_restart = static_cast<std::size_t>(o.ga.generations) + 1;
+  const auto per_restart = method == ga::SearchMethod::Sensitivity ? static_cast<std::size_t>(o.rounds) + 1
+                                                                   : static_cast<std::size_t>(o.ga.generations) + 1;
   Progress bar("encrypt", per_restart * static_cast<std::size_t>(o.restarts), "generations");
   int restart = 0;
   const auto status = [&](double f, std::size_t flipped, double acc) {
     const std::string prefix = o.restarts > 1 ? fmt::format("restart {}/{} ", restart + 1, o.restarts) : std::string{};
     return fmt::format("{}best F {:.4g} flipped {} subset acc {:.1f}%", prefix, f, flipped, 100.0 * acc);
   };
-  const auto outcome = ga::run_restarts(
-      o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; },
-      [&](const ga::GenerationStats& g) {
-        bar.update(static_cast<std::size_t>(restart) * per_restart + static_cast<std::size_t>(g.generation) + 1,
-                   status(g.best_fitness, g.best_flipped, g.best_accuracy));
-      });
+  const auto on_generation = [&](const ga::GenerationStats& g) {
+    bar.update(static_cast<std::size_t>(restart) * per_restart + static_cast<std::size_t>(g.generation) + 1,
+               status(g.best_fitness, g.best_flipped, g.best_accuracy));
+  };
+  ga::RestartsResult outcome;
+  if (method == ga::SearchMethod::Ga) {
+    outcome = ga::run_restarts(o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; }, on_generation);
+  } else {  // one run, reported as a single restart so the key is written the GA's way
+    ga::RestartRun run;
+    run.seed = o.ga.seed;
+    run.result = method == ga::SearchMethod::Sensitivity
+                     ? ga::sensitivity_search(plain, space, subset, local, sensitivity, o.threads, on_generation)
+                     : ga::hybrid_search(o.ga, *candidates, evaluator, local, on_generation);
+    if (validator) {
+      const ga::BitVector* key_bits = &run.result.best;
+      run.validation_accuracy = validator->accuracies(std::span<const ga::BitVector* const>(&key_bits, 1)).front();
+    }
+    outcome.runs.push_back(std::move(run));
+  }
   evaluator.stop();
   const ga::SearchResult& result = outcome.best().result;
   restart = static_cast<int>(outcome.chosen);
@@ -232,11 +271,15 @@ void run_encrypt(const EncryptOptions& o) {
       {"subset", o.subset},
       {"subset_samples", subset.size()},
       {"mode", o.whole ? "whole" : "layer"},
+      {"method", ga::to_string(method)},
+      {"ranking", method == ga::SearchMethod::Ga ? nlohmann::json(nullptr) : nlohmann::json(ga::to_string(ga::ranking_for(plain, space)))},
+      {"hybrid_candidates", candidates ? nlohmann::json(candidates->size()) : nlohmann::json(nullptr)},
       {"layer", o.whole ? nlohmann::json(nullptr) : nlohmann::json(layer)},
       {"parameters",
        {{"epsilon", o.ga.epsilon}, {"population", o.ga.population}, {"generations", o.ga.generations}, {"retain", o.ga.retain},
         {"mutation", o.ga.mutation}, {"swaps", o.ga.swaps}, {"seed", o.ga.seed}, {"subset_size", o.subset_size},
-        {"per_class", o.per_class}, {"subset_seed", o.subset_seed.value_or(o.ga.seed)}, {"restarts", o.restarts}}},
+        {"per_class", o.per_class}, {"subset_seed", o.subset_seed.value_or(o.ga.seed)}, {"restarts", o.restarts},
+        {"rounds", o.rounds}}},
       {"ranks", mpi.size()},
       {"threads", threads},
       {"search_seconds", result.seconds},
@@ -490,6 +533,13 @@ void add_encrypt_commands(CLI::App& app) {
                   "held-out frames the restarts' keys are compared on (e.g. the training set; the subset's samples are left out)")
       ->check(CLI::ExistingFile);
   enc->add_option("--validation-size", e.validation_size, "validation samples drawn at random (0 = all)")->default_val(2000)->check(at_least(0));
+  enc->add_option("--method", e.method,
+                  "search: ga (spec §4), sensitivity (greedy over ranked sign bits, budget --epsilon) or hybrid (the GA over the "
+                  "best-ranked --candidates bits)")
+      ->default_val("ga")->check(CLI::IsMember({"ga", "sensitivity", "hybrid"}));
+  enc->add_option("--rounds", e.rounds, "sensitivity: greedy rounds (re-evaluate and re-rank after each)")->default_val(10)->check(at_least(1));
+  enc->add_option("--candidates", e.candidates, "hybrid: best-ranked sign bits the GA searches (0 = 2 x epsilon)")
+      ->default_val(0)->check(at_least(0));
   enc->add_option("--test", e.test, "test frames: report plain / encrypted / decrypted accuracy")->check(CLI::ExistingFile);
   enc->add_option("--test-limit", e.test_limit, "use N test samples drawn at random with --seed (0 = all)")->default_val(0)->check(at_least(0));
   enc->add_option("-o,--output", e.output, "encrypted model to write")->required();
