@@ -59,6 +59,12 @@ std::vector<double> output_current_scores(const snn::Network& net, std::size_t l
 std::vector<double> gradient_scores(const snn::Network& net, const SearchSpace& space, const datasets::FrameSet& subset,
                                     int threads = 0);
 
+/// `per_class` samples of every class drawn at random: for each class in increasing order, its
+/// sample indices (file order) shuffled by a partial Fisher-Yates draw with Rng(seed + class)
+/// (as select_subset); the result is ordered by class, then draw order. Lets the deterministic
+/// searches be compared over several one-sample-per-class subsets.
+std::vector<std::size_t> random_per_class_indices(const datasets::FrameSet& frames, int per_class, std::uint64_t seed);
+
 /// Bit indices sorted by score, highest first; ties: lower index first.
 std::vector<std::size_t> rank_by_score(std::span<const double> scores);
 
