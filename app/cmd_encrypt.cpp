@@ -367,6 +367,9 @@ struct AttackOptions {
   std::vector<double> baseline_fractions;
   int finetune_per_class = 0, finetune_epochs = 5;
   float finetune_lr = 1e-3f;
+  std::string recover_data;
+  std::vector<int> recover_per_class;
+  int recover_rounds = 10;
   std::uint64_t seed = 1;
 };
 
@@ -396,10 +399,13 @@ void run_attack(const AttackOptions& o) {
                                            : fs::path(o.report);
   const auto out = [&](const std::string& suffix) { return fs::path(prefix.string() + suffix); };
   check_outputs({{"--report", out(".json")}}, {{"--model", o.model}, {"--test", o.test}, {"--key", o.key}, {"--finetune-data", o.finetune_data},
+                                               {"--recover-data", o.recover_data},
                                                {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   const snn::Network encrypted = snn::load_model(o.model);
   if (encrypted.state != snn::ModelState::Encrypted)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(encrypted.state) + "', attack needs an encrypted model");
+  if (!o.recover_per_class.empty() && (o.recover_data.empty() || o.key.empty()))
+    throw std::invalid_argument("--recover-per-class needs --recover-data TRAIN.frames.h5 and --key (the ground truth)");
   if (o.finetune_per_class > 0 && o.finetune_data.empty())
     throw std::invalid_argument("--finetune-per-class needs --finetune-data TRAIN.frames.h5");
   // Unseal first: a wrong key or secret fails before minutes of experiments.
@@ -501,6 +507,39 @@ void run_attack(const AttackOptions& o) {
     fmt::print("fine-tuning attack ({} samples, {} epochs): {:.2f} % (float), {:.2f} % (re-quantized)\n", ft.samples, ft.epochs,
                100 * ft.float_accuracy, 100 * ft.quantized_accuracy);
   }
+  if (!o.recover_per_class.empty()) {
+    // The key's one layer (its index and L are public in the key header).
+    std::optional<std::size_t> layer;
+    for (const auto& lk : key->layers)
+      if (!lk.positions.empty()) {
+        if (layer) throw std::invalid_argument(o.key + ": key recovery by search needs a key of one layer");
+        layer = lk.layer;
+      }
+    if (!layer) throw std::invalid_argument(o.key + ": the key is empty");
+    const auto source = datasets::read_frames(o.recover_data);
+    snn::check_compatible(encrypted, source.shape, o.recover_data);
+    std::vector<nlohmann::json> jr;
+    std::ostringstream csv;
+    csv << "per_class,samples,accuracy,share_of_key_found,flipped_bits,seconds\n";
+    for (const int k : o.recover_per_class) {
+      const auto data = source.select(ga::random_per_class_indices(source, k, o.seed));
+      fmt::print(stderr, "key recovery by search with {} samples per class...\n", k);
+      const auto r = ga::key_recovery_attack(encrypted, *key, *layer, data, test, o.recover_rounds, o.threads);
+      jr.push_back({{"per_class", k}, {"samples", r.samples}, {"accuracy", r.accuracy}, {"flipped_bits", r.flipped},
+                    {"true_key_bits_found", r.true_key_bits_found}, {"key_bits", r.key_bits}, {"share_of_key_found", r.share_found()},
+                    {"seconds", r.seconds},
+                    {"recovered_share", acc_plain > acc_without ? nlohmann::json((r.accuracy - acc_without) / (acc_plain - acc_without))
+                                                                : nlohmann::json(nullptr)}});
+      csv << fmt::format("{},{},{:.6f},{:.6f},{},{:.3f}\n", k, r.samples, r.accuracy, r.share_found(), r.flipped, r.seconds);
+      fmt::print("key recovery by search, {} per class ({} samples, {:.1f} s): accuracy {:.2f} %, {} of the {} key bits found ({:.1f} %)\n", k,
+                 r.samples, r.seconds, 100 * r.accuracy, r.true_key_bits_found, r.key_bits, 100 * r.share_found());
+    }
+    j["key_recovery"] = {{"data", o.recover_data}, {"layer", *layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
+    write_text_atomically(out(".key_recovery.csv"), csv.str());
+    plot_csv(out(".key_recovery.csv"), out(".key_recovery.svg"),
+             {"Key recovery by sensitivity search", "labelled samples per class", "accuracy / share of the key found", 1, {3, 4}, false, false});
+    written.push_back(out(".key_recovery.{csv,svg}").string());
+  }
   write_json(out(".json"), j);
   fmt::print("wrote {}\n", fmt::join(written, ", "));
 }
@@ -569,6 +608,12 @@ void add_encrypt_commands(CLI::App& app) {
       ->default_val(0)->check(at_least(0));
   att->add_option("--finetune-epochs", a.finetune_epochs, "fine-tuning epochs")->default_val(5)->check(at_least(1));
   att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f)->check(positive());
+  att->add_option("--recover-data", a.recover_data, "frames the key-recovery attacker draws its labelled samples from")
+      ->check(CLI::ExistingFile);
+  att->add_option("--recover-per-class", a.recover_per_class,
+                  "key recovery by search: labelled samples per class, e.g. 1,10,100 (needs --key as the ground truth)")
+      ->delimiter(',')->check(at_least(1));
+  att->add_option("--recover-rounds", a.recover_rounds, "key recovery: greedy rounds of the search")->default_val(10)->check(at_least(1));
   att->add_option("--seed", a.seed, "random seed of the experiments")->default_val(1)->check(at_least(0));
   att->add_option("--report", a.report, "prefix of the report files (default: <model>.attack)");
   att->add_option("--threads", a.threads, "threads (0 = all)")->default_val(0)->check(bounded(0, 1024));

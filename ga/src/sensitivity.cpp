@@ -168,23 +168,33 @@ double subset_accuracy(std::span<const std::int32_t> counts, std::span<const std
 /// The scores of every bit of `space` for the model carrying `flips` (`flipped` is that model).
 class Scorer {
  public:
-  Scorer(const snn::Network& plain, const SearchSpace& space, const datasets::FrameSet& subset, int threads)
-      : plain_(plain), space_(space), subset_(subset), threads_(threads), ranking_(ranking_for(plain, space)) {
+  Scorer(const snn::Network& plain, const SearchSpace& space, const datasets::FrameSet& subset, int threads, bool restore = false)
+      : plain_(plain), space_(space), subset_(subset), threads_(threads), restore_(restore), ranking_(ranking_for(plain, space)) {
     if (ranking_ == Ranking::OutputCurrent) inputs_ = integrated_inputs(plain, space.segments.front().layer, subset);
   }
   std::vector<double> operator()(const snn::Network& flipped, std::span<const std::int32_t> counts) const {
-    if (ranking_ == Ranking::GradientTimesWeight) return gradient_scores(flipped, space_, subset_, threads_);
-    const auto alpha = margin_weights(counts, subset_.labels, plain_.num_classes, plain_.time_steps);
-    // Scores of the plain weights: a flipped bit's score is the damage its flip already does.
-    return output_current_scores(plain_, space_.segments.front().layer, inputs_, subset_.labels, alpha);
+    auto scores = damage(flipped, counts);
+    if (restore_)
+      for (auto& s : scores) s = -s;
+    return scores;
   }
   [[nodiscard]] bool needs_flipped_network() const { return ranking_ == Ranking::GradientTimesWeight; }
 
  private:
+  std::vector<double> damage(const snn::Network& flipped, std::span<const std::int32_t> counts) const {
+    if (ranking_ == Ranking::GradientTimesWeight) return gradient_scores(flipped, space_, subset_, threads_);
+    auto alpha = margin_weights(counts, subset_.labels, plain_.num_classes, plain_.time_steps);
+    if (restore_)
+      for (auto& a : alpha) a = 2 * static_cast<std::int64_t>(plain_.time_steps) + 2 - a;
+    // Scores of the starting weights: a flipped bit's score is the damage its flip already does.
+    return output_current_scores(plain_, space_.segments.front().layer, inputs_, subset_.labels, alpha);
+  }
+
   const snn::Network& plain_;
   const SearchSpace& space_;
   const datasets::FrameSet& subset_;
   int threads_;
+  bool restore_;
   Ranking ranking_;
   std::vector<std::int64_t> inputs_;
 };
@@ -208,7 +218,7 @@ SearchResult sensitivity_search(const snn::Network& plain, const SearchSpace& sp
                                 const std::function<void(const GenerationStats&)>& on_round) {
   params.validate();
   const auto t0 = std::chrono::steady_clock::now();
-  const Scorer score(plain, space, subset, resolve_threads(threads));
+  const Scorer score(plain, space, subset, resolve_threads(threads), params.restore);
   const auto budget = static_cast<std::size_t>(params.budget);
   BitVector flips(space.size());
   snn::Network flipped = plain;  // kept in step with `flips` for the gradient ranking

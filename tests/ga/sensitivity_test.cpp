@@ -7,6 +7,7 @@
 #include <bit>
 #include <numeric>
 
+#include "snngx/ga/attack.hpp"
 #include "snngx/ga/sensitivity.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -193,6 +194,51 @@ TEST(Sensitivity, SameKeyOnOneAndTwoThreads) {
     EXPECT_EQ(a.best, b.best);
     EXPECT_EQ(a.accuracy, b.accuracy);
   }
+}
+
+TEST(KeyRecovery, TheRepairingSearchFindsTheHandNetsKeyBit) {
+  // Encrypted = the hand net with bit 4 (class 1's 96) flipped. Its spike counts: sample 0 1:0
+  // (margin 1, alpha 4, mirrored 2T+2-4 = 2), sample 1 0:0 (tie -> class 0, wrong; margin 0,
+  // alpha 3, mirrored 3). D[1] = 3 X1 - 2 X0 = [-1, 7, -4]: bit 4's damage 2*(-96)*7 = -1344,
+  // i.e. repair score +1344, the largest (class 0: D[0] = 2 X0 - 3 X1 = [1,-7,4], repair scores
+  // -128, -448, -1016; class 1's others -32, 64). Budget L = 1: the search flips bit 4 back.
+  const auto plain = hand_net();
+  const auto f = hand_frames();
+  const auto space = SearchSpace::layer(plain, 0);
+  BitVector b(space.size());
+  b.set(4);
+  const auto key = make_key(plain, space, b);
+  const auto encrypted = encrypt_model(plain, key, "fp");
+  ASSERT_EQ(accuracy_of(encrypted, f), 0.5);
+  const auto r = key_recovery_attack(encrypted, key, 0, f, f, 1, 1);
+  EXPECT_EQ(r.key_bits, 1u);
+  EXPECT_EQ(r.true_key_bits_found, 1u);
+  EXPECT_EQ(r.flipped, 1u);
+  EXPECT_DOUBLE_EQ(r.share_found(), 1.0);
+  EXPECT_DOUBLE_EQ(r.accuracy, 1.0);
+  EXPECT_EQ(r.samples, 2u);
+}
+
+TEST(KeyRecovery, ReportsTheRepairedModelsAccuracyAndTheKeyShareIndependently) {
+  const auto plain = testing::tiny_mlp(23);
+  const auto f = testing::frames_for(plain, 24, 23);
+  const auto space = SearchSpace::layer(plain, 1);
+  const SubsetEvaluator ev(plain, space, f, 1);
+  const auto enc_bits = sensitivity_search(plain, space, f, ev, {10, 2}, 1).best;
+  const auto key = make_key(plain, space, enc_bits);
+  const auto encrypted = encrypt_model(plain, key, "fp");
+  const auto r = key_recovery_attack(encrypted, key, 1, f, f, 3, 1);
+  // The attacker's search, replayed: same flips, then the key share and accuracy by hand.
+  SensitivityParams p{static_cast<int>(enc_bits.count()), 3};
+  p.restore = true;
+  const SubsetEvaluator eve(encrypted, space, f, 1);
+  const auto found = sensitivity_search(encrypted, space, f, eve, p, 1).best;
+  std::size_t common = 0;
+  for (std::size_t j = 0; j < space.size(); ++j) common += found.test(j) && enc_bits.test(j);
+  EXPECT_EQ(r.true_key_bits_found, common);
+  EXPECT_EQ(r.flipped, found.count());
+  EXPECT_LE(r.flipped, enc_bits.count());
+  EXPECT_DOUBLE_EQ(r.accuracy, accuracy_of(apply_flips(encrypted, space, found), f));
 }
 
 TEST(Hybrid, CandidatesAreTheBestRankedBitsAndTheKeyStaysAmongThem) {

@@ -71,6 +71,10 @@ std::vector<std::size_t> rank_by_score(std::span<const double> scores);
 struct SensitivityParams {
   int budget = 50;  // at most this many flipped bits (the GA's --epsilon)
   int rounds = 10;  // greedy rounds: each adds about budget/rounds bits, then re-evaluates and re-scores
+  // The attacker's direction (key recovery, attack.hpp): pick the flips that REPAIR the subset.
+  // Scores are negated, and the margin weights mirrored (2T + 2 - alpha_n: misclassified samples
+  // weigh more).
+  bool restore = false;
   void validate() const;  // throws std::invalid_argument naming the option
 };
 
