@@ -25,7 +25,7 @@ def group(rows, key):
 
 def cell(rs):
     acc = [100 * float(r["test_accuracy"]) for r in rs]
-    return f"{sum(acc) / len(acc):.2f} ({min(acc):.2f}-{max(acc):.2f})"
+    return f"{sum(acc) / len(acc):.2f} ({min(acc):.2f}-{max(acc):.2f}, n={len(acc)})"
 
 
 def table(rows, key, label):
@@ -68,11 +68,11 @@ parts = []
 for model in ["mlp", "csnn"]:
     b, s = load(f"{model}-budget.csv"), load(f"{model}-subset.csv")
     if b:
-        parts.append(f"### {model}: accuracy without the key vs flipped-bit budget (1 random sample per class, seeds 1-5)\n\n"
+        parts.append(f"### {model}: accuracy without the key vs flipped-bit budget (1 random sample per class, seeds 1-5; n = runs finished)\n\n"
                      + table(b, "budget", "budget"))
         plot(b, "budget", "flipped sign bits (budget)", f"{model}-budget", f"{model}: accuracy without the key vs budget", True)
     if s:
-        parts.append(f"### {model}: accuracy without the key vs subset size (budget {s[0]['budget']}, seeds 1-3)\n\n"
+        parts.append(f"### {model}: accuracy without the key vs subset size (budget {s[0]['budget']}, seeds 1-3; n = runs finished)\n\n"
                      + table(s, "per_class", "K ="))
         plot(s, "per_class", "fitness subset: samples per class", f"{model}-subset", f"{model}: subset size", True)
 (out / "summary.md").write_text("\n\n".join(parts) + "\n")
