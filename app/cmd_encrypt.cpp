@@ -26,6 +26,7 @@
 #include "snngx/ga/distributed.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/restarts.hpp"
+#include "snngx/ga/sensitivity.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -73,6 +74,9 @@ struct EncryptOptions {
   std::optional<std::uint64_t> subset_seed;  // default: --seed
   int restarts = 1;
   int threads = 0;
+  std::string method = "ga";          // ga | sensitivity | hybrid
+  int rounds = 10;                    // sensitivity: greedy rounds
+  std::size_t candidates = 0;         // hybrid: best-ranked bits the GA searches (0 = 2 x epsilon)
   bool quiet = false;
   ga::GaParams ga;  // ga.reference_compat: --reference-compat
 };
@@ -188,7 +192,14 @@ void run_encrypt(const EncryptOptions& o) {
                 {{"--model", o.model}, {"--subset", o.subset}, {"--validation", o.validation}, {"--test", o.test},
                  {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   o.ga.validate();
+  const ga::SearchMethod method = ga::parse_search_method(o.method);
+  ga::SensitivityParams sensitivity{o.ga.epsilon, o.rounds};
+  sensitivity.validate();
+  if (method != ga::SearchMethod::Ga && o.restarts > 1)
+    throw std::invalid_argument("--restarts works with --method ga only (--method " + o.method + " is deterministic)");
   ga::check_restarts(o.restarts, !o.validation.empty());  // before minutes of loading
+  if (o.ga.reference_compat && method != ga::SearchMethod::Ga)
+    throw std::invalid_argument("--reference-compat reproduces the reference's GA: it takes --method ga only");
   if (o.ga.reference_compat && (o.whole || o.restarts > 1))
     throw std::invalid_argument("--reference-compat reproduces the reference's single layer-wise search: no --whole, no --restarts");
   ga::MpiSession mpi;
@@ -208,11 +219,22 @@ void run_encrypt(const EncryptOptions& o) {
   if (local.reference_wrapped_weights() > 0)
     std::fprintf(stderr, "snngx: warning: --reference-compat: %zu weights of layer %zu wrap when re-read at the reference's exponent\n",
                  local.reference_wrapped_weights(), layer);
-  ga::DistributedEvaluator evaluator(mpi, local, space.size());
+  // The hybrid's GA searches the best-ranked candidates only; every rank ranks them (the same,
+  // deterministic ranking) so that the distributed evaluation scores the same sub-space.
+  std::unique_ptr<ga::CandidateEvaluator> candidates;
+  if (method == ga::SearchMethod::Hybrid) {
+    const std::size_t count = o.candidates > 0 ? o.candidates : 2 * static_cast<std::size_t>(o.ga.epsilon);
+    candidates = std::make_unique<ga::CandidateEvaluator>(local, ga::hybrid_candidates(plain, space, subset, local, count, o.threads),
+                                                          subset, plain.time_steps, plain.num_classes, o.threads);
+  }
+  ga::FitnessEvaluator& scored = candidates ? static_cast<ga::FitnessEvaluator&>(*candidates) : local;
+  ga::DistributedEvaluator evaluator(mpi, scored, candidates ? candidates->size() : space.size());
   if (mpi.rank() != 0) {
     evaluator.serve();
     return;
   }
+  // The greedy search evaluates one flip set per round: no independent work for other ranks.
+  if (method == ga::SearchMethod::Sensitivity) evaluator.stop();
   // Ask for the secret and check the KDF options before the search, not after it.
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
@@ -225,25 +247,44 @@ void run_encrypt(const EncryptOptions& o) {
   }
   std::unique_ptr<ga::SubsetEvaluator> validator;
   if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
-  if (!o.quiet)
-    fmt::print(stderr, "searching {} sign bits ({}), subset {} samples, population {}, {} generations, {} restart(s){}, {} rank(s) x {} threads\n",
-               space.size(), o.whole ? "whole model" : fmt::format("layer {}", layer), subset.size(), o.ga.population,
-               o.ga.generations, o.restarts,
+  const std::string where = o.whole ? "whole model" : fmt::format("layer {}", layer);
+  if (!o.quiet && method == ga::SearchMethod::Sensitivity)
+    fmt::print(stderr, "sensitivity search over {} sign bits ({}, {} ranking), subset {} samples, budget {} bits in {} rounds, {} threads\n",
+               space.size(), where, ga::to_string(ga::ranking_for(plain, space)), subset.size(), o.ga.epsilon, o.rounds, threads);
+  else if (!o.quiet)
+    fmt::print(stderr, "searching {}{} sign bits ({}), subset {} samples, population {}, {} generations, {} restart(s){}, {} rank(s) x {} threads\n",
+               candidates ? fmt::format("the {} best-ranked ({}) of ", candidates->size(), ga::to_string(ga::ranking_for(plain, space)))
+                          : std::string{},
+               space.size(), where, subset.size(), o.ga.population, o.ga.generations, o.restarts,
                data.validation ? fmt::format(" kept by accuracy on {} held-out samples", data.validation->size()) : std::string{},
                mpi.size(), threads);
-  const auto per_restart = static_cast<std::size_t>(o.ga.generations) + 1;
+  const auto per_restart = method == ga::SearchMethod::Sensitivity ? static_cast<std::size_t>(o.rounds) + 1
+                                                                   : static_cast<std::size_t>(o.ga.generations) + 1;
   Progress bar("encrypt", per_restart * static_cast<std::size_t>(o.restarts), "generations");
   int restart = 0;
   const auto status = [&](double f, std::size_t flipped, double acc) {
     const std::string prefix = o.restarts > 1 ? fmt::format("restart {}/{} ", restart + 1, o.restarts) : std::string{};
     return fmt::format("{}best F {:.4g} flipped {} subset acc {:.1f}%", prefix, f, flipped, 100.0 * acc);
   };
-  const auto outcome = ga::run_restarts(
-      o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; },
-      [&](const ga::GenerationStats& g) {
-        bar.update(static_cast<std::size_t>(restart) * per_restart + static_cast<std::size_t>(g.generation) + 1,
-                   status(g.best_fitness, g.best_flipped, g.best_accuracy));
-      });
+  const auto on_generation = [&](const ga::GenerationStats& g) {
+    bar.update(static_cast<std::size_t>(restart) * per_restart + static_cast<std::size_t>(g.generation) + 1,
+               status(g.best_fitness, g.best_flipped, g.best_accuracy));
+  };
+  ga::RestartsResult outcome;
+  if (method == ga::SearchMethod::Ga) {
+    outcome = ga::run_restarts(o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; }, on_generation);
+  } else {  // one run, reported as a single restart so the key is written the GA's way
+    ga::RestartRun run;
+    run.seed = o.ga.seed;
+    run.result = method == ga::SearchMethod::Sensitivity
+                     ? ga::sensitivity_search(plain, space, subset, local, sensitivity, o.threads, on_generation)
+                     : ga::hybrid_search(o.ga, *candidates, evaluator, local, on_generation);
+    if (validator) {
+      const ga::BitVector* key_bits = &run.result.best;
+      run.validation_accuracy = validator->accuracies(std::span<const ga::BitVector* const>(&key_bits, 1)).front();
+    }
+    outcome.runs.push_back(std::move(run));
+  }
   evaluator.stop();
   const ga::SearchResult& result = outcome.best().result;
   restart = static_cast<int>(outcome.chosen);
@@ -263,11 +304,15 @@ void run_encrypt(const EncryptOptions& o) {
       {"subset", o.subset},
       {"subset_samples", subset.size()},
       {"mode", o.whole ? "whole" : "layer"},
+      {"method", ga::to_string(method)},
+      {"ranking", method == ga::SearchMethod::Ga ? nlohmann::json(nullptr) : nlohmann::json(ga::to_string(ga::ranking_for(plain, space)))},
+      {"hybrid_candidates", candidates ? nlohmann::json(candidates->size()) : nlohmann::json(nullptr)},
       {"layer", o.whole ? nlohmann::json(nullptr) : nlohmann::json(layer)},
       {"parameters",
        {{"epsilon", o.ga.epsilon}, {"population", o.ga.population}, {"generations", o.ga.generations}, {"retain", o.ga.retain},
         {"mutation", o.ga.mutation}, {"swaps", o.ga.swaps}, {"seed", o.ga.seed}, {"subset_size", o.subset_size},
-        {"per_class", o.per_class}, {"subset_seed", o.subset_seed.value_or(o.ga.seed)}, {"restarts", o.restarts}}},
+        {"per_class", o.per_class}, {"subset_seed", o.subset_seed.value_or(o.ga.seed)}, {"restarts", o.restarts},
+        {"rounds", o.rounds}}},
       {"ranks", mpi.size()},
       {"threads", threads},
       {"search_seconds", result.seconds},
@@ -357,6 +402,9 @@ struct AttackOptions {
   std::vector<double> baseline_fractions;
   int finetune_per_class = 0, finetune_epochs = 5;
   float finetune_lr = 1e-3f;
+  std::string recover_data;
+  std::vector<int> recover_per_class;
+  int recover_rounds = 10;
   std::uint64_t seed = 1;
   bool reference_compat = false;
 };
@@ -387,10 +435,13 @@ void run_attack(const AttackOptions& o) {
                                            : fs::path(o.report);
   const auto out = [&](const std::string& suffix) { return fs::path(prefix.string() + suffix); };
   check_outputs({{"--report", out(".json")}}, {{"--model", o.model}, {"--test", o.test}, {"--key", o.key}, {"--finetune-data", o.finetune_data},
+                                               {"--recover-data", o.recover_data},
                                                {"--passphrase-file", o.secret.passphrase_file}, {"--device-key", o.secret.device_key}});
   const snn::Network encrypted = snn::load_model(o.model);
   if (encrypted.state != snn::ModelState::Encrypted)
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(encrypted.state) + "', attack needs an encrypted model");
+  if (!o.recover_per_class.empty() && (o.recover_data.empty() || o.key.empty()))
+    throw std::invalid_argument("--recover-per-class needs --recover-data TRAIN.frames.h5 and --key (the ground truth)");
   if (o.finetune_per_class > 0 && o.finetune_data.empty())
     throw std::invalid_argument("--finetune-per-class needs --finetune-data TRAIN.frames.h5");
   // Unseal first: a wrong key or secret fails before minutes of experiments.
@@ -501,6 +552,39 @@ void run_attack(const AttackOptions& o) {
     fmt::print("fine-tuning attack ({} samples, {} epochs): {:.2f} % (float), {:.2f} % (re-quantized)\n", ft.samples, ft.epochs,
                100 * ft.float_accuracy, 100 * ft.quantized_accuracy);
   }
+  if (!o.recover_per_class.empty()) {
+    // The key's one layer (its index and L are public in the key header).
+    std::optional<std::size_t> layer;
+    for (const auto& lk : key->layers)
+      if (!lk.positions.empty()) {
+        if (layer) throw std::invalid_argument(o.key + ": key recovery by search needs a key of one layer");
+        layer = lk.layer;
+      }
+    if (!layer) throw std::invalid_argument(o.key + ": the key is empty");
+    const auto source = datasets::read_frames(o.recover_data);
+    snn::check_compatible(encrypted, source.shape, o.recover_data);
+    std::vector<nlohmann::json> jr;
+    std::ostringstream csv;
+    csv << "per_class,samples,accuracy,share_of_key_found,flipped_bits,seconds\n";
+    for (const int k : o.recover_per_class) {
+      const auto data = source.select(ga::random_per_class_indices(source, k, o.seed));
+      fmt::print(stderr, "key recovery by search with {} samples per class...\n", k);
+      const auto r = ga::key_recovery_attack(encrypted, *key, *layer, data, test, o.recover_rounds, o.threads);
+      jr.push_back({{"per_class", k}, {"samples", r.samples}, {"accuracy", r.accuracy}, {"flipped_bits", r.flipped},
+                    {"true_key_bits_found", r.true_key_bits_found}, {"key_bits", r.key_bits}, {"share_of_key_found", r.share_found()},
+                    {"seconds", r.seconds},
+                    {"recovered_share", acc_plain > acc_without ? nlohmann::json((r.accuracy - acc_without) / (acc_plain - acc_without))
+                                                                : nlohmann::json(nullptr)}});
+      csv << fmt::format("{},{},{:.6f},{:.6f},{},{:.3f}\n", k, r.samples, r.accuracy, r.share_found(), r.flipped, r.seconds);
+      fmt::print("key recovery by search, {} per class ({} samples, {:.1f} s): accuracy {:.2f} %, {} of the {} key bits found ({:.1f} %)\n", k,
+                 r.samples, r.seconds, 100 * r.accuracy, r.true_key_bits_found, r.key_bits, 100 * r.share_found());
+    }
+    j["key_recovery"] = {{"data", o.recover_data}, {"layer", *layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
+    write_text_atomically(out(".key_recovery.csv"), csv.str());
+    plot_csv(out(".key_recovery.csv"), out(".key_recovery.svg"),
+             {"Key recovery by sensitivity search", "labelled samples per class", "accuracy / share of the key found", 1, {3, 4}, false, false});
+    written.push_back(out(".key_recovery.{csv,svg}").string());
+  }
   write_json(out(".json"), j);
   fmt::print("wrote {}\n", fmt::join(written, ", "));
 }
@@ -533,6 +617,13 @@ void add_encrypt_commands(CLI::App& app) {
                   "held-out frames the restarts' keys are compared on (e.g. the training set; the subset's samples are left out)")
       ->check(CLI::ExistingFile);
   enc->add_option("--validation-size", e.validation_size, "validation samples drawn at random (0 = all)")->default_val(2000)->check(at_least(0));
+  enc->add_option("--method", e.method,
+                  "search: ga (spec §4), sensitivity (greedy over ranked sign bits, budget --epsilon) or hybrid (the GA over the "
+                  "best-ranked --candidates bits)")
+      ->default_val("ga")->check(CLI::IsMember({"ga", "sensitivity", "hybrid"}));
+  enc->add_option("--rounds", e.rounds, "sensitivity: greedy rounds (re-evaluate and re-rank after each)")->default_val(10)->check(at_least(1));
+  enc->add_option("--candidates", e.candidates, "hybrid: best-ranked sign bits the GA searches (0 = 2 x epsilon)")
+      ->default_val(0)->check(at_least(0));
   enc->add_option("--test", e.test, "test frames: report plain / encrypted / decrypted accuracy")->check(CLI::ExistingFile);
   enc->add_option("--test-limit", e.test_limit, "use N test samples drawn at random with --seed (0 = all)")->default_val(0)->check(at_least(0));
   enc->add_option("-o,--output", e.output, "encrypted model to write")->required();
@@ -565,6 +656,12 @@ void add_encrypt_commands(CLI::App& app) {
       ->default_val(0)->check(at_least(0));
   att->add_option("--finetune-epochs", a.finetune_epochs, "fine-tuning epochs")->default_val(5)->check(at_least(1));
   att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f)->check(positive());
+  att->add_option("--recover-data", a.recover_data, "frames the key-recovery attacker draws its labelled samples from")
+      ->check(CLI::ExistingFile);
+  att->add_option("--recover-per-class", a.recover_per_class,
+                  "key recovery by search: labelled samples per class, e.g. 1,10,100 (needs --key as the ground truth)")
+      ->delimiter(',')->check(at_least(1));
+  att->add_option("--recover-rounds", a.recover_rounds, "key recovery: greedy rounds of the search")->default_val(10)->check(at_least(1));
   att->add_option("--seed", a.seed, "random seed of the experiments")->default_val(1)->check(at_least(0));
   att->add_option("--report", a.report, "prefix of the report files (default: <model>.attack)");
   att->add_flag("--reference-compat", a.reference_compat,

@@ -1,12 +1,14 @@
 #include "snngx/ga/attack.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <unordered_set>
 
 #include "snngx/ga/fitness.hpp"
+#include "snngx/ga/sensitivity.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "snngx/snn/train.hpp"
@@ -154,6 +156,28 @@ FineTuneResult fine_tuning_attack(const snn::Network& encrypted, const datasets:
   r.float_accuracy = test_accuracy(tuned, test, threads);
   const auto& q = *encrypted.weights(0).quant;
   r.quantized_accuracy = test_accuracy(snn::quantize(tuned, q.bits, q.rule), test, threads);
+  return r;
+}
+
+KeyRecoveryResult key_recovery_attack(const snn::Network& encrypted, const crypto::XorKey& key, std::size_t layer,
+                                      const datasets::FrameSet& data, const datasets::FrameSet& test, int rounds, int threads) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& lk = key.layers.at(layer);
+  const SearchSpace space = SearchSpace::layer(encrypted, layer);
+  const SubsetEvaluator ev(encrypted, space, data, threads);
+  SensitivityParams p;
+  p.budget = static_cast<int>(lk.positions.size());  // L is public (key header)
+  p.rounds = rounds;
+  p.restore = true;
+  const SearchResult found = sensitivity_search(encrypted, space, data, ev, p, threads);
+  KeyRecoveryResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.samples = data.size();
+  r.flipped = found.best.count();
+  r.key_bits = lk.positions.size();
+  const auto q = static_cast<std::uint64_t>(lk.bits_per_weight);
+  for (const auto pos : lk.positions) r.true_key_bits_found += found.best.test(static_cast<std::size_t>(pos / q));
+  r.accuracy = test_accuracy(apply_flips(encrypted, space, found.best), test, threads);
   return r;
 }
 

@@ -3,6 +3,7 @@
 // each other and with independent inference, and refusals are one "snngx: error:" line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/restarts.hpp"
+#include "snngx/ga/sensitivity.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "temp_dir.hpp"
@@ -243,6 +245,52 @@ TEST(EncryptCli, RestartsKeepTheKeyWorstOnValidationAndItEqualsThatSingleRun) {
   const auto single = run_snngx(args);
   ASSERT_EQ(single.exit_code, 0) << single.err;
   EXPECT_EQ(snn::load_model(f.enc).weights(1).quant->weight_bits, enc.weights(1).quant->weight_bits);
+}
+
+TEST(EncryptCli, MethodSensitivityAndHybridKeysEqualTheLibrarySearches) {
+  Files f;
+  const auto subset = select_subset(f.frames, 16, 2, 5);
+  const auto space = SearchSpace::layer(f.plain, 1);
+  const SubsetEvaluator ev(f.plain, space, subset, 1);
+  for (const std::string method : {"sensitivity", "hybrid"}) {
+    const auto r = run_snngx(f.encrypt_args("--threads 2 --method " + method + " --rounds 3 --candidates 12"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    SearchResult lib;
+    if (method == "sensitivity") {
+      lib = sensitivity_search(f.plain, space, subset, ev, {6, 3}, 1);
+    } else {
+      CandidateEvaluator c(ev, hybrid_candidates(f.plain, space, subset, ev, 12, 1), subset, f.plain.time_steps, f.plain.num_classes, 1);
+      lib = hybrid_search(small_params(), c, c, ev);
+    }
+    const auto key = crypto::unseal_key(f.key, crypto::KeySecret::passphrase("correct horse"));
+    EXPECT_EQ(key.layers[1].positions, make_key(f.plain, space, lib.best).layers[1].positions) << method;
+    EXPECT_LE(key.flipped_bits(), 6u);
+    const auto j = read_json(f.dir / "r.json");
+    EXPECT_EQ(j["method"], method);
+    EXPECT_EQ(j["ranking"], "output-current");
+    EXPECT_DOUBLE_EQ(j["best_subset_accuracy"].get<double>(), lib.accuracy);
+    // The encrypted model's accuracy is measured by independent inference.
+    EXPECT_DOUBLE_EQ(j["test"]["accuracy_encrypted_without_key"].get<double>(), accuracy_of(snn::load_model(f.enc), f.frames));
+    EXPECT_EQ(read_lines(f.dir / "r.csv").size(), lib.history.size() + 1) << method;
+    std::filesystem::remove(f.enc);
+    std::filesystem::remove(f.key);
+  }
+  // The default stays the GA.
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  EXPECT_EQ(read_json(f.dir / "r.json")["method"], "ga");
+}
+
+TEST(EncryptCli, BadMethodAndRestartsOfADeterministicSearchAreRefused) {
+  Files f;
+  auto r = run_snngx(f.encrypt_args("--method annealing"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --method"), std::string::npos) << r.err;
+  r = run_snngx(f.encrypt_args("--method sensitivity --restarts 2 --validation " + q(f.data)));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("snngx: error: --restarts works with --method ga only"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(f.enc));
+  EXPECT_FALSE(std::filesystem::exists(f.key));
 }
 
 TEST(EncryptCli, RestartsWithoutValidationAndFramesOfTheWrongShapeAreRefused) {

@@ -64,4 +64,17 @@ struct FineTuneResult {
 FineTuneResult fine_tuning_attack(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
                                   int epochs, float learning_rate, std::uint64_t seed, int threads = 0);
 
+/// Key recovery by search: the attacker, holding the encrypted model and `data` (k labelled
+/// samples per class), runs our own sensitivity search in the repairing direction
+/// (SensitivityParams::restore) over the sign bits of `layer` with a budget of the key's public
+/// bit count L, and loads the result. Reported: test accuracy of the repaired model, how many of
+/// its flips are true key bits (share of the key found), and the attacker's cost.
+struct KeyRecoveryResult {
+  std::size_t samples = 0, flipped = 0, true_key_bits_found = 0, key_bits = 0;
+  double accuracy = 0.0, seconds = 0.0;
+  [[nodiscard]] double share_found() const { return key_bits ? static_cast<double>(true_key_bits_found) / static_cast<double>(key_bits) : 0.0; }
+};
+KeyRecoveryResult key_recovery_attack(const snn::Network& encrypted, const crypto::XorKey& key, std::size_t layer,
+                                      const datasets::FrameSet& data, const datasets::FrameSet& test, int rounds = 10, int threads = 0);
+
 }  // namespace snngx::ga
