@@ -8,6 +8,7 @@
 
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/io/output_files.hpp"
 
 namespace snngx::datasets {
 namespace fs = std::filesystem;
@@ -17,7 +18,9 @@ constexpr int deflate_level = 4;  // as write_frames
 }
 
 struct FrameWriter::Impl {
+  explicit Impl(const fs::path& target) : path(target), tmp(io::temporary_name(target)), temporary(tmp) {}
   fs::path path, tmp;
+  io::Temporary temporary;  // removed on an interrupt, or when the writer dies unfinished
   FrameShape shape;
   std::string source, transform;
   std::array<std::int64_t, 3> sensor_size{};
@@ -31,13 +34,14 @@ struct FrameWriter::Impl {
 
 FrameWriter::FrameWriter(const fs::path& path, FrameShape shape, std::string source, std::string transform,
                          std::array<std::int64_t, 3> sensor_size, std::vector<std::string> classes)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(path)) {
   if (shape.t <= 0 || shape.c <= 0 || shape.h <= 0 || shape.w <= 0)
     throw std::invalid_argument(path.string() + ": frame shape must be positive in every dimension");
+  if (static_cast<double>(shape.sample_size()) * 2.0 >= 4294967296.0)  // HDF5 chunks (one sample each) stay below 4 GiB
+    throw std::invalid_argument(path.string() + ": one sample of [T=" + std::to_string(shape.t) + ", C=" + std::to_string(shape.c) +
+                                ", H=" + std::to_string(shape.h) + ", W=" + std::to_string(shape.w) +
+                                "] takes 4 GiB or more, above HDF5's chunk limit (fewer time bins or more downsampling)");
   Impl& m = *impl_;
-  m.path = path;
-  m.tmp = path;
-  m.tmp += ".tmp." + std::to_string(::getpid());
   m.shape = shape;
   m.source = std::move(source);
   m.transform = std::move(transform);
@@ -79,6 +83,7 @@ std::vector<std::uint8_t> FrameWriter::compress(std::span<const std::uint16_t> s
   if (compress2(out.data(), &size, reinterpret_cast<const Bytef*>(sample.data()), raw, deflate_level) != Z_OK)
     throw std::runtime_error("frame writer: zlib compression failed");
   out.resize(size);
+  out.shrink_to_fit();  // a block of samples waits in memory: keep the compressed size, not the bound
   return out;
 }
 
@@ -128,6 +133,7 @@ void FrameWriter::finish() {
     throw std::runtime_error(m.path.string() + ": cannot finish frame file (" + e.getDetailMsg() + ")");
   }
   fs::rename(m.tmp, m.path);
+  m.temporary.release();
   m.finished = true;
 }
 

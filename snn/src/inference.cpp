@@ -694,6 +694,15 @@ void check_compatible(const Network& net, const datasets::FrameShape& shape, con
                                 std::to_string(net.time_steps));
 }
 
+void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source) {
+  check_compatible(net, frames.shape, source);
+  for (std::size_t i = 0; i < frames.labels.size(); ++i)
+    if (frames.labels[i] < 0 || frames.labels[i] >= net.num_classes)
+      throw std::invalid_argument((source.empty() ? std::string{} : source + ": ") + "label " + std::to_string(frames.labels[i]) +
+                                  " of sample " + std::to_string(i) + " is not a class of the " + std::to_string(net.num_classes) +
+                                  "-class model");
+}
+
 InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options) {
   const Network& net = engine.network();
   check_compatible(net, frames.shape);

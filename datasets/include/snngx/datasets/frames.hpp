@@ -47,7 +47,7 @@ struct FrameSet {
 };
 
 /// Reads a frame file; `limit` > 0 reads only the first `limit` samples.
-/// Throws std::runtime_error naming the file and the first problem found.
+/// Throws std::runtime_error naming the file and the first problem found (also "holds no samples").
 FrameSet read_frames(const std::filesystem::path& path, std::size_t limit = 0);
 
 /// Writes a frame file atomically (chunked one sample per chunk, deflate level 4).
