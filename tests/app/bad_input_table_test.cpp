@@ -76,6 +76,9 @@ Files make_files(const fs::path& dir) {
   return f;
 }
 
+// A case that starts with this runs with SNNGX_PASSPHRASE set to the empty string.
+const std::string kEmptyPassphrase = "[SNNGX_PASSPHRASE=] ";
+
 // Every template with its one "{}" replaced by every value.
 std::vector<std::string> expand(const std::vector<std::string>& templates, const std::vector<fs::path>& values) {
   std::vector<std::string> out;
@@ -160,6 +163,8 @@ std::vector<std::string> bad_commands(const Files& f, const fs::path& dir) {
        "dataset convert --format nmnist --root " + q(f.empty) + " -o " + q(f.out / "c.frames.h5"),
        "dataset convert --format nmnist --root " + q(f.folder) + " --limit -1 -o " + q(f.out / "c.frames.h5"),
        "--max-memory -1 " + infer});
+  // An empty passphrase in the environment (said to be unset before).
+  add({kEmptyPassphrase + "infer --model " + q(f.encrypted) + " --key " + q(f.key) + " --frames " + q(f.frames)});
   return all;
 }
 
@@ -171,7 +176,8 @@ TEST(CliBadInputTable, EveryCommandRefusesEveryBadInputWithOneLineExitOneAndNoFi
   int failures = 0;
   for (const std::string& args : bad_commands(f, dir.path)) {
     SCOPED_TRACE("snngx " + args);
-    const auto r = run_snngx(args);
+    const bool empty_passphrase = args.starts_with(kEmptyPassphrase);
+    const auto r = empty_passphrase ? run_snngx(args.substr(kEmptyPassphrase.size()), "SNNGX_PASSPHRASE=") : run_snngx(args);
     const bool one_line = r.err.starts_with("snngx: error: ") && std::count(r.err.begin(), r.err.end(), '\n') == 1;
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(one_line) << r.err;
