@@ -317,7 +317,6 @@ std::uint64_t KeyHeader::total_bits() const {
 KeyHeader parse_key_header(std::span<const std::uint8_t> f, std::string_view name) {
   const std::span<const char> magic(kKeyFileMagic);
   const std::size_t m = std::min(f.size(), magic.size());
-  if (f.empty()) bad(name, "the file is empty, not a key file");
   static constexpr std::uint8_t hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   if (f.size() >= 8 && std::equal(f.begin(), f.begin() + 8, std::begin(hdf5_signature)))
     bad(name, "is an HDF5 file (a model or frame file), not a key file");
