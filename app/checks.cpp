@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "snngx/io/memory.hpp"
+
 namespace snngx::app {
 namespace fs = std::filesystem;
 namespace {
@@ -80,6 +82,10 @@ CLI::Validator bounded(double lo, double hi, bool lo_open) {
         return ok ? std::string{} : "'" + text + "' must be " + range;
       },
       "NUMBER " + range);
+}
+
+void check_fits_in_memory(std::uint64_t estimate_bytes, const std::string& what) {
+  io::check_memory(estimate_bytes, what, io::memory_limit());
 }
 
 void warn_if_at_chance(double accuracy, int classes, const std::string& what) {

@@ -2,6 +2,8 @@
 // Checks every command runs before any work: output locations (one rule for -o, --key,
 // --outputs, --report, --report-dir, --json-out, --trace, ...) and numeric option bounds.
 #include <CLI/CLI.hpp>
+
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -26,6 +28,10 @@ void check_output_folder(const PathArg& folder);
 /// Prints "snngx: warning: ..." when a plain model's accuracy is at most 1.5 x chance: encrypting
 /// or attacking such a model measures nothing (train it first).
 void warn_if_at_chance(double accuracy, int classes, const std::string& what);
+
+/// Refuses, with the estimate and the limit in the message, work whose estimated memory exceeds
+/// the machine's available memory (or --max-memory).
+void check_fits_in_memory(std::uint64_t estimate_bytes, const std::string& what);
 
 /// A number in [lo, hi] (or (lo, hi] with `lo_open`); NaN is refused; bounds printed readably.
 CLI::Validator bounded(double lo, double hi, bool lo_open = false);

@@ -17,6 +17,7 @@
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/memory.hpp"
 #include "snngx/rram/config.hpp"
 #include "snngx/rtl/cosim.hpp"
 #include "snngx/rtl/run.hpp"
@@ -99,8 +100,9 @@ void run(const CosimCliOptions& o) {
   snn::Network plain = stored;
   remove_key(plain, key);
 
+  check_fits_in_memory(datasets::read_frames_bytes(o.frames, o.limit), "cosim (frames decoded)");
   const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(stored, frames.shape, o.frames);
+  snn::check_compatible(stored, frames, o.frames);
   rtl::CosimOptions co;
   if (!o.config.empty()) co.config = rram::ChipConfig::load(o.config);
   co.mode = rram::parse_mode(o.mode);

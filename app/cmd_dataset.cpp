@@ -5,12 +5,14 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "checks.hpp"
 #include "commands.hpp"
 #include "report.hpp"
 #include "snngx/datasets/default_data.hpp"
 #include "snngx/datasets/inspect.hpp"
+#include "snngx/datasets/memory.hpp"
 #include "snngx/datasets/nmnist.hpp"
 #include "snngx/datasets/reader.hpp"
 
@@ -70,6 +72,9 @@ void add_convert(CLI::App& dataset) {
     o.limit = a.limit;
     o.sort = a.sort;
     o.layout = ds::parse_layout(a.layout);
+    const auto shape = ds::converted_shape(*data, o);
+    check_fits_in_memory(ds::convert_memory_bytes(shape, ds::convert_block_units(data->num_units(), o.limit), static_cast<int>(std::thread::hardware_concurrency())),
+                         fmt::format("dataset convert ([T={}, C={}, H={}, W={}] per sample)", shape.t, shape.c, shape.h, shape.w));
     Progress bar("convert " + a.format + " " + a.split, data->num_units(), "files");
     const auto stats = ds::convert_dataset(*data, o, a.output, [&](const ds::ConvertStats& s) {
       const double secs = seconds_since(start);
@@ -149,8 +154,12 @@ void add_view(CLI::App& dataset) {
   cmd->callback([] {
     check_outputs({{"-o", a.output}}, {{"FILE", a.file}});
     const auto f = ds::read_frames_range(a.file, a.index, 1);
-    if (f.size() != 1)
-      throw std::invalid_argument(a.file.string() + ": --index " + std::to_string(a.index) + " is past the last sample");
+    if (f.size() != 1) {
+      const std::size_t n = ds::frame_file_samples(a.file);
+      throw std::invalid_argument(a.file.string() + ": " + (n == 0 ? std::string("holds no samples")
+                                                                   : fmt::format("--index {} is past the last sample (the file holds {} samples, "
+                                                                                 "indices 0..{})", a.index, n, n - 1)));
+    }
     const auto png = ds::render_sample_png(f.sample(0), f.shape);
     ds::write_file_bytes(a.output, png);
     const auto label = f.labels[0];

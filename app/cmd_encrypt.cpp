@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -22,11 +23,15 @@
 #include "report.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/memory.hpp"
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/distributed.hpp"
 #include "snngx/ga/fitness.hpp"
+#include "snngx/ga/memory.hpp"
 #include "snngx/ga/restarts.hpp"
 #include "snngx/ga/sensitivity.hpp"
+#include "snngx/io/memory.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -113,14 +118,14 @@ fs::path report_path(const EncryptOptions& o, const std::string& suffix) {
   return base + ".ga" + suffix;
 }
 
-void write_history_csv(const fs::path& path, const ga::SearchResult& r) {
+void write_history_csv(io::StagedOutputs& staged, const fs::path& path, const ga::SearchResult& r) {
   std::ostringstream csv;
   csv << "generation,best_fitness,mean_fitness,best_flipped_bits,best_subset_accuracy,evaluations,seconds\n";
   for (const auto& g : r.history)
     csv << g.generation << ',' << fmt::format("{:.6g}", g.best_fitness) << ',' << fmt::format("{:.6g}", g.mean_fitness) << ','
         << g.best_flipped << ',' << fmt::format("{:.6g}", g.best_accuracy) << ',' << g.evaluations << ','
         << fmt::format("{:.3f}", g.seconds) << '\n';
-  write_text_atomically(path, csv.str());
+  staged.write_text(path, csv.str());
 }
 
 /// The fitness subset and, with --validation, the held-out samples the restarts' keys are
@@ -150,7 +155,8 @@ SearchData load_search_data(const EncryptOptions& o, bool with_validation) {
 
 // Test accuracies of the restarts' keys are reported (to show how validation tracks test),
 // never used to choose; empty without --test.
-void write_restarts_csv(const fs::path& path, const ga::RestartsResult& r, const std::vector<double>& test_accuracy) {
+void write_restarts_csv(io::StagedOutputs& staged, const fs::path& path, const ga::RestartsResult& r,
+                        const std::vector<double>& test_accuracy) {
   std::ostringstream csv;
   csv << "restart,seed,flipped_bits,best_fitness,subset_accuracy,validation_accuracy,test_accuracy,chosen\n";
   for (std::size_t i = 0; i < r.runs.size(); ++i) {
@@ -159,7 +165,7 @@ void write_restarts_csv(const fs::path& path, const ga::RestartsResult& r, const
         << fmt::format("{:.6g}", run.result.accuracy) << ',' << fmt::format("{:.6g}", run.validation_accuracy) << ','
         << (test_accuracy.empty() ? std::string{} : fmt::format("{:.6g}", test_accuracy[i])) << ',' << (i == r.chosen ? 1 : 0) << '\n';
   }
-  write_text_atomically(path, csv.str());
+  staged.write_text(path, csv.str());
 }
 
 nlohmann::json restarts_json(const ga::RestartsResult& r, const std::vector<double>& test_accuracy) {
@@ -187,6 +193,14 @@ void print_restarts(const ga::RestartsResult& r, const std::vector<double>& test
   }
 }
 
+// Populations plus every frame file decoded whole (subset, validation, test).
+std::uint64_t encrypt_memory_bytes(const EncryptOptions& o, std::size_t search_bits) {
+  std::uint64_t frames = datasets::read_frames_bytes(o.subset);
+  if (!o.validation.empty() && !fs::equivalent(o.subset, o.validation)) frames = io::saturating_sum({frames, datasets::read_frames_bytes(o.validation)});
+  if (!o.test.empty()) frames = io::saturating_sum({frames, datasets::read_frames_bytes(o.test)});
+  return io::saturating_sum({ga::search_memory_bytes(o.ga, search_bits), frames});
+}
+
 void run_encrypt(const EncryptOptions& o) {
   check_outputs({{"-o", o.output}, {"--key", o.key}, {"--report", report_path(o, ".json")}},
                 {{"--model", o.model}, {"--subset", o.subset}, {"--validation", o.validation}, {"--test", o.test},
@@ -210,11 +224,13 @@ void run_encrypt(const EncryptOptions& o) {
     throw std::invalid_argument(o.model + ": model state is '" + snn::to_string(plain.state) + "', encrypt needs a quantized model");
   const auto layer = o.layer >= 0 ? static_cast<std::size_t>(o.layer) : plain.num_weighted() - 1;
   const ga::SearchSpace space = o.whole ? ga::SearchSpace::whole(plain) : ga::SearchSpace::layer(plain, layer);
+  check_fits_in_memory(encrypt_memory_bytes(o, space.size()),
+                       fmt::format("encrypt (population {} x {} searched bits, frames decoded)", o.ga.population, space.size()));
   // Every rank needs the subset; only rank 0 scores (and so reads) the validation set.
   const SearchData data = load_search_data(o, mpi.rank() == 0);
   const datasets::FrameSet& subset = data.subset;
-  snn::check_compatible(plain, subset.shape, o.subset);
-  if (data.validation) snn::check_compatible(plain, data.validation->shape, o.validation);
+  snn::check_compatible(plain, subset, o.subset);
+  if (data.validation) snn::check_compatible(plain, *data.validation, o.validation);
   ga::SubsetEvaluator local(plain, space, subset, o.threads, o.ga.reference_compat);
   if (local.reference_wrapped_weights() > 0)
     std::fprintf(stderr, "snngx: warning: --reference-compat: %zu weights of layer %zu wrap when re-read at the reference's exponent\n",
@@ -243,7 +259,7 @@ void run_encrypt(const EncryptOptions& o) {
   std::optional<datasets::FrameSet> test;
   if (!o.test.empty()) {
     test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.ga.seed);
-    snn::check_compatible(plain, test->shape, o.test);
+    snn::check_compatible(plain, *test, o.test);
   }
   std::unique_ptr<ga::SubsetEvaluator> validator;
   if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
@@ -295,9 +311,11 @@ void run_encrypt(const EncryptOptions& o) {
                  "snngx: warning: epsilon not reached: the key flips %zu bits, above --epsilon %d (more --generations or a "
                  "higher --mutation let the search shrink it)\n",
                  static_cast<std::size_t>(key.flipped_bits()), o.ga.epsilon);
+  // Model, key and reports are staged and committed together: all of them or none.
+  io::StagedOutputs staged;
   snn::Network encrypted = ga::encrypt_model(plain, key, "");
-  seal_key_for_model(encrypted, key, o.key, secret, kdf);  // sets state "encrypted" and key_fingerprint
-  snn::save_model(o.output, encrypted);
+  seal_key_for_model(encrypted, key, staged.stage(o.key), secret, kdf);  // sets state "encrypted" and key_fingerprint
+  snn::save_model(staged.stage(o.output), encrypted);
 
   nlohmann::json j = {
       {"model", o.model},
@@ -370,12 +388,15 @@ void run_encrypt(const EncryptOptions& o) {
     print_restarts(outcome, restart_test_accuracy);
   }
   const auto csv = report_path(o, ".csv"), svg = report_path(o, ".svg"), json = report_path(o, ".json");
-  write_history_csv(csv, result);
+  write_history_csv(staged, csv, result);
+  const auto rcsv = report_path(o, ".restarts.csv");
+  if (o.restarts > 1) write_restarts_csv(staged, rcsv, outcome, restart_test_accuracy);
+  staged.write_text(json, j.dump(2) + "\n");
+  staged.commit();
+  // The plots are views of the committed CSVs, drawn after the commit.
   plot_csv(csv, svg, {"SNNGX search: best fitness per generation", "generation", "fitness (lower is better) and flipped bits", 1, {2, 3, 4}, false, true});
   std::vector<std::string> written{o.output, o.key, json.string(), csv.string(), svg.string()};
   if (o.restarts > 1) {
-    const auto rcsv = report_path(o, ".restarts.csv");
-    write_restarts_csv(rcsv, outcome, restart_test_accuracy);
     const auto rsvg = report_path(o, ".restarts.svg");
     std::vector<int> columns{5, 6};  // subset and validation accuracy (+ test accuracy when measured)
     if (!restart_test_accuracy.empty()) columns.push_back(7);
@@ -384,7 +405,6 @@ void run_encrypt(const EncryptOptions& o) {
     written.push_back(rcsv.string());
     written.push_back(rsvg.string());
   }
-  write_json(json, j);
   fmt::print("flipped {} of {} sign bits searched = {:.6f} % of the model's {} weight bits; search {:.1f} s ({} evaluations{})\n",
              key.flipped_bits(), space.size(), 100.0 * j["flipped_share_of_model_bits"].get<double>(), snn::weight_bit_count(plain),
              outcome.total_seconds(), outcome.total_evaluations(), o.restarts > 1 ? fmt::format(", {} restarts", o.restarts) : std::string{});
@@ -414,20 +434,20 @@ nlohmann::json to_json(const ga::Distribution& d) {
           {"max", d.max()},         {"stddev", d.stddev()}, {"accuracies", d.accuracies}};
 }
 
-void write_distribution_csv(const fs::path& path, const std::vector<ga::Distribution>& ds) {
+void write_distribution_csv(io::StagedOutputs& staged, const fs::path& path, const std::vector<ga::Distribution>& ds) {
   std::ostringstream csv;
   csv << "fraction,mean_accuracy,min_accuracy,max_accuracy,bits\n";
   for (const auto& d : ds) csv << fmt::format("{:.8g},{:.6f},{:.6f},{:.6f},{}\n", d.fraction, d.mean(), d.min(), d.max(), d.bits);
-  write_text_atomically(path, csv.str());
+  staged.write_text(path, csv.str());
 }
 
-void write_histogram_csv(const fs::path& path, const ga::Distribution& d) {
+void write_histogram_csv(io::StagedOutputs& staged, const fs::path& path, const ga::Distribution& d) {
   std::ostringstream csv;
   csv << "accuracy_bin_percent,trials\n";
   std::vector<int> bins(21, 0);  // 5 % bins
   for (const double a : d.accuracies) ++bins[static_cast<std::size_t>(std::clamp(static_cast<int>(a * 20.0), 0, 20))];
   for (std::size_t b = 0; b < bins.size(); ++b) csv << b * 5 << ',' << bins[b] << '\n';
-  write_text_atomically(path, csv.str());
+  staged.write_text(path, csv.str());
 }
 
 void run_attack(const AttackOptions& o) {
@@ -447,8 +467,9 @@ void run_attack(const AttackOptions& o) {
   // Unseal first: a wrong key or secret fails before minutes of experiments.
   std::optional<crypto::XorKey> key;
   if (!o.key.empty()) key = read_key(o.key, encrypted, o.secret);
+  check_fits_in_memory(datasets::read_frames_bytes(o.test), "attack (test frames decoded)");
   const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.seed);
-  snn::check_compatible(encrypted, test.shape, o.test);
+  snn::check_compatible(encrypted, test, o.test);
   const double chance = 1.0 / encrypted.num_classes;
   const std::uint64_t model_bits = snn::weight_bit_count(encrypted);
   nlohmann::json j = {{"model", o.model}, {"test", o.test}, {"test_samples", test.size()}, {"chance", chance}, {"seed", o.seed},
@@ -466,6 +487,8 @@ void run_attack(const AttackOptions& o) {
                fmt::join(exponents, ", "));
   }
   std::vector<std::string> written{out(".json").string()};
+  io::StagedOutputs staged;                  // the report's files: all or none
+  std::vector<std::function<void()>> plots;  // drawn from the CSVs once they are committed
 
   double acc_plain = -1.0;
   if (key) {
@@ -523,17 +546,18 @@ void run_attack(const AttackOptions& o) {
       fmt::print("random baseline, {:.6f} % of all bits ({} bits): mean {:.2f} % (min {:.2f}, max {:.2f})\n", 100 * d.fraction, d.bits,
                  100 * d.mean(), 100 * d.min(), 100 * d.max());
 
-    write_distribution_csv(out(".partial_key.csv"), curve);
-    plot_csv(out(".partial_key.csv"), out(".partial_key.svg"),
-             {"Accuracy vs. known share of the key", "known share of the key", "test accuracy", 1, {2, 3, 4}, false, false});
-    write_distribution_csv(out(".baseline.csv"), base);
-    plot_csv(out(".baseline.csv"), out(".baseline.svg"),
-             {"Random bit-flip baseline (share of all weight bits)", "share of all weight bits flipped", "test accuracy", 1, {2, 3, 4},
-              false, false});
-    write_histogram_csv(out(".random_flips.csv"), same_count);
-    plot_csv(out(".random_flips.csv"), out(".random_flips.svg"),
-             {fmt::format("{} random sign flips, {} trials", same_count.bits, o.trials), "test accuracy (%)", "trials", 1, {2}, true,
-              false});
+    write_distribution_csv(staged, out(".partial_key.csv"), curve);
+    write_distribution_csv(staged, out(".baseline.csv"), base);
+    write_histogram_csv(staged, out(".random_flips.csv"), same_count);
+    plots.emplace_back([&, bits = same_count.bits] {
+      plot_csv(out(".partial_key.csv"), out(".partial_key.svg"),
+               {"Accuracy vs. known share of the key", "known share of the key", "test accuracy", 1, {2, 3, 4}, false, false});
+      plot_csv(out(".baseline.csv"), out(".baseline.svg"),
+               {"Random bit-flip baseline (share of all weight bits)", "share of all weight bits flipped", "test accuracy", 1, {2, 3, 4},
+                false, false});
+      plot_csv(out(".random_flips.csv"), out(".random_flips.svg"),
+               {fmt::format("{} random sign flips, {} trials", bits, o.trials), "test accuracy (%)", "trials", 1, {2}, true, false});
+    });
     for (const std::string s : {".partial_key", ".baseline", ".random_flips"}) written.push_back(out(s + ".{csv,svg}").string());
   } else {
     fmt::print("no --key: the key-dependent experiments (brute force, partial key, random flips, baseline) are skipped\n");
@@ -580,12 +604,16 @@ void run_attack(const AttackOptions& o) {
                  r.samples, r.seconds, 100 * r.accuracy, r.true_key_bits_found, r.key_bits, 100 * r.share_found());
     }
     j["key_recovery"] = {{"data", o.recover_data}, {"layer", *layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
-    write_text_atomically(out(".key_recovery.csv"), csv.str());
-    plot_csv(out(".key_recovery.csv"), out(".key_recovery.svg"),
-             {"Key recovery by sensitivity search", "labelled samples per class", "accuracy / share of the key found", 1, {3, 4}, false, false});
+    staged.write_text(out(".key_recovery.csv"), csv.str());
+    plots.emplace_back([&] {
+      plot_csv(out(".key_recovery.csv"), out(".key_recovery.svg"),
+               {"Key recovery by sensitivity search", "labelled samples per class", "accuracy / share of the key found", 1, {3, 4}, false, false});
+    });
     written.push_back(out(".key_recovery.{csv,svg}").string());
   }
-  write_json(out(".json"), j);
+  staged.write_text(out(".json"), j.dump(2) + "\n");
+  staged.commit();
+  for (const auto& plot : plots) plot();
   fmt::print("wrote {}\n", fmt::join(written, ", "));
 }
 
@@ -604,7 +632,7 @@ void add_encrypt_commands(CLI::App& app) {
   enc->add_option("--subset-size", e.subset_size, "random fitness subset size")->default_val(16)->check(at_least(1));
   enc->add_option("--epsilon", e.ga.epsilon, "target number of flipped bits")->default_val(50)->check(at_least(0));
   enc->add_option("--population", e.ga.population, "population size")->default_val(100)->check(at_least(4));
-  enc->add_option("--generations", e.ga.generations, "generations")->default_val(125)->check(at_least(0));
+  enc->add_option("--generations", e.ga.generations, "generations")->default_val(125)->check(at_least(1));
   enc->add_option("--retain", e.ga.retain, "fraction of the population kept as parents")->default_val(0.6)->check(bounded(0.0, 1.0, true));
   enc->add_option("--mutation", e.ga.mutation, "probability that a flipped bit is restored")->default_val(0.05)->check(fraction());
   enc->add_option("--swaps", e.ga.swaps, "index positions swapped between the parent halves")->default_val(5)->check(at_least(0));

@@ -5,11 +5,14 @@
 #include <memory>
 #include <thread>
 
+#include "checks.hpp"
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "report.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/memory.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/snn/inference.hpp"
 
 namespace snngx::app {
@@ -23,8 +26,8 @@ struct InferOptions {
   bool json = false;
 };
 
-void write_outputs(const std::string& path, const snn::InferenceResult& r) {
-  h5::write_atomically(path, [&](const std::filesystem::path& tmp) {
+void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r) {
+  staged.write(path, [&](const std::filesystem::path& tmp) {
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
     const hsize_t d2[2] = {r.size(), static_cast<hsize_t>(r.num_classes)};
     const hsize_t d1 = r.size();
@@ -65,8 +68,10 @@ void run(const InferOptions& o) {
   bar.finish();
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   const auto j = to_json(r, o, threads);
-  if (!o.outputs.empty()) write_outputs(o.outputs, r);
-  if (!o.json_path.empty()) write_json(o.json_path, j);
+  io::StagedOutputs staged;  // --outputs and --json-out: both or neither
+  if (!o.outputs.empty()) write_outputs(staged, o.outputs, r);
+  if (!o.json_path.empty()) staged.write_text(o.json_path, j.dump(2) + "\n");
+  staged.commit();
   if (o.json) {
     fmt::print("{}\n", j.dump(2));
     return;

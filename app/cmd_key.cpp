@@ -24,6 +24,7 @@
 #include "snngx/crypto/aes_baseline.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/crypto/xor_key.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/snn/model_file.hpp"
 
 namespace snngx::app {
@@ -116,23 +117,7 @@ void wipe(std::string& s) {
 }
 
 // A file only its owner can read, written atomically (it holds a key in the clear).
-void write_secret_text(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp.string() + ": cannot create file");
-    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error(tmp.string() + ": write failed");
-    }
-  }
-  fs::rename(tmp, path);
-}
+void write_secret_text(const fs::path& path, const std::string& text) { io::write_text_atomically(path, text, /*owner_only=*/true); }
 
 snn::Network load_encrypted(const std::string& path) {
   snn::Network net = snn::load_model(path);
@@ -247,10 +232,14 @@ void run_seal(const SealOptions& o) {
   crypto::check_key_matches_model(expected, o.plain, model_layer_bits(model), model.key_fingerprint);
 
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.output, SecretUse::Seal);
-  const std::string fp = seal_key_for_model(model, plain.key, o.output, secret, kdf);
+  // The key and the model bound to it: both or neither (a model whose key_fingerprint names a
+  // key that was never written could not be decrypted).
+  io::StagedOutputs staged;
+  const std::string fp = seal_key_for_model(model, plain.key, staged.stage(o.output), secret, kdf);
   crypto::wipe(plain.key);
   const std::string model_out = o.model_out.empty() ? o.model : o.model_out;
-  snn::save_model(model_out, model);
+  snn::save_model(staged.stage(model_out), model);
+  staged.commit();
   fmt::print("sealed {} ({}) for {}; its key_fingerprint is now {}\n", o.output, kdf_description(kdf), model_out, fp);
 }
 

@@ -19,6 +19,8 @@
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/memory.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/costs.hpp"
 #include "snngx/rram/latency_map.hpp"
@@ -71,6 +73,14 @@ Loaded load(const ModelSource& s) {
   return r;
 }
 
+// The ideal ADC converts exactly: its `bits` only scale its energy and area, never the results,
+// so asking it for a resolution is refused rather than silently measuring nothing.
+void refuse_ideal_adc_bits(const rram::ChipConfig& cfg, const std::string& name, const std::string& option) {
+  if (name == "adc.bits" && cfg.component("adc").impl == "ideal" && cfg.component("adc").values.at("bits") != 0)
+    throw std::invalid_argument(option + ": the ideal ADC ignores bits (it converts exactly; bits would change only its energy and area); "
+                                "add --set adc.impl=sar for a finite-resolution ADC");
+}
+
 rram::ChipConfig base_config(const SimulateOptions& o) {
   rram::ChipConfig cfg = o.config.empty() ? rram::ChipConfig{} : rram::ChipConfig::load(o.config);
   for (const auto& s : o.sets) {
@@ -78,6 +88,7 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
     if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
     cfg.set(s.substr(0, eq), s.substr(eq + 1));
   }
+  for (const auto& s : o.sets) refuse_ideal_adc_bits(cfg, s.substr(0, s.find('=')), "--set " + s);
   return cfg;
 }
 
@@ -94,6 +105,7 @@ void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string
     if (!impl.empty()) cfg.set(kind + ".impl", impl);
   }
   cfg.set(name, value);
+  refuse_ideal_adc_bits(cfg, name, "--sweep " + name + "=" + value);
 }
 
 struct Simulation {
@@ -167,8 +179,8 @@ nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram
   return j;
 }
 
-void write_outputs(const std::string& path, const rram::RunResult& r, int classes) {
-  h5::write_atomically(path, [&](const fs::path& tmp) {
+void write_outputs(io::StagedOutputs& staged, const std::string& path, const rram::RunResult& r, int classes) {
+  staged.write(path, [&](const fs::path& tmp) {
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
     const hsize_t d2[2] = {r.predictions.size(), static_cast<hsize_t>(classes)};
     const hsize_t d1 = r.predictions.size();
@@ -203,11 +215,12 @@ void plot_histogram(const fs::path& csv, const fs::path& svg, const std::string&
     std::fprintf(stderr, "snngx: warning: gnuplot failed or is not installed; plot script kept at %s\n", script.c_str());
 }
 
-void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::json& j) {
-  fs::create_directories(dir);
-  write_json(dir / "report.json", j);
-  write_text_atomically(dir / "mapping.txt", s.mapping_report);
-  write_text_atomically(dir / "costs.txt", s.costs.table());
+// The report's text files are staged with the run's other outputs (all or none); the plots are
+// drawn from the committed CSV afterwards (plot_report_dir).
+void write_report_dir(io::StagedOutputs& staged, const fs::path& dir, const Simulation& s, const nlohmann::json& j) {
+  staged.write_text(dir / "report.json", j.dump(2) + "\n");
+  staged.write_text(dir / "mapping.txt", s.mapping_report);
+  staged.write_text(dir / "costs.txt", s.costs.table());
   std::string csv = "layer";
   for (const auto& c : rram::energy_components()) csv += "," + c + "_nj";
   csv += ",cycles,latency_us\n";
@@ -216,7 +229,7 @@ void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::
     for (const double e : l.energy_pj) csv += fmt::format(",{:.6g}", e * 1e-3);
     csv += fmt::format(",{:.6g},{:.6g}\n", l.cycles, l.latency_us);
   }
-  write_text_atomically(dir / "costs.csv", csv);
+  staged.write_text(dir / "costs.csv", csv);
   std::string added = "time_step";
   for (const auto& l : s.costs.layers) added += "," + l.name.substr(0, l.name.find(' '));
   added += "\n";
@@ -225,7 +238,10 @@ void write_report_dir(const fs::path& dir, const Simulation& s, const nlohmann::
     for (const auto a : s.run.added_cycles[t]) added += "," + std::to_string(a);
     added += "\n";
   }
-  write_text_atomically(dir / "added_cycles.csv", added);
+  staged.write_text(dir / "added_cycles.csv", added);
+}
+
+void plot_report_dir(const fs::path& dir) {
   const int nc = static_cast<int>(rram::energy_components().size());
   plot_histogram(dir / "costs.csv", dir / "energy_breakdown.svg", "Energy per inference by layer and component", "energy (nJ)", 2,
                  nc + 1);
@@ -352,18 +368,26 @@ void run(const SimulateOptions& o) {
   if (o.model.path.empty() || o.frames.empty()) throw std::invalid_argument("simulate: --model and --frames are required");
   if (!o.sweep.empty() && o.report_dir.empty()) throw std::invalid_argument("--sweep needs --report-dir DIR for its CSV and plot");
   const rram::ChipConfig cfg = base_config(o);  // validate the config before asking for secrets
+  check_fits_in_memory(datasets::read_frames_bytes(o.frames, o.limit), "simulate (frames decoded)");
   const Loaded m = load(o.model);
   const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(m.stored, frames.shape, o.frames);
+  snn::check_compatible(m.stored, frames, o.frames);
   if (!o.sweep.empty()) {
     run_sweep(o, m, frames);
     return;
   }
   const Simulation s = simulate(m, cfg, frames, o, "simulate " + o.mode);
   const auto j = to_json(s, o, cfg);
-  if (!o.outputs.empty()) write_outputs(o.outputs, s.run, m.stored.num_classes);
-  if (!o.report_dir.empty()) write_report_dir(o.report_dir, s, j);
-  if (!o.json_path.empty()) write_json(o.json_path, j);
+  {
+    io::StagedOutputs staged;  // --outputs, --report-dir and --json-out: all or none
+    const io::NewFolder report_dir(o.report_dir);  // created by the rule for output folders
+    if (!o.outputs.empty()) write_outputs(staged, o.outputs, s.run, m.stored.num_classes);
+    if (!o.report_dir.empty()) write_report_dir(staged, o.report_dir, s, j);
+    if (!o.json_path.empty()) staged.write_text(o.json_path, j.dump(2) + "\n");
+    staged.commit();
+    report_dir.keep();
+  }
+  if (!o.report_dir.empty()) plot_report_dir(o.report_dir);
   if (o.json) {
     fmt::print("{}\n", j.dump(2));
     return;

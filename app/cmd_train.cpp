@@ -11,6 +11,8 @@
 #include "commands.hpp"
 #include "report.hpp"
 #include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/memory.hpp"
+#include "snngx/io/memory.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -58,9 +60,6 @@ void run(const TrainCli& c) {
   const fs::path csv = c.csv.empty() ? sibling(out, ".train.csv") : fs::path(c.csv);
   const fs::path svg = c.plot.empty() ? sibling(out, ".train.svg") : fs::path(c.plot);
   const fs::path json_path = c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path);
-  // Missing output folders are created up front, so a long run never fails at its first checkpoint.
-  for (const fs::path& p : {out, qout, checkpoint, csv, svg, json_path})
-    if (p.has_parent_path()) fs::create_directories(p.parent_path());
   check_outputs({{"-o", out}, {"--quantized-output", qout}, {"--checkpoint", checkpoint}, {"--csv", csv}, {"--plot", svg},
                  {"--json-out", json_path}},
                 {{"--train", c.train}, {"--test", c.test}, {"--init-model", c.init_model}});
@@ -78,11 +77,14 @@ void run(const TrainCli& c) {
     net = snn::make_arch(c.arch);
     snn::init_weights(net, c.init_seed);
   }
+  check_fits_in_memory(io::saturating_sum({datasets::read_frames_bytes(c.train, c.train_limit),
+                                           c.test.empty() ? 0 : datasets::read_frames_bytes(c.test, c.test_limit)}),
+                       "train (training and test frames decoded)");
   const auto train_set = datasets::read_frames(c.train, c.train_limit);
   std::unique_ptr<datasets::FrameSet> test_set;
   if (!c.test.empty()) test_set = std::make_unique<datasets::FrameSet>(datasets::read_frames(c.test, c.test_limit));
-  snn::check_compatible(net, train_set.shape, c.train);
-  if (test_set) snn::check_compatible(net, test_set->shape, c.test);
+  snn::check_compatible(net, train_set, c.train);
+  if (test_set) snn::check_compatible(net, *test_set, c.test);
 
   snn::TrainOptions o;
   o.epochs = c.epochs;
@@ -172,7 +174,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)")->check(at_least(0));
   cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
-  cmd->add_option("--epochs", c->epochs, "epochs")->default_val(10)->check(CLI::Range(0, 100000));
+  cmd->add_option("--epochs", c->epochs, "epochs")->default_val(10)->check(CLI::Range(1, 100000));
   cmd->add_option("--batch", c->batch, "minibatch size")->default_val(32)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
   cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(1e-3f)->check(positive());
   cmd->add_option("--schedule", c->schedule, "learning-rate schedule: cosine | constant")->default_val("cosine")->check(CLI::IsMember({"cosine", "constant"}));

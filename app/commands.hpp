@@ -12,4 +12,5 @@ void add_key_commands(CLI::App& app);      // key ..., baseline-aes
 void add_encrypt_commands(CLI::App& app);  // encrypt, attack
 void add_simulate_command(CLI::App& app);  // simulate
 void add_cosim_command(CLI::App& app);     // cosim
+void add_outputs_commands(CLI::App& app);  // outputs export
 }  // namespace snngx::app

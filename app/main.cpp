@@ -8,6 +8,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "snngx/io/memory.hpp"
+#include "snngx/io/output_files.hpp"
 
 namespace {
 
@@ -27,6 +29,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "snngx 0.1.0");
   using namespace snngx::app;
   try {
+    snngx::io::install_interrupt_cleanup();  // Ctrl-C / SIGTERM: temporaries removed, exit 130 / 143
+    app.fallthrough();  // the global options below are accepted after the subcommand too
+    app.add_option_function<std::string>(
+        "--max-memory", [](const std::string& size) { snngx::io::set_memory_limit_override(snngx::io::parse_size(size)); },
+        "memory a command may plan to use (e.g. 8G); default: the available memory (MemAvailable, cgroup limit)");
     add_model_commands(app);
     add_frames_commands(app);
     add_infer_command(app);
@@ -36,6 +43,7 @@ int main(int argc, char** argv) {
     add_encrypt_commands(app);
     add_simulate_command(app);
     add_cosim_command(app);
+    add_outputs_commands(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version

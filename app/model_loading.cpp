@@ -124,7 +124,10 @@ void add_secret_options(CLI::App& cmd, SecretSource& s) {
 crypto::KeySecret obtain_key_secret(const SecretSource& s, const std::string& key_path, SecretUse use) {
   if (!s.device_key.empty()) return crypto::KeySecret::read_device_key_file(s.device_key);
   if (!s.passphrase_file.empty()) return crypto::KeySecret::read_passphrase_file(s.passphrase_file);
-  if (const char* env = std::getenv("SNNGX_PASSPHRASE"); env != nullptr && *env != '\0') return crypto::KeySecret::passphrase(env);
+  if (const char* env = std::getenv("SNNGX_PASSPHRASE"); env != nullptr) {
+    if (*env == '\0') throw std::invalid_argument(key_path + ": SNNGX_PASSPHRASE is set but empty; an empty passphrase protects nothing");
+    return crypto::KeySecret::passphrase(env);
+  }
   return prompt_passphrase(key_path, use);
 }
 

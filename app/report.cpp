@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "snngx/io/output_files.hpp"
+
 namespace snngx::app {
 namespace fs = std::filesystem;
 
@@ -55,21 +57,7 @@ void Progress::finish(const std::string& extra) {
   finished_ = true;
 }
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw std::runtime_error(path.string() + ": cannot write");
-    out << text;
-    if (!out.flush()) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error(path.string() + ": write failed");
-    }
-  }
-  fs::rename(tmp, path);
-}
+void write_text_atomically(const fs::path& path, const std::string& text) { io::write_text_atomically(path, text); }
 
 void write_json(const fs::path& path, const nlohmann::json& j) { write_text_atomically(path, j.dump(2) + "\n"); }
 

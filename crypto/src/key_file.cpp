@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "snngx/io/output_files.hpp"
+
 namespace snngx::crypto {
 namespace {
 
@@ -118,22 +120,7 @@ KdfParams kdf_from_header(std::span<const std::uint8_t> f, std::string_view name
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp.string() + ": cannot create file");
-    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error(tmp.string() + ": write failed");
-    }
-  }
-  std::filesystem::rename(tmp, path);
+  io::write_bytes_atomically(path, bytes, /*owner_only=*/true);  // it holds a sealed key
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
@@ -330,6 +317,9 @@ std::uint64_t KeyHeader::total_bits() const {
 KeyHeader parse_key_header(std::span<const std::uint8_t> f, std::string_view name) {
   const std::span<const char> magic(kKeyFileMagic);
   const std::size_t m = std::min(f.size(), magic.size());
+  static constexpr std::uint8_t hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (f.size() >= 8 && std::equal(f.begin(), f.begin() + 8, std::begin(hdf5_signature)))
+    bad(name, "is an HDF5 file (a model or frame file), not a key file");
   for (std::size_t i = 0; i < m; ++i)
     if (f[i] != static_cast<std::uint8_t>(magic[i])) bad(name, "not an snngx key file (bad magic at offset " + std::to_string(i) + ")");
   if (f.size() < 16) bad(name, "truncated key file (" + std::to_string(f.size()) + " bytes, the header alone needs more than 16)");

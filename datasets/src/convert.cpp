@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "readers_detail.hpp"
+#include "snngx/datasets/memory.hpp"
 #include "snngx/datasets/nmnist.hpp"
 #include "snngx/datasets/reader.hpp"
 
@@ -75,7 +76,7 @@ ConvertStats convert_dataset(const EventDataset& dataset, const ConvertOptions& 
   ConvertStats stats;
   stats.units_total = dataset.num_units();
   stats.per_class.assign(classes.size(), 0);
-  const std::size_t block = std::max<std::size_t>(16, std::min<std::size_t>(1024, stats.units_total / 64));
+  const std::size_t block = convert_block_units(stats.units_total, options.limit);  // estimated in memory.hpp
   for (std::size_t first = 0; first < stats.units_total; first += block) {
     const std::size_t last = std::min(stats.units_total, first + block);
     std::vector<std::vector<Framed>> results(last - first);

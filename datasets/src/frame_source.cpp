@@ -61,6 +61,7 @@ struct FrameSource::Impl {
 
   void open() {
     file = h5::open_read(path);
+    h5::expect_kind(file, where, "a frame file");
     const bool has_layout = h5::has_attr(file, "layout");
     const std::int64_t declared = has_layout ? h5::get_int(file, "layout", where) : 1;
     if (declared != 1 && declared != 2)

@@ -12,6 +12,7 @@
 
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/io/output_files.hpp"
 
 namespace snngx::datasets {
 namespace fs = std::filesystem;
@@ -56,7 +57,9 @@ FrameLayout parse_layout(const std::string& name) {
 std::string to_string(FrameLayout layout) { return layout == FrameLayout::Dense ? "dense" : "sparse"; }
 
 struct FrameWriter::Impl {
+  explicit Impl(const fs::path& target) : path(target), tmp(io::temporary_name(target)), temporary(tmp) {}
   fs::path path, tmp;
+  io::Temporary temporary;  // removed on an interrupt, or when the writer dies unfinished
   FrameShape shape;
   FrameLayout layout = FrameLayout::Sparse;
   std::string source, transform;
@@ -88,17 +91,18 @@ struct FrameWriter::Impl {
 FrameWriter::FrameWriter(const fs::path& path, FrameShape shape, std::string source, std::string transform,
                          std::array<std::int64_t, 3> sensor_size, std::vector<std::string> classes, FrameLayout layout,
                          int sparse_deflate)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(path)) {
   if (shape.t <= 0 || shape.c <= 0 || shape.h <= 0 || shape.w <= 0)
     throw std::invalid_argument(path.string() + ": frame shape must be positive in every dimension");
   if (layout == FrameLayout::Sparse && shape.sample_size() > std::numeric_limits<std::uint32_t>::max())
     throw std::invalid_argument(path.string() + ": a sample of more than 2^32 cells does not fit layout 2 (use --layout dense)");
+  if (layout == FrameLayout::Dense && static_cast<double>(shape.sample_size()) * 2.0 >= 4294967296.0)  // HDF5 chunks (one sample each) stay below 4 GiB
+    throw std::invalid_argument(path.string() + ": one sample of [T=" + std::to_string(shape.t) + ", C=" + std::to_string(shape.c) +
+                                ", H=" + std::to_string(shape.h) + ", W=" + std::to_string(shape.w) +
+                                "] takes 4 GiB or more, above HDF5's chunk limit (fewer time bins or more downsampling)");
   if (sparse_deflate < 0 || sparse_deflate > 9)
     throw std::invalid_argument(path.string() + ": deflate level must be in 0..9");
   Impl& m = *impl_;
-  m.path = path;
-  m.tmp = path;
-  m.tmp += ".tmp." + std::to_string(::getpid());
   m.shape = shape;
   m.layout = layout;
   m.source = std::move(source);
@@ -153,6 +157,7 @@ std::vector<std::uint8_t> FrameWriter::compress(std::span<const std::uint16_t> s
   if (compress2(out.data(), &size, reinterpret_cast<const Bytef*>(sample.data()), raw, deflate_level) != Z_OK)
     throw std::runtime_error("frame writer: zlib compression failed");
   out.resize(size);
+  out.shrink_to_fit();  // a block of samples waits in memory: keep the compressed size, not the bound
   return out;
 }
 
@@ -261,6 +266,7 @@ void FrameWriter::finish() {
     throw std::runtime_error(m.path.string() + ": cannot finish frame file (" + e.getDetailMsg() + ")");
   }
   fs::rename(m.tmp, m.path);
+  m.temporary.release();
   m.finished = true;
 }
 

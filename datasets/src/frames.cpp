@@ -55,7 +55,9 @@ int FrameSet::num_classes() const {
 }
 
 FrameSet read_frames(const std::filesystem::path& path, std::size_t limit) {
-  return read_frames_range(path, 0, limit > 0 ? limit : std::numeric_limits<std::size_t>::max());
+  FrameSet f = read_frames_range(path, 0, limit > 0 ? limit : std::numeric_limits<std::size_t>::max());
+  if (f.size() == 0) h5::fail(path.string(), "holds no samples");  // every user of a whole frame set needs some
+  return f;
 }
 
 FrameSet read_frames_range(const std::filesystem::path& path, std::size_t first, std::size_t count) {

@@ -1,5 +1,8 @@
 #include "snngx/datasets/h5.hpp"
 
+#include "snngx/io/output_files.hpp"
+
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <unistd.h>
@@ -20,21 +23,21 @@ void fail(const std::string& where, const std::string& what) {
 }
 
 void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  try {
-    write(tmp);
-    fs::rename(tmp, path);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
-  }
+  io::write_atomically(path, write);
 }
 
 H5::H5File open_read(const fs::path& path) {
-  if (!fs::exists(path)) fail(path.string(), "no such file");
-  if (!H5::H5File::isHdf5(path.string())) fail(path.string(), "not an HDF5 file");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(path.string(), "no such file");
+  if (fs::is_directory(path, ec)) fail(path.string(), "is a folder, not a file");
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) fail(path.string(), "the file is empty");
+  if (!H5::H5File::isHdf5(path.string())) {
+    std::ifstream in(path, std::ios::binary);
+    std::string magic(8, '\0');
+    in.read(magic.data(), 8);
+    if (magic == "SNNGXKEY") fail(path.string(), "is a key file, not an HDF5 file");
+    fail(path.string(), "not an HDF5 file");
+  }
   try {
     return H5::H5File(path.string(), H5F_ACC_RDONLY);
   } catch (const H5::Exception& e) {
@@ -43,6 +46,24 @@ H5::H5File open_read(const fs::path& path) {
 }
 
 bool has_attr(const H5::H5Object& obj, const std::string& name) { return obj.attrExists(name); }
+
+std::string file_kind(const H5::H5File& file) {
+  try {
+    if (file.attrExists("format") && file.openAttribute("format").getTypeClass() == H5T_STRING &&
+        get_string(file, "format", "") == "snngx-model")
+      return "a model file";
+    if (file.nameExists("frames")) return "a frame file";
+    if (file.nameExists("predictions")) return "an outputs file";
+  } catch (const std::exception&) {  // unreadable contents: the reader reports them itself
+  } catch (const H5::Exception&) {
+  }
+  return "";
+}
+
+void expect_kind(const H5::H5File& file, const std::string& where, const std::string& expected) {
+  const std::string kind = file_kind(file);
+  if (!kind.empty() && kind != expected) fail(where, "is " + kind + ", not " + expected);
+}
 
 namespace {
 H5::Attribute create(H5::H5Object& obj, const std::string& name, const H5::DataType& type,

@@ -1,5 +1,7 @@
 #include "snngx/datasets/nmnist.hpp"
 
+#include "snngx/io/output_files.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,21 +29,7 @@ std::vector<std::uint8_t> read_file_bytes(const fs::path& path) {
   return bytes;
 }
 
-void write_file_bytes(const fs::path& path, std::span<const std::uint8_t> bytes) {
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path.string() + ": cannot create file");
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error(path.string() + ": write failed");
-    }
-  }
-  fs::rename(tmp, path);
-}
+void write_file_bytes(const fs::path& path, std::span<const std::uint8_t> bytes) { io::write_bytes_atomically(path, bytes); }
 
 Events decode_nmnist(std::span<const std::uint8_t> bytes, const std::string& where, bool first_saccade_only) {
   if (bytes.size() % 5 != 0)

@@ -132,6 +132,12 @@ std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::s
         chosen.push_back(i);
       }
     }
+    // Fewer samples than asked would silently shrink the subset and skew it towards some classes
+    // (classes absent from the file are not counted: a file may hold only some classes).
+    for (std::size_t c = 0; c < taken.size(); ++c)
+      if (taken[c] > 0 && taken[c] < per_class)
+        throw std::invalid_argument("per class " + std::to_string(per_class) + " samples asked, but class " + std::to_string(c) +
+                                    " has only " + std::to_string(taken[c]));
   } else {
     if (size == 0 || size > frames.size())
       throw std::invalid_argument("--subset-size " + std::to_string(size) + " must be in 1.." + std::to_string(frames.size()) +

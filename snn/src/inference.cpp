@@ -964,6 +964,15 @@ void check_compatible(const Network& net, const datasets::FrameShape& shape, con
                                 std::to_string(net.time_steps));
 }
 
+void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source) {
+  check_compatible(net, frames.shape, source);
+  for (std::size_t i = 0; i < frames.labels.size(); ++i)
+    if (frames.labels[i] < 0 || frames.labels[i] >= net.num_classes)
+      throw std::invalid_argument((source.empty() ? std::string{} : source + ": ") + "label " + std::to_string(frames.labels[i]) +
+                                  " of sample " + std::to_string(i) + " is not a class of the " + std::to_string(net.num_classes) +
+                                  "-class model");
+}
+
 InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options) {
   const Network& net = engine.network();
   check_compatible(net, frames.shape);
@@ -1011,6 +1020,11 @@ InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const
   tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
   const auto t0 = std::chrono::steady_clock::now();
   datasets::for_each_batch(source, batch, n, [&](const datasets::SparseBatch& b) {
+    for (std::size_t j = 0; j < b.size(); ++j)  // before any work on the batch, as check_compatible does for a whole set
+      if (b.labels[j] < 0 || b.labels[j] >= net.num_classes)
+        throw std::invalid_argument(source.path().string() + ": label " + std::to_string(b.labels[j]) + " of sample " +
+                                    std::to_string(b.first + j) + " is not a class of the " + std::to_string(net.num_classes) +
+                                    "-class model");
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, b.size(), 16), [&](const tbb::blocked_range<std::size_t>& range) {
       auto& state = states.local();
       for (std::size_t j = range.begin(); j != range.end(); ++j) {

@@ -249,6 +249,7 @@ std::string group_name(std::size_t i) {
 Network load_model(const fs::path& path) {
   const std::string file = path.string();
   H5::H5File f = h5::open_read(path);
+  h5::expect_kind(f, file, "a model file");
   try {
     Network net;
     const std::string format = h5::get_string(f, "format", file);

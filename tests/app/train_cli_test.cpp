@@ -75,6 +75,7 @@ struct Files {
   TempDir dir;
   fs::path model, train, test;
   Files() : model(dir / "new" / "sub" / "m.snn.h5"), train(dir / "train.frames.h5"), test(dir / "test.frames.h5") {
+    fs::create_directories(model.parent_path());  // output folders must exist: one rule for every command
     snn::save_model(dir / "init.snn.h5", small_mlp());
     datasets::write_frames(train, separable(60, 1));
     datasets::write_frames(test, separable(30, 2));

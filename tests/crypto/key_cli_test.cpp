@@ -33,7 +33,7 @@ using testing::run_snngx;
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 // Without a controlling terminal (setsid) and without SNNGX_PASSPHRASE: nothing can prompt.
-const std::string kNoTty = "SNNGX_PASSPHRASE= setsid -w";
+const std::string kNoTty = "env -u SNNGX_PASSPHRASE setsid -w";  // (an empty SNNGX_PASSPHRASE is an error of its own)
 
 // A small MLP on 2x4x4 inputs, T = 4, quantized at q = 8.
 snn::Network tiny_plain(std::uint64_t seed) {

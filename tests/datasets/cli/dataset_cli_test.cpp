@@ -72,7 +72,7 @@ TEST(DatasetCli, ConvertDvsGestureUsesTheReferencePipelineAndPrintsASummary) {
   EXPECT_EQ(std::vector<std::uint8_t>(png.begin(), png.begin() + 8), (std::vector<std::uint8_t>{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}));
   const auto past = run_snngx("dataset view " + q(dir / "g.frames.h5") + " --index 2 -o " + q(dir / "t.png"));
   EXPECT_EQ(past.exit_code, 1);
-  EXPECT_EQ(past.err, "snngx: error: " + (dir / "g.frames.h5").string() + ": --index 2 is past the last sample\n");
+  EXPECT_EQ(past.err, "snngx: error: " + (dir / "g.frames.h5").string() + ": --index 2 is past the last sample (the file holds 2 samples, indices 0..1)\n");
 }
 
 TEST(DatasetCli, InfoDescribesRawRootsAndFiles) {

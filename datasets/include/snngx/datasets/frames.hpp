@@ -118,7 +118,8 @@ void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t lim
                     const std::function<void(const SparseBatch&)>& consume);
 
 /// Reads a frame file of either layout into a dense set; `limit` > 0 reads only the first
-/// `limit` samples. Throws std::runtime_error naming the file and the first problem found.
+/// `limit` samples. Throws std::runtime_error naming the file and the first problem found
+/// (also "holds no samples").
 FrameSet read_frames(const std::filesystem::path& path, std::size_t limit = 0);
 
 /// Writes a frame file atomically (layout 2 unless asked otherwise).

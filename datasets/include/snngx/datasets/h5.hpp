@@ -16,8 +16,18 @@ namespace snngx::h5 {
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::filesystem::path& tmp)>& write);
 
-/// Opens an HDF5 file for reading; throws "<file>: not an HDF5 file" / "<file>: no such file".
+/// Opens an HDF5 file for reading; throws "<file>: no such file", "<file>: is a folder, not a
+/// file", "<file>: the file is empty", "<file>: is a key file, not an HDF5 file", "<file>: not an
+/// HDF5 file".
 H5::H5File open_read(const std::filesystem::path& path);
+
+/// What an snngx HDF5 file holds, for errors: "a model file" (attribute format = snngx-model),
+/// "a frame file" (dataset 'frames'), "an outputs file" (dataset 'predictions'), else "".
+std::string file_kind(const H5::H5File& file);
+/// Throws "<file> is a model file, not a frame file" when the file is a known kind other than
+/// `expected` (one of the kinds above); does nothing for unknown contents (the reader names
+/// the first problem itself).
+void expect_kind(const H5::H5File& file, const std::string& where, const std::string& expected);
 
 bool has_attr(const H5::H5Object& obj, const std::string& name);
 

@@ -17,6 +17,8 @@ FrameSet read_frames_range(const std::filesystem::path& path, std::size_t first,
 
 /// True if `path` is an HDF5 file with a `frames` dataset (layout 1) or a `layout` attribute.
 bool is_frame_file(const std::filesystem::path& path);
+/// Number of samples in a frame file, from its dimensions (no data read).
+std::size_t frame_file_samples(const std::filesystem::path& path);
 
 struct FrameFileSummary {
   FrameSet meta;                      // shape, source, transform, sensor_size, classes; no samples

@@ -100,6 +100,9 @@ struct InferenceResult {
 /// Checks that frames fit the network's input (shape and T); throws std::invalid_argument,
 /// prefixed with "<source>: " when a source (the frame file) is given.
 void check_compatible(const Network& net, const datasets::FrameShape& shape, const std::string& source = "");
+/// The same for a frame set, and every label is one of the network's classes ("label 99 of
+/// sample 1 is not a class of the 10-class model").
+void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source = "");
 
 /// Runs every sample (parallel over samples; the same results for any thread count).
 InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options = {});

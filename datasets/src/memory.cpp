@@ -1,0 +1,55 @@
+#include "snngx/datasets/memory.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "snngx/datasets/events.hpp"
+#include "snngx/datasets/h5.hpp"
+
+namespace snngx::datasets {
+namespace {
+
+constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+
+std::uint64_t mul(std::uint64_t a, std::uint64_t b) { return a != 0 && b > kMax / a ? kMax : a * b; }
+std::uint64_t add(std::uint64_t a, std::uint64_t b) { return b > kMax - a ? kMax : a + b; }
+
+}  // namespace
+
+std::uint64_t frame_set_bytes(FrameShape shape, std::uint64_t samples) {
+  std::uint64_t cells = 1;
+  for (const int d : {shape.t, shape.c, shape.h, shape.w}) cells = mul(cells, static_cast<std::uint64_t>(std::max(d, 0)));
+  return mul(mul(cells, sizeof(std::uint16_t)), samples);
+}
+
+std::uint64_t read_frames_bytes(const std::filesystem::path& path, std::size_t limit) {
+  const std::string where = path.string();
+  const H5::H5File file = h5::open_read(path);
+  h5::expect_kind(file, where, "a frame file");
+  if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
+  const auto d = h5::dims(file.openDataSet("frames"));
+  if (d.size() != 5) h5::fail(where, "dataset 'frames' must be 5-D [N,T,C,H,W], got " + std::to_string(d.size()) + "-D");
+  std::uint64_t bytes = sizeof(std::uint16_t);
+  for (std::size_t i = 1; i < 5; ++i) bytes = mul(bytes, d[i]);
+  const std::uint64_t samples = limit > 0 ? std::min<std::uint64_t>(d[0], limit) : d[0];
+  return add(mul(bytes, samples), mul(samples, sizeof(std::int32_t)));
+}
+
+std::size_t convert_block_units(std::size_t units_total, std::size_t limit) {
+  const std::size_t block = std::max<std::size_t>(16, std::min<std::size_t>(1024, units_total / 64));
+  return limit > 0 ? std::min(block, limit) : block;
+}
+
+std::uint64_t convert_memory_bytes(FrameShape shape, std::size_t block_units, int threads) {
+  const std::uint64_t sample = frame_set_bytes(shape, 1);
+  const std::uint64_t working = mul(mul(sample, 2), static_cast<std::uint64_t>(std::max(threads, 1)));
+  return add(working, mul(sample, block_units));
+}
+
+FrameShape converted_shape(const EventDataset& dataset, const ConvertOptions& options) {
+  const SensorSize raw = dataset.sensor();
+  const SensorSize s = options.downsample != 1.0 ? downsample(raw, options.downsample) : raw;
+  return {options.time_bins, s.p, s.h, s.w};
+}
+
+}  // namespace snngx::datasets

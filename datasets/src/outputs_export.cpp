@@ -1,0 +1,147 @@
+#include "snngx/datasets/outputs_export.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+#include "snngx/datasets/h5.hpp"
+#include "snngx/io/npy.hpp"
+#include "snngx/io/output_files.hpp"
+
+namespace snngx::datasets {
+namespace fs = std::filesystem;
+namespace {
+
+struct MemoryType {
+  H5::PredType type;
+  std::string descr;
+};
+
+// The native type to read a stored dataset into, and its NumPy name (x86-64: little-endian).
+std::optional<MemoryType> memory_type(const H5::DataSet& ds) {
+  const H5T_class_t cls = ds.getTypeClass();
+  if (cls == H5T_FLOAT) {
+    const auto size = ds.getFloatType().getSize();
+    if (size == 4) return MemoryType{H5::PredType::NATIVE_FLOAT, "<f4"};
+    if (size == 8) return MemoryType{H5::PredType::NATIVE_DOUBLE, "<f8"};
+    return std::nullopt;
+  }
+  if (cls != H5T_INTEGER) return std::nullopt;
+  const H5::IntType it = ds.getIntType();
+  const bool sign = it.getSign() != H5T_SGN_NONE;
+  switch (it.getSize()) {
+    case 1: return sign ? MemoryType{H5::PredType::NATIVE_INT8, "|i1"} : MemoryType{H5::PredType::NATIVE_UINT8, "|u1"};
+    case 2: return sign ? MemoryType{H5::PredType::NATIVE_INT16, "<i2"} : MemoryType{H5::PredType::NATIVE_UINT16, "<u2"};
+    case 4: return sign ? MemoryType{H5::PredType::NATIVE_INT32, "<i4"} : MemoryType{H5::PredType::NATIVE_UINT32, "<u4"};
+    case 8: return sign ? MemoryType{H5::PredType::NATIVE_INT64, "<i8"} : MemoryType{H5::PredType::NATIVE_UINT64, "<u8"};
+    default: return std::nullopt;
+  }
+}
+
+template <typename T>
+T at(const std::vector<std::uint8_t>& bytes, std::uint64_t i) {
+  T v;
+  std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+std::string OutputArray::element(std::uint64_t i) const {
+  char buf[40];
+  if (is_float) {
+    const double v = item_bytes == 4 ? static_cast<double>(at<float>(bytes, i)) : at<double>(bytes, i);
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+  }
+  if (is_signed) {
+    std::int64_t v = 0;
+    switch (item_bytes) {
+      case 1: v = at<std::int8_t>(bytes, i); break;
+      case 2: v = at<std::int16_t>(bytes, i); break;
+      case 4: v = at<std::int32_t>(bytes, i); break;
+      default: v = at<std::int64_t>(bytes, i); break;
+    }
+    return std::to_string(v);
+  }
+  std::uint64_t v = 0;
+  switch (item_bytes) {
+    case 1: v = at<std::uint8_t>(bytes, i); break;
+    case 2: v = at<std::uint16_t>(bytes, i); break;
+    case 4: v = at<std::uint32_t>(bytes, i); break;
+    default: v = at<std::uint64_t>(bytes, i); break;
+  }
+  return std::to_string(v);
+}
+
+std::vector<OutputArray> read_output_arrays(const fs::path& path) {
+  const std::string where = path.string();
+  const H5::H5File file = h5::open_read(path);
+  h5::expect_kind(file, where, "an outputs file");
+  std::vector<OutputArray> arrays;
+  for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
+    const std::string name = file.getObjnameByIdx(i);
+    if (file.childObjType(name) != H5O_TYPE_DATASET) continue;
+    const H5::DataSet ds = file.openDataSet(name);
+    const auto type = memory_type(ds);
+    const auto dims = h5::dims(ds);
+    if (!type || dims.empty() || dims.size() > 2) continue;  // not a table of numbers
+    OutputArray a;
+    a.name = name;
+    a.shape.assign(dims.begin(), dims.end());
+    a.npy_descr = type->descr;
+    a.item_bytes = type->type.getSize();
+    a.is_float = ds.getTypeClass() == H5T_FLOAT;
+    a.is_signed = a.is_float || ds.getIntType().getSign() != H5T_SGN_NONE;
+    std::uint64_t count = 1;
+    for (const auto d : a.shape) count *= d;
+    a.bytes.resize(count * a.item_bytes);
+    if (count > 0) ds.read(a.bytes.data(), type->type);
+    arrays.push_back(std::move(a));
+  }
+  if (arrays.empty()) h5::fail(where, "holds no arrays of numbers to export");
+  std::sort(arrays.begin(), arrays.end(), [](const OutputArray& x, const OutputArray& y) { return x.name < y.name; });
+  return arrays;
+}
+
+std::string to_csv(const OutputArray& a) {
+  const std::uint64_t rows = a.shape[0];
+  const std::uint64_t cols = a.shape.size() == 2 ? a.shape[1] : 1;
+  std::string csv = "sample";
+  if (a.shape.size() == 1) csv += "," + a.name;
+  else
+    for (std::uint64_t c = 0; c < cols; ++c) csv += "," + a.name + "_" + std::to_string(c);
+  csv += "\n";
+  for (std::uint64_t r = 0; r < rows; ++r) {
+    csv += std::to_string(r);
+    for (std::uint64_t c = 0; c < cols; ++c) csv += "," + a.element(r * cols + c);
+    csv += "\n";
+  }
+  return csv;
+}
+
+std::vector<fs::path> export_outputs(const fs::path& outputs_file, const fs::path& dir, ExportFormat format) {
+  const auto arrays = read_output_arrays(outputs_file);
+  const io::NewFolder folder(dir);
+  io::StagedOutputs staged;
+  std::vector<fs::path> written;
+  for (const auto& a : arrays) {
+    const fs::path target = dir / (a.name + (format == ExportFormat::csv ? ".csv" : ".npy"));
+    if (format == ExportFormat::csv) {
+      staged.write_text(target, to_csv(a));
+    } else {
+      const auto bytes = io::npy_file(a.npy_descr, a.item_bytes, a.shape, a.bytes);
+      io::write_bytes_to(staged.stage(target), bytes);
+    }
+    written.push_back(target);
+  }
+  staged.commit();
+  folder.keep();
+  return written;
+}
+
+}  // namespace snngx::datasets

@@ -1,0 +1,129 @@
+// Memory estimates of reading and converting frames (by hand and against a real file), and the
+// export of an outputs file to CSV and .npy parsed back.
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/memory.hpp"
+#include "snngx/datasets/outputs_export.hpp"
+#include "temp_dir.hpp"
+
+namespace snngx::datasets {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(FramesMemory, FrameSetBytesIsTwoBytesPerCellPerSample) {
+  EXPECT_EQ(frame_set_bytes({15, 2, 34, 34}, 1), 15u * 2 * 34 * 34 * 2);
+  EXPECT_EQ(frame_set_bytes({15, 2, 34, 34}, 1000), 69'360'000u);
+  EXPECT_EQ(frame_set_bytes({100000, 2, 34, 34}, 1), 462'400'000u);
+}
+
+TEST(FramesMemory, ReadFramesBytesMatchesWhatReadFramesHolds) {
+  const TempDir dir;
+  const FrameSet f = synth_frames({3, 2, 5, 7}, 11, 0.1, 4, 1);
+  write_frames(dir / "f.frames.h5", f);
+  const FrameSet back = read_frames(dir / "f.frames.h5", 6);
+  EXPECT_EQ(read_frames_bytes(dir / "f.frames.h5", 6), back.counts.size() * 2 + back.labels.size() * 4);
+  EXPECT_EQ(read_frames_bytes(dir / "f.frames.h5"), 11u * 3 * 2 * 5 * 7 * 2 + 11u * 4);
+}
+
+TEST(FramesMemory, ConvertHoldsTwoSampleBuffersPerThreadAndABlock) {
+  EXPECT_EQ(convert_block_units(100, 0), 16u);      // at least 16
+  EXPECT_EQ(convert_block_units(6400, 0), 100u);    // 1/64 of the units
+  EXPECT_EQ(convert_block_units(1'000'000, 0), 1024u);
+  EXPECT_EQ(convert_block_units(1'000'000, 3), 3u);  // --limit caps it
+  const std::uint64_t sample = 15 * 2 * 34 * 34 * 2;
+  EXPECT_EQ(convert_memory_bytes({15, 2, 34, 34}, 16, 2), 2 * 2 * sample + 16 * sample);
+  // --time-bins 100000 on N-MNIST: 462 MB per sample, 16 of them in a block: over 9 GB.
+  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 16, 2), 20ull * 462'400'000ull);
+}
+
+// An outputs file as infer writes it: spike_counts [N, C] int32, predictions and labels [N],
+// and simulate's cycles [N] uint64.
+void write_outputs_file(const fs::path& path) {
+  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  const std::int32_t counts[3][2] = {{1, 2}, {0, -3}, {7, 8}};
+  const std::int32_t pred[3] = {1, 0, 1};
+  const std::uint64_t cycles[3] = {10, 11, 12345678901234ull};
+  const hsize_t d2[2] = {3, 2}, d1 = 3;
+  f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(counts, H5::PredType::NATIVE_INT32);
+  f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(pred, H5::PredType::NATIVE_INT32);
+  f.createDataSet("cycles", H5::PredType::STD_U64LE, H5::DataSpace(1, &d1)).write(cycles, H5::PredType::NATIVE_UINT64);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(OutputsExport, CsvHasAHeaderAndOneRowPerSample) {
+  const TempDir dir;
+  write_outputs_file(dir / "o.h5");
+  const auto written = export_outputs(dir / "o.h5", dir / "csv", ExportFormat::csv);
+  EXPECT_EQ(written.size(), 3u);
+  EXPECT_EQ(read_text(dir / "csv" / "spike_counts.csv"), "sample,spike_counts_0,spike_counts_1\n0,1,2\n1,0,-3\n2,7,8\n");
+  EXPECT_EQ(read_text(dir / "csv" / "predictions.csv"), "sample,predictions\n0,1\n1,0\n2,1\n");
+  EXPECT_EQ(read_text(dir / "csv" / "cycles.csv"), "sample,cycles\n0,10\n1,11\n2,12345678901234\n");
+}
+
+TEST(OutputsExport, NpyHeaderAndBytesParseBack) {
+  const TempDir dir;
+  write_outputs_file(dir / "o.h5");
+  export_outputs(dir / "o.h5", dir / "npy", ExportFormat::npy);
+  const std::string f = read_text(dir / "npy" / "spike_counts.npy");
+  ASSERT_GE(f.size(), 10u);
+  EXPECT_EQ(f.substr(0, 6), "\x93NUMPY");
+  const std::size_t header_len = static_cast<unsigned char>(f[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(f[9])) << 8);
+  const std::string header = f.substr(10, header_len);
+  EXPECT_NE(header.find("'descr': '<i4'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'shape': (3, 2)"), std::string::npos) << header;
+  ASSERT_EQ(f.size(), 10 + header_len + 6 * 4);
+  std::int32_t values[6];
+  std::memcpy(values, f.data() + 10 + header_len, sizeof values);
+  EXPECT_EQ(values[3], -3);
+  EXPECT_EQ(values[5], 8);
+  const std::string c = read_text(dir / "npy" / "cycles.npy");
+  EXPECT_NE(c.find("'descr': '<u8'"), std::string::npos);
+  std::uint64_t last = 0;
+  std::memcpy(&last, c.data() + c.size() - 8, 8);
+  EXPECT_EQ(last, 12345678901234ull);
+}
+
+TEST(OutputsExport, AFrameFileIsNamedAsSuchAndNothingIsWritten) {
+  const TempDir dir;
+  write_frames(dir / "f.frames.h5", synth_frames({1, 1, 2, 2}, 2, 0.5, 2, 1));
+  EXPECT_EQ(error_of([&] { export_outputs(dir / "f.frames.h5", dir / "out", ExportFormat::csv); }),
+            (dir / "f.frames.h5").string() + ": is a frame file, not an outputs file");
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(FileKinds, FrameReaderNamesAnOutputsFile) {
+  const TempDir dir;
+  write_outputs_file(dir / "o.h5");
+  EXPECT_EQ(error_of([&] { (void)read_frames(dir / "o.h5"); }), (dir / "o.h5").string() + ": is an outputs file, not a frame file");
+  std::ofstream(dir / "empty.h5").flush();
+  EXPECT_EQ(error_of([&] { (void)read_frames(dir / "empty.h5"); }), (dir / "empty.h5").string() + ": the file is empty");
+  EXPECT_EQ(error_of([&] { (void)read_frames(dir.path); }), dir.path.string() + ": is a folder, not a file");
+}
+
+}  // namespace
+}  // namespace snngx::datasets
