@@ -20,6 +20,7 @@
 #include "checks.hpp"
 #include "commands.hpp"
 #include "model_loading.hpp"
+#include "plot.hpp"
 #include "report.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -126,6 +127,26 @@ void write_history_csv(io::StagedOutputs& staged, const fs::path& path, const ga
         << g.best_flipped << ',' << fmt::format("{:.6g}", g.best_accuracy) << ',' << g.evaluations << ','
         << fmt::format("{:.3f}", g.seconds) << '\n';
   staged.write_text(path, csv.str());
+}
+
+// Top: best and mean fitness and the best individual's flipped bits (log axis: they fall by decades);
+// bottom: the best individual's accuracy on the fitness subset.
+void plot_search_history(const fs::path& csv, const fs::path& svg) {
+  plot::Panel search;
+  search.title = "SNNGX search per generation";
+  search.xlabel = "generation";
+  search.ylabel = "fitness (lower is better) / flipped bits";
+  search.logy = true;
+  search.integer_x = true;
+  search.series = {{2, "best fitness"}, {3, "mean fitness"}, {4, "flipped bits of the best"}};
+  plot::Panel accuracy;
+  accuracy.title = "Accuracy of the best individual on the fitness subset";
+  accuracy.xlabel = "generation";
+  accuracy.ylabel = "subset accuracy (%)";
+  accuracy.integer_x = true;
+  accuracy.yrange = std::pair{0.0, 100.0};
+  accuracy.series = {plot::percent(5, "best individual")};
+  plot::render(plot::Figure{csv, {search, accuracy}}, svg);
 }
 
 /// The fitness subset and, with --validation, the held-out samples the restarts' keys are
@@ -394,14 +415,21 @@ void run_encrypt(const EncryptOptions& o) {
   staged.write_text(json, j.dump(2) + "\n");
   staged.commit();
   // The plots are views of the committed CSVs, drawn after the commit.
-  plot_csv(csv, svg, {"SNNGX search: best fitness per generation", "generation", "fitness (lower is better) and flipped bits", 1, {2, 3, 4}, false, true});
+  plot_search_history(csv, svg);
   std::vector<std::string> written{o.output, o.key, json.string(), csv.string(), svg.string()};
   if (o.restarts > 1) {
     const auto rsvg = report_path(o, ".restarts.svg");
     std::vector<int> columns{5, 6};  // subset and validation accuracy (+ test accuracy when measured)
     if (!restart_test_accuracy.empty()) columns.push_back(7);
-    plot_csv(rcsv, rsvg, {fmt::format("SNNGX restarts: restart {} kept (lowest validation accuracy)", outcome.chosen), "restart",
-                          "accuracy without the key", 1, columns, false, false});
+    plot::Panel restarts;
+    restarts.title = fmt::format("SNNGX restarts: restart {} kept (lowest validation accuracy)", outcome.chosen);
+    restarts.xlabel = "restart";
+    restarts.ylabel = "accuracy without the key (%)";
+    restarts.style = plot::Style::ClusteredHistogram;
+    restarts.xcol = 0;
+    restarts.yrange = std::pair{0.0, 100.0};
+    for (const int c : columns) restarts.series.push_back(plot::percent(c));
+    plot::render(rcsv, rsvg, restarts);
     written.push_back(rcsv.string());
     written.push_back(rsvg.string());
   }
@@ -439,6 +467,20 @@ void write_distribution_csv(io::StagedOutputs& staged, const fs::path& path, con
   csv << "fraction,mean_accuracy,min_accuracy,max_accuracy,bits\n";
   for (const auto& d : ds) csv << fmt::format("{:.8g},{:.6f},{:.6f},{:.6f},{}\n", d.fraction, d.mean(), d.min(), d.max(), d.bits);
   staged.write_text(path, csv.str());
+}
+
+// Mean, min and max test accuracy (%) against a share (%) of bits: columns of write_distribution_csv.
+void plot_accuracy_distribution(const fs::path& csv, const fs::path& svg, const std::string& title, const std::string& xlabel,
+                                bool logx) {
+  plot::Panel p;
+  p.title = title;
+  p.xlabel = xlabel;
+  p.ylabel = "test accuracy (%)";
+  p.xscale = 100.0;
+  p.logx = logx;
+  p.yrange = std::pair{0.0, 100.0};
+  p.series = {plot::percent(2, "mean"), plot::percent(3, "min"), plot::percent(4, "max")};
+  plot::render(csv, svg, p);
 }
 
 void write_histogram_csv(io::StagedOutputs& staged, const fs::path& path, const ga::Distribution& d) {
@@ -550,13 +592,17 @@ void run_attack(const AttackOptions& o) {
     write_distribution_csv(staged, out(".baseline.csv"), base);
     write_histogram_csv(staged, out(".random_flips.csv"), same_count);
     plots.emplace_back([&, bits = same_count.bits] {
-      plot_csv(out(".partial_key.csv"), out(".partial_key.svg"),
-               {"Accuracy vs. known share of the key", "known share of the key", "test accuracy", 1, {2, 3, 4}, false, false});
-      plot_csv(out(".baseline.csv"), out(".baseline.svg"),
-               {"Random bit-flip baseline (share of all weight bits)", "share of all weight bits flipped", "test accuracy", 1, {2, 3, 4},
-                false, false});
-      plot_csv(out(".random_flips.csv"), out(".random_flips.svg"),
-               {fmt::format("{} random sign flips, {} trials", bits, o.trials), "test accuracy (%)", "trials", 1, {2}, true, false});
+      plot_accuracy_distribution(out(".partial_key.csv"), out(".partial_key.svg"), "Accuracy vs. known share of the key",
+                                 "known share of the key (%)", false);
+      plot_accuracy_distribution(out(".baseline.csv"), out(".baseline.svg"), "Random bit-flip baseline",
+                                 "share of all weight bits flipped (%, log scale)", true);
+      plot::Panel flips;
+      flips.title = fmt::format("{} random sign flips, {} trials", bits, o.trials);
+      flips.xlabel = "test accuracy (%), 5-point bins";
+      flips.ylabel = "trials";
+      flips.style = plot::Style::Boxes;
+      flips.series = {{2, "trials"}};
+      plot::render(out(".random_flips.csv"), out(".random_flips.svg"), flips);
     });
     for (const std::string s : {".partial_key", ".baseline", ".random_flips"}) written.push_back(out(s + ".{csv,svg}").string());
   } else {
@@ -606,8 +652,14 @@ void run_attack(const AttackOptions& o) {
     j["key_recovery"] = {{"data", o.recover_data}, {"layer", *layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
     staged.write_text(out(".key_recovery.csv"), csv.str());
     plots.emplace_back([&] {
-      plot_csv(out(".key_recovery.csv"), out(".key_recovery.svg"),
-               {"Key recovery by sensitivity search", "labelled samples per class", "accuracy / share of the key found", 1, {3, 4}, false, false});
+      plot::Panel p;
+      p.title = "Key recovery by sensitivity search";
+      p.xlabel = "labelled samples per class (log scale)";
+      p.ylabel = "percent";
+      p.logx = true;
+      p.yrange = std::pair{0.0, 100.0};
+      p.series = {plot::percent(3, "test accuracy"), plot::percent(4, "share of the key found")};
+      plot::render(out(".key_recovery.csv"), out(".key_recovery.svg"), p);
     });
     written.push_back(out(".key_recovery.{csv,svg}").string());
   }

@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "model_loading.hpp"
+#include "plot.hpp"
 #include "report.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -191,30 +192,6 @@ void write_outputs(io::StagedOutputs& staged, const std::string& path, const rra
   });
 }
 
-// A (row-)stacked histogram of CSV columns [first, last] with column 1 as the x labels.
-// Column names like key_store stay as written (no enhanced-text subscripts); each stacked series
-// gets its own colour from a 10-colour palette; `logy` for quantities spanning decades.
-void plot_histogram(const fs::path& csv, const fs::path& svg, const std::string& title, const std::string& ylabel, int first,
-                    int last, bool logy = false) {
-  std::ostringstream gp;
-  gp << "set terminal svg size 900,500 dynamic background rgb 'white'\nset termoption noenhanced\nset output '" << svg.string()
-     << "'\n"
-     << "set datafile separator ','\nset key outside right autotitle columnheader\nset grid ytics\n"
-     << "set style data histograms\nset style histogram " << (logy ? "clustered" : "rowstacked")
-     << "\nset style fill solid 0.8 border -1\nset boxwidth 0.7\n"
-     << "array palette[10] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', "
-        "'#17becf']\n"
-     << (logy ? "set logscale y\n" : "") << "set title '" << title << "'\nset xlabel 'weighted layer'\nset ylabel '" << ylabel
-     << "'\n"
-     << "plot for [i=" << first << ":" << last << "] '" << csv.string()
-     << "' using i:xtic(1) lc rgb palette[(i - " << first << ") % 10 + 1]\n";
-  fs::path script = svg;
-  script += ".gp";
-  write_text_atomically(script, gp.str());
-  if (std::system(("gnuplot '" + script.string() + "' 2>/dev/null").c_str()) != 0)
-    std::fprintf(stderr, "snngx: warning: gnuplot failed or is not installed; plot script kept at %s\n", script.c_str());
-}
-
 // The report's text files are staged with the run's other outputs (all or none); the plots are
 // drawn from the committed CSV afterwards (plot_report_dir).
 void write_report_dir(io::StagedOutputs& staged, const fs::path& dir, const Simulation& s, const nlohmann::json& j) {
@@ -242,11 +219,26 @@ void write_report_dir(io::StagedOutputs& staged, const fs::path& dir, const Simu
 }
 
 void plot_report_dir(const fs::path& dir) {
-  const int nc = static_cast<int>(rram::energy_components().size());
-  plot_histogram(dir / "costs.csv", dir / "energy_breakdown.svg", "Energy per inference by layer and component", "energy (nJ)", 2,
-                 nc + 1);
-  plot_histogram(dir / "costs.csv", dir / "latency_per_layer.svg", "Latency per inference by layer (log scale)", "latency (us)", nc + 3,
-                 nc + 3, true);
+  // Energy: one stacked bar per layer, one colour per component. Latency: log axis, because the
+  // first convolution takes orders of magnitude longer than the last layers, which would vanish.
+  const auto& components = rram::energy_components();
+  plot::Panel energy;
+  energy.title = "Energy per inference by layer and component";
+  energy.xlabel = "weighted layer";
+  energy.ylabel = "energy per inference (nJ)";
+  energy.style = plot::Style::StackedHistogram;
+  energy.xcol = 0;
+  for (std::size_t c = 0; c < components.size(); ++c) energy.series.push_back({static_cast<int>(c) + 2, components[c]});
+  plot::render(dir / "costs.csv", dir / "energy_breakdown.svg", energy);
+  plot::Panel latency;
+  latency.title = "Latency per inference by layer";
+  latency.xlabel = "weighted layer";
+  latency.ylabel = "latency per inference (us, log scale)";
+  latency.style = plot::Style::ClusteredHistogram;
+  latency.xcol = 0;
+  latency.logy = true;
+  latency.series = {{static_cast<int>(components.size()) + 3, "latency"}};
+  plot::render(dir / "costs.csv", dir / "latency_per_layer.svg", latency);
 }
 
 void print_summary(const Simulation& s, const nlohmann::json& j) {
@@ -268,6 +260,29 @@ void print_summary(const Simulation& s, const nlohmann::json& j) {
              j["cycles_per_inference"].get<double>(), j["cycles_min"].get<std::uint64_t>(), j["cycles_max"].get<std::uint64_t>(),
              j["latency_per_inference_us"].get<double>(), j["energy_per_inference_nj"].get<double>(), s.run.seconds,
              j["synaptic_ops_per_second"].get<double>());
+}
+
+// Accuracy, energy and cycles per swept value, one panel each over the same x (the values as
+// written, evenly spaced: they may be names or numbers).
+void plot_sweep(const fs::path& csv, const fs::path& svg, const std::string& name) {
+  plot::Panel accuracy, energy, cycles;
+  for (plot::Panel* p : {&accuracy, &energy, &cycles}) {
+    p->xlabel = name;
+    p->xcol = 0;
+  }
+  accuracy.title = "Accuracy vs " + name;
+  accuracy.ylabel = "accuracy (%)";
+  accuracy.yrange = std::pair{0.0, 100.0};
+  accuracy.series = {plot::percent(2, "accuracy")};
+  energy.title = "Energy per inference vs " + name;
+  energy.ylabel = "energy per inference (nJ)";
+  energy.series = {{3, "energy"}};
+  cycles.title = "Cycles per inference vs " + name;
+  cycles.ylabel = "cycles per inference";
+  cycles.series = {{4, "cycles"}, {5, "added by decryption"}};
+  plot::Figure f{csv, {accuracy, energy, cycles}};
+  f.panel_height = 320;
+  plot::render(f, svg);
 }
 
 void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameSet& frames) {
@@ -300,8 +315,7 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameS
   const fs::path dir = o.report_dir;
   fs::create_directories(dir);
   write_text_atomically(dir / ("sweep_" + safe + ".csv"), csv);
-  plot_csv(dir / ("sweep_" + safe + ".csv"), dir / ("sweep_" + safe + ".svg"),
-           {"Accuracy vs " + name, name, "accuracy", 1, {2}, false, false});
+  plot_sweep(dir / ("sweep_" + safe + ".csv"), dir / ("sweep_" + safe + ".svg"), name);
   const nlohmann::json j{{"model", o.model.path}, {"frames", o.frames}, {"mode", o.mode}, {"sweep", name}, {"points", points}};
   write_json(dir / ("sweep_" + safe + ".json"), j);
   if (!o.json_path.empty()) write_json(o.json_path, j);
@@ -336,10 +350,14 @@ void run_latency_map(const SimulateOptions& o) {
   write_text_atomically(dir / "latency_map_full_key.csv", wide);
   std::vector<int> ycols;
   for (std::size_t i = 0; i < lanes.size(); ++i) ycols.push_back(static_cast<int>(i) + 2);
-  plot_csv(dir / "latency_map_full_key.csv", dir / "latency_map.svg",
-           {fmt::format("Cycles added per pulse, every weight of a {}x{} tile keyed, {}-cycle window", chip.tile.rows, chip.tile.cols,
-                        chip.window),
-            "share of the tile rows active in the pulse", "added cycles per pulse (mean)", 1, ycols, false, false});
+  plot::Panel map;
+  map.title = fmt::format("Cycles added per pulse, every weight of a {}x{} tile keyed, {}-cycle window", chip.tile.rows, chip.tile.cols,
+                          chip.window);
+  map.xlabel = "tile rows active in the pulse (%)";
+  map.xscale = 100.0;
+  map.ylabel = "added cycles per pulse (mean)";
+  for (const int y : ycols) map.series.push_back({y});
+  plot::render(dir / "latency_map_full_key.csv", dir / "latency_map.svg", map);
   for (const int l : lanes) {
     double frontier = -1.0;  // the largest share of active rows up to which no pulse added a cycle, fully keyed tile
     for (const auto& p : points) {

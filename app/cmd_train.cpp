@@ -9,6 +9,7 @@
 
 #include "checks.hpp"
 #include "commands.hpp"
+#include "plot.hpp"
 #include "report.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/memory.hpp"
@@ -22,12 +23,16 @@ namespace snngx::app {
 namespace {
 namespace fs = std::filesystem;
 
+// The training defaults are the library's (snn::TrainOptions), not the CLI's.
+const snn::TrainOptions kDefaults{};
+
 struct TrainCli {
   std::string arch, init_model, train, test, output, quantized_output, checkpoint, csv, plot, json_path;
-  std::string loss = "mse", reset_gradient = "gated", schedule = "cosine", quant_rule = "max_abs";
-  int epochs = 10, threads = 0, patience = 0, bits = 8;
-  std::size_t batch = 32, chunk = 0, train_limit = 0, test_limit = 0;
-  float lr = 1e-3f, weight_decay = 0.0f;
+  std::string loss = snn::to_string(kDefaults.gradient.loss), reset_gradient = "gated", schedule = "cosine", quant_rule = "max_abs";
+  std::string surrogate = snn::to_string(kDefaults.gradient.surrogate);
+  int epochs = kDefaults.epochs, threads = 0, patience = 0, bits = 8;
+  std::size_t batch = kDefaults.batch_size, chunk = 0, train_limit = 0, test_limit = 0;
+  float lr = kDefaults.adam.learning_rate, weight_decay = 0.0f;
   std::uint64_t seed = 0, init_seed = 0;
   bool resume = false, reuse = false;
 };
@@ -43,14 +48,54 @@ fs::path sibling(const fs::path& model, const std::string& suffix) {
   return s + suffix;
 }
 
-std::string csv_text(const std::vector<snn::EpochStats>& history) {
+// Accuracies and firing rates in percent (as printed); firing_rate_k is the k-th LIF layer's
+// spikes per neuron per time step over the epoch's training batches.
+std::string csv_text(const std::vector<snn::EpochStats>& history, std::size_t lif_layers) {
   std::ostringstream out;
-  out << "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate,best\n";
-  for (const auto& e : history)
-    out << fmt::format("{},{:.6f},{:.4f},{:.4f},{:.1f},{:.1f},{:.6g},{}\n", e.epoch, e.loss, 100.0 * e.train_accuracy,
+  out << "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate,best,silent_outputs";
+  for (std::size_t k = 1; k <= lif_layers; ++k) out << ",firing_rate_" << k;
+  out << "\n";
+  for (const auto& e : history) {
+    out << fmt::format("{},{:.6f},{:.4f},{:.4f},{:.1f},{:.1f},{:.6g},{},{}", e.epoch, e.loss, 100.0 * e.train_accuracy,
                        e.test_accuracy < 0 ? -1.0 : 100.0 * e.test_accuracy, e.samples_per_second, e.seconds,
-                       e.learning_rate, e.best ? 1 : 0);
+                       e.learning_rate, e.best ? 1 : 0, e.silent_outputs);
+    for (std::size_t k = 0; k < lif_layers; ++k)
+      out << (k < e.firing_rate.size() ? fmt::format(",{:.6g}", 100.0 * e.firing_rate[k]) : std::string(","));
+    out << "\n";
+  }
   return out.str();
+}
+
+// "rates 12.1/3.4/0.52 %": per LIF layer, input side first.
+std::string rates_text(const std::vector<double>& rates) {
+  std::string s;
+  for (const double r : rates) s += (s.empty() ? "" : "/") + fmt::format("{:.3g}", 100.0 * r);
+  return s.empty() ? "-" : s + " %";
+}
+
+// Top: loss (left axis) with train/test accuracy (right axis, %); bottom: firing rate per LIF layer
+// (log axis: input layers fire tens of percent, output layers can be below 0.1 %) and silent outputs.
+void plot_history(const fs::path& csv, const fs::path& svg, const std::string& arch, int classes, std::size_t lif_layers) {
+  plot::Panel curves;
+  curves.title = arch + " training: loss and accuracy per epoch";
+  curves.xlabel = "epoch";
+  curves.ylabel = "training loss";
+  curves.y2label = "accuracy (%)";
+  curves.series = {{2, "training loss"}, {3, "train accuracy (%)", plot::Axis::Right}, {4, "test accuracy (%)", plot::Axis::Right}};
+  curves.y2range = std::pair{0.0, 100.0};
+  curves.integer_x = true;
+  plot::Panel activity;
+  activity.title = fmt::format("Firing rate per LIF layer and silent output neurons (of {})", classes);
+  activity.xlabel = "epoch";
+  activity.ylabel = "spikes per neuron per step (%)";
+  activity.y2label = "silent output neurons";
+  activity.logy = true;
+  activity.integer_x = true;
+  activity.y2range = std::pair{0.0, static_cast<double>(classes)};
+  for (std::size_t k = 1; k <= lif_layers; ++k)
+    activity.series.push_back({static_cast<int>(9 + k), fmt::format("LIF layer {}{}", k, k == lif_layers ? " (output)" : "")});
+  activity.series.push_back({9, "silent output neurons", plot::Axis::Right});
+  plot::render(plot::Figure{csv, {curves, activity}}, svg);
 }
 
 void run(const TrainCli& c) {
@@ -94,6 +139,7 @@ void run(const TrainCli& c) {
   o.schedule = snn::parse_lr_schedule(c.schedule);
   o.gradient.loss = snn::parse_loss(c.loss);
   o.gradient.reset = c.reset_gradient == "detached" ? snn::ResetGradient::Detached : snn::ResetGradient::Gated;
+  o.gradient.surrogate = snn::parse_surrogate(c.surrogate);
   o.gradient.threads = c.threads;
   o.gradient.chunk = c.chunk;
   o.seed = c.seed;
@@ -102,10 +148,10 @@ void run(const TrainCli& c) {
   o.resume = c.resume;
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, {} threads\n",
+  fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, surrogate {}, {} threads\n",
              net.arch, net.parameter_count(), train_set.size(),
              test_set ? fmt::format(", testing on {}", test_set->size()) : std::string(), c.epochs, c.batch, c.lr,
-             c.schedule, c.loss, threads);
+             c.schedule, c.loss, c.surrogate, threads);
   std::unique_ptr<Progress> bar;
   int bar_epoch = 0;
   std::vector<snn::EpochStats> history;
@@ -119,9 +165,10 @@ void run(const TrainCli& c) {
   o.on_epoch = [&](const snn::EpochStats& e) {
     if (bar) bar->finish(fmt::format("loss {:.4f} acc {:.1f}%", e.loss, 100.0 * e.train_accuracy));
     bar.reset();
-    fmt::print("epoch {:>3}: loss {:.5f}  train {:.2f} %  test {}  {:.1f} samples/s  {}{}\n", e.epoch, e.loss,
-               100.0 * e.train_accuracy, e.test_accuracy < 0 ? std::string("-") : fmt::format("{:.2f} %", 100.0 * e.test_accuracy),
-               e.samples_per_second, human_duration(e.seconds), e.best ? "  (best)" : "");
+    fmt::print("epoch {:>3}: loss {:.5f}  train {:.2f} %  test {}  firing {}  silent outputs {}/{}  {:.1f} samples/s  {}{}\n",
+               e.epoch, e.loss, 100.0 * e.train_accuracy,
+               e.test_accuracy < 0 ? std::string("-") : fmt::format("{:.2f} %", 100.0 * e.test_accuracy), rates_text(e.firing_rate),
+               e.silent_outputs, net.num_classes, e.samples_per_second, human_duration(e.seconds), e.best ? "  (best)" : "");
     std::fflush(stdout);
   };
   const auto t0 = std::chrono::steady_clock::now();
@@ -133,8 +180,11 @@ void run(const TrainCli& c) {
   if (result.resumed) fmt::print("resumed from {}\n", o.checkpoint.string());
   if (result.stopped_early) fmt::print("early stop: no test improvement for {} epochs\n", c.patience);
 
-  write_text_atomically(csv, csv_text(result.history));
-  plot_csv(csv, svg, {.title = net.arch + " training", .xlabel = "epoch", .ylabel = "accuracy (%)", .xcol = 1, .ycols = {3, 4}});
+  const auto warnings = snn::training_warnings(result.history, net.num_classes);
+  for (const auto& w : warnings) fmt::print(stderr, "snngx: warning: {}: {}\n", c.train, w);
+  const std::size_t lif_layers = result.history.empty() ? 0 : result.history.back().firing_rate.size();
+  write_text_atomically(csv, csv_text(result.history, lif_layers));
+  plot_history(csv, svg, net.arch, net.num_classes, lif_layers);
 
   snn::save_model(out, result.best);
   const auto quantized = snn::quantize(result.best, c.bits, snn::parse_quant_rule(c.quant_rule));
@@ -148,7 +198,11 @@ void run(const TrainCli& c) {
                       {"seconds", seconds},
                       {"model", out.string()},
                       {"quantized_model", qout.string()},
-                      {"bits", c.bits}};
+                      {"bits", c.bits},
+                      {"surrogate", c.surrogate},
+                      {"warnings", warnings}};
+  if (!result.history.empty())
+    j["last_epoch"] = {{"firing_rate", result.history.back().firing_rate}, {"silent_outputs", result.history.back().silent_outputs}};
   fmt::print("wrote {} (best epoch {}) and {} ({}-bit, {})\n", out.string(), result.best_epoch, qout.string(), c.bits, c.quant_rule);
   if (test_set) {
     snn::InferenceOptions io;
@@ -174,12 +228,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)")->check(at_least(0));
   cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
-  cmd->add_option("--epochs", c->epochs, "epochs")->default_val(10)->check(CLI::Range(1, 100000));
-  cmd->add_option("--batch", c->batch, "minibatch size")->default_val(32)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
-  cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(1e-3f)->check(positive());
+  cmd->add_option("--epochs", c->epochs, "epochs")->default_val(c->epochs)->check(CLI::Range(1, 100000));
+  cmd->add_option("--batch", c->batch, "minibatch size")->default_val(c->batch)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(c->lr)->check(positive());
   cmd->add_option("--schedule", c->schedule, "learning-rate schedule: cosine | constant")->default_val("cosine")->check(CLI::IsMember({"cosine", "constant"}));
   cmd->add_option("--weight-decay", c->weight_decay, "decoupled weight decay (AdamW)")->default_val(0.0f)->check(fraction());
-  cmd->add_option("--loss", c->loss, "mse (rate vs one-hot, the STBP loss) | ce (cross-entropy on rates)")->default_val("mse")->check(CLI::IsMember({"mse", "ce"}));
+  cmd->add_option("--loss", c->loss, "mse (rate vs one-hot, the STBP loss) | ce (cross-entropy on rates)")->default_val(c->loss)->check(CLI::IsMember({"mse", "ce"}));
+  cmd->add_option("--surrogate", c->surrogate,
+                  "spike surrogate gradient: fast-sigmoid (support everywhere, default) | rectangular (the paper's window)")
+      ->default_val(c->surrogate)->check(CLI::IsMember({"fast-sigmoid", "rectangular"}));
   cmd->add_option("--reset-gradient", c->reset_gradient, "gated (through the reset gate, default) | detached")->default_val("gated")->check(CLI::IsMember({"gated", "detached"}));
   cmd->add_option("--seed", c->seed, "shuffling seed")->default_val(0)->check(at_least(0));
   cmd->add_option("--threads", c->threads, "worker threads (0 = all cores); results do not depend on it")->default_val(0)->check(CLI::Range(0, 1024));

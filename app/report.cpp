@@ -61,35 +61,4 @@ void write_text_atomically(const fs::path& path, const std::string& text) { io::
 
 void write_json(const fs::path& path, const nlohmann::json& j) { write_text_atomically(path, j.dump(2) + "\n"); }
 
-void plot_csv(const fs::path& csv, const fs::path& svg, const PlotSpec& spec) {
-  std::ifstream in(csv);
-  std::string header;
-  std::getline(in, header);
-  std::vector<std::string> names;
-  std::stringstream hs(header);
-  for (std::string col; std::getline(hs, col, ',');) names.push_back(col);
-  std::ostringstream gp;
-  gp << "set terminal svg size 800,480 dynamic background rgb 'white'\n"
-     << "set termoption noenhanced\n"  // column names like best_fitness: no subscripts
-     << "set output '" << svg.string() << "'\n"
-     << "set datafile separator ','\nset key outside right\nset grid\n"
-     << "set title '" << spec.title << "'\nset xlabel '" << spec.xlabel << "'\nset ylabel '" << spec.ylabel << "'\n";
-  if (spec.logy) gp << "set logscale y\n";
-  if (spec.bars) gp << "set style fill solid 0.6\nset boxwidth 0.8 relative\n";
-  gp << "plot ";
-  for (std::size_t i = 0; i < spec.ycols.size(); ++i) {
-    const int y = spec.ycols[i];
-    const std::string name = y >= 1 && static_cast<std::size_t>(y) <= names.size() ? names[static_cast<std::size_t>(y - 1)] : "y";
-    gp << (i ? ", " : "") << "'" << csv.string() << "' every ::1 using " << spec.xcol << ":" << y
-       << (spec.bars ? " with boxes" : " with linespoints pt 7 ps 0.4") << " title '" << name << "'";
-  }
-  gp << "\n";
-  fs::path script = svg;
-  script += ".gp";
-  write_text_atomically(script, gp.str());
-  const std::string cmd = "gnuplot '" + script.string() + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0)
-    std::fprintf(stderr, "snngx: warning: gnuplot failed or is not installed; plot script kept at %s\n", script.c_str());
-}
-
 }  // namespace snngx::app

@@ -1,6 +1,6 @@
 #pragma once
-// Presentation helpers shared by the subcommands: progress bar, atomic text/JSON output,
-// gnuplot plots.
+// Presentation helpers shared by the subcommands: progress bar, atomic text/JSON output.
+// Plots: plot.hpp.
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -31,17 +31,6 @@ class Progress {
 /// Writes text to `path` atomically (temporary file + rename).
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 void write_json(const std::filesystem::path& path, const nlohmann::json& j);
-
-/// Line plot of columns of a CSV file (header row, comma-separated) rendered by gnuplot to SVG.
-/// Writes `<svg>.gp` beside the SVG; if gnuplot is missing, warns and keeps the script.
-struct PlotSpec {
-  std::string title, xlabel, ylabel;
-  int xcol = 1;                 // 1-based CSV column
-  std::vector<int> ycols;       // 1-based CSV columns, one line each (titles from the header)
-  bool bars = false;            // histogram-style boxes instead of lines
-  bool logy = false;
-};
-void plot_csv(const std::filesystem::path& csv, const std::filesystem::path& svg, const PlotSpec& spec);
 
 /// "12,345" style number, and human durations "1:02:03".
 std::string human_duration(double seconds);

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -113,12 +114,17 @@ std::string CostReport::table() const {
   const auto& names = energy_components();
   std::string out = fmt::format("Energy per inference (nJ) by layer and component, {} samples, {:g} MHz, {}-bit ADCs\n", samples,
                                 clock_mhz, adc_bits);
-  out += fmt::format("{:<10}", "layer");
-  for (const auto& n : names) out += fmt::format(" {:>11.11}", n);
+  // Every column as wide as its name (never cut), at least 11 characters.
+  std::vector<std::size_t> width;
+  for (const auto& n : names) width.push_back(std::max<std::size_t>(11, n.size()));
+  std::size_t layer_width = 10;
+  for (const auto& l : layers) layer_width = std::max(layer_width, l.name.find(' ') == std::string::npos ? l.name.size() : l.name.find(' '));
+  out += fmt::format("{:<{}}", "layer", layer_width);
+  for (std::size_t i = 0; i < names.size(); ++i) out += fmt::format(" {:>{}}", names[i], width[i]);
   out += fmt::format(" {:>11} {:>12} {:>11}\n", "total", "cycles", "latency_us");
   auto row = [&](const std::string& name, const std::vector<double>& e, double cycles) {
-    out += fmt::format("{:<10}", name);
-    for (const double v : e) out += fmt::format(" {:>11.4g}", v * 1e-3);
+    out += fmt::format("{:<{}}", name, layer_width);
+    for (std::size_t i = 0; i < e.size(); ++i) out += fmt::format(" {:>{}.4g}", e[i] * 1e-3, i < width.size() ? width[i] : 11);
     out += fmt::format(" {:>11.4g} {:>12.0f} {:>11.4g}\n", std::accumulate(e.begin(), e.end(), 0.0) * 1e-3, cycles, cycles / clock_mhz);
   };
   for (const auto& l : layers) row(l.name.substr(0, l.name.find(' ')), l.energy_pj, l.cycles);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <numeric>
 #include <random>
@@ -27,10 +28,46 @@ std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, int epoc
   return order;
 }
 
+// Spikes seen during one epoch's training batches: per LIF layer, and per output neuron.
+class EpochActivity {
+ public:
+  explicit EpochActivity(int classes) : output_spikes_(static_cast<std::size_t>(classes), 0) {}
+  void add(const Gradients& g) {
+    if (lif_spikes_.empty()) {
+      lif_spikes_.assign(g.lif_spikes.size(), 0.0);
+      lif_neurons_ = g.lif_neurons;
+    }
+    for (std::size_t k = 0; k < lif_spikes_.size(); ++k) lif_spikes_[k] += g.lif_spikes[k];
+    const std::size_t K = output_spikes_.size();
+    for (std::size_t i = 0; i < g.spike_counts.size(); ++i) output_spikes_[i % K] += g.spike_counts[i];
+  }
+  // Spikes per neuron per time step, per LIF layer.
+  [[nodiscard]] std::vector<double> firing_rates(std::size_t samples, int T) const {
+    std::vector<double> rates(lif_spikes_.size());
+    for (std::size_t k = 0; k < rates.size(); ++k)
+      rates[k] = lif_spikes_[k] / (static_cast<double>(lif_neurons_[k]) * static_cast<double>(samples) * T);
+    return rates;
+  }
+  [[nodiscard]] int silent_outputs() const {
+    return static_cast<int>(std::count(output_spikes_.begin(), output_spikes_.end(), std::int64_t{0}));
+  }
+
+ private:
+  std::vector<double> lif_spikes_;
+  std::vector<std::size_t> lif_neurons_;
+  std::vector<std::int64_t> output_spikes_;
+};
+
 float learning_rate_at(const TrainOptions& o, int epoch0) {
   if (o.schedule == LrSchedule::Constant || o.epochs <= 1) return o.adam.learning_rate;
   const double f = 0.5 * (1.0 + std::cos(std::numbers::pi * epoch0 / o.epochs));
   return static_cast<float>(o.adam.learning_rate * f);
+}
+
+std::string fmt_percent(const std::string& what, double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %%", 100.0 * fraction);
+  return what + " " + buf;
 }
 
 }  // namespace
@@ -39,6 +76,30 @@ LrSchedule parse_lr_schedule(const std::string& name) {
   if (name == "constant") return LrSchedule::Constant;
   if (name == "cosine") return LrSchedule::Cosine;
   throw std::invalid_argument("unknown learning-rate schedule '" + name + "' (expected constant or cosine)");
+}
+
+std::vector<std::string> training_warnings(const std::vector<EpochStats>& history, int classes) {
+  std::vector<std::string> warnings;
+  if (history.empty() || classes < 2) return warnings;
+  std::vector<int> silent_epochs;
+  for (const auto& e : history)
+    if (e.silent_outputs == classes) silent_epochs.push_back(e.epoch);
+  if (!silent_epochs.empty()) {
+    std::string list;
+    for (const int e : silent_epochs) list += (list.empty() ? "" : ", ") + std::to_string(e);
+    warnings.push_back("the output layer was silent (no output neuron spiked on any training sample) in epoch" +
+                       std::string(silent_epochs.size() > 1 ? "s " : " ") + list +
+                       ": every prediction is class 0; try the fast-sigmoid surrogate, a lower learning rate or the cross-entropy loss");
+  }
+  const bool tested = history.back().test_accuracy >= 0.0;
+  double best = 0.0;
+  for (const auto& e : history) best = std::max(best, tested ? e.test_accuracy : e.train_accuracy);
+  const double chance = 1.0 / classes;
+  if (best <= 1.5 * chance)
+    warnings.push_back(fmt_percent("the best " + std::string(tested ? "test" : "training") + " accuracy", best) + " is at chance (" +
+                       fmt_percent("chance", chance) + ") after " + std::to_string(history.back().epoch) +
+                       " epochs: the model learned nothing");
+  return warnings;
 }
 
 Network as_float(const Network& net) {
@@ -120,10 +181,12 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     const auto order = epoch_order(data.size(), o.seed, epoch);
     double loss_sum = 0.0;
     std::size_t correct = 0, done = 0;
+    EpochActivity activity(net.num_classes);
     for (std::size_t first = 0; first < order.size(); first += o.batch_size) {
       const std::size_t count = std::min(o.batch_size, order.size() - first);
       const std::span<const std::size_t> batch(order.data() + first, count);
       const Gradients& g = computer.compute(net, data, batch);
+      activity.add(g);
       adam_step(net, adam, g, o.adam, lr);
       loss_sum += g.loss * static_cast<double>(count);
       for (std::size_t b = 0; b < count; ++b) correct += g.predictions[b] == data.labels[batch[b]];
@@ -140,6 +203,8 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     st.train_accuracy = static_cast<double>(correct) / static_cast<double>(done);
     st.samples_per_second = train_seconds > 0 ? static_cast<double>(done) / train_seconds : 0.0;
     st.learning_rate = lr;
+    st.firing_rate = activity.firing_rates(done, net.time_steps);
+    st.silent_outputs = activity.silent_outputs();
     if (test) {
       InferenceOptions io;
       io.threads = o.gradient.threads;

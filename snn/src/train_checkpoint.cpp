@@ -53,6 +53,18 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
                                e.seconds, static_cast<double>(e.learning_rate), e.best ? 1.0 : 0.0});
     const hsize_t d[2] = {c.history.size(), kHistoryColumns};
     g.createDataSet("history", H5::PredType::IEEE_F64LE, H5::DataSpace(2, d)).write(hist.data(), H5::PredType::NATIVE_DOUBLE);
+    // Diagnostics in their own datasets, so checkpoints written before them still load.
+    const std::size_t lif_layers = c.history.empty() ? 0 : c.history.front().firing_rate.size();
+    std::vector<double> rates;
+    std::vector<std::int32_t> silent;
+    for (const auto& e : c.history) {
+      if (e.firing_rate.size() != lif_layers) throw std::invalid_argument(path.string() + ": history rows differ in LIF layers");
+      rates.insert(rates.end(), e.firing_rate.begin(), e.firing_rate.end());
+      silent.push_back(e.silent_outputs);
+    }
+    const hsize_t dr[2] = {c.history.size(), lif_layers};
+    g.createDataSet("history_firing_rate", H5::PredType::IEEE_F64LE, H5::DataSpace(2, dr)).write(rates.data(), H5::PredType::NATIVE_DOUBLE);
+    g.createDataSet("history_silent_outputs", H5::PredType::STD_I32LE, H5::DataSpace(1, dr)).write(silent.data(), H5::PredType::NATIVE_INT32);
   });
 }
 
@@ -88,7 +100,22 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
     if (!hist.empty()) hs.read(hist.data(), H5::PredType::NATIVE_DOUBLE);
     for (std::size_t r = 0; r < d[0]; ++r) {
       const double* h = hist.data() + r * kHistoryColumns;
-      c.history.push_back({static_cast<int>(h[0]), h[1], h[2], h[3], h[4], h[5], static_cast<float>(h[6]), h[7] != 0.0});
+      c.history.push_back({static_cast<int>(h[0]), h[1], h[2], h[3], h[4], h[5], static_cast<float>(h[6]), h[7] != 0.0, {}, -1});
+    }
+    if (g.nameExists("history_firing_rate") && g.nameExists("history_silent_outputs")) {
+      const H5::DataSet rs = g.openDataSet("history_firing_rate"), ss = g.openDataSet("history_silent_outputs");
+      const auto dr = h5::dims(rs), ds = h5::dims(ss);
+      if (dr.size() != 2 || dr[0] != d[0] || ds.size() != 1 || ds[0] != d[0])
+        h5::fail(where, "datasets 'history_firing_rate' / 'history_silent_outputs' do not match 'history'");
+      std::vector<double> rates(dr[0] * dr[1]);
+      std::vector<std::int32_t> silent(ds[0]);
+      if (!rates.empty()) rs.read(rates.data(), H5::PredType::NATIVE_DOUBLE);
+      if (!silent.empty()) ss.read(silent.data(), H5::PredType::NATIVE_INT32);
+      for (std::size_t r = 0; r < d[0]; ++r) {
+        c.history[r].firing_rate.assign(rates.begin() + static_cast<std::ptrdiff_t>(r * dr[1]),
+                                        rates.begin() + static_cast<std::ptrdiff_t>((r + 1) * dr[1]));
+        c.history[r].silent_outputs = silent[r];
+      }
     }
   } catch (const H5::Exception& e) {
     h5::fail(where, "unreadable (" + e.getDetailMsg() + ")");

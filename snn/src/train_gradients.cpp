@@ -204,20 +204,29 @@ void weighted_input_grad(const Step& s, const Act& x, const Mat& grad, Mat& dx) 
 }
 
 // ---- LIF -----------------------------------------------------------------------------------
+constexpr float kFastSigmoidSlope = 2.0f / kSurrogateAlpha;  // same peak and area as the rectangle
+
 float spike_of(float v, float threshold, SpikeFunction fn) {
-  if (fn == SpikeFunction::Heaviside) return v > threshold ? 1.0f : 0.0f;
-  return std::clamp((v - threshold) / kSurrogateAlpha + 0.5f, 0.0f, 1.0f);
+  const float x = v - threshold;
+  switch (fn) {
+    case SpikeFunction::Heaviside: return v > threshold ? 1.0f : 0.0f;
+    case SpikeFunction::Ramp: return std::clamp(x / kSurrogateAlpha + 0.5f, 0.0f, 1.0f);
+    case SpikeFunction::SoftSign: return 0.5f + 0.5f * kFastSigmoidSlope * x / (1.0f + kFastSigmoidSlope * std::fabs(x));
+  }
+  return 0.0f;
 }
 
 // Same arithmetic, in the same order, as the inference engine: v = v * decay * (1 - s) + I.
-// Also marks where the surrogate window is open (the only places a spike's gradient matters).
-void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch, int T, SpikeFunction fn) {
+// With the rectangular surrogate, also marks where its window is open (the only places a spike's
+// gradient matters); the fast sigmoid's support is everywhere, so nothing is marked.
+void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch, int T, SpikeFunction fn, Surrogate surrogate) {
   const Eigen::Index rows = current.rows();
   const int P = s.out_h * s.out_w;
   const float half = kSurrogateAlpha / 2.0f;
+  const bool windowed = surrogate == Surrogate::Rectangular;
   v.resize(rows, current.cols());
   out.m.resize(rows, current.cols());
-  out.needed.resize(rows, current.cols());
+  out.needed.resize(windowed ? rows : 0, windowed ? current.cols() : 0);
   for (int b = 0; b < batch; ++b)
     for (int t = 0; t < T; ++t)
       for (int p = 0; p < P; ++p) {
@@ -225,7 +234,7 @@ void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch,
         const float* I = current.col(col).data();
         float* vc = v.col(col).data();
         float* sc = out.m.col(col).data();
-        std::uint8_t* nc = out.needed.col(col).data();
+        std::uint8_t* nc = windowed ? out.needed.col(col).data() : nullptr;
         if (t == 0) {
           for (Eigen::Index r = 0; r < rows; ++r) vc[r] = I[r];  // v[-1] = 0
         } else {
@@ -233,10 +242,9 @@ void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch,
           const float* sp = out.m.col(col - P).data();
           for (Eigen::Index r = 0; r < rows; ++r) vc[r] = vp[r] * s.decay * (1.0f - sp[r]) + I[r];
         }
-        for (Eigen::Index r = 0; r < rows; ++r) {
-          sc[r] = spike_of(vc[r], s.threshold, fn);
-          nc[r] = std::fabs(vc[r] - s.threshold) < half ? 1 : 0;
-        }
+        for (Eigen::Index r = 0; r < rows; ++r) sc[r] = spike_of(vc[r], s.threshold, fn);
+        if (windowed)
+          for (Eigen::Index r = 0; r < rows; ++r) nc[r] = std::fabs(vc[r] - s.threshold) < half ? 1 : 0;
       }
 }
 
@@ -245,11 +253,12 @@ void lif_forward(const Step& s, const Mat& current, Mat& v, Act& out, int batch,
 //   dL/dv[t] = dL/ds[t] * S'(v[t]) + d * (1 - s[t]) * dL/dv[t+1]
 // and dL/dI[t] = dL/dv[t].
 void lif_backward(const Step& s, const Mat& v, const Act& out, const Mat& grad_spikes, int batch, int T,
-                  ResetGradient reset, Mat& grad_v) {
+                  ResetGradient reset, Surrogate surrogate, Mat& grad_v) {
   const Eigen::Index rows = v.rows();
   const int P = s.out_h * s.out_w;
-  const float sg = 1.0f / kSurrogateAlpha;
   const bool gated = reset == ResetGradient::Gated;
+  const float threshold = s.threshold;
+  const auto sg = [surrogate, threshold](float vr) { return surrogate_derivative(surrogate, vr - threshold); };
   grad_v.resize(rows, v.cols());
   for (int b = 0; b < batch; ++b)
     for (int t = T - 1; t >= 0; --t)
@@ -257,17 +266,16 @@ void lif_backward(const Step& s, const Mat& v, const Act& out, const Mat& grad_s
         const Eigen::Index col = (static_cast<Eigen::Index>(b) * T + t) * P + p;
         const float* vc = v.col(col).data();
         const float* sc = out.m.col(col).data();
-        const std::uint8_t* window = out.needed.col(col).data();
         const float* g = grad_spikes.col(col).data();
         float* dv = grad_v.col(col).data();
         if (t == T - 1) {
-          for (Eigen::Index r = 0; r < rows; ++r) dv[r] = window[r] ? g[r] * sg : 0.0f;
+          for (Eigen::Index r = 0; r < rows; ++r) dv[r] = g[r] * sg(vc[r]);
           continue;
         }
         const float* next = grad_v.col(col + P).data();
         for (Eigen::Index r = 0; r < rows; ++r) {
           const float gs = gated ? g[r] - s.decay * vc[r] * next[r] : g[r];
-          dv[r] = (window[r] ? gs * sg : 0.0f) + s.decay * (1.0f - sc[r]) * next[r];
+          dv[r] = gs * sg(vc[r]) + s.decay * (1.0f - sc[r]) * next[r];
         }
       }
 }
@@ -347,6 +355,7 @@ struct ChunkResult {
   double loss = 0.0;
   std::vector<Mat> weight_grads;  // per weighted layer, in the Step's weight layout
   std::vector<std::int32_t> counts, predictions;
+  std::vector<double> lif_spikes;  // per LIF layer
 };
 
 void load_input(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx, Act& x) {
@@ -417,6 +426,7 @@ void run_chunk(const Network& net, const std::vector<Step>& steps, const dataset
   ws.inputs.resize(L);
   ws.grads.resize(L + 1);
   load_input(net, data, idx, ws.acts[0]);
+  r.lif_spikes.clear();
   for (std::size_t i = 0; i < L; ++i) {
     const Step& s = steps[i];
     const Act& x = ws.acts[i];
@@ -429,7 +439,10 @@ void run_chunk(const Network& net, const std::vector<Step>& steps, const dataset
         weighted_forward(s, ws.inputs[i], NT, y.m);
         y.needed.resize(0, 0);
         break;
-      case Op::Lif: lif_forward(s, x.m, ws.membranes[i], y, B, T, o.spike); break;
+      case Op::Lif:
+        lif_forward(s, x.m, ws.membranes[i], y, B, T, o.spike, o.surrogate);
+        r.lif_spikes.push_back(static_cast<double>(y.m.sum()));
+        break;
       case Op::MaxPool2d: maxpool_forward(s, x, NT, y, ws.routes[i]); break;
       case Op::Flatten: flatten_forward(x, NT, y); break;
     }
@@ -453,7 +466,7 @@ void run_chunk(const Network& net, const std::vector<Step>& steps, const dataset
         weighted_weight_grad(s, grad, ws.inputs[i], r.weight_grads[static_cast<std::size_t>(s.weighted)]);
         if (i > first_weighted) weighted_input_grad(s, ws.acts[i], grad, g_in);
         break;
-      case Op::Lif: lif_backward(s, ws.membranes[i], ws.acts[i + 1], grad, B, T, o.reset, g_in); break;
+      case Op::Lif: lif_backward(s, ws.membranes[i], ws.acts[i + 1], grad, B, T, o.reset, o.surrogate, g_in); break;
       case Op::MaxPool2d: maxpool_backward(s, grad, ws.routes[i], NT, g_in); break;
       case Op::Flatten: flatten_backward(s, grad, NT, g_in); break;
     }
@@ -479,6 +492,19 @@ Loss parse_loss(const std::string& name) {
   throw std::invalid_argument("unknown loss '" + name + "' (expected mse or ce)");
 }
 std::string to_string(Loss loss) { return loss == Loss::Mse ? "mse" : "ce"; }
+
+Surrogate parse_surrogate(const std::string& name) {
+  if (name == "rectangular") return Surrogate::Rectangular;
+  if (name == "fast-sigmoid") return Surrogate::FastSigmoid;
+  throw std::invalid_argument("unknown surrogate '" + name + "' (expected rectangular or fast-sigmoid)");
+}
+std::string to_string(Surrogate surrogate) { return surrogate == Surrogate::Rectangular ? "rectangular" : "fast-sigmoid"; }
+
+float surrogate_derivative(Surrogate surrogate, float x) {
+  if (surrogate == Surrogate::Rectangular) return std::fabs(x) < kSurrogateAlpha / 2.0f ? 1.0f / kSurrogateAlpha : 0.0f;
+  const float d = 1.0f + kFastSigmoidSlope * std::fabs(x);
+  return 1.0f / (kSurrogateAlpha * d * d);
+}
 
 struct GradientComputer::Impl {
   GradientOptions options;
@@ -518,11 +544,16 @@ struct GradientComputer::Impl {
     result.loss = 0.0;
     result.spike_counts.clear();
     result.predictions.clear();
+    result.lif_spikes.assign(chunks[0].lif_spikes.size(), 0.0);
     for (std::size_t c = 0; c < n_chunks; ++c) {
+      for (std::size_t k = 0; k < result.lif_spikes.size(); ++k) result.lif_spikes[k] += chunks[c].lif_spikes[k];
       result.loss += chunks[c].loss;
       result.spike_counts.insert(result.spike_counts.end(), chunks[c].counts.begin(), chunks[c].counts.end());
       result.predictions.insert(result.predictions.end(), chunks[c].predictions.begin(), chunks[c].predictions.end());
     }
+    result.lif_neurons.clear();
+    for (const Step& s : steps)
+      if (s.op == Op::Lif) result.lif_neurons.push_back(static_cast<std::size_t>(s.out_c) * s.out_h * s.out_w);
     // Back to PyTorch layouts.
     result.weight.resize(sum.size());
     for (const Step& s : steps) {

@@ -1,6 +1,7 @@
 // Surrogate-gradient BPTT (train.hpp): the training forward pass equals the inference engine, the
-// gradient equals finite differences of a ramp-spike forward pass and an independent, naive
-// double-precision BPTT, and one Adam step equals a computation done by hand.
+// gradient equals finite differences of a ramp (rectangular surrogate) or soft-sign (fast sigmoid)
+// forward pass and an independent, naive double-precision BPTT with either surrogate, and one
+// Adam step equals a computation done by hand.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -86,15 +87,26 @@ std::vector<std::size_t> all(const FrameSet& f) {
 struct SlowResult {
   double loss = 0.0;
   std::vector<std::vector<double>> grad;
+  std::vector<double> lif_spikes;  // per LIF layer, summed over samples and steps
 };
 
-SlowResult slow_bptt(const Network& net, const FrameSet& data, bool gated) {
+// dS/dV at x = v - VTH, written out from the formulas (not the library's function).
+double slow_surrogate(Surrogate surrogate, double x) {
+  const double alpha = kSurrogateAlpha;
+  if (surrogate == Surrogate::Rectangular) return std::fabs(x) < alpha / 2 ? 1.0 / alpha : 0.0;
+  const double k = 2.0 / alpha;
+  return 1.0 / (alpha * (1.0 + k * std::fabs(x)) * (1.0 + k * std::fabs(x)));
+}
+
+SlowResult slow_bptt(const Network& net, const FrameSet& data, bool gated, Surrogate surrogate = Surrogate::Rectangular) {
   const int T = net.time_steps, K = net.num_classes;
   const auto shapes = net.layer_output_shapes();
   const std::size_t L = net.layers.size();
   SlowResult res;
   for (std::size_t k = 0; k < net.num_weighted(); ++k) res.grad.emplace_back(net.weights(k).count(), 0.0);
-  const double alpha = kSurrogateAlpha;
+  std::vector<std::size_t> lif_index(L, 0);
+  for (std::size_t i = 0; i < L; ++i)
+    if (std::holds_alternative<Lif>(net.layers[i])) lif_index[i] = res.lif_spikes.size(), res.lif_spikes.push_back(0.0);
   for (std::size_t n = 0; n < data.size(); ++n) {
     // Forward, storing every layer's input, LIF membranes/spikes and pool routes per step.
     std::vector<std::vector<std::vector<double>>> in(static_cast<std::size_t>(T), std::vector<std::vector<double>>(L));
@@ -136,6 +148,7 @@ SlowResult slow_bptt(const Network& net, const FrameSet& data, bool gated) {
             vm[t][i][j] = prev + x[j];
             sp[t][i][j] = vm[t][i][j] > lif->threshold ? 1.0 : 0.0;
             y[j] = sp[t][i][j];
+            res.lif_spikes[lif_index[i]] += sp[t][i][j];
           }
         } else if (std::holds_alternative<MaxPool2d>(net.layers[i])) {
           const int C = cur[0], H = cur[1], W = cur[2], OH = os[1], OW = os[2];
@@ -213,7 +226,7 @@ SlowResult slow_bptt(const Network& net, const FrameSet& data, bool gated) {
           for (std::size_t j = 0; j < g.size(); ++j) {
             const double v = vm[t][i][j], s = sp[t][i][j], next = dv_next[i][j];
             const double gs = g[j] - (gated ? lif->decay * v * next : 0.0);
-            const double sg = std::fabs(v - lif->threshold) < alpha / 2 ? 1.0 / alpha : 0.0;
+            const double sg = slow_surrogate(surrogate, v - lif->threshold);
             gin[j] = gs * sg + lif->decay * (1.0 - s) * next;
             dv_next[i][j] = gin[j];
           }
@@ -272,9 +285,80 @@ TEST(TrainGradient, EqualsIndependentSlowBpttWithGatedReset) {
     dyadic_weights(net, 11, 24);
     const auto data = frames_for(net, 7, 0.3, 13);
     GradientOptions o;
-    o.chunk = 3;  // several chunks, last one partial
-    expect_gradients_match(compute_gradients(net, data, all(data), o), slow_bptt(net, data, true), 1e-4);
+    o.surrogate = Surrogate::Rectangular;  // the paper's reference semantics
+    o.chunk = 3;                           // several chunks, last one partial
+    const auto fast = compute_gradients(net, data, all(data), o);
+    const auto slow = slow_bptt(net, data, true);
+    expect_gradients_match(fast, slow, 1e-4);
+    // The per-LIF-layer spike totals (training diagnostics) are those of the slow forward pass.
+    ASSERT_EQ(fast.lif_spikes.size(), slow.lif_spikes.size());
+    for (std::size_t k = 0; k < slow.lif_spikes.size(); ++k) EXPECT_EQ(fast.lif_spikes[k], slow.lif_spikes[k]) << net.arch << " LIF " << k;
+    EXPECT_GT(slow.lif_spikes.back(), 0.0);
   }
+}
+
+TEST(TrainGradient, FastSigmoidEqualsIndependentSlowBptt) {
+  for (Network net : {tiny_mlp(0.5f, 0.5f, 6), tiny_csnn(0.5f, 0.5f, 6)}) {
+    dyadic_weights(net, 11, 24);
+    const auto data = frames_for(net, 7, 0.3, 13);
+    GradientOptions o;
+    o.surrogate = Surrogate::FastSigmoid;
+    o.chunk = 3;
+    expect_gradients_match(compute_gradients(net, data, all(data), o), slow_bptt(net, data, true, Surrogate::FastSigmoid), 1e-4);
+    o.reset = ResetGradient::Detached;
+    expect_gradients_match(compute_gradients(net, data, all(data), o), slow_bptt(net, data, false, Surrogate::FastSigmoid), 1e-4);
+  }
+}
+
+TEST(TrainGradient, DefaultsAreFastSigmoidLr1e4Batch8) {
+  EXPECT_EQ(GradientOptions{}.surrogate, Surrogate::FastSigmoid);
+  EXPECT_EQ(TrainOptions{}.gradient.surrogate, Surrogate::FastSigmoid);
+  EXPECT_EQ(TrainOptions{}.gradient.loss, Loss::Mse);
+  EXPECT_EQ(TrainOptions{}.batch_size, 8U);
+  EXPECT_FLOAT_EQ(TrainOptions{}.adam.learning_rate, 1e-4f);
+  EXPECT_EQ(parse_surrogate("rectangular"), Surrogate::Rectangular);
+  EXPECT_EQ(parse_surrogate("fast-sigmoid"), Surrogate::FastSigmoid);
+  EXPECT_EQ(to_string(Surrogate::FastSigmoid), "fast-sigmoid");
+  EXPECT_THROW(parse_surrogate("sigmoid"), std::invalid_argument);
+}
+
+// By hand: rectangle 1/ALPHA = 2 inside |x| < 0.25; fast sigmoid 2 / (1 + 4|x|)^2.
+TEST(TrainGradient, SurrogateDerivativesByHand) {
+  EXPECT_EQ(surrogate_derivative(Surrogate::Rectangular, 0.0f), 2.0f);
+  EXPECT_EQ(surrogate_derivative(Surrogate::Rectangular, 0.2f), 2.0f);
+  EXPECT_EQ(surrogate_derivative(Surrogate::Rectangular, -0.3f), 0.0f);
+  EXPECT_EQ(surrogate_derivative(Surrogate::FastSigmoid, 0.0f), 2.0f);             // same peak
+  EXPECT_FLOAT_EQ(surrogate_derivative(Surrogate::FastSigmoid, 0.25f), 0.5f);      // 2 / 2^2
+  EXPECT_FLOAT_EQ(surrogate_derivative(Surrogate::FastSigmoid, -1.0f), 2.0f / 25);  // support everywhere
+  EXPECT_GT(surrogate_derivative(Surrogate::FastSigmoid, -100.0f), 0.0f);
+  // Same area as the rectangle: integral of 2 / (1 + 4|x|)^2 over R = 1 (midpoint rule on [-1000, 1000]).
+  double area = 0.0;
+  const double h = 1e-3;
+  for (double x = -1000.0 + h / 2; x < 1000.0; x += h) area += surrogate_derivative(Surrogate::FastSigmoid, static_cast<float>(x)) * h;
+  EXPECT_NEAR(area, 1.0, 2e-3);
+}
+
+// The reason for the default: a network whose output layer never reaches the rectangle's window
+// gets no gradient at all, so it stays silent forever; the fast sigmoid still pushes the label's
+// output neuron up.
+TEST(TrainGradient, SilentOutputLayerGetsAGradientOnlyWithTheFastSigmoid) {
+  Network net = tiny_mlp(0.3f, 0.3f, 5);
+  dyadic_weights(net, 5, 24);
+  for (float& w : net.weights(1).values) w = -std::fabs(w) - 0.25f;  // every output current well below VTH - ALPHA/2
+  const auto data = frames_for(net, 6, 0.3, 7);
+  GradientOptions o;
+  o.surrogate = Surrogate::Rectangular;
+  const auto rect = compute_gradients(net, data, all(data), o);
+  EXPECT_TRUE(std::all_of(rect.spike_counts.begin(), rect.spike_counts.end(), [](int c) { return c == 0; }));
+  EXPECT_GT(rect.lif_spikes.front(), 0.0) << "the hidden layer must spike for the check to mean something";
+  for (const auto& layer : rect.weight)
+    EXPECT_TRUE(std::all_of(layer.begin(), layer.end(), [](float g) { return g == 0.0f; }));
+  o.surrogate = Surrogate::FastSigmoid;
+  const auto fast = compute_gradients(net, data, all(data), o);
+  EXPECT_EQ(fast.loss, rect.loss);  // same forward pass
+  for (const auto& layer : fast.weight) EXPECT_TRUE(std::any_of(layer.begin(), layer.end(), [](float g) { return g != 0.0f; }));
+  // Descent raises the output weights (the label's neuron must rise towards the threshold).
+  EXPECT_TRUE(std::any_of(fast.weight[1].begin(), fast.weight[1].end(), [](float g) { return g < 0.0f; }));
 }
 
 TEST(TrainGradient, EqualsIndependentSlowBpttWithDetachedReset) {
@@ -282,11 +366,13 @@ TEST(TrainGradient, EqualsIndependentSlowBpttWithDetachedReset) {
     dyadic_weights(net, 17, 24);
     const auto data = frames_for(net, 5, 0.3, 19);
     GradientOptions o;
+    o.surrogate = Surrogate::Rectangular;
     o.reset = ResetGradient::Detached;
     const auto detached = compute_gradients(net, data, all(data), o);
     expect_gradients_match(detached, slow_bptt(net, data, false), 1e-4);
     // And detaching really changes the gradient (the reset term is not silently zero).
-    const auto gated = compute_gradients(net, data, all(data));
+    o.reset = ResetGradient::Gated;
+    const auto gated = compute_gradients(net, data, all(data), o);
     double diff = 0.0;
     for (std::size_t k = 0; k < gated.weight.size(); ++k)
       for (std::size_t i = 0; i < gated.weight[k].size(); ++i) diff += std::fabs(gated.weight[k][i] - detached.weight[k][i]);
@@ -297,12 +383,13 @@ TEST(TrainGradient, EqualsIndependentSlowBpttWithDetachedReset) {
 // With the ramp spike s = clamp((v - VTH)/ALPHA + 1/2, 0, 1), the rectangular surrogate is the
 // exact derivative, so BPTT must equal central finite differences of the loss (both layer kinds,
 // max-pool routing and the gated reset included).
-TEST(TrainGradient, MatchesFiniteDifferencesOfTheRampForward) {
+void expect_matches_finite_differences(Surrogate surrogate, SpikeFunction spike) {
   for (Network net : {tiny_mlp(0.3f, 0.3f, 5), tiny_csnn(0.3f, 0.3f, 5)}) {
     random_weights(net, 23, net.arch == "tiny-mlp" ? 0.5f : 0.35f);
     const auto data = frames_for(net, 4, 0.3, 29);
     GradientOptions o;
-    o.spike = SpikeFunction::Ramp;
+    o.surrogate = surrogate;
+    o.spike = spike;
     const auto idx = all(data);
     const auto g = compute_gradients(net, data, idx, o);
     std::mt19937_64 rng(31);
@@ -326,6 +413,16 @@ TEST(TrainGradient, MatchesFiniteDifferencesOfTheRampForward) {
     }
     EXPECT_GE(agree, checked * 9 / 10) << net.arch;
   }
+}
+
+TEST(TrainGradient, MatchesFiniteDifferencesOfTheRampForward) {
+  expect_matches_finite_differences(Surrogate::Rectangular, SpikeFunction::Ramp);
+}
+
+// s = 1/2 + (1/2) k x / (1 + k|x|) has the fast sigmoid as its exact derivative (smooth, no kinks
+// but the one at x = 0, where both sides agree).
+TEST(TrainGradient, MatchesFiniteDifferencesOfTheSoftSignForward) {
+  expect_matches_finite_differences(Surrogate::FastSigmoid, SpikeFunction::SoftSign);
 }
 
 // 1 input -> 1 LIF neuron (decay 0.5, threshold 0.5), w = 0.375, inputs 1,1,1, label 0 (K = 1):
@@ -360,11 +457,12 @@ TEST(TrainStep, GradientOfOneNeuronEqualsHandComputation) {
   const auto net = single_neuron();
   const auto data = single_sample();
   const std::vector<std::size_t> idx = {0};
-  const auto gated = compute_gradients(net, data, idx);
+  GradientOptions o;
+  o.surrogate = Surrogate::Rectangular;
+  const auto gated = compute_gradients(net, data, idx, o);
   EXPECT_DOUBLE_EQ(gated.loss, 4.0 / 9.0);
   EXPECT_EQ(gated.spike_counts, std::vector<std::int32_t>{1});
   EXPECT_NEAR(gated.weight[0][0], -19.9375 / 9.0, 1e-6);
-  GradientOptions o;
   o.reset = ResetGradient::Detached;
   EXPECT_NEAR(compute_gradients(net, data, idx, o).weight[0][0], -28.0 / 9.0, 1e-6);
 }
@@ -375,6 +473,7 @@ TEST(TrainStep, OneAdamStepEqualsHandComputation) {
   o.batch_size = 1;
   o.adam.learning_rate = 0.01f;
   o.schedule = LrSchedule::Constant;
+  o.gradient.surrogate = Surrogate::Rectangular;
   const auto r = train(single_neuron(), single_sample(), nullptr, o);
   const double g = -19.9375 / 9.0;
   EXPECT_NEAR(r.last.weights(0).values[0], 0.375 - 0.01 * g / (std::fabs(g) + 1e-8), 1e-7);
@@ -394,6 +493,7 @@ TEST(TrainGradient, CrossEntropyGradientMatchesSlowPathScaling) {
   data.labels[0] = 1;
   GradientOptions o;
   o.loss = Loss::CrossEntropy;
+  o.surrogate = Surrogate::Rectangular;
   const std::vector<std::size_t> idx = {0};
   const auto g = compute_gradients(net, data, idx, o);
   const double p1 = 1.0 / (1.0 + std::exp(1.0 / 3.0));

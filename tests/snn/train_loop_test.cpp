@@ -2,6 +2,8 @@
 // a checkpoint equals an uninterrupted run, early stop and best-on-test, fine_tune.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <numeric>
 #include <random>
 
 #include "snngx/snn/inference.hpp"
@@ -173,6 +175,96 @@ TEST(Train, RejectsFramesOfTheWrongShape) {
   const auto net = small_mlp();
   const auto data = datasets::synth_frames({8, 2, 4, 4}, 4, 0.1, 3, 1);
   EXPECT_THROW(train(net, data, nullptr, {}), std::invalid_argument);
+}
+
+// With a zero learning rate the weights never change, so an epoch's diagnostics must equal those
+// of one forward pass over the whole training set: firing rate per LIF layer = spikes / (neurons
+// x samples x T), silent outputs = output neurons with no spike on any sample.
+TEST(Train, EpochDiagnosticsEqualAForwardPassOverTheTrainingSet) {
+  for (Network net : {small_mlp(), small_csnn()}) {
+    const auto data = separable(net, 24, 10);
+    TrainOptions o;
+    o.epochs = 1;
+    o.batch_size = 5;
+    o.adam.learning_rate = 0.0f;
+    const auto r = train(net, data, nullptr, o);
+    ASSERT_EQ(r.history.size(), 1U);
+    std::vector<std::size_t> all(data.size());
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    const auto g = compute_gradients(net, data, all);
+    const auto& e = r.history[0];
+    ASSERT_EQ(e.firing_rate.size(), 2U) << net.arch;
+    for (std::size_t k = 0; k < 2; ++k)
+      EXPECT_NEAR(e.firing_rate[k], g.lif_spikes[k] / (static_cast<double>(g.lif_neurons[k]) * data.size() * net.time_steps), 1e-12);
+    EXPECT_GT(e.firing_rate[0], 0.0);
+    int silent = 0;
+    for (int k = 0; k < net.num_classes; ++k) {
+      int total = 0;
+      for (std::size_t b = 0; b < data.size(); ++b) total += g.spike_counts[b * static_cast<std::size_t>(net.num_classes) + static_cast<std::size_t>(k)];
+      silent += total == 0;
+    }
+    EXPECT_EQ(e.silent_outputs, silent) << net.arch;
+  }
+}
+
+TEST(Train, SilentOutputLayerIsCountedAndWarnedAbout) {
+  Network net = small_mlp();
+  for (float& w : net.weights(1).values) w = -std::fabs(w);  // no output current above 0
+  const auto data = separable(net, 12, 11);
+  TrainOptions o;
+  o.epochs = 1;
+  o.adam.learning_rate = 0.0f;
+  const auto r = train(net, data, nullptr, o);
+  ASSERT_EQ(r.history.size(), 1U);
+  EXPECT_EQ(r.history[0].silent_outputs, 3);
+  EXPECT_EQ(r.history[0].firing_rate.back(), 0.0);
+  const auto w = training_warnings(r.history, 3);
+  ASSERT_EQ(w.size(), 2U);  // silent, and (every prediction class 0 of 3 balanced classes) at chance
+  EXPECT_NE(w[0].find("silent"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("epoch 1"), std::string::npos) << w[0];
+  EXPECT_NE(w[1].find("chance"), std::string::npos) << w[1];
+}
+
+TEST(Train, WarningsByHand) {
+  const auto epoch = [](int n, double train, double test, int silent) {
+    EpochStats e;
+    e.epoch = n;
+    e.train_accuracy = train;
+    e.test_accuracy = test;
+    e.silent_outputs = silent;
+    return e;
+  };
+  // 10 classes: chance 10 %, "at chance" up to 15 %.
+  EXPECT_TRUE(training_warnings({epoch(1, 0.5, 0.9, 0)}, 10).empty());
+  EXPECT_TRUE(training_warnings({epoch(1, 0.1, 0.151, 0)}, 10).empty());
+  const auto at_chance = training_warnings({epoch(1, 0.9, 0.10, 0), epoch(2, 0.9, 0.15, 2)}, 10);  // the test accuracy counts
+  ASSERT_EQ(at_chance.size(), 1U);
+  EXPECT_NE(at_chance[0].find("test accuracy 15.00 %"), std::string::npos) << at_chance[0];
+  EXPECT_NE(at_chance[0].find("after 2 epochs"), std::string::npos) << at_chance[0];
+  const auto untested = training_warnings({epoch(1, 0.12, -1.0, 0)}, 10);  // no test set: the training accuracy
+  ASSERT_EQ(untested.size(), 1U);
+  EXPECT_NE(untested[0].find("training accuracy 12.00 %"), std::string::npos) << untested[0];
+  const auto silent = training_warnings({epoch(1, 0.5, 0.5, 10), epoch(2, 0.5, 0.6, 3), epoch(3, 0.5, 0.6, 10)}, 10);
+  ASSERT_EQ(silent.size(), 1U);
+  EXPECT_NE(silent[0].find("epochs 1, 3"), std::string::npos) << silent[0];
+  EXPECT_TRUE(training_warnings({}, 10).empty());
+}
+
+TEST(Checkpoint, KeepsTheDiagnostics) {
+  const testing::TempDir dir;
+  const auto net = small_csnn();
+  const auto data = separable(net, 12, 12);
+  TrainOptions o;
+  o.epochs = 2;
+  o.checkpoint = dir / "d.ckpt.h5";
+  const auto r = train(net, data, nullptr, o);
+  const auto c = load_checkpoint(o.checkpoint);
+  ASSERT_EQ(c.history.size(), 2U);
+  for (std::size_t e = 0; e < 2; ++e) {
+    EXPECT_EQ(c.history[e].firing_rate, r.history[e].firing_rate);
+    EXPECT_EQ(c.history[e].silent_outputs, r.history[e].silent_outputs);
+    EXPECT_EQ(c.history[e].firing_rate.size(), 2U);
+  }
 }
 
 TEST(Checkpoint, RefusesAPlainModelFile) {

@@ -4,8 +4,9 @@
 // Forward: exactly the inference semantics (float32 LIF v = v*decay*(1-s) + I, spike if v > VTH,
 // max-pool = OR, flatten in [C,H,W] order), computed layer by layer for all T steps of a chunk
 // of samples at once (Linear/Conv2d as Eigen matrix products, the LIF recurrence as a scan).
-// Backward: backpropagation through time. The spike's derivative is the rectangular surrogate
-// dS/dV = 1/ALPHA for |v - VTH| < ALPHA/2 (ALPHA = 0.5). The reset is the gate (1 - s[t-1]) of
+// Backward: backpropagation through time. The spike's derivative is a surrogate (Surrogate): the
+// paper's rectangle dS/dV = 1/ALPHA for |v - VTH| < ALPHA/2 (ALPHA = 0.5), or by default a fast
+// sigmoid with the same peak and area and support everywhere. The reset is the gate (1 - s[t-1]) of
 // the forward pass and by default the gradient flows through it like through any other product
 // (ResetGradient::Gated, as the STBP code these networks descend from, where the spike is not
 // detached): dL/ds[t] += -decay * v[t] * dL/dv[t+1]. ResetGradient::Detached drops that term.
@@ -35,14 +36,29 @@ Loss parse_loss(const std::string& name);  // "mse" | "ce"
 std::string to_string(Loss loss);
 
 enum class ResetGradient { Gated, Detached };
-/// The forward spike function. Heaviside is the real model; Ramp (s = clamp((v-VTH)/ALPHA + 1/2,
-/// 0, 1), whose exact derivative is the rectangular surrogate) exists so finite differences can
-/// check the surrogate-gradient path.
-enum class SpikeFunction { Heaviside, Ramp };
+
+/// The surrogate derivative dS/dV of the spike, x = v - VTH.
+/// - Rectangular (the paper's, STBP): 1/ALPHA for |x| < ALPHA/2, else 0. A neuron whose membrane
+///   stays below VTH - ALPHA/2 gets no gradient at all, so a layer that falls silent never wakes up.
+/// - FastSigmoid (SuperSpike): (1/ALPHA) / (1 + k|x|)^2 with k = 2/ALPHA: the same peak and the
+///   same area (1) as the rectangle, but nonzero everywhere, so silent neurons are still pushed
+///   towards the threshold. The default: it is what makes the reference CSNN train from scratch.
+enum class Surrogate { Rectangular, FastSigmoid };
+Surrogate parse_surrogate(const std::string& name);  // "rectangular" | "fast-sigmoid"
+std::string to_string(Surrogate surrogate);
+/// dS/dV at x = v - VTH.
+float surrogate_derivative(Surrogate surrogate, float x);
+
+/// The forward spike function. Heaviside is the real model. The others exist so finite
+/// differences can check the surrogate-gradient path: their exact derivatives are the surrogates.
+/// Ramp: s = clamp(x/ALPHA + 1/2, 0, 1) (Rectangular). SoftSign: s = 1/2 + (1/2) k x / (1 + k|x|)
+/// (FastSigmoid).
+enum class SpikeFunction { Heaviside, Ramp, SoftSign };
 
 struct GradientOptions {
   Loss loss = Loss::Mse;
   ResetGradient reset = ResetGradient::Gated;
+  Surrogate surrogate = Surrogate::FastSigmoid;
   SpikeFunction spike = SpikeFunction::Heaviside;
   int threads = 0;        // 0 = all hardware threads
   std::size_t chunk = 0;  // samples per work unit; 0 = automatic from the network size. Part of
@@ -57,6 +73,8 @@ struct Gradients {
   std::vector<std::vector<float>> weight;   // one per weighted layer, PyTorch layout
   std::vector<std::int32_t> spike_counts;   // [batch, classes]
   std::vector<std::int32_t> predictions;    // [batch], argmax of counts, ties to the lowest
+  std::vector<double> lif_spikes;           // per LIF layer, in order: spikes summed over the batch and all T steps
+  std::vector<std::size_t> lif_neurons;     // per LIF layer: neurons of one step of one sample
 };
 
 /// Forward + backward over the samples `indices` of `data` with the network's float weights
@@ -80,9 +98,10 @@ class GradientComputer {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Adam (Kingma & Ba; PyTorch's defaults), optional decoupled weight decay (AdamW).
+/// Adam (Kingma & Ba; PyTorch's defaults but the learning rate: see TrainOptions), optional
+/// decoupled weight decay (AdamW).
 struct AdamOptions {
-  float learning_rate = 1e-3f;
+  float learning_rate = 1e-4f;
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
   float weight_decay = 0.0f;
 };
@@ -105,7 +124,16 @@ struct EpochStats {
   double seconds = 0.0;
   float learning_rate = 0.0f;
   bool best = false;
+  // Diagnostics over the epoch's training batches (weights changing as they go):
+  std::vector<double> firing_rate;  // per LIF layer: spikes per neuron per time step (0..1)
+  int silent_outputs = -1;          // output neurons that never spiked on any training sample (-1: unknown)
 };
+
+/// What a training history says is wrong, one sentence each (empty: nothing): an epoch whose output
+/// layer was completely silent (no output spike, so every prediction is class 0 and the MSE loss
+/// sits at 1/classes), and a run whose best accuracy (test if measured, else train) is still at
+/// chance (<= 1.5 / classes).
+std::vector<std::string> training_warnings(const std::vector<EpochStats>& history, int classes);
 
 struct TrainProgress {
   int epoch = 0, epochs = 0;
@@ -115,8 +143,13 @@ struct TrainProgress {
 
 struct TrainOptions {
   int epochs = 10;
-  std::size_t batch_size = 32;
-  AdamOptions adam;
+  // Defaults that train both reference networks from scratch (docs/results.md, training): with lr
+  // 1e-3 one Adam step moves each weight by ~1e-3 whatever its gradient, which in a layer of
+  // fan-in 4096 (CSNN fc1, weights ~1/64) shifts the currents by ~1 threshold per step and drives
+  // the output layer silent or saturated within an epoch; 1e-4 with small batches (more steps on
+  // small data sets) learns.
+  std::size_t batch_size = 8;
+  AdamOptions adam;  // learning rate 1e-4
   LrSchedule schedule = LrSchedule::Cosine;  // cosine: lr * (1 + cos(pi * epoch / epochs)) / 2
   GradientOptions gradient;
   std::uint64_t seed = 0;    // shuffling order of each epoch
