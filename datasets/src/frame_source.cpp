@@ -1,5 +1,6 @@
 // FrameSource: bounded, validated batch reads of frame files of both layouts (docs/formats.md).
 #include <algorithm>
+#include <array>
 #include <future>
 #include <limits>
 #include <stdexcept>
@@ -27,17 +28,29 @@ void SparseBatch::to_dense(std::size_t i, std::span<std::uint16_t> out) const {
 }
 
 namespace {
+// HDF5 (Debian's build is thread-safe) keeps its error-printing switch per thread: h5.cpp turns
+// it off on the main thread only, so a reader thread would dump HDF5's whole error stack to
+// stderr before our one-line error. Every entry point that may run on another thread calls this.
+void quiet_hdf5_on_this_thread() { H5::Exception::dontPrint(); }
+
 constexpr std::size_t dense_block = 64;  // layout-1 samples decoded at a time inside a batch
 
-// Reads elements [start, start + n) of a 1-D dataset.
+// Reads elements [start, start + n) of a 1-D dataset into `out`, reusing its storage: a recycled
+// batch buffer is already mapped and needs no zeroing up to its old size, so reading it costs no
+// page faults (fresh multi-MB vectors per batch cost more than the read itself; README, issue 17).
 template <class T>
-std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem) {
-  std::vector<T> out(n);
-  if (n == 0) return out;
+void read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem, std::vector<T>& out) {
+  out.resize(n);
+  if (n == 0) return;
   H5::DataSpace fspace = ds.getSpace();
   fspace.selectHyperslab(H5S_SELECT_SET, &n, &start);
   const H5::DataSpace mspace(1, &n);
   ds.read(out.data(), mem, mspace, fspace);
+}
+template <class T>
+std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem) {
+  std::vector<T> out;
+  read_1d(ds, start, n, mem, out);
   return out;
 }
 
@@ -128,11 +141,15 @@ struct FrameSource::Impl {
   }
 
   std::vector<std::int32_t> read_labels(std::size_t first, std::size_t count) const {
-    auto out = read_1d<std::int32_t>(labels, first, count, H5::PredType::NATIVE_INT32);
+    std::vector<std::int32_t> out;
+    read_labels(first, count, out);
+    return out;
+  }
+  void read_labels(std::size_t first, std::size_t count, std::vector<std::int32_t>& out) const {
+    read_1d(labels, first, count, H5::PredType::NATIVE_INT32, out);
     for (std::size_t i = 0; i < out.size(); ++i)
       if (out[i] < 0 || (!meta.classes.empty() && out[i] >= static_cast<int>(meta.classes.size())))
         h5::fail(where, "label " + std::to_string(out[i]) + " of sample " + std::to_string(first + i) + " is out of range");
-    return out;
   }
 
   void read_dense_block(std::size_t first, std::size_t count, std::vector<std::uint16_t>& out) const {
@@ -148,12 +165,16 @@ struct FrameSource::Impl {
     frames.read(out.data(), H5::PredType::NATIVE_UINT16, mspace, fspace);
   }
 
-  SparseBatch read_batch(std::size_t first, std::size_t count) {
-    SparseBatch b;
+  // Fills `b` (its buffers are reused) with samples [first, first + count), clipped.
+  void read_batch(std::size_t first, std::size_t count, SparseBatch& b) {
     b.shape = meta.shape;
     b.first = std::min(first, n);
     count = std::min(count, n - b.first);
     if (layout == FrameLayout::Dense) {
+      b.offsets.assign(1, 0);
+      b.index.clear();
+      b.count.clear();
+      b.labels.clear();
       const auto labels_all = read_labels(b.first, count);  // push_dense appends them one by one
       std::vector<std::uint16_t> block;
       for (std::size_t done = 0; done < count; done += dense_block) {
@@ -162,22 +183,21 @@ struct FrameSource::Impl {
         for (std::size_t i = 0; i < m; ++i)
           b.push_dense(std::span(block).subspan(i * meta.shape.sample_size(), meta.shape.sample_size()), labels_all[done + i]);
       }
-      return b;
+      return;
     }
-    b.labels = read_labels(b.first, count);
-    auto off = read_1d<std::uint64_t>(offsets, b.first, count + 1, H5::PredType::NATIVE_UINT64);
+    read_labels(b.first, count, b.labels);
+    auto& off = b.offsets;
+    read_1d(offsets, b.first, count + 1, H5::PredType::NATIVE_UINT64, off);
     const std::uint64_t cells = meta.shape.sample_size();
     for (std::size_t i = 0; i < count; ++i)
       if (off[i + 1] < off[i] || off[i + 1] > events || off[i + 1] - off[i] > cells)
         h5::fail(where, "sample_offsets[" + std::to_string(b.first + i + 1) + "] = " + std::to_string(off[i + 1]) +
                             " is out of order or out of range");
     const std::uint64_t base = off[0];
-    b.index = read_1d<std::uint32_t>(index, base, off[count] - base, H5::PredType::NATIVE_UINT32);
-    b.count = read_1d<std::uint16_t>(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16);
+    read_1d(index, base, off[count] - base, H5::PredType::NATIVE_UINT32, b.index);
+    read_1d(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16, b.count);
     for (auto& o : off) o -= base;
-    b.offsets = std::move(off);
     for (std::size_t i = 0; i < count; ++i) validate_sample(b, i);
-    return b;
   }
 
   void validate_sample(const SparseBatch& b, std::size_t i) const {
@@ -204,6 +224,7 @@ struct FrameSource::Impl {
 FrameSource::FrameSource(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->where = path.string();
+  quiet_hdf5_on_this_thread();
   try {
     impl_->open();
   } catch (const H5::Exception& e) {
@@ -221,8 +242,15 @@ std::size_t FrameSource::size() const { return impl_->n; }
 std::uint64_t FrameSource::stored_nonzero() const { return impl_->events; }
 
 SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
+  SparseBatch b;
+  read_batch(first, count, b);
+  return b;
+}
+
+void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& into) {
+  quiet_hdf5_on_this_thread();
   try {
-    return impl_->read_batch(first, count);
+    impl_->read_batch(first, count, into);
   } catch (const H5::Exception& e) {
     h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
   }
@@ -230,6 +258,7 @@ SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
 
 FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
   FrameSet out = impl_->meta.empty_like();
+  quiet_hdf5_on_this_thread();
   try {
     first = std::min(first, impl_->n);
     count = std::min(count, impl_->n - first);
@@ -253,16 +282,20 @@ void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t lim
   if (batch_size == 0) throw std::invalid_argument("for_each_batch: batch size must be positive");
   const std::size_t n = limit > 0 ? std::min(limit, source.size()) : source.size();
   if (n == 0) return;
-  const auto read = [&source, batch_size, n](std::size_t first) {
-    return source.read_batch(first, std::min(batch_size, n - first));
+  // Double buffer: batch k+1 is read into the other buffer on another thread while batch k is
+  // consumed; the two buffers are recycled, so steady state allocates nothing. If consume throws,
+  // the pending read's future waits for it in its destructor, then the error propagates; a
+  // reader exception comes back through future::get.
+  std::array<SparseBatch, 2> buffers;
+  const auto read = [&source, &buffers, batch_size, n](std::size_t first, std::size_t slot) {
+    source.read_batch(first, std::min(batch_size, n - first), buffers[slot]);
   };
-  // Double buffer: batch k+1 is read on another thread while batch k is consumed. If consume
-  // throws, the pending read's future waits for it in its destructor, then the error propagates.
-  std::future<SparseBatch> next = std::async(std::launch::async, read, std::size_t{0});
-  for (std::size_t first = 0; first < n; first += batch_size) {
-    const SparseBatch current = next.get();
-    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size);
-    consume(current);
+  std::future<void> next = std::async(std::launch::async, read, std::size_t{0}, std::size_t{0});
+  std::size_t slot = 0;
+  for (std::size_t first = 0; first < n; first += batch_size, slot ^= 1U) {
+    next.get();
+    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size, slot ^ 1U);
+    consume(buffers[slot]);
   }
 }
 
