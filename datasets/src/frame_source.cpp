@@ -54,6 +54,32 @@ std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5
   return out;
 }
 
+// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
+// larger than the stored bytes, or a chunk larger than the dataset, made it read past its
+// buffers (SIGSEGV found by FrameFileFuzz), so both are checked before any read.
+void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name) {
+  const H5::DSetCreatPropList props = ds.getCreatePlist();
+  const H5D_layout_t layout = props.getLayout();
+  if (layout == H5D_CHUNKED) {
+    // A chunk larger than a fixed dimension cannot be written by HDF5, only corrupted into the
+    // file; libhdf5 then copies past its buffers (SIGSEGV found by FrameFileFuzz).
+    const H5::DataSpace space = ds.getSpace();
+    const int rank = space.getSimpleExtentNdims();
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank)), cur(chunk.size()), max(chunk.size());
+    if (props.getChunk(rank, chunk.data()) != rank) h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    space.getSimpleExtentDims(cur.data(), max.data());
+    for (std::size_t k = 0; k < chunk.size(); ++k)
+      if (chunk[k] == 0 || (max[k] != H5S_UNLIMITED && (chunk[k] > max[k] || cur[k] > max[k])))
+        h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    return;
+  }
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
+  const auto points = static_cast<hsize_t>(ds.getSpace().getSimpleExtentNpoints());
+  const std::size_t element = ds.getDataType().getSize();
+  if (element == 0 || points > std::numeric_limits<hsize_t>::max() / element || ds.getStorageSize() < points * element)
+    h5::fail(where, "dataset '" + name + "' holds fewer bytes than its shape needs (truncated or corrupt)");
+}
+
 // An unsigned integer dataset of exactly `bytes` bytes per element, 1-D.
 void check_unsigned_1d(const std::string& where, const H5::DataSet& ds, const std::string& name, std::size_t bytes) {
   if (ds.getTypeClass() != H5T_INTEGER || ds.getIntType().getSign() != H5T_SGN_NONE || ds.getIntType().getSize() != bytes)
@@ -85,6 +111,7 @@ struct FrameSource::Impl {
     const auto ld = h5::dims(labels);
     if (ld.size() != 1) h5::fail(where, "dataset 'labels' must be 1-D");
     n = ld[0];
+    check_storage(where, labels, "labels");
     if (layout == FrameLayout::Dense) open_dense();
     else open_sparse();
     read_attributes();
@@ -93,6 +120,7 @@ struct FrameSource::Impl {
   void open_dense() {
     if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
     frames = file.openDataSet("frames");
+    check_storage(where, frames, "frames");
     const auto fd = h5::dims(frames);
     if (fd.size() != 5) h5::fail(where, "dataset 'frames' must be 5-D [N,T,C,H,W], got " + std::to_string(fd.size()) + "-D");
     if (fd[0] != n) h5::fail(where, "dataset 'labels' must be 1-D with one label per sample (" + std::to_string(fd[0]) + ")");
@@ -118,6 +146,9 @@ struct FrameSource::Impl {
     check_unsigned_1d(where, offsets, "sample_offsets", 8);
     check_unsigned_1d(where, index, "event_index", 4);
     check_unsigned_1d(where, count, "event_count", 2);
+    check_storage(where, offsets, "sample_offsets");
+    check_storage(where, index, "event_index");
+    check_storage(where, count, "event_count");
     if (h5::dims(offsets)[0] != n + 1)
       h5::fail(where, "dataset 'sample_offsets' must hold N + 1 = " + std::to_string(n + 1) + " offsets");
     const hsize_t e = h5::dims(index)[0];
