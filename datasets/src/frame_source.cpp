@@ -1,5 +1,6 @@
 // FrameSource: bounded, validated batch reads of frame files of both layouts (docs/formats.md).
 #include <algorithm>
+#include <array>
 #include <future>
 #include <limits>
 #include <stdexcept>
@@ -27,18 +28,56 @@ void SparseBatch::to_dense(std::size_t i, std::span<std::uint16_t> out) const {
 }
 
 namespace {
+// HDF5 (Debian's build is thread-safe) keeps its error-printing switch per thread: h5.cpp turns
+// it off on the main thread only, so a reader thread would dump HDF5's whole error stack to
+// stderr before our one-line error. Every entry point that may run on another thread calls this.
+void quiet_hdf5_on_this_thread() { H5::Exception::dontPrint(); }
+
 constexpr std::size_t dense_block = 64;  // layout-1 samples decoded at a time inside a batch
 
-// Reads elements [start, start + n) of a 1-D dataset.
+// Reads elements [start, start + n) of a 1-D dataset into `out`, reusing its storage: a recycled
+// batch buffer is already mapped and needs no zeroing up to its old size, so reading it costs no
+// page faults (fresh multi-MB vectors per batch cost more than the read itself; README, issue 17).
 template <class T>
-std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem) {
-  std::vector<T> out(n);
-  if (n == 0) return out;
+void read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem, std::vector<T>& out) {
+  out.resize(n);
+  if (n == 0) return;
   H5::DataSpace fspace = ds.getSpace();
   fspace.selectHyperslab(H5S_SELECT_SET, &n, &start);
   const H5::DataSpace mspace(1, &n);
   ds.read(out.data(), mem, mspace, fspace);
+}
+template <class T>
+std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem) {
+  std::vector<T> out;
+  read_1d(ds, start, n, mem, out);
   return out;
+}
+
+// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
+// larger than the stored bytes, or a chunk larger than the dataset, made it read past its
+// buffers (SIGSEGV found by FrameFileFuzz), so both are checked before any read.
+void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name) {
+  const H5::DSetCreatPropList props = ds.getCreatePlist();
+  const H5D_layout_t layout = props.getLayout();
+  if (layout == H5D_CHUNKED) {
+    // A chunk larger than a fixed dimension cannot be written by HDF5, only corrupted into the
+    // file; libhdf5 then copies past its buffers (SIGSEGV found by FrameFileFuzz).
+    const H5::DataSpace space = ds.getSpace();
+    const int rank = space.getSimpleExtentNdims();
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank)), cur(chunk.size()), max(chunk.size());
+    if (props.getChunk(rank, chunk.data()) != rank) h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    space.getSimpleExtentDims(cur.data(), max.data());
+    for (std::size_t k = 0; k < chunk.size(); ++k)
+      if (chunk[k] == 0 || (max[k] != H5S_UNLIMITED && (chunk[k] > max[k] || cur[k] > max[k])))
+        h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    return;
+  }
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
+  const auto points = static_cast<hsize_t>(ds.getSpace().getSimpleExtentNpoints());
+  const std::size_t element = ds.getDataType().getSize();
+  if (element == 0 || points > std::numeric_limits<hsize_t>::max() / element || ds.getStorageSize() < points * element)
+    h5::fail(where, "dataset '" + name + "' holds fewer bytes than its shape needs (truncated or corrupt)");
 }
 
 // An unsigned integer dataset of exactly `bytes` bytes per element, 1-D.
@@ -73,6 +112,7 @@ struct FrameSource::Impl {
     const auto ld = h5::dims(labels);
     if (ld.size() != 1) h5::fail(where, "dataset 'labels' must be 1-D");
     n = ld[0];
+    check_storage(where, labels, "labels");
     if (layout == FrameLayout::Dense) open_dense();
     else open_sparse();
     read_attributes();
@@ -81,6 +121,7 @@ struct FrameSource::Impl {
   void open_dense() {
     if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
     frames = file.openDataSet("frames");
+    check_storage(where, frames, "frames");
     const auto fd = h5::dims(frames);
     if (fd.size() != 5) h5::fail(where, "dataset 'frames' must be 5-D [N,T,C,H,W], got " + std::to_string(fd.size()) + "-D");
     if (fd[0] != n) h5::fail(where, "dataset 'labels' must be 1-D with one label per sample (" + std::to_string(fd[0]) + ")");
@@ -106,6 +147,9 @@ struct FrameSource::Impl {
     check_unsigned_1d(where, offsets, "sample_offsets", 8);
     check_unsigned_1d(where, index, "event_index", 4);
     check_unsigned_1d(where, count, "event_count", 2);
+    check_storage(where, offsets, "sample_offsets");
+    check_storage(where, index, "event_index");
+    check_storage(where, count, "event_count");
     if (h5::dims(offsets)[0] != n + 1)
       h5::fail(where, "dataset 'sample_offsets' must hold N + 1 = " + std::to_string(n + 1) + " offsets");
     const hsize_t e = h5::dims(index)[0];
@@ -129,11 +173,15 @@ struct FrameSource::Impl {
   }
 
   std::vector<std::int32_t> read_labels(std::size_t first, std::size_t count) const {
-    auto out = read_1d<std::int32_t>(labels, first, count, H5::PredType::NATIVE_INT32);
+    std::vector<std::int32_t> out;
+    read_labels(first, count, out);
+    return out;
+  }
+  void read_labels(std::size_t first, std::size_t count, std::vector<std::int32_t>& out) const {
+    read_1d(labels, first, count, H5::PredType::NATIVE_INT32, out);
     for (std::size_t i = 0; i < out.size(); ++i)
       if (out[i] < 0 || (!meta.classes.empty() && out[i] >= static_cast<int>(meta.classes.size())))
         h5::fail(where, "label " + std::to_string(out[i]) + " of sample " + std::to_string(first + i) + " is out of range");
-    return out;
   }
 
   void read_dense_block(std::size_t first, std::size_t count, std::vector<std::uint16_t>& out) const {
@@ -149,12 +197,16 @@ struct FrameSource::Impl {
     frames.read(out.data(), H5::PredType::NATIVE_UINT16, mspace, fspace);
   }
 
-  SparseBatch read_batch(std::size_t first, std::size_t count) {
-    SparseBatch b;
+  // Fills `b` (its buffers are reused) with samples [first, first + count), clipped.
+  void read_batch(std::size_t first, std::size_t count, SparseBatch& b) {
     b.shape = meta.shape;
     b.first = std::min(first, n);
     count = std::min(count, n - b.first);
     if (layout == FrameLayout::Dense) {
+      b.offsets.assign(1, 0);
+      b.index.clear();
+      b.count.clear();
+      b.labels.clear();
       const auto labels_all = read_labels(b.first, count);  // push_dense appends them one by one
       std::vector<std::uint16_t> block;
       for (std::size_t done = 0; done < count; done += dense_block) {
@@ -163,22 +215,21 @@ struct FrameSource::Impl {
         for (std::size_t i = 0; i < m; ++i)
           b.push_dense(std::span(block).subspan(i * meta.shape.sample_size(), meta.shape.sample_size()), labels_all[done + i]);
       }
-      return b;
+      return;
     }
-    b.labels = read_labels(b.first, count);
-    auto off = read_1d<std::uint64_t>(offsets, b.first, count + 1, H5::PredType::NATIVE_UINT64);
+    read_labels(b.first, count, b.labels);
+    auto& off = b.offsets;
+    read_1d(offsets, b.first, count + 1, H5::PredType::NATIVE_UINT64, off);
     const std::uint64_t cells = meta.shape.sample_size();
     for (std::size_t i = 0; i < count; ++i)
       if (off[i + 1] < off[i] || off[i + 1] > events || off[i + 1] - off[i] > cells)
         h5::fail(where, "sample_offsets[" + std::to_string(b.first + i + 1) + "] = " + std::to_string(off[i + 1]) +
                             " is out of order or out of range");
     const std::uint64_t base = off[0];
-    b.index = read_1d<std::uint32_t>(index, base, off[count] - base, H5::PredType::NATIVE_UINT32);
-    b.count = read_1d<std::uint16_t>(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16);
+    read_1d(index, base, off[count] - base, H5::PredType::NATIVE_UINT32, b.index);
+    read_1d(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16, b.count);
     for (auto& o : off) o -= base;
-    b.offsets = std::move(off);
     for (std::size_t i = 0; i < count; ++i) validate_sample(b, i);
-    return b;
   }
 
   void validate_sample(const SparseBatch& b, std::size_t i) const {
@@ -205,6 +256,7 @@ struct FrameSource::Impl {
 FrameSource::FrameSource(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->where = path.string();
+  quiet_hdf5_on_this_thread();
   try {
     impl_->open();
   } catch (const H5::Exception& e) {
@@ -222,8 +274,15 @@ std::size_t FrameSource::size() const { return impl_->n; }
 std::uint64_t FrameSource::stored_nonzero() const { return impl_->events; }
 
 SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
+  SparseBatch b;
+  read_batch(first, count, b);
+  return b;
+}
+
+void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& into) {
+  quiet_hdf5_on_this_thread();
   try {
-    return impl_->read_batch(first, count);
+    impl_->read_batch(first, count, into);
   } catch (const H5::Exception& e) {
     h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
   }
@@ -231,6 +290,7 @@ SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
 
 FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
   FrameSet out = impl_->meta.empty_like();
+  quiet_hdf5_on_this_thread();
   try {
     first = std::min(first, impl_->n);
     count = std::min(count, impl_->n - first);
@@ -254,16 +314,20 @@ void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t lim
   if (batch_size == 0) throw std::invalid_argument("for_each_batch: batch size must be positive");
   const std::size_t n = limit > 0 ? std::min(limit, source.size()) : source.size();
   if (n == 0) return;
-  const auto read = [&source, batch_size, n](std::size_t first) {
-    return source.read_batch(first, std::min(batch_size, n - first));
+  // Double buffer: batch k+1 is read into the other buffer on another thread while batch k is
+  // consumed; the two buffers are recycled, so steady state allocates nothing. If consume throws,
+  // the pending read's future waits for it in its destructor, then the error propagates; a
+  // reader exception comes back through future::get.
+  std::array<SparseBatch, 2> buffers;
+  const auto read = [&source, &buffers, batch_size, n](std::size_t first, std::size_t slot) {
+    source.read_batch(first, std::min(batch_size, n - first), buffers[slot]);
   };
-  // Double buffer: batch k+1 is read on another thread while batch k is consumed. If consume
-  // throws, the pending read's future waits for it in its destructor, then the error propagates.
-  std::future<SparseBatch> next = std::async(std::launch::async, read, std::size_t{0});
-  for (std::size_t first = 0; first < n; first += batch_size) {
-    const SparseBatch current = next.get();
-    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size);
-    consume(current);
+  std::future<void> next = std::async(std::launch::async, read, std::size_t{0}, std::size_t{0});
+  std::size_t slot = 0;
+  for (std::size_t first = 0; first < n; first += batch_size, slot ^= 1U) {
+    next.get();
+    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size, slot ^ 1U);
+    consume(buffers[slot]);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <limits>
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -22,6 +23,22 @@ constexpr int deflate_level = 4;              // layout 1, as before
 constexpr hsize_t event_chunk = hsize_t{1} << 15;  // layout 2: elements per HDF5 chunk
 constexpr hsize_t offset_chunk = hsize_t{1} << 13;
 constexpr std::size_t flush_events = std::size_t{1} << 20;  // buffered cells before a write
+
+// String attributes as fixed-length, not variable-length, strings: vlen strings live in HDF5's
+// global heap, which libhdf5 copies without bounds checks, so one corrupted length there crashed
+// the reader (FrameFileFuzz); fixed-length strings are plain attribute bytes. h5::get_strings
+// reads both kinds, so older files still load.
+void set_fixed_strings(H5::H5File& file, const std::string& name, const std::vector<std::string>& values, bool scalar) {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size() + 1);
+  std::vector<char> bytes(std::max<std::size_t>(values.size(), 1) * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), bytes.begin() + static_cast<std::ptrdiff_t>(i * width));
+  const H5::StrType type(H5::PredType::C_S1, width);
+  const hsize_t n = values.size();
+  const H5::DataSpace space = scalar ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(1, &n);
+  if (file.attrExists(name)) file.removeAttr(name);
+  file.createAttribute(name, type, space).write(type, bytes.data());
+}
 
 H5::DataSet create_1d(H5::H5File& file, const std::string& name, const H5::PredType& type, hsize_t chunk, int deflate) {
   const hsize_t zero = 0, unlimited = H5S_UNLIMITED;
@@ -252,10 +269,10 @@ void FrameWriter::finish() {
     }
     H5::DataSet ls = m.file.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n));
     if (n > 0) ls.write(m.labels.data(), H5::PredType::NATIVE_INT32);
-    h5::set_attr(m.file, "source", m.source);
-    h5::set_attr(m.file, "transform", m.transform);
+    set_fixed_strings(m.file, "source", {m.source}, true);
+    set_fixed_strings(m.file, "transform", {m.transform}, true);
     h5::set_attr(m.file, "sensor_size", std::vector<std::int64_t>(m.sensor_size.begin(), m.sensor_size.end()));
-    h5::set_attr(m.file, "classes", m.classes);
+    set_fixed_strings(m.file, "classes", m.classes, false);
     ls.close();
     m.frames.close();
     m.offsets_ds.close();

@@ -7,6 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <random>
 #include <vector>
 
 #include "cli.hpp"
@@ -104,6 +108,61 @@ TEST(FramesCli, InferStreamsALargeFileInBoundedMemory) {
   hsize_t rows = 0;
   out.openDataSet("predictions").getSpace().getSimpleExtentDims(&rows);
   EXPECT_EQ(rows, n);
+}
+
+
+// Issue 17 point 5 at the command level: `snngx infer --outputs` on mutated frame files (bit
+// flips, random byte runs, truncation) exits 0 with a full outputs file, or exits 1 with exactly
+// one error line naming the frame file and leaves no outputs file; never a signal, an abort or a
+// half-written file. SNNGX_FUZZ_MUTATIONS / 10 runs (default 30: each run is a process).
+TEST(FramesCli, InferOnMutatedFrameFilesIsResultOrOneErrorLine) {
+  const TempDir dir;
+  const std::size_t n = 12;
+  ASSERT_EQ(run_snngx("frames synth --shape 15,2,34,34 --count " + std::to_string(n) + " --density 0.02 --seed 5 -o " +
+                      q(dir / "v.frames.h5")).exit_code, 0);
+  ASSERT_EQ(run_snngx("model init --arch nmnist-mlp --seed 1 -o " + q(dir / "m.snn.h5")).exit_code, 0);
+  ASSERT_EQ(run_snngx("model quantize " + q(dir / "m.snn.h5") + " -o " + q(dir / "q.snn.h5")).exit_code, 0);
+  std::ifstream in(dir / "v.frames.h5", std::ios::binary);
+  const std::vector<char> valid{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const char* env = std::getenv("SNNGX_FUZZ_MUTATIONS");
+  const int runs = env && std::atoi(env) >= 10 ? std::atoi(env) / 10 : 30;
+  std::mt19937_64 rng(17);
+  const auto bad = dir / "bad.frames.h5", out = dir / "out.h5";
+  int ok = 0, rejected = 0;
+  for (int i = 0; i < runs; ++i) {
+    std::vector<char> b = valid;
+    switch (i % 3) {
+      case 0:
+        for (int k = 0; k < 4; ++k) b[rng() % b.size()] ^= static_cast<char>(1U << (rng() % 8));
+        break;
+      case 1: {
+        const std::size_t at = rng() % b.size(), len = std::min<std::size_t>(b.size() - at, 1 + rng() % 64);
+        for (std::size_t k = 0; k < len; ++k) b[at + k] = static_cast<char>(rng());
+        break;
+      }
+      default:
+        b.resize(rng() % b.size());
+    }
+    std::ofstream(bad, std::ios::binary | std::ios::trunc).write(b.data(), static_cast<std::streamsize>(b.size()));
+    std::filesystem::remove(out);
+    const auto r = run_snngx("infer --model " + q(dir / "q.snn.h5") + " --frames " + q(bad) + " --threads 2 --outputs " + q(out));
+    SCOPED_TRACE("mutation " + std::to_string(i) + ": " + r.err);
+    if (r.exit_code == 0) {
+      ++ok;
+      H5::H5File f(out.string(), H5F_ACC_RDONLY);
+      hsize_t rows = 0;
+      f.openDataSet("predictions").getSpace().getSimpleExtentDims(&rows);
+      EXPECT_EQ(rows, n);
+      continue;
+    }
+    ++rejected;
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err.rfind("snngx: error: " + bad.string() + ": ", 0), 0U);
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "exactly one line";
+    EXPECT_FALSE(std::filesystem::exists(out)) << "no outputs after an error";
+  }
+  std::printf("%d runs: %d results, %d one-line errors\n", runs, ok, rejected);
+  EXPECT_GT(rejected, runs / 3);  // every truncation at least
 }
 
 }  // namespace

@@ -100,6 +100,8 @@ class FrameSource {
   [[nodiscard]] std::size_t size() const;
   /// Samples [first, first + count), clipped to the end of the file.
   [[nodiscard]] SparseBatch read_batch(std::size_t first, std::size_t count);
+  /// The same into `into`, reusing its buffers (no allocation once they are large enough).
+  void read_batch(std::size_t first, std::size_t count, SparseBatch& into);
   /// The same samples as a dense FrameSet.
   [[nodiscard]] FrameSet read_dense(std::size_t first, std::size_t count);
   /// Total nonzero cells (layout 2: from the offsets, no sample read; layout 1: 0 = unknown).

@@ -113,6 +113,6 @@ InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, co
 /// samples), so memory is O(batch + model) whatever the file's size. Results equal infer() on
 /// the whole set read at once. `seconds` covers reading and inference.
 InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const InferenceOptions& options = {},
-                      std::size_t batch = 4096);
+                      std::size_t batch = 1024);
 
 }  // namespace snngx::snn
