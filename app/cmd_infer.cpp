@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "checks.hpp"
@@ -23,10 +24,10 @@ struct InferOptions {
   std::string frames, outputs, json_path, engine = "event";
   std::size_t limit = 0;
   int threads = 0;
-  bool json = false;
+  bool json = false, record = false;
 };
 
-void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r) {
+void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r, const snn::OutputTrace* trace) {
   staged.write(path, [&](const std::filesystem::path& tmp) {
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
     const hsize_t d2[2] = {r.size(), static_cast<hsize_t>(r.num_classes)};
@@ -34,6 +35,10 @@ void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn
     f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
     f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
     f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
+    if (!trace) return;
+    const hsize_t d3[3] = {trace->samples, static_cast<hsize_t>(trace->time_steps), static_cast<hsize_t>(trace->outputs)};
+    f.createDataSet("spikes", H5::PredType::STD_U8LE, H5::DataSpace(3, d3)).write(trace->spikes.data(), H5::PredType::NATIVE_UINT8);
+    f.createDataSet("membrane", H5::PredType::IEEE_F32LE, H5::DataSpace(3, d3)).write(trace->membrane.data(), H5::PredType::NATIVE_FLOAT);
   });
 }
 
@@ -53,6 +58,7 @@ nlohmann::json to_json(const snn::InferenceResult& r, const InferOptions& o, int
 void run(const InferOptions& o) {
   std::vector<PathArg> inputs = input_paths(o.model);
   inputs.push_back({"--frames", o.frames});
+  if (o.record && o.outputs.empty()) throw std::invalid_argument("--record needs --outputs (the file the traces go to)");
   check_outputs({{"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
   const snn::Network net = load_model_for_use(o.model);
   // Streamed: batches are read and validated while the previous one runs (bounded memory).
@@ -64,12 +70,20 @@ void run(const InferOptions& o) {
   io.threads = o.threads;
   io.limit = o.limit;
   io.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
-  const auto r = snn::infer(snn::Engine(net, io.engine), frames, io);
+  const snn::Engine engine(net, io.engine);
+  const auto r = snn::infer(engine, frames, io);
   bar.finish();
+  std::optional<snn::OutputTrace> trace;
+  if (o.record) {
+    snn::InferenceOptions ro;
+    ro.threads = o.threads;
+    // The trace is [N,T,K] anyway, so --record reads the samples it records as one dense set.
+    trace = snn::record_output(engine, frames.read_dense(0, o.limit ? o.limit : frames.size()), ro);
+  }
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
   const auto j = to_json(r, o, threads);
   io::StagedOutputs staged;  // --outputs and --json-out: both or neither
-  if (!o.outputs.empty()) write_outputs(staged, o.outputs, r);
+  if (!o.outputs.empty()) write_outputs(staged, o.outputs, r, trace ? &*trace : nullptr);
   if (!o.json_path.empty()) staged.write_text(o.json_path, j.dump(2) + "\n");
   staged.commit();
   if (o.json) {
@@ -101,6 +115,8 @@ void add_infer_command(CLI::App& app) {
   cmd->add_option("--engine", o->engine, "event (default) | dense (reference)")->check(CLI::IsMember({"event", "dense"}));
   cmd->add_option("--outputs", o->outputs, "write spike_counts [N,classes] and predictions [N] to this HDF5 file");
   cmd->add_option("--json-out", o->json_path, "also write the report as JSON to this file");
+  cmd->add_flag("--record", o->record,
+                "also write the output layer's per-step spikes (uint8 [N,T,K]) and membrane (float32 [N,T,K]) to --outputs");
   cmd->add_flag("--json", o->json, "print the report as JSON");
   cmd->callback([o] { run(*o); });
 }

@@ -130,7 +130,7 @@ void add_import(CLI::App& model) {
   auto* cmd = model.add_subcommand("import", "Import a NIR graph (*.nir from snnTorch, Norse, Sinabs, ...) as a model file");
   cmd->add_option("nir", o->input, "NIR file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--dt", o->dt, "forward-Euler time step in seconds (docs/formats.md)")->default_val(1e-4)->check(positive());
-  cmd->add_option("--time-steps", o->time_steps, "time steps T per sample")->default_val(15)->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--time-steps", o->time_steps, "the model's default T (tools run the T of the frame file they are given)")->default_val(15)->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--bits", o->bits, "also quantize to this many bits per weight (2..8)")->check(CLI::Range(2, 8));
   cmd->add_option("--rule", o->rule, "quantization rule with --bits: max_abs | reference")
       ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));

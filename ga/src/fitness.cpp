@@ -180,7 +180,12 @@ struct Entry {
 /// Everything about one weighted layer that does not depend on the individual.
 struct LayerCache {
   std::size_t weighted = 0, net_layer = 0;
+  // False for recurrent weights (a Neuron layer's input depends on its own flipped output): the
+  // individual then runs from this layer onward on the flipped network, from `raw` inputs.
+  bool cached = true;
+  std::vector<std::vector<float>> raw;  // uncached only: the activation entering the layer, per (n,t)
   bool conv = false;
+  std::vector<float> bias;  // per output (channel), added after the scaled integer sum as the engines do
   int in = 0;  // linear: in_features; conv: in_channels
   int H = 0, W = 0, OH = 0, OW = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   std::size_t out_numel = 0, per_out = 0;  // outputs per (n,t); weights per output neuron / channel
@@ -217,9 +222,9 @@ struct LayerCache {
   }
 };
 
-LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::vector<std::vector<float>>& inputs) {
-  // The cached currents leave out biases and recurrent weights: refuse them instead of a wrong search.
-  snn::require_reference_kinds(net, "the GA's incremental fitness");
+// Quantized Linear/Conv2d inputs are whole numbers (snn::Engine refuses anything else), so the
+// integer currents below are exact; biases are added after scaling, in the engines' order.
+LayerCache make_cache(const snn::Network& net, std::size_t weighted, std::vector<std::vector<float>>&& inputs) {
   LayerCache c;
   c.weighted = weighted;
   c.net_layer = net.weighted_layers()[weighted];
@@ -230,10 +235,16 @@ LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::
   c.out_channels = static_cast<std::size_t>(shapes[c.net_layer][0]);
   c.out_plane = c.out_numel / c.out_channels;
   c.nt_count = inputs.size();
+  if (std::holds_alternative<snn::Neuron>(layer)) {  // recurrent weights: no cache
+    c.cached = false;
+    c.raw = std::move(inputs);
+    return c;
+  }
   const snn::Weights* weights = nullptr;
   if (const auto* L = std::get_if<snn::Linear>(&layer)) {
     c.in = L->in_features;
     c.per_out = static_cast<std::size_t>(L->in_features);
+    c.bias = L->bias;
     weights = &L->weight;
   } else {
     const auto& C = std::get<snn::Conv2d>(layer);
@@ -242,6 +253,7 @@ LayerCache make_cache(const snn::Network& net, std::size_t weighted, const std::
     c.H = in_shape[1], c.W = in_shape[2], c.OH = shapes[c.net_layer][1], c.OW = shapes[c.net_layer][2];
     c.kh = C.kernel[0], c.kw = C.kernel[1], c.sh = C.stride[0], c.sw = C.stride[1], c.ph = C.padding[0], c.pw = C.padding[1];
     c.per_out = static_cast<std::size_t>(C.in_channels) * c.kh * c.kw;
+    c.bias = C.bias;
     weights = &C.weight;
   }
   c.scale = std::ldexp(1.0f, weights->quant->exponent);
@@ -355,7 +367,7 @@ struct SubsetEvaluator::Impl {
     require_quantized(net);
     snn::check_compatible(net, subset.shape);
     if (subset.size() == 0) throw std::invalid_argument("the fitness subset is empty");
-    T = net.time_steps;
+    T = subset.shape.t;  // T comes from the frame file
     classes = net.num_classes;
     threads = th > 0 ? th : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     samples = subset.size();
@@ -446,7 +458,23 @@ struct SubsetEvaluator::Impl {
         engine.step(*state, at, net.layers.size(), hold);
       }
     }
-    for (std::size_t s = 0; s < stops.size(); ++s) caches.push_back(make_cache(net, space.segments[s].layer, inputs[s]));
+    for (std::size_t s = 0; s < stops.size(); ++s) caches.push_back(make_cache(net, space.segments[s].layer, std::move(inputs[s])));
+  }
+
+  /// Full re-evaluation from segment `first`'s layer onward on the flipped network (the slow,
+  /// obviously correct path for layers the cache cannot take); earlier layers are plain.
+  std::vector<std::int32_t> spike_counts_uncached(const LayerCache& c, const BitVector& flips) const {
+    const snn::Engine eng(apply_flips(net, space, flips), snn::EngineKind::Event);
+    const auto state = eng.new_state();
+    std::vector<std::int32_t> counts(samples * static_cast<std::size_t>(classes), 0);
+    for (std::size_t n = 0; n < samples; ++n) {
+      eng.reset(*state);
+      for (int t = 0; t < T; ++t) {
+        const auto out = eng.step(*state, c.net_layer, net.layers.size(), c.raw[n * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)]);
+        for (int k = 0; k < classes; ++k) counts[n * static_cast<std::size_t>(classes) + static_cast<std::size_t>(k)] += out[static_cast<std::size_t>(k)] != 0.0f;
+      }
+    }
+    return counts;
   }
 
   /// Integer currents of segment s's layer carrying the individual's flips in that segment.
@@ -476,6 +504,7 @@ struct SubsetEvaluator::Impl {
     while (first + 1 < space.segments.size() &&
            flips.count(space.segments[first].offset, space.segments[first].offset + space.segments[first].weights) == 0)
       ++first;
+    if (!caches[first].cached) return spike_counts_uncached(caches[first], flips);
     bool later_flips = false;
     for (std::size_t s = first + 1; s < space.segments.size(); ++s)
       later_flips = later_flips || flips.count(space.segments[s].offset, space.segments[s].offset + space.segments[s].weights) > 0;
@@ -499,7 +528,10 @@ struct SubsetEvaluator::Impl {
         const std::size_t nt = n * static_cast<std::size_t>(T) + static_cast<std::size_t>(t);
         for (std::size_t o = 0; o < c.out_channels; ++o) {
           const std::int32_t* a = sc.acc.data() + c.index(o, nt, 0);
-          for (std::size_t p = 0; p < c.out_plane; ++p) sc.current[o * c.out_plane + p] = static_cast<float>(a[p]) * layer_scale;
+          float* current = sc.current.data() + o * c.out_plane;
+          for (std::size_t p = 0; p < c.out_plane; ++p) current[p] = static_cast<float>(a[p]) * layer_scale;
+          if (!c.bias.empty())
+            for (std::size_t p = 0; p < c.out_plane; ++p) current[p] += c.bias[o];
         }
         const auto out = eng.step(*state, c.net_layer + 1, net.layers.size(), sc.current);
         for (int k = 0; k < classes; ++k) counts[n * static_cast<std::size_t>(classes) + static_cast<std::size_t>(k)] += out[static_cast<std::size_t>(k)] != 0.0f;

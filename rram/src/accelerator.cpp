@@ -261,13 +261,15 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   const Chip& chip = impl_->chip;
   const auto& net = chip.net;
   const std::size_t in_size = snn::numel(net.input_shape);
-  if (sample.size() != in_size * static_cast<std::size_t>(net.time_steps))
+  // T comes from the sample (the frame file), not from the model.
+  if (sample.empty() || sample.size() % in_size != 0)
     throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " values, the model needs T x " +
                                 std::to_string(in_size));
+  const std::size_t steps = sample.size() / in_size;
   SampleResult res;
   const std::size_t NL = chip.layers.size();
   res.per_layer.assign(NL, {});
-  res.cycles.assign(static_cast<std::size_t>(net.time_steps), std::vector<std::uint64_t>(NL, 0));
+  res.cycles.assign(steps, std::vector<std::uint64_t>(NL, 0));
   res.added = res.cycles;
   std::vector<std::vector<float>> v(NL), s(NL);
   for (std::size_t l = 0; l < NL; ++l) {
@@ -277,7 +279,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   Workspace ws;
   std::vector<float> act, scratch;
   res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
-  for (int t = 0; t < net.time_steps; ++t) {
+  for (int t = 0; t < static_cast<int>(steps); ++t) {
     const auto frame = sample.subspan(static_cast<std::size_t>(t) * in_size, in_size);
     chip.io->load(frame, act);
     std::size_t l = 0;
@@ -348,7 +350,7 @@ RunResult Accelerator::run(const datasets::FrameSet& frames, const RunOptions& o
   r.per_layer.assign(impl_->chip.layers.size(), {});
   for (const auto& ps : per_sample)  // summed in sample order: identical for any thread count
     for (std::size_t l = 0; l < ps.size(); ++l) r.per_layer[l] += ps[l];
-  r.added_cycles.assign(static_cast<std::size_t>(impl_->chip.net.time_steps), std::vector<std::uint64_t>(impl_->chip.layers.size(), 0));
+  r.added_cycles.assign(static_cast<std::size_t>(frames.shape.t), std::vector<std::uint64_t>(impl_->chip.layers.size(), 0));
   for (const auto& a : added)
     for (std::size_t t = 0; t < a.size(); ++t)
       for (std::size_t l = 0; l < a[t].size(); ++l) r.added_cycles[t][l] += a[t][l];

@@ -401,7 +401,7 @@ SC_MODULE(Controller) {
   enum class State { SampleStart, LayerStart, Overhead, Reads, Tree, Lif, Done };
   State state = State::SampleStart;
   std::size_t sample = 0, l = 0;
-  int t = 0;
+  int t = 0, steps = 0;  // steps: T of the current sample (from the frame file)
   std::uint64_t cycle = 0, remaining = 0, layer_cycles = 0, added_before = 0;
   std::vector<std::uint64_t> issued, lif_issued;  // per layer: compared with that layer's done counters
   bool tile_busy = false, lif_pending = false, any_read = false;
@@ -456,7 +456,8 @@ SC_MODULE(Controller) {
           auto& r = (*results)[sample];
           const std::size_t NL = chip.layers.size();
           r.per_layer.assign(NL, {});
-          r.cycles.assign(static_cast<std::size_t>(chip.net.time_steps), std::vector<std::uint64_t>(NL, 0));
+          steps = static_cast<int>(samples[sample].size() / snn::numel(chip.net.input_shape));
+          r.cycles.assign(static_cast<std::size_t>(steps), std::vector<std::uint64_t>(NL, 0));
           r.added = r.cycles;
           sim.counters = &r.per_layer;
           iface->sample = samples[sample];
@@ -540,7 +541,7 @@ SC_MODULE(Controller) {
             continue;
           }
           l = 0;
-          if (++t < chip.net.time_steps) {
+          if (++t < steps) {
             state = State::LayerStart;
             continue;
           }
@@ -618,7 +619,7 @@ std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<con
   const Chip& chip = impl_->chip;
   const std::size_t in_size = snn::numel(chip.net.input_shape);
   for (const auto& s : samples)
-    if (s.size() != in_size * static_cast<std::size_t>(chip.net.time_steps))
+    if (s.empty() || s.size() % in_size != 0)
       throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
   std::vector<SampleResult> results(samples.size());
   if (samples.empty()) return results;

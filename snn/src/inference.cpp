@@ -863,14 +863,16 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
 std::vector<std::int32_t> Engine::run(State& s, std::span<const std::uint16_t> sample) const {
   const Network& net = impl_->net;
   const std::size_t step_size = numel(net.input_shape);
-  if (sample.size() != step_size * static_cast<std::size_t>(net.time_steps))
-    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " cells, the model expects " +
-                                std::to_string(net.time_steps) + " x " + std::to_string(step_size));
+  // T comes from the sample (the frame file), not from the model.
+  if (sample.empty() || sample.size() % step_size != 0)
+    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " cells, the model expects T x " +
+                                std::to_string(step_size) + " with T >= 1");
+  const std::size_t steps = sample.size() / step_size;
   reset(s);
   std::vector<std::int32_t> counts(static_cast<std::size_t>(net.num_classes), 0);
   std::vector<float> frame(step_size);
-  for (int t = 0; t < net.time_steps; ++t) {
-    const auto in = sample.subspan(static_cast<std::size_t>(t) * step_size, step_size);
+  for (std::size_t t = 0; t < steps; ++t) {
+    const auto in = sample.subspan(t * step_size, step_size);
     std::copy(in.begin(), in.end(), frame.begin());
     const auto spikes = step(s, 0, impl_->layers.size(), frame);
     for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += spikes[k] != 0.0f;
@@ -952,16 +954,22 @@ std::vector<double> InferenceResult::per_class_accuracy() const {
   return acc;
 }
 
+Shape frame_input_shape(const Network& net) {
+  if (net.input_shape.size() == 3) return net.input_shape;
+  return {static_cast<int>(numel(net.input_shape)), 1, 1};
+}
+
 void check_compatible(const Network& net, const datasets::FrameShape& shape, const std::string& source) {
   const std::string prefix = source.empty() ? std::string{} : source + ": ";
   const Shape frame = {shape.c, shape.h, shape.w};
-  const bool same = net.input_shape == frame || (net.input_shape.size() != 3 && numel(net.input_shape) == shape.step_size());
-  if (!same)
-    throw std::invalid_argument(prefix + "frames of shape [" + std::to_string(shape.c) + "," + std::to_string(shape.h) + "," +
-                                std::to_string(shape.w) + "] do not fit the model's input_shape " + to_string(net.input_shape));
-  if (shape.t != net.time_steps)
-    throw std::invalid_argument(prefix + "frames have T = " + std::to_string(shape.t) + " time bins but the model runs T = " +
-                                std::to_string(net.time_steps));
+  const Shape expected = frame_input_shape(net);
+  if (frame != expected) {
+    const std::string flat = net.input_shape.size() == 3 ? std::string{} : " (a flat input takes frames of shape " + to_string(expected) + ")";
+    throw std::invalid_argument(prefix + "frames of shape " + to_string(frame) + " do not fit the model's input_shape " +
+                                to_string(net.input_shape) + flat);
+  }
+  // Any T runs: the frame file sets the number of steps (net.time_steps is only the model's default).
+  if (shape.t < 1) throw std::invalid_argument(prefix + "frames have T = " + std::to_string(shape.t) + " time bins (need at least 1)");
 }
 
 void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source) {
@@ -1043,6 +1051,48 @@ InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const
 
 InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options) {
   return infer(Engine(net, options.engine), frames, options);
+}
+
+OutputTrace record_output(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options) {
+  const Network& net = engine.network();
+  check_compatible(net, frames.shape);
+  const std::size_t last = net.layers.size() - 1;
+  if (!std::holds_alternative<Lif>(net.layers[last]) && !std::holds_alternative<Neuron>(net.layers[last]))
+    throw std::invalid_argument("record: the output layer " + std::to_string(last) + " (" + kind_name(net.layers[last]) +
+                                ") has no membrane");
+  OutputTrace tr;
+  tr.samples = options.limit ? std::min(options.limit, frames.size()) : frames.size();
+  tr.time_steps = frames.shape.t;
+  tr.outputs = net.num_classes;
+  const std::size_t K = static_cast<std::size_t>(tr.outputs), T = static_cast<std::size_t>(tr.time_steps);
+  tr.spikes.assign(tr.samples * T * K, 0);
+  tr.membrane.assign(tr.samples * T * K, 0.0f);
+  const std::size_t step_size = numel(net.input_shape);
+  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.samples, 4), [&](const tbb::blocked_range<std::size_t>& range) {
+    auto& state = *states.local();
+    std::vector<float> frame(step_size);
+    for (std::size_t n = range.begin(); n != range.end(); ++n) {
+      engine.reset(state);
+      const auto sample = frames.sample(n);
+      for (std::size_t t = 0; t < T; ++t) {
+        const auto in = sample.subspan(t * step_size, step_size);
+        std::copy(in.begin(), in.end(), frame.begin());
+        const auto out = engine.step(state, 0, net.layers.size(), frame);
+        // Both engines keep the output layer's v[t] in State::v. (A conv stage fused by the event
+        // engine keeps it channels-last; for an output of shape [K] or [K,1,1] the layouts coincide.)
+        const auto& v = state.v[last];
+        const std::size_t at = (n * T + t) * K;
+        for (std::size_t k = 0; k < K; ++k) {
+          tr.spikes[at + k] = out[k] != 0.0f ? 1 : 0;
+          tr.membrane[at + k] = v[k];
+        }
+      }
+    }
+  });
+  return tr;
 }
 
 }  // namespace snngx::snn

@@ -359,7 +359,7 @@ struct ChunkResult {
 };
 
 void load_input(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx, Act& x) {
-  const int T = net.time_steps;
+  const int T = data.shape.t;  // T comes from the frame file
   const Shape& in = net.input_shape;
   x.c = in.size() == 3 ? in[0] : static_cast<int>(numel(in));
   x.h = in.size() == 3 ? in[1] : 1;
@@ -381,7 +381,7 @@ void load_input(const Network& net, const datasets::FrameSet& data, std::span<co
 // Output loss for one chunk; writes dL/d(output spikes) into `grad`.
 void output_loss(const Network& net, const datasets::FrameSet& data, std::span<const std::size_t> idx,
                  std::size_t batch_total, Loss loss, const Mat& out, Mat& grad, ChunkResult& r) {
-  const int T = net.time_steps, B = static_cast<int>(idx.size()), K = net.num_classes;
+  const int T = data.shape.t, B = static_cast<int>(idx.size()), K = net.num_classes;
   grad.resize(K, static_cast<Eigen::Index>(B) * T);
   r.loss = 0.0;
   r.counts.assign(static_cast<std::size_t>(B) * K, 0);
@@ -418,7 +418,7 @@ void output_loss(const Network& net, const datasets::FrameSet& data, std::span<c
 void run_chunk(const Network& net, const std::vector<Step>& steps, const datasets::FrameSet& data,
                std::span<const std::size_t> idx, std::size_t batch_total, const GradientOptions& o, Workspace& ws,
                ChunkResult& r) {
-  const int T = net.time_steps, B = static_cast<int>(idx.size()), NT = B * T;
+  const int T = data.shape.t, B = static_cast<int>(idx.size()), NT = B * T;
   const std::size_t L = steps.size();
   ws.acts.resize(L + 1);
   ws.membranes.resize(L);
@@ -527,7 +527,7 @@ struct GradientComputer::Impl {
       chunks.clear();
     }
     load_weights(steps, net);
-    const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, net.time_steps);
+    const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, data.shape.t);
     const std::size_t n_chunks = (indices.size() + chunk - 1) / chunk;
     if (chunks.size() < n_chunks) chunks.resize(n_chunks);
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));

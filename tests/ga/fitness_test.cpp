@@ -253,3 +253,23 @@ TEST(Attack, FullKnowledgeOfTheKeyRestoresThePlainAccuracy) {
 
 }  // namespace
 }  // namespace snngx::ga
+
+namespace snngx::ga {
+namespace {
+
+// Issue 18 point 4: the evaluator runs the subset's T (here not the model's) and still equals snn::infer.
+TEST(IncrementalFitness, RunsTheFrameFilesTimeSteps) {
+  const auto mlp = testing::tiny_mlp(5);
+  const auto csnn = testing::tiny_csnn(6);
+  ASSERT_NE(mlp.time_steps, 9);
+  ASSERT_NE(csnn.time_steps, 9);
+  for (const auto* net : {&mlp, &csnn}) {
+    const auto frames = datasets::synth_frames({9, net->input_shape[0], net->input_shape[1], net->input_shape[2]}, 5, 0.3,
+                                               net->num_classes, 7);
+    for (std::size_t l = 0; l < net->num_weighted(); ++l) expect_incremental_equals_full(*net, SearchSpace::layer(*net, l), frames);
+    expect_incremental_equals_full(*net, SearchSpace::whole(*net), frames);
+  }
+}
+
+}  // namespace
+}  // namespace snngx::ga

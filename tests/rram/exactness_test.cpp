@@ -140,5 +140,23 @@ TEST(FastMode, RunIsIndependentOfThreadCount) {
   EXPECT_DOUBLE_EQ(a.accuracy(), sw.accuracy());
 }
 
+// Issue 18 point 4: the accelerator runs the frame file's T (not the model's), in both modes.
+TEST(FrameLength, AcceleratorRunsTheFrameFilesTimeSteps) {
+  const auto net = testing::small_mlp(4);
+  for (const int T : {3, 22}) {
+    ASSERT_NE(T, net.time_steps);
+    const auto frames = datasets::synth_frames({T, net.input_shape[0], net.input_shape[1], net.input_shape[2]}, 3, 0.15,
+                                               net.num_classes, 30);
+    const Accelerator chip(net, testing::small_tiles_config());
+    EXPECT_GT(expect_chip_equals_engine(net, testing::small_tiles_config(), frames), 0);
+    expect_fast_equals_cycle(chip, frames, 2);
+    const auto fast = chip.run_fast(frames.sample(0), 0);
+    EXPECT_EQ(fast.cycles.size(), static_cast<std::size_t>(T));
+    const auto r = chip.run(frames);
+    EXPECT_EQ(r.added_cycles.size(), static_cast<std::size_t>(T));
+    EXPECT_EQ(r.spike_counts, snn::infer(net, frames).spike_counts);
+  }
+}
+
 }  // namespace
 }  // namespace snngx::rram

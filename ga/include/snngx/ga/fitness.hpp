@@ -7,7 +7,10 @@
 // are applied as deltas -2*w*x to those currents (or, when more than half of a layer's sign bits
 // are flipped, from the fully negated currents +2*w*x for the unflipped ones); then the layer's
 // LIF and the rest of the network run through snn::Engine::step. Integer accumulation makes the
-// result bit-identical to snn::infer on the flipped model (tested).
+// result bit-identical to snn::infer on the flipped model (tested). A layer's bias is added after
+// the scaled sum, as the engines do. Recurrent weights (a Neuron layer reading its own output)
+// cannot be cached: their individuals run the flipped network from that layer on, from the cached
+// inputs entering it (correct, slower). T is the subset's (the frame file's), not the model's.
 //
 // Whole-model mode: flips in a layer change the inputs of all later layers, so the cache holds
 // only for the FIRST layer that carries flips; the layers after it run on an engine compiled from

@@ -59,7 +59,7 @@ class Engine {
   /// `first`) and returns the activation leaving layer last-1 (valid until the next call).
   std::span<const float> step(State& state, std::size_t first, std::size_t last, std::span<const float> input) const;
 
-  /// Spike counts of the output neurons for one sample of T x (C*H*W) input counts.
+  /// Spike counts of the output neurons for one sample of T x (C*H*W) input counts (any T >= 1).
   [[nodiscard]] std::vector<std::int32_t> run(std::span<const std::uint16_t> sample) const;
   [[nodiscard]] std::vector<std::int32_t> run(State& state, std::span<const std::uint16_t> sample) const;
   /// The same for a sparse sample (its nonzero cells, flat t*C*H*W + canonical index, ascending):
@@ -97,8 +97,11 @@ struct InferenceResult {
   [[nodiscard]] std::vector<std::vector<std::int64_t>> confusion() const;  // [true][predicted]
 };
 
-/// Checks that frames fit the network's input (shape and T); throws std::invalid_argument,
-/// prefixed with "<source>: " when a source (the frame file) is given.
+/// The [C,H,W] frames must have to fit the network: its input_shape, or [F,1,1] for a flat input [F].
+Shape frame_input_shape(const Network& net);
+/// Checks that frames fit the network's input: C x H x W equal frame_input_shape(net) (the error
+/// names both shapes) and T >= 1. T comes from the frame file, not from net.time_steps. Throws
+/// std::invalid_argument, prefixed with "<source>: " when a source (the frame file) is given.
 void check_compatible(const Network& net, const datasets::FrameShape& shape, const std::string& source = "");
 /// The same for a frame set, and every label is one of the network's classes ("label 99 of
 /// sample 1 is not a class of the 10-class model").
@@ -114,5 +117,18 @@ InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, co
 /// the whole set read at once. `seconds` covers reading and inference.
 InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const InferenceOptions& options = {},
                       std::size_t batch = 1024);
+/// Per-step trace of the output layer (`snngx infer --record`), [N, T, K] row-major:
+/// `spikes` is what the spike counts count (output != 0), `membrane` the output layer's membrane
+/// v[t] after the step's integration and before the reset that the next step applies (so on a
+/// spike step v[t] > threshold; simulators that store the post-reset value show v_reset there).
+/// For a non-spiking output layer (LI, Integrator) the membrane is the output itself.
+struct OutputTrace {
+  std::size_t samples = 0;
+  int time_steps = 0, outputs = 0;
+  std::vector<std::uint8_t> spikes;
+  std::vector<float> membrane;
+};
+/// Runs every sample like infer (same options; results identical for any thread count).
+OutputTrace record_output(const Engine& engine, const datasets::FrameSet& frames, const InferenceOptions& options = {});
 
 }  // namespace snngx::snn
