@@ -30,6 +30,7 @@ struct TrainCli {
   std::string arch, init_model, train, test, output, quantized_output, checkpoint, csv, plot, json_path;
   std::string loss = snn::to_string(kDefaults.gradient.loss), reset_gradient = "gated", schedule = "cosine", quant_rule = "max_abs";
   std::string surrogate = snn::to_string(kDefaults.gradient.surrogate);
+  std::string layer_lr = snn::to_string(kDefaults.adam.layer_lr);
   int epochs = kDefaults.epochs, threads = 0, patience = 0, bits = 8;
   std::size_t batch = kDefaults.batch_size, chunk = 0, train_limit = 0, test_limit = 0;
   float lr = kDefaults.adam.learning_rate, weight_decay = 0.0f;
@@ -136,6 +137,7 @@ void run(const TrainCli& c) {
   o.batch_size = c.batch;
   o.adam.learning_rate = c.lr;
   o.adam.weight_decay = c.weight_decay;
+  o.adam.layer_lr = snn::parse_layer_lr(c.layer_lr);
   o.schedule = snn::parse_lr_schedule(c.schedule);
   o.gradient.loss = snn::parse_loss(c.loss);
   o.gradient.reset = c.reset_gradient == "detached" ? snn::ResetGradient::Detached : snn::ResetGradient::Gated;
@@ -148,10 +150,10 @@ void run(const TrainCli& c) {
   o.resume = c.resume;
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}), loss {}, surrogate {}, {} threads\n",
+  fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}, per layer {}), loss {}, surrogate {}, {} threads\n",
              net.arch, net.parameter_count(), train_set.size(),
              test_set ? fmt::format(", testing on {}", test_set->size()) : std::string(), c.epochs, c.batch, c.lr,
-             c.schedule, c.loss, c.surrogate, threads);
+             c.schedule, c.layer_lr, c.loss, c.surrogate, threads);
   std::unique_ptr<Progress> bar;
   int bar_epoch = 0;
   std::vector<snn::EpochStats> history;
@@ -200,6 +202,7 @@ void run(const TrainCli& c) {
                       {"quantized_model", qout.string()},
                       {"bits", c.bits},
                       {"surrogate", c.surrogate},
+                      {"layer_lr", c.layer_lr},
                       {"warnings", warnings}};
   if (!result.history.empty())
     j["last_epoch"] = {{"firing_rate", result.history.back().firing_rate}, {"silent_outputs", result.history.back().silent_outputs}};
@@ -231,6 +234,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--epochs", c->epochs, "epochs")->default_val(c->epochs)->check(CLI::Range(1, 100000));
   cmd->add_option("--batch", c->batch, "minibatch size")->default_val(c->batch)->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
   cmd->add_option("--lr", c->lr, "Adam learning rate")->default_val(c->lr)->check(positive());
+  cmd->add_option("--layer-lr", c->layer_lr,
+                  "per-layer learning rate: fan-in (scaled by each layer's initial weight scale 1/sqrt(fan-in), default) | uniform")
+      ->default_val(c->layer_lr)->check(CLI::IsMember({"fan-in", "uniform"}));
   cmd->add_option("--schedule", c->schedule, "learning-rate schedule: cosine | constant")->default_val("cosine")->check(CLI::IsMember({"cosine", "constant"}));
   cmd->add_option("--weight-decay", c->weight_decay, "decoupled weight decay (AdamW)")->default_val(0.0f)->check(fraction());
   cmd->add_option("--loss", c->loss, "mse (rate vs one-hot, the STBP loss) | ce (cross-entropy on rates)")->default_val(c->loss)->check(CLI::IsMember({"mse", "ce"}));

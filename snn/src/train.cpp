@@ -102,6 +102,30 @@ std::vector<std::string> training_warnings(const std::vector<EpochStats>& histor
   return warnings;
 }
 
+LayerLr parse_layer_lr(const std::string& name) {
+  if (name == "uniform") return LayerLr::Uniform;
+  if (name == "fan-in") return LayerLr::FanIn;
+  throw std::invalid_argument("unknown per-layer learning rate '" + name + "' (expected uniform or fan-in)");
+}
+std::string to_string(LayerLr layer_lr) { return layer_lr == LayerLr::Uniform ? "uniform" : "fan-in"; }
+
+std::vector<float> layer_lr_factors(const Network& net, LayerLr layer_lr) {
+  const std::size_t L = net.num_weighted();
+  std::vector<float> factors(L, 1.0f);
+  if (layer_lr == LayerLr::Uniform || L == 0) return factors;
+  // log b_k = -log(fan_in_k) / 2; factor_k = b_k / geometric mean = exp(log b_k - mean log b).
+  std::vector<double> log_bound(L);
+  for (std::size_t k = 0; k < L; ++k) {
+    const auto& shape = net.weights(k).shape;
+    double fan_in = 1.0;
+    for (std::size_t d = 1; d < shape.size(); ++d) fan_in *= static_cast<double>(shape[d]);
+    log_bound[k] = -0.5 * std::log(fan_in);
+  }
+  const double mean = std::accumulate(log_bound.begin(), log_bound.end(), 0.0) / static_cast<double>(L);
+  for (std::size_t k = 0; k < L; ++k) factors[k] = static_cast<float>(std::exp(log_bound[k] - mean));
+  return factors;
+}
+
 Network as_float(const Network& net) {
   Network f = net;
   for (std::size_t k = 0; k < f.num_weighted(); ++k) f.weights(k).quant.reset();
@@ -123,16 +147,18 @@ void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOp
   // PyTorch's formulation: w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
   const double bc1 = 1.0 - std::pow(static_cast<double>(o.beta1), static_cast<double>(st.step));
   const double bc2 = 1.0 - std::pow(static_cast<double>(o.beta2), static_cast<double>(st.step));
-  const auto step_size = static_cast<float>(lr / bc1);
   const auto bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  const auto factors = layer_lr_factors(net, o.layer_lr);
   for (std::size_t k = 0; k < L; ++k) {
+    const float layer_lr = lr * factors[k];
+    const auto step_size = static_cast<float>(layer_lr / bc1);
     auto& w = net.weights(k).values;
     auto& m = st.m[k];
     auto& v = st.v[k];
     const auto& g = grads.weight[k];
     if (g.size() != w.size() || m.size() != w.size()) throw std::invalid_argument("adam_step: layer size mismatch");
     for (std::size_t i = 0; i < w.size(); ++i) {
-      if (o.weight_decay != 0.0f) w[i] -= lr * o.weight_decay * w[i];
+      if (o.weight_decay != 0.0f) w[i] -= layer_lr * o.weight_decay * w[i];
       m[i] = o.beta1 * m[i] + (1.0f - o.beta1) * g[i];
       v[i] = o.beta2 * v[i] + (1.0f - o.beta2) * g[i] * g[i];
       w[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + o.epsilon);
@@ -238,6 +264,7 @@ Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs
   o.epochs = epochs;
   o.batch_size = batch_size;
   o.adam.learning_rate = learning_rate;
+  o.adam.layer_lr = LayerLr::Uniform;  // the attack's fine-tuning is PyTorch's plain Adam
   o.schedule = LrSchedule::Constant;
   o.seed = seed;
   o.gradient.threads = threads;

@@ -161,6 +161,7 @@ TEST(CliTrain, WritesModelsHistoryAndReportsTheLibrarysFloatAndQuantizedAccuracy
 
   // The JSON summary names the surrogate and carries the last epoch's diagnostics and no warning.
   EXPECT_EQ(j.at("surrogate"), "fast-sigmoid");
+  EXPECT_EQ(j.at("layer_lr"), "fan-in");
   EXPECT_EQ(j.at("last_epoch").at("firing_rate").size(), 2U);
   EXPECT_TRUE(j.at("warnings").empty()) << j.dump();
 

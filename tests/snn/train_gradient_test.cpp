@@ -310,12 +310,18 @@ TEST(TrainGradient, FastSigmoidEqualsIndependentSlowBptt) {
   }
 }
 
-TEST(TrainGradient, DefaultsAreFastSigmoidLr1e4Batch8) {
+TEST(TrainGradient, DefaultsAreFastSigmoidLr1e4ByFanInBatch4) {
   EXPECT_EQ(GradientOptions{}.surrogate, Surrogate::FastSigmoid);
   EXPECT_EQ(TrainOptions{}.gradient.surrogate, Surrogate::FastSigmoid);
   EXPECT_EQ(TrainOptions{}.gradient.loss, Loss::Mse);
-  EXPECT_EQ(TrainOptions{}.batch_size, 8U);
+  EXPECT_EQ(TrainOptions{}.batch_size, 4U);
   EXPECT_FLOAT_EQ(TrainOptions{}.adam.learning_rate, 1e-4f);
+  EXPECT_EQ(TrainOptions{}.adam.layer_lr, LayerLr::FanIn);
+  EXPECT_EQ(AdamOptions{}.layer_lr, LayerLr::Uniform);  // adam_step alone is PyTorch's Adam
+  EXPECT_EQ(parse_layer_lr("fan-in"), LayerLr::FanIn);
+  EXPECT_EQ(parse_layer_lr("uniform"), LayerLr::Uniform);
+  EXPECT_EQ(to_string(LayerLr::FanIn), "fan-in");
+  EXPECT_THROW(parse_layer_lr("layer"), std::invalid_argument);
   EXPECT_EQ(parse_surrogate("rectangular"), Surrogate::Rectangular);
   EXPECT_EQ(parse_surrogate("fast-sigmoid"), Surrogate::FastSigmoid);
   EXPECT_EQ(to_string(Surrogate::FastSigmoid), "fast-sigmoid");
@@ -480,6 +486,40 @@ TEST(TrainStep, OneAdamStepEqualsHandComputation) {
   ASSERT_EQ(r.history.size(), 1U);
   EXPECT_DOUBLE_EQ(r.history[0].loss, 4.0 / 9.0);
   EXPECT_DOUBLE_EQ(r.history[0].train_accuracy, 1.0);  // one class: always right
+}
+
+// Fan-ins 4 and 16 (bounds 1/2 and 1/4, geometric mean 1/sqrt(8)): factors sqrt(2) and 1/sqrt(2).
+Network two_layer_net() {
+  Network net;
+  net.arch = "two";
+  net.time_steps = 3;
+  net.input_shape = {4};
+  net.num_classes = 2;
+  net.layers = {Linear{4, 16, zero_weights({16, 4})}, Lif{0.5f, 0.5f}, Linear{16, 2, zero_weights({2, 16})}, Lif{0.5f, 0.5f}};
+  return net;
+}
+
+TEST(TrainStep, FanInLayerLrFactorsByHand) {
+  const auto net = two_layer_net();
+  const auto f = layer_lr_factors(net, LayerLr::FanIn);
+  ASSERT_EQ(f.size(), 2U);
+  EXPECT_NEAR(f[0], std::sqrt(2.0), 1e-6);
+  EXPECT_NEAR(f[1], 1.0 / std::sqrt(2.0), 1e-6);
+  EXPECT_EQ(layer_lr_factors(net, LayerLr::Uniform), (std::vector<float>{1.0f, 1.0f}));
+  EXPECT_EQ(layer_lr_factors(single_neuron(), LayerLr::FanIn), std::vector<float>{1.0f});  // one layer: its own mean
+}
+
+// The first Adam step moves every weight with a nonzero gradient by exactly its layer's lr.
+TEST(TrainStep, FanInAdamStepMovesEachLayerByItsOwnRate) {
+  Network net = two_layer_net();
+  Gradients g;
+  g.weight = {std::vector<float>(64, -1.0f), std::vector<float>(32, 2.0f)};
+  AdamOptions o;
+  o.layer_lr = LayerLr::FanIn;
+  AdamState st;
+  adam_step(net, st, g, o, 0.01f);
+  for (const float w : net.weights(0).values) EXPECT_NEAR(w, 0.01 * std::sqrt(2.0), 1e-6);
+  for (const float w : net.weights(1).values) EXPECT_NEAR(w, -0.01 / std::sqrt(2.0), 1e-6);
 }
 
 TEST(TrainGradient, CrossEntropyGradientMatchesSlowPathScaling) {

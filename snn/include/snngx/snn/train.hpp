@@ -98,18 +98,35 @@ class GradientComputer {
   std::unique_ptr<Impl> impl_;
 };
 
+/// How the learning rate is shared among the weighted layers.
+/// - Uniform: every layer takes the learning rate (PyTorch's Adam).
+/// - FanIn: layer k takes lr * b_k / mean_b, with b_k = 1/sqrt(fan_in_k) the bound of its initial
+///   weights (init_weights) and mean_b the geometric mean of the b_k over the network. Adam moves
+///   every weight by ~lr per step whatever its gradient, so with one rate a layer of large fan-in
+///   (small weights) changes its currents by a much larger fraction per step than one of small
+///   fan-in; FanIn makes that fraction the same in every layer. The geometric-mean normalisation
+///   keeps the network's typical step at lr (a network whose layers have equal fan-ins is trained
+///   exactly as with Uniform). Depends only on the shapes, so it is fixed for a network.
+enum class LayerLr { Uniform, FanIn };
+LayerLr parse_layer_lr(const std::string& name);  // "uniform" | "fan-in"
+std::string to_string(LayerLr layer_lr);
+/// The factor by which each weighted layer's learning rate is multiplied (all 1 for Uniform).
+std::vector<float> layer_lr_factors(const Network& net, LayerLr layer_lr);
+
 /// Adam (Kingma & Ba; PyTorch's defaults but the learning rate: see TrainOptions), optional
-/// decoupled weight decay (AdamW).
+/// decoupled weight decay (AdamW), optional per-layer learning rates (LayerLr).
 struct AdamOptions {
   float learning_rate = 1e-4f;
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
   float weight_decay = 0.0f;
+  LayerLr layer_lr = LayerLr::Uniform;
 };
 struct AdamState {
   std::int64_t step = 0;
   std::vector<std::vector<float>> m, v;  // per weighted layer
 };
-/// One Adam update of the network's float weights; `learning_rate` overrides options' (schedules).
+/// One Adam update of the network's float weights; `learning_rate` overrides options' (schedules)
+/// and is multiplied by layer_lr_factors(net, options.layer_lr) per layer.
 void adam_step(Network& net, AdamState& state, const Gradients& grads, const AdamOptions& options, float learning_rate);
 
 enum class LrSchedule { Constant, Cosine };
@@ -146,10 +163,12 @@ struct TrainOptions {
   // Defaults that train both reference networks from scratch (docs/results.md, training): with lr
   // 1e-3 one Adam step moves each weight by ~1e-3 whatever its gradient, which in a layer of
   // fan-in 4096 (CSNN fc1, weights ~1/64) shifts the currents by ~1 threshold per step and drives
-  // the output layer silent or saturated within an epoch; 1e-4 with small batches (more steps on
-  // small data sets) learns.
-  std::size_t batch_size = 8;
-  AdamOptions adam;  // learning rate 1e-4
+  // the output layer silent or saturated within an epoch. lr 1e-4 shared by fan-in (LayerLr::FanIn:
+  // every layer changes by the same fraction of its initial scale, so conv1 with fan-in 18 is not
+  // 13x slower than fc1) and small batches (more steps on small data sets) learn; a larger lr
+  // silences the deep layers instead.
+  std::size_t batch_size = 4;
+  AdamOptions adam{.learning_rate = 1e-4f, .layer_lr = LayerLr::FanIn};
   LrSchedule schedule = LrSchedule::Cosine;  // cosine: lr * (1 + cos(pi * epoch / epochs)) / 2
   GradientOptions gradient;
   std::uint64_t seed = 0;    // shuffling order of each epoch
