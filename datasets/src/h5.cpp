@@ -52,7 +52,7 @@ std::string file_kind(const H5::H5File& file) {
     if (file.attrExists("format") && file.openAttribute("format").getTypeClass() == H5T_STRING &&
         get_string(file, "format", "") == "snngx-model")
       return "a model file";
-    if (file.nameExists("frames")) return "a frame file";
+    if (file.nameExists("frames") || (file.attrExists("layout") && file.nameExists("sample_offsets"))) return "a frame file";  // layout 1 or 2
     if (file.nameExists("predictions")) return "an outputs file";
   } catch (const std::exception&) {  // unreadable contents: the reader reports them itself
   } catch (const H5::Exception&) {

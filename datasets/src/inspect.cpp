@@ -23,13 +23,7 @@ bool is_frame_file(const fs::path& path) {
   return f.nameExists("frames") || h5::has_attr(f, "layout");
 }
 
-std::size_t frame_file_samples(const fs::path& path) {
-  const H5::H5File f = h5::open_read(path);
-  h5::expect_kind(f, path.string(), "a frame file");
-  if (!f.nameExists("frames")) h5::fail(path.string(), "dataset 'frames' missing");
-  const auto d = h5::dims(f.openDataSet("frames"));
-  return d.empty() ? 0 : static_cast<std::size_t>(d[0]);
-}
+std::size_t frame_file_samples(const fs::path& path) { return FrameSource(path).size(); }
 
 FrameFileSummary summarize_frame_file(const fs::path& path) {
   constexpr std::size_t block = 1024;

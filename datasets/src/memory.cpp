@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "snngx/datasets/events.hpp"
+#include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 
 namespace snngx::datasets {
@@ -23,16 +24,11 @@ std::uint64_t frame_set_bytes(FrameShape shape, std::uint64_t samples) {
 }
 
 std::uint64_t read_frames_bytes(const std::filesystem::path& path, std::size_t limit) {
-  const std::string where = path.string();
-  const H5::H5File file = h5::open_read(path);
-  h5::expect_kind(file, where, "a frame file");
-  if (!file.nameExists("frames")) h5::fail(where, "dataset 'frames' missing");
-  const auto d = h5::dims(file.openDataSet("frames"));
-  if (d.size() != 5) h5::fail(where, "dataset 'frames' must be 5-D [N,T,C,H,W], got " + std::to_string(d.size()) + "-D");
-  std::uint64_t bytes = sizeof(std::uint16_t);
-  for (std::size_t i = 1; i < 5; ++i) bytes = mul(bytes, d[i]);
-  const std::uint64_t samples = limit > 0 ? std::min<std::uint64_t>(d[0], limit) : d[0];
-  return add(mul(bytes, samples), mul(samples, sizeof(std::int32_t)));
+  // Either layout: read_frames decodes into a dense set, so the estimate is the dense size.
+  FrameSource source(path);
+  const std::uint64_t n = source.size();
+  const std::uint64_t samples = limit > 0 ? std::min<std::uint64_t>(n, limit) : n;
+  return add(frame_set_bytes(source.meta().shape, samples), mul(samples, sizeof(std::int32_t)));
 }
 
 std::size_t convert_block_units(std::size_t units_total, std::size_t limit) {

@@ -1016,6 +1016,7 @@ InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, co
 InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const InferenceOptions& options, std::size_t batch) {
   const Network& net = engine.network();
   check_compatible(net, source.meta().shape, source.path().string());
+  if (source.size() == 0) throw std::runtime_error(source.path().string() + ": holds no samples");  // as read_frames
   const std::size_t n = options.limit ? std::min(options.limit, source.size()) : source.size();
   const auto classes = static_cast<std::size_t>(net.num_classes);
   InferenceResult r;

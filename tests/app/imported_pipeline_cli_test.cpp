@@ -84,11 +84,11 @@ TEST(CliImported, EncryptAndAttackTheImportedSinabsCnn) {
   ASSERT_EQ(run_snngx("model import " + q(cnn) + " --dt 1 --bits 8 -o " + q(dir / "c.snn.h5")).exit_code, 0);
   ASSERT_EQ(run_snngx("frames synth --shape 5,2,34,34 --count 16 --density 0.1 --classes 10 --seed 3 -o " + q(dir / "f.frames.h5")).exit_code, 0);
   { std::ofstream(dir / "pass") << "correct horse\n"; }
-  // Layer 3 is the biased Linear 128->256; --per-class 100 takes every sample.
+  // Layer 3 is the biased Linear 128->256; --subset-size 16 takes every sample of the 16.
   const auto r = run_snngx("encrypt --model " + q(dir / "c.snn.h5") + " --subset " + q(dir / "f.frames.h5") + " --test " +
                            q(dir / "f.frames.h5") + " -o " + q(dir / "e.snn.h5") + " --key " + q(dir / "k.key") +
                            " --passphrase-file " + q(dir / "pass") + " --scrypt-log2-n 1 --scrypt-r 1 --report " + q(dir / "rep") +
-                           " --layer 3 --per-class 100 --epsilon 6 --generations 3 --population 8 --mutation 0.2 --seed 5 --threads 2");
+                           " --layer 3 --subset-size 16 --epsilon 6 --generations 3 --population 8 --mutation 0.2 --seed 5 --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto plain = snn::load_model(dir / "c.snn.h5");
   const auto enc = snn::load_model(dir / "e.snn.h5");

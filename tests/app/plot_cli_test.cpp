@@ -139,7 +139,7 @@ TEST(CliPlots, SimulateReportAndSweepPlots) {
     EXPECT_NE(costs.find(name), std::string::npos) << costs;
 
   r = run_snngx("simulate --model " + q(in.quantized) + " --frames " + q(in.frames) + " --report-dir " + q(dir) +
-                " --sweep adc.bits=4,8");
+                " --set adc.impl=sar --sweep adc.bits=4,8");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const fs::path sweep = dir / "sweep_adc_bits.svg";
   expect_paper_ready(sweep, 3);
