@@ -19,7 +19,7 @@ namespace {
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 TEST(CliCore, InitQuantizeInfoInferMatchTheLibrary) {
   const TempDir dir;

@@ -19,13 +19,9 @@ namespace fs = std::filesystem;
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
-std::set<fs::path> files_under(const fs::path& dir) {
-  std::set<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) files.insert(e.path());
-  return files;
-}
+using testing::files_under;
 
 // A float and a quantized model, frames, an encrypted model with its sealed key, a folder.
 struct Inputs {

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 template <class T>
 std::vector<T> read_dataset(const fs::path& file, const std::string& name, const H5::PredType& type, std::vector<hsize_t>& dims) {

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 std::vector<std::string> names_in(const fs::path& dir) {
   std::vector<std::string> names;

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 fs::path braille() {
   const char* env = std::getenv("SNNGX_SHARED_DIR");

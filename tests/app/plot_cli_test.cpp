@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using testing::run_snngx;
 using testing::TempDir;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);

@@ -25,7 +25,7 @@ using testing::run_snngx;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 snn::Weights zeros(std::vector<int> shape) {
   snn::Weights w;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <set>
 
 namespace snngx::testing {
 
@@ -36,6 +38,16 @@ inline CommandResult run_snngx(const std::string& args, const std::string& env =
     std::remove(err_file.c_str());
   }
   return r;
+}
+
+/// A path quoted for the shell command line run_snngx builds.
+inline std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+/// Every file and folder below `dir`: what a command left behind.
+inline std::set<std::filesystem::path> files_under(const std::filesystem::path& dir) {
+  std::set<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) files.insert(e.path());
+  return files;
 }
 
 }  // namespace snngx::testing

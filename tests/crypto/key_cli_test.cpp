@@ -30,7 +30,7 @@ namespace {
 using testing::CommandResult;
 using testing::run_snngx;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 // Without a controlling terminal (setsid) and without SNNGX_PASSPHRASE: nothing can prompt.
 const std::string kNoTty = "env -u SNNGX_PASSPHRASE setsid -w";  // (an empty SNNGX_PASSPHRASE is an error of its own)

@@ -26,7 +26,7 @@ namespace {
 
 using testing::run_snngx;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 nlohmann::json read_json(const std::filesystem::path& p) {
   std::ifstream in(p);

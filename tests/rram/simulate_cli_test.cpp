@@ -24,7 +24,7 @@ namespace {
 using snngx::testing::run_snngx;
 using snngx::testing::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 struct Files {
   snn::Network plain, enc;

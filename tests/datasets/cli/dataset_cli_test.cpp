@@ -17,7 +17,7 @@ namespace {
 using snngx::testing::run_snngx;
 using snngx::testing::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 Events gesture_events(std::int64_t t0, int n) {
   Events e;

@@ -23,7 +23,7 @@ namespace {
 using snngx::testing::run_snngx;
 using snngx::testing::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using testing::q;
 
 // Runs snngx with `args` as its own child (output to /dev/null) and returns its exit code and
 // peak resident set in MB (wait4's rusage covers exactly that process).
