@@ -14,6 +14,7 @@
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "temp_dir.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx {
 namespace {
@@ -77,8 +78,7 @@ TEST(CliFrameLength, InferRunsTheFramesTAndRecordsTheOutputTrace) {
 }
 
 TEST(CliImported, EncryptAndAttackTheImportedSinabsCnn) {
-  const char* env = std::getenv("SNNGX_SHARED_DIR");
-  const fs::path cnn = fs::path(env ? env : "/work/shared") / "nir" / "cnn_sinabs.nir";
+  const fs::path cnn = testing::shared_nir() / "cnn_sinabs.nir";
   if (!fs::exists(cnn)) GTEST_SKIP() << "NIR material absent: " << cnn << " (set SNNGX_SHARED_DIR to the shared folder)";
   const TempDir dir;
   ASSERT_EQ(run_snngx("model import " + q(cnn) + " --dt 1 --bits 8 -o " + q(dir / "c.snn.h5")).exit_code, 0);

@@ -14,6 +14,7 @@
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "temp_dir.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx {
 namespace {
@@ -24,10 +25,7 @@ using testing::TempDir;
 
 using testing::q;
 
-fs::path braille() {
-  const char* env = std::getenv("SNNGX_SHARED_DIR");
-  return fs::path(env ? env : "/work/shared") / "nir" / "braille_noDelay_bias_zero.nir";
-}
+fs::path braille() { return testing::shared_nir() / "braille_noDelay_bias_zero.nir"; }
 
 TEST(CliModelNir, ImportQuantizeInfoExportMatchTheLibrary) {
   if (!fs::exists(braille())) GTEST_SKIP() << "NIR material absent: " << braille();

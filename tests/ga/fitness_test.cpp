@@ -13,13 +13,7 @@
 namespace snngx::ga {
 namespace {
 
-BitVector random_flips(std::size_t n, double density, std::uint64_t seed) {
-  Rng rng(seed);
-  BitVector b(n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (rng.uniform() < density) b.set(i);
-  return b;
-}
+using testing::random_flips;
 
 std::vector<std::int32_t> slow_counts(const snn::Network& net, const SearchSpace& space, const BitVector& flips,
                                       const datasets::FrameSet& frames, snn::EngineKind kind) {

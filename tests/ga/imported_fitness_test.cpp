@@ -13,23 +13,15 @@
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "test_nets.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx::ga {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path shared_nir() {
-  const char* env = std::getenv("SNNGX_SHARED_DIR");
-  return fs::path(env ? env : "/work/shared") / "nir";
-}
+using testing::shared_nir;
 
-BitVector random_flips(std::size_t n, double density, std::uint64_t seed) {
-  Rng rng(seed);
-  BitVector b(n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (rng.uniform() < density) b.set(i);
-  return b;
-}
+using testing::random_flips;
 
 std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> u(lo, hi);

@@ -5,6 +5,8 @@
 #include <random>
 
 #include "snngx/datasets/frames.hpp"
+#include "snngx/ga/bit_vector.hpp"
+#include "snngx/ga/genetic.hpp"
 #include "snngx/snn/network.hpp"
 #include "snngx/snn/quantize.hpp"
 
@@ -51,6 +53,15 @@ inline snn::Network tiny_csnn(std::uint64_t seed) {
 inline datasets::FrameSet frames_for(const snn::Network& net, std::size_t count, std::uint64_t seed) {
   const datasets::FrameShape shape{net.time_steps, net.input_shape[0], net.input_shape[1], net.input_shape[2]};
   return datasets::synth_frames(shape, count, 0.3, net.num_classes, seed);
+}
+
+/// Each of n bits set with probability `density`, from the GA's own generator.
+inline ga::BitVector random_flips(std::size_t n, double density, std::uint64_t seed) {
+  ga::Rng rng(seed);
+  ga::BitVector b(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (rng.uniform() < density) b.set(i);
+  return b;
 }
 
 }  // namespace snngx::testing

@@ -15,6 +15,7 @@
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/nir.hpp"
 #include "temp_dir.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx::snn {
 namespace {
@@ -148,7 +149,7 @@ void expect_imports_or_clean_error(const nir::Document& doc, const std::string& 
 
 TEST(NirFuzz, ImporterSurvivesRandomGraphMutations) {
   std::vector<nir::Document> seeds{builtin()};
-  const fs::path shared = fs::path(std::getenv("SNNGX_SHARED_DIR") ? std::getenv("SNNGX_SHARED_DIR") : "/work/shared") / "nir";
+  const fs::path shared = testing::shared_nir();
   for (const char* f : {"lif_norse.nir", "braille_noDelay_bias_zero.nir"})
     if (fs::exists(shared / f)) seeds.push_back(nir::read(shared / f));
   {

@@ -17,16 +17,14 @@
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "temp_dir.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx::snn {
 namespace {
 namespace fs = std::filesystem;
 using snngx::testing::TempDir;
 
-fs::path shared_nir() {
-  const char* env = std::getenv("SNNGX_SHARED_DIR");
-  return fs::path(env ? env : "/work/shared") / "nir";
-}
+using testing::shared_nir;
 
 #define SKIP_WITHOUT_SHARED(file)                                                                         \
   if (!fs::exists(shared_nir() / (file))) GTEST_SKIP() << "NIR material absent: " << (shared_nir() / (file)) \

@@ -10,15 +10,13 @@
 
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/nir.hpp"
+#include "shared_nir.hpp"
 
 namespace snngx::snn {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path shared_nir() {
-  const char* env = std::getenv("SNNGX_SHARED_DIR");
-  return fs::path(env ? env : "/work/shared") / "nir";
-}
+using testing::shared_nir;
 
 datasets::FrameSet one_channel_frames(const std::vector<std::vector<std::uint16_t>>& samples) {
   datasets::FrameSet f;
