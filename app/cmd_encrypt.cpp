@@ -87,6 +87,24 @@ struct EncryptOptions {
   ga::GaParams ga;  // ga.reference_compat: --reference-compat
 };
 
+/// How close the search came to a drop: weights keeping the exponent up (ga::ExponentBlockers),
+/// the fewest per generation (reference order: `population` evaluations each) and overall.
+nlohmann::json blockers_json(const ga::ExponentBlockers& b, int population) {
+  const auto& per = b.per_evaluation;
+  const auto pop = static_cast<std::size_t>(population);
+  std::vector<std::uint32_t> fewest_per_generation;
+  for (std::size_t first = 0; first < per.size(); first += pop)
+    fewest_per_generation.push_back(*std::min_element(per.begin() + static_cast<std::ptrdiff_t>(first),
+                                                      per.begin() + static_cast<std::ptrdiff_t>(std::min(per.size(), first + pop))));
+  const auto fewest = std::min_element(per.begin(), per.end());
+  return {{"large_positive", b.large_positive},
+          {"large_negative", b.large_negative},
+          {"fewest", fewest == per.end() ? nlohmann::json(nullptr) : nlohmann::json(*fewest)},
+          {"fewest_at_evaluation", fewest == per.end() ? nlohmann::json(nullptr) : nlohmann::json(fewest - per.begin())},
+          {"evaluations_with_none", std::count(per.begin(), per.end(), 0U)},
+          {"fewest_per_generation", fewest_per_generation}};
+}
+
 /// What a --reference-compat search did to the searched layer's exponent, and the test accuracy
 /// the reference code would have reported (its returned model: the best individual decoded with
 /// the exponent left by the last evaluation).
@@ -106,6 +124,7 @@ nlohmann::json reference_compat_json(const ga::SubsetEvaluator& ev, const snn::N
                       {"evaluations", ev.reference_evaluations()},
                       {"exponent_drops", ev.exponent_drops().size()},
                       {"drops", drops},
+                      {"blocking_weights", blockers_json(ev.exponent_blockers(), population)},
                       {"final_exponent", exponent(ev.reference_next_exponent())}};
   if (test) j["test_accuracy_reported_by_reference"] = ga::test_accuracy(ev.reference_loaded_model(best), *test, threads);
   return j;

@@ -359,8 +359,12 @@ struct SubsetEvaluator::Impl {
     int loaded_max = 0;
     std::size_t evaluations = 0;
     std::vector<ExponentDrop> drops;
+    ExponentBlockers blockers;
     std::vector<std::uint32_t> by_value_desc;  // weight indices, signed magnitude descending
   } ref;
+
+  /// The drop line of spec §6 in magnitude units: a signed maximum below it lowers the exponent.
+  static constexpr int kDropLine = 64;
 
   Impl(const snn::Network& n, SearchSpace s, const datasets::FrameSet& subset, int th, bool reference_compat)
       : net(n), space(std::move(s)), engine(n, snn::EngineKind::Event) {
@@ -392,6 +396,17 @@ struct SubsetEvaluator::Impl {
     std::iota(ref.by_value_desc.begin(), ref.by_value_desc.end(), std::uint32_t{0});
     std::stable_sort(ref.by_value_desc.begin(), ref.by_value_desc.end(), [&](std::uint32_t a, std::uint32_t b) { return v[a] > v[b]; });
     ref.loaded_max = v.empty() ? 0 : v[ref.by_value_desc.front()];
+    ref.blockers.large_positive = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](auto x) { return x >= kDropLine; }));
+    ref.blockers.large_negative = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](auto x) { return x <= -kDropLine; }));
+  }
+
+  /// Unflipped weights >= 64 plus flipped weights <= -64: the ends of the sorted order.
+  [[nodiscard]] std::uint32_t blockers(const BitVector& flips) const {
+    const auto& order = ref.by_value_desc;
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < ref.blockers.large_positive; ++i) n += !flips.test(order[i]);
+    for (std::size_t i = 0; i < ref.blockers.large_negative; ++i) n += flips.test(order[order.size() - 1 - i]);
+    return n;
   }
 
   /// Largest signed magnitude of the layer carrying `flips`: max of the largest unflipped value and
@@ -423,6 +438,7 @@ struct SubsetEvaluator::Impl {
     if (ref.loaded_exponent && e != ref.loaded_exponent) ref.drops.push_back({ref.evaluations, *ref.loaded_exponent, e});
     ref.loaded_exponent = e;
     ref.loaded_max = signed_max(flips);
+    ref.blockers.per_evaluation.push_back(blockers(flips));
     ++ref.evaluations;
     return e;
   }
@@ -582,6 +598,7 @@ std::optional<int> SubsetEvaluator::reference_next_exponent() const { return imp
 int SubsetEvaluator::reference_plain_exponent() const { return impl_->ref.plain_exponent; }
 std::size_t SubsetEvaluator::reference_evaluations() const { return impl_->ref.evaluations; }
 const std::vector<ExponentDrop>& SubsetEvaluator::exponent_drops() const { return impl_->ref.drops; }
+const ExponentBlockers& SubsetEvaluator::exponent_blockers() const { return impl_->ref.blockers; }
 std::size_t SubsetEvaluator::reference_wrapped_weights() const { return impl_->ref.wrapped; }
 
 snn::Network SubsetEvaluator::reference_loaded_model(const BitVector& flips) const {

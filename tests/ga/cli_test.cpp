@@ -396,6 +396,16 @@ TEST(EncryptCli, ReferenceCompatKeyEqualsTheLibraryCompatSearchAndReportsTheChai
     EXPECT_EQ(rc["final_exponent"].get<int>(), *e);
   }
   EXPECT_DOUBLE_EQ(rc["test_accuracy_reported_by_reference"].get<double>(), accuracy_of(ev.reference_loaded_model(lib.best), f.frames));
+  // How close it came to a drop: the fewest blocking weights per generation of 10 evaluations.
+  const auto& per = ev.exponent_blockers().per_evaluation;
+  ASSERT_EQ(per.size(), 70u);
+  const auto& b = rc["blocking_weights"];
+  ASSERT_EQ(b["fewest_per_generation"].size(), 7u);
+  for (std::size_t g = 0; g < 7; ++g)
+    EXPECT_EQ(b["fewest_per_generation"][g].get<std::uint32_t>(), *std::min_element(per.begin() + 10 * g, per.begin() + 10 * (g + 1))) << g;
+  EXPECT_EQ(b["fewest"].get<std::uint32_t>(), *std::min_element(per.begin(), per.end()));
+  EXPECT_EQ(b["large_positive"].get<std::size_t>(), ev.exponent_blockers().large_positive);
+  EXPECT_EQ(b["evaluations_with_none"].get<std::size_t>(), static_cast<std::size_t>(std::count(per.begin(), per.end(), 0U)));
   // The default report says false.
   const Files d;
   ASSERT_EQ(run_snngx(d.encrypt_args()).exit_code, 0);

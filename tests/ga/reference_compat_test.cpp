@@ -90,6 +90,32 @@ TEST(ReferenceCompat, ExponentFollowsThePreviouslyEvaluatedIndividual) {
   EXPECT_EQ(loaded.weights(1).values[3], -127.0f * std::ldexp(1.0f, e - 3));
 }
 
+TEST(ReferenceCompat, BlockingWeightsCountWhatKeepsTheExponentUpAndZeroPredictsEachDrop) {
+  snn::Network net = chain_net();  // 127 at index 3, -50 at 5, the rest -48 .. 48
+  net.weights(1).quant->weight_bits[10] = 0x80 | 100;  // one large negative: -100
+  snn::dequantize_into(net.weights(1));
+  const auto frames = testing::frames_for(net, 4, 7);
+  const auto space = SearchSpace::layer(net, 1);
+  const BitVector none(space.size()), all(space.size(), true);
+  BitVector top(space.size()), all_but_neg = all;
+  top.set(3);
+  all_but_neg.reset(10);
+  BitVector top_and_neg = top;
+  top_and_neg.set(10);
+  SubsetEvaluator ev(net, space, frames, 1, true);
+  EXPECT_EQ(ev.exponent_blockers().large_positive, 1u);  // the 127
+  EXPECT_EQ(ev.exponent_blockers().large_negative, 1u);  // the -100
+  // By hand: none keeps 127 (1); all flips -100 to 100 (1); top flips 127, keeps -100: signed
+  // maximum 48 (0); top_and_neg: 100 (1); all_but_neg: max(-100, 50) = 50 (0).
+  const std::vector<const BitVector*> seq{&none, &all, &top, &none, &top_and_neg, &all_but_neg, &none};
+  (void)ev.accuracies(seq);
+  EXPECT_EQ(ev.exponent_blockers().per_evaluation, (std::vector<std::uint32_t>{1, 1, 0, 1, 1, 0, 1}));
+  // Each evaluation after a blocker-free one, and only those, dropped the exponent.
+  ASSERT_EQ(ev.exponent_drops().size(), 2u);
+  EXPECT_EQ(ev.exponent_drops()[0].evaluation, 3u);
+  EXPECT_EQ(ev.exponent_drops()[1].evaluation, 6u);
+}
+
 TEST(ReferenceCompat, DefaultModeAlwaysUsesThePlainExponent) {
   const snn::Network net = chain_net();
   const int e = net.weights(1).quant->exponent;

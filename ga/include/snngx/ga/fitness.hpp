@@ -90,6 +90,17 @@ struct ExponentDrop {
   std::optional<int> to;
 };
 
+/// How close a reference-compatible search came to dropping the exponent. The next evaluation
+/// drops it exactly when the loaded individual's signed maximum magnitude is below 2^(q-2) = 64
+/// (ceil(log2(M/127)) < 0; magnitudes are integers in units of the loaded step, so the line stays
+/// at 64 after a drop), i.e. when no weight "blocks" it: no unflipped weight >= 64 and no flipped
+/// weight <= -64 (float32 underflow near 2^-149 aside).
+struct ExponentBlockers {
+  std::size_t large_positive = 0;               // weights >= 64 in the layer as the reference reads it
+  std::size_t large_negative = 0;               // weights <= -64
+  std::vector<std::uint32_t> per_evaluation;    // blockers of each evaluated individual, in order
+};
+
 class SubsetEvaluator final : public FitnessEvaluator {
  public:
   /// `net` must be quantized; `threads` = 0 uses all hardware threads.
@@ -121,6 +132,8 @@ class SubsetEvaluator final : public FitnessEvaluator {
   /// Individuals evaluated so far and the evaluations at which the exponent dropped.
   [[nodiscard]] std::size_t reference_evaluations() const;
   [[nodiscard]] const std::vector<ExponentDrop>& exponent_drops() const;
+  /// Per evaluation, the weights keeping the exponent up (0: the next evaluation drops it).
+  [[nodiscard]] const ExponentBlockers& exponent_blockers() const;
   /// Weights whose magnitude wrapped modulo 2^(q-1) when the plain layer was re-read at the
   /// reference's exponent (its signed maximum below 2^(q-2) lowers the exponent; 0 normally).
   [[nodiscard]] std::size_t reference_wrapped_weights() const;
