@@ -3,7 +3,7 @@
 // "engine alone": every sample already decoded into one in-memory sparse batch, timed over the
 // engine only; "streamed": snn::infer over a FrameSource (reading + validating + engine), as
 // `snngx infer` runs it. The whole command (process start to exit) is timed by
-// scripts/bench_frames.sh with /usr/bin/time.
+// bench/whole_command.sh with /usr/bin/time (both networks, markdown rows).
 #include <fmt/core.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
