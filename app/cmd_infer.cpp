@@ -60,17 +60,17 @@ void run(const InferOptions& o) {
   inputs.push_back({"--frames", o.frames});
   if (o.record && o.outputs.empty()) throw std::invalid_argument("--record needs --outputs (the file the traces go to)");
   check_outputs({{"--outputs", o.outputs}, {"--json-out", o.json_path}}, inputs);
-  const snn::Network net = load_model_for_use(o.model);
-  // Streamed: batches are read and validated while the previous one runs (bounded memory).
-  datasets::FrameSource frames(o.frames);
-  snn::check_compatible(net, frames.meta().shape, o.frames);
-  Progress bar("infer", o.limit ? std::min(o.limit, frames.size()) : frames.size());
   snn::InferenceOptions io;
   io.engine = snn::parse_engine(o.engine);
+  // The engine takes the loaded model over (no copy of its weights).
+  const snn::Engine engine(load_model_for_use(o.model), io.engine);
+  // Streamed: batches are read and validated while the previous one runs (bounded memory).
+  datasets::FrameSource frames(o.frames);
+  snn::check_compatible(engine.network(), frames.meta().shape, o.frames);
+  Progress bar("infer", o.limit ? std::min(o.limit, frames.size()) : frames.size());
   io.threads = o.threads;
   io.limit = o.limit;
   io.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
-  const snn::Engine engine(net, io.engine);
   const auto r = snn::infer(engine, frames, io);
   bar.finish();
   std::optional<snn::OutputTrace> trace;

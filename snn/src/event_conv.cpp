@@ -244,7 +244,50 @@ void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std
   else conv_lif_impl<NV, true>(c, in_bits, counts, v, out_bits, lists);
 }
 
+/// One block of 32 * NV outputs of linear_currents, its sums kept in registers over all inputs.
+/// `prefetch` bytes of each row from the block's start are fetched a few rows ahead: the first
+/// block fetches whole rows, so that the later blocks of the same rows find them in L1.
+template <int NV>
+void linear_block(const std::int8_t* w, std::size_t stride, const std::uint32_t* active, std::size_t count,
+                  const std::uint16_t* counts, int max_magnitude, float scale, float* current, std::size_t prefetch) {
+  Acc<NV> acc;
+  constexpr std::size_t kAhead = 8;  // rows come from beyond L1 (the MLP's first layer is 1.2 MB)
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k + kAhead < count) {
+      const std::int8_t* next = w + static_cast<std::size_t>(active[k + kAhead]) * stride;
+      for (std::size_t b = 0; b < prefetch; b += 64) _mm_prefetch(reinterpret_cast<const char*>(next + b), _MM_HINT_T0);
+    }
+    const std::int8_t* row = w + static_cast<std::size_t>(active[k]) * stride;
+    const std::int32_t n = counts ? counts[k] : 1;
+    if (n == 0) continue;
+    const std::int64_t need = static_cast<std::int64_t>(max_magnitude) * n;
+    if (need > kInt16Max) {
+      acc.add_wide(row, n);
+    } else {
+      acc.reserve(static_cast<int>(need));
+      if (n == 1) acc.add(row);
+      else acc.add(row, n);
+    }
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+  for (int j = 0; j < 2 * NV; ++j) _mm512_storeu_ps(current + 16 * j, _mm512_mul_ps(_mm512_cvtepi32_ps(acc.total(j)), s));
+}
+
 }  // namespace
+
+bool linear_currents(const std::int8_t* w, std::size_t stride, std::size_t outputs, const std::uint32_t* active, std::size_t count,
+                     const std::uint16_t* counts, int max_magnitude, float scale, float* current) {
+  if (stride % 32 != 0 || outputs > stride) return false;
+  // `current` holds stride floats: the padded lanes are computed (as zeros) and ignored.
+  // Rows of one step fit in L1 (the MLP: ~46 active inputs x 512 bytes), so only the first block
+  // waits for memory; the rest re-read them from L1.
+  std::size_t b = 0;
+  const auto fetch = [&] { return b == 0 ? stride : 0; };
+  for (; b + 128 <= stride; b += 128) linear_block<4>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, fetch());
+  for (; b + 64 <= stride; b += 64) linear_block<2>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, fetch());
+  for (; b < stride; b += 32) linear_block<1>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, fetch());
+  return true;
+}
 
 bool conv_lif_available() { return true; }
 
@@ -262,6 +305,11 @@ void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t
 #else
 
 bool conv_lif_available() { return false; }
+
+bool linear_currents(const std::int8_t*, std::size_t, std::size_t, const std::uint32_t*, std::size_t, const std::uint16_t*, int, float,
+                     float*) {
+  return false;
+}
 
 void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*, std::uint32_t*, std::vector<std::int32_t>&) {
   throw std::logic_error("conv_lif: this build has no AVX-512BW kernel");
@@ -282,6 +330,17 @@ void pool_or(const std::uint32_t* in, int width, int words, int out_height, int 
           for (std::size_t w = 0; w < nw; ++w) o[w] |= i[w];
         }
     }
+}
+
+void bits_to_list(const std::uint32_t* bits, std::size_t positions, int channels, std::vector<std::uint32_t>& list) {
+  const std::size_t words = (static_cast<std::size_t>(channels) + 31) / 32;
+  list.resize(positions * static_cast<std::size_t>(channels));
+  std::size_t n = 0;
+  for (std::size_t p = 0; p < positions; ++p)
+    for (std::size_t w = 0; w < words; ++w)
+      for (std::uint32_t b = bits[p * words + w]; b; b &= b - 1)
+        list[n++] = static_cast<std::uint32_t>((32 * w + static_cast<std::size_t>(std::countr_zero(b))) * positions + p);
+  list.resize(n);
 }
 
 void bits_to_floats(const std::uint32_t* bits, std::size_t positions, int channels, float* out) {

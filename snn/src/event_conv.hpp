@@ -42,11 +42,23 @@ inline bool conv_lif_supports(int cout) { return cout > 0 && cout % 32 == 0; }
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               std::vector<std::int32_t>& lists);
 
+/// Currents of a quantized Linear from its active inputs: current[o] = scale * sum_k n_k *
+/// w[active[k] * stride + o] for o < outputs (stride % 32 == 0, rows zero padded), n_k = counts[k]
+/// or 1 without counts. Integer sums in int16 registers with exact int32 spills (as conv_lif), so
+/// the result is the exact integer sum scaled once. Returns false (nothing written) when this build
+/// has no kernel for it; callers then take the portable loop.
+bool linear_currents(const std::int8_t* w, std::size_t stride, std::size_t outputs, const std::uint32_t* active, std::size_t count,
+                     const std::uint16_t* counts, int max_magnitude, float scale, float* current);
+
 /// Max-pooling of a spike bitmap (an OR over each window).
 void pool_or(const std::uint32_t* in, int width, int words, int out_height, int out_width, int kh, int kw, int sh, int sw,
              std::uint32_t* out);
 
 /// Spike bitmap -> channels-last floats 0/1 ([positions][channels], channels % 32 == 0).
 void bits_to_floats(const std::uint32_t* bits, std::size_t positions, int channels, float* out);
+
+/// Spike bitmap -> the channels-first indices (c * positions + p) of its spikes, in bitmap order
+/// (position by position), for a Linear that takes the flattened map.
+void bits_to_list(const std::uint32_t* bits, std::size_t positions, int channels, std::vector<std::uint32_t>& list);
 
 }  // namespace snngx::snn::detail

@@ -15,6 +15,9 @@
 #include <type_traits>
 
 #include "event_conv.hpp"
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include "snngx/snn/quantize.hpp"
 
 namespace snngx::snn {
@@ -35,6 +38,12 @@ struct Compiled {
   float scale = 1.0f;           // 2^e for quantized layers
   std::vector<float> wf;        // float weights (float models)
   std::vector<std::int8_t> wi;   // signed magnitudes (quantized models; |m| <= 127)
+  // Event engine, quantized Linear: each input's row of `wi` is padded with zeros to row_stride
+  // (whole 32-lane blocks), so a row add is whole SIMD vectors even for 10 outputs.
+  std::size_t row_stride = 0;
+  // Event engine: this quantized Linear (no bias) and the next layer's LIF run as one step
+  // (linear_lif): the integer sums go straight into the LIF, whose spikes leave as an index list.
+  bool fused_lif = false;
   int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   // Event-driven Conv2d: for input row y, the (ky, oy) pairs it reaches (and the same for columns),
   // so that the scatter loop does no division or bounds test.
@@ -107,13 +116,21 @@ void compile_neuron(Compiled& c, const Neuron& n) {
   }
 }
 
+// [out][in] -> [in][stride] (stride >= out, the padding zero), in tiles so that neither side is
+// walked with a large stride for long (the MLP's 1.2 M weights compile in ~1 ms).
 template <class T>
-std::vector<T> transpose_linear(std::span<const T> w, int out, int in) {
-  std::vector<T> t(w.size());
-  for (int o = 0; o < out; ++o)
-    for (int i = 0; i < in; ++i) t[static_cast<std::size_t>(i) * out + o] = w[static_cast<std::size_t>(o) * in + i];
+std::vector<T> transpose_linear(std::span<const T> w, int out, int in, std::size_t stride) {
+  std::vector<T> t(static_cast<std::size_t>(in) * stride, T{});
+  constexpr int kTile = 64;
+  for (int o0 = 0; o0 < out; o0 += kTile)
+    for (int i0 = 0; i0 < in; i0 += kTile)
+      for (int o = o0; o < std::min(out, o0 + kTile); ++o)
+        for (int i = i0; i < std::min(in, i0 + kTile); ++i)
+          t[static_cast<std::size_t>(i) * stride + o] = w[static_cast<std::size_t>(o) * in + i];
   return t;
 }
+
+std::size_t padded_to_32(int n) { return (static_cast<std::size_t>(n) + 31) / 32 * 32; }
 
 template <class T>
 std::vector<T> transpose_conv(std::span<const T> w, int cout, int cin, int kh, int kw) {
@@ -141,8 +158,9 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
     return;
   }
   if (c.op == Op::Linear) {
-    if (c.quantized) c.wi = transpose_linear<std::int8_t>(mags, c.cout, c.cin);
-    else c.wf = transpose_linear<float>(w.values, c.cout, c.cin);
+    c.row_stride = c.quantized ? padded_to_32(c.cout) : static_cast<std::size_t>(c.cout);
+    if (c.quantized) c.wi = transpose_linear<std::int8_t>(mags, c.cout, c.cin, c.row_stride);
+    else c.wf = transpose_linear<float>(w.values, c.cout, c.cin, c.row_stride);
   } else {
     if (c.quantized) c.wi = transpose_conv<std::int8_t>(mags, c.cout, c.cin, c.kh, c.kw);
     else c.wf = transpose_conv<float>(w.values, c.cout, c.cin, c.kh, c.kw);
@@ -199,16 +217,17 @@ class Int16Blocks {
     spill();
     return acc32_.data();
   }
-  /// Writes y = total * scale.
-  void finish(float scale, std::vector<float>& y) {
-    y.resize(size_);
+  /// Writes y = total * scale for the first `count` lanes (the rest are row padding).
+  void finish(float scale, std::vector<float>& y, std::size_t count) {
+    y.resize(count);
     if (spilled_) {
       spill();
-      for (std::size_t o = 0; o < size_; ++o) y[o] = static_cast<float>(acc32_[o]) * scale;
+      for (std::size_t o = 0; o < count; ++o) y[o] = static_cast<float>(acc32_[o]) * scale;
     } else {
-      for (std::size_t o = 0; o < size_; ++o) y[o] = static_cast<float>(acc16_[o]) * scale;
+      for (std::size_t o = 0; o < count; ++o) y[o] = static_cast<float>(acc16_[o]) * scale;
     }
   }
+  void finish(float scale, std::vector<float>& y) { finish(scale, y, size_); }
 
  private:
   static constexpr std::int64_t kMax = 32767;
@@ -252,7 +271,10 @@ struct Engine::Impl {
 
   [[nodiscard]] bool in_cl(std::size_t i) const { return i > 0 && out_cl[i - 1]; }
 
-  Impl(const Network& n, EngineKind k) : net(n), kind(k) {
+  Impl(const Network& n, EngineKind k) : net(n), kind(k) { compile(); }
+  Impl(Network&& n, EngineKind k) : net(std::move(n)), kind(k) { compile(); }
+
+  void compile() {
     validate(net);
     const auto shapes = net.layer_output_shapes();
     Shape in = net.input_shape;
@@ -316,7 +338,19 @@ struct Engine::Impl {
       in = shapes[i];
     }
     plan_fused_stages();
+    plan_fused_linear();
     plan_sparse_entry();
+  }
+
+  void plan_fused_linear() {
+    if (kind != EngineKind::Event) return;
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
+      Compiled& c = layers[i];
+      const Compiled& next = layers[i + 1];
+      c.fused_lif = c.op == Op::Linear && c.quantized && c.bias.empty() && next.op == Op::Lif && next.derived_spikes;
+      if (c.fused_lif)
+        for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
+    }
   }
 
   void plan_sparse_entry() {
@@ -452,31 +486,43 @@ struct Engine::Impl {
 
   // Adds the weight column of every active input (ascending), `value(k, i)` being the k-th active
   // input's value: from a float map, or straight from a sparse frame's counts.
+  // Integer sums of a quantized event Linear over its active inputs (ascending), `value(k, i)`
+  // being the k-th active input's count, into int16 lanes with exact int32 spills. Rows are
+  // row_stride long (zero padded), so every add is whole vectors.
+  template <class Value>
+  static void accumulate_quantized(const Compiled& c, std::span<const std::uint32_t> active, const Value& value,
+                                   Int16Blocks& blocks) {
+    const std::size_t stride = c.row_stride;
+    const std::int8_t* w = c.wi.data();
+    for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, stride, active, k);
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      prefetch_column(w, stride, active, k + kPrefetchAhead);
+      const auto i = active[k];
+      const auto n = static_cast<std::int32_t>(value(k, i));
+      const std::int8_t* col = w + static_cast<std::size_t>(i) * stride;
+      if (!Int16Blocks::fits(n)) {
+        std::int32_t* acc = blocks.wide();
+        for (std::size_t o = 0; o < stride; ++o) acc[o] += col[o] * n;
+        continue;
+      }
+      std::int16_t* acc = blocks.narrow(n);
+      if (n == 1)
+        for (std::size_t o = 0; o < stride; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o]);
+      else
+        for (std::size_t o = 0; o < stride; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o] * n);
+    }
+  }
+
+  // Adds the weight column of every active input (ascending), `value(k, i)` being the k-th active
+  // input's value: from a float map, or straight from a sparse frame's counts.
   template <class Value>
   static void linear_active(const Compiled& c, std::span<const std::uint32_t> active, const Value& value, std::vector<float>& y,
                             State& s) {
     const auto out = static_cast<std::size_t>(c.cout);
     if (c.quantized) {
-      const std::int8_t* w = c.wi.data();
-      for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, out, active, k);
-      Int16Blocks blocks(s, out);
-      for (std::size_t k = 0; k < active.size(); ++k) {
-        prefetch_column(w, out, active, k + kPrefetchAhead);
-        const auto i = active[k];
-        const auto n = static_cast<std::int32_t>(value(k, i));
-        const std::int8_t* col = w + static_cast<std::size_t>(i) * out;
-        if (!Int16Blocks::fits(n)) {
-          std::int32_t* acc = blocks.wide();
-          for (std::size_t o = 0; o < out; ++o) acc[o] += col[o] * n;
-          continue;
-        }
-        std::int16_t* acc = blocks.narrow(n);
-        if (n == 1)
-          for (std::size_t o = 0; o < out; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o]);
-        else
-          for (std::size_t o = 0; o < out; ++o) acc[o] = static_cast<std::int16_t>(acc[o] + col[o] * n);
-      }
-      blocks.finish(c.scale, y);
+      Int16Blocks blocks(s, c.row_stride);
+      accumulate_quantized(c, active, value, blocks);
+      blocks.finish(c.scale, y, out);
     } else {
       const float* w = c.wf.data();
       for (std::size_t k = 0; k < kPrefetchAhead; ++k) prefetch_column(w, out, active, k);
@@ -490,6 +536,71 @@ struct Engine::Impl {
       }
     }
     add_bias(c, y, 1, false);
+  }
+
+  // A fused quantized Linear `c` and its LIF `n` (see Compiled::fused_lif): the same integer sums
+  // and the same float LIF as linear_active + lif_event, but the currents stay in scratch and the
+  // spikes leave as the ascending list of spiking neurons (what the next Linear iterates over),
+  // so nothing rescans a spike map.
+  template <class Value>
+  static void linear_lif(const Compiled& c, const Compiled& n, std::span<const std::uint32_t> active, const Value& value,
+                         std::vector<float>& v, std::vector<std::uint32_t>& spikes, State& s) {
+    const auto out = static_cast<std::size_t>(c.cout);
+    Int16Blocks blocks(s, c.row_stride);
+    accumulate_quantized(c, active, value, blocks);
+    blocks.finish(c.scale, s.facc, out);
+    lif_to_list(n, s.facc.data(), v.data(), out, spikes);
+  }
+
+  // The same for inputs given as counts (a sparse frame step) or, without counts, as spikes:
+  // the int16 register kernel when this build has it (detail::linear_currents), else the loop.
+  static void linear_lif_counts(const Compiled& c, const Compiled& n, std::span<const std::uint32_t> active, const std::uint16_t* counts,
+                         std::vector<float>& v, std::vector<std::uint32_t>& spikes, State& s) {
+    if (s.facc.size() < c.row_stride) s.facc.resize(c.row_stride);
+    if (detail::linear_currents(c.wi.data(), c.row_stride, static_cast<std::size_t>(c.cout), active.data(), active.size(), counts,
+                                c.max_magnitude, c.scale, s.facc.data())) {
+      lif_to_list(n, s.facc.data(), v.data(), static_cast<std::size_t>(c.cout), spikes);
+      return;
+    }
+    if (counts) linear_lif(c, n, active, [counts](std::size_t k, std::uint32_t) { return counts[k]; }, v, spikes, s);
+    else linear_lif(c, n, active, [](std::size_t, std::uint32_t) { return 1; }, v, spikes, s);
+  }
+
+  // Reference LIF (v = v * decay * (1 - s) + I, s = v > threshold from the previous v) on `count`
+  // neurons; the spiking ones are listed, ascending.
+  static void lif_to_list(const Compiled& n, const float* current, float* v, std::size_t count, std::vector<std::uint32_t>& spikes) {
+    spikes.resize(count + 16);  // room for a whole vector of indices past the last
+    std::uint32_t* list = spikes.data();
+    std::size_t found = 0, o = 0;
+#if defined(__AVX512F__)
+    const __m512 decay = _mm512_set1_ps(n.decay), th = _mm512_set1_ps(n.threshold);
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    __m512i index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    for (; o + 16 <= count; o += 16) {
+      const __m512 old = _mm512_loadu_ps(v + o);
+      const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), one, zero);  // 1 - s
+      const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), _mm512_loadu_ps(current + o));
+      _mm512_storeu_ps(v + o, now);
+      const __mmask16 fired = _mm512_cmp_ps_mask(now, th, _CMP_GT_OQ);
+      _mm512_mask_compressstoreu_epi32(list + found, fired, index);
+      found += static_cast<std::size_t>(__builtin_popcount(fired));
+      index = _mm512_add_epi32(index, sixteen);
+    }
+#endif
+    for (; o < count; ++o) {
+      const float previous = v[o] > n.threshold ? 1.0f : 0.0f;
+      v[o] = v[o] * n.decay * (1.0f - previous) + current[o];
+      list[found] = static_cast<std::uint32_t>(o);
+      found += v[o] > n.threshold;
+    }
+    spikes.resize(found);
+  }
+
+  // A spike list as the 0/1 map it stands for.
+  static void list_to_floats(std::span<const std::uint32_t> list, std::size_t count, std::vector<float>& y) {
+    y.assign(count, 0.0f);
+    for (const auto i : list) y[i] = 1.0f;
   }
 
   // Nonzero inputs of a [C,H,W] map in (c, y, x) order — the order the dense engine sums in, so
@@ -763,9 +874,63 @@ struct Engine::Impl {
       x_cl = true;
       bits = nullptr;
     };
+    // After a fused Linear + LIF the activation is also (or only, `x_stale`) the spike list of
+    // layer `list_layer`; the float map is written only when a layer that reads floats follows.
+    const std::vector<std::uint32_t>* list = nullptr;
+    std::size_t list_layer = 0;
+    bool x_stale = false;
+    const auto materialize_list = [&] {
+      auto& y = s.out[list_layer];
+      list_to_floats(*list, numel(L[list_layer].out_shape), y);
+      x = y;
+      x_cl = false;
+      x_stale = false;
+    };
     for (std::size_t i = first; i < last; ++i) {
       const Compiled& c = L[i];
       const SparseStep* in_sparse = i == first ? sparse : nullptr;
+      if (bits && c.op == Op::Flatten && i + 2 < last && L[i + 1].fused_lif) {
+        // A conv stage's spike bitmap flattened into a fused Linear: list its spikes in [C,H,W]
+        // numbering straight from the bits (no float map, no transpose, no scan).
+        auto& flat = s.spikes[i];
+        detail::bits_to_list(bits, static_cast<std::size_t>(L[bits_layer].out_shape[1]) * L[bits_layer].out_shape[2],
+                             L[bits_layer].out_shape[0], flat);
+        bits = nullptr;
+        list = &flat;
+        continue;
+      }
+      if (bits && !(c.fused && i + 1 < last)) materialize();
+      if (c.fused_lif && i + 1 < last) {
+        auto& spikes = s.spikes[i + 1];
+        if (in_sparse)
+          Impl::linear_lif_counts(c, L[i + 1], in_sparse->index, in_sparse->count.data(), s.v[i + 1], spikes, s);
+        else if (list)
+          Impl::linear_lif_counts(c, L[i + 1], *list, nullptr, s.v[i + 1], spikes, s);
+        else {
+          if (x_cl) {  // a Linear reads [C,H,W] order
+            Impl::to_channels_first(c.in_shape, x, s.layout);
+            x = s.layout;
+            x_cl = false;
+          }
+          nonzero_inputs(x, s.bucket);
+          Impl::linear_lif(c, L[i + 1], s.bucket, [&](std::size_t, std::uint32_t k) { return x[k]; }, s.v[i + 1], spikes, s);
+        }
+        list = &spikes;
+        list_layer = i + 1;
+        x_stale = true;
+        ++i;
+        continue;
+      }
+      if (list && c.op == Op::Linear && im.kind == EngineKind::Event) {  // reads the spike list, not the map
+        Impl::linear_active(c, *list, [](std::size_t, std::uint32_t) { return 1; }, s.out[i], s);
+        list = nullptr;
+        x = s.out[i];
+        x_cl = false;
+        x_stale = false;
+        continue;
+      }
+      if (x_stale) materialize_list();
+      list = nullptr;
       if (c.fused && i + 1 < last) {
         const bool pool = c.fused_pool && i + 2 < last;
         bits = im.run_fused(i, pool, bits, x, x_cl, s, in_sparse);
@@ -805,6 +970,7 @@ struct Engine::Impl {
       x_cl = im.out_cl[i];
     }
     if (bits) materialize();
+    if (x_stale) materialize_list();
     if (x_cl) {
       Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
       return s.boundary_out;
@@ -814,6 +980,7 @@ struct Engine::Impl {
 };
 
 Engine::Engine(const Network& net, EngineKind kind) : impl_(std::make_unique<Impl>(net, kind)) {}
+Engine::Engine(Network&& net, EngineKind kind) : impl_(std::make_unique<Impl>(std::move(net), kind)) {}
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
@@ -825,6 +992,7 @@ std::unique_ptr<Engine::State> Engine::new_state() const {
   s->out.resize(impl_->layers.size());
   s->v.resize(impl_->layers.size());
   s->syn.resize(impl_->layers.size());
+  s->spikes.resize(impl_->layers.size());
   s->bucket.resize(impl_->bits_words);
   reset(*s);
   return s;

@@ -1,5 +1,6 @@
 #include "snngx/snn/model_file.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -116,10 +117,12 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
   q.weight_bits.resize(w.values.size());
   bs.read(q.weight_bits.data(), H5::PredType::NATIVE_UINT8);
   const unsigned unused = 0x7Fu & ~((1u << (q.bits - 1)) - 1u);
+  std::array<float, 256> decoded{};  // dequantize() of every byte, once (not an ldexp per weight)
+  for (unsigned b = 0; b < decoded.size(); ++b) decoded[b] = dequantize(static_cast<std::uint8_t>(b), q.exponent);
   for (std::size_t k = 0; k < q.weight_bits.size(); ++k) {
     if (q.weight_bits[k] & unused)
       fail(where, "weight_bits[" + std::to_string(k) + "] uses magnitude bits above the declared " + std::to_string(q.bits) + " bits");
-    const float v = dequantize(q.weight_bits[k], q.exponent);
+    const float v = decoded[q.weight_bits[k]];
     if (v != w.values[k])
       fail(where, "weight and weight_bits disagree at index " + std::to_string(k) + " (weight " +
                       std::to_string(w.values[k]) + ", weight_bits decode to " + std::to_string(v) + ")");

@@ -45,9 +45,12 @@ class Engine {
     std::vector<float> input_frame;          // ... densified, for engines that need a map
     std::vector<std::vector<float>> syn;  // CubaLIF synaptic currents, per layer
     std::vector<float> recurrent, layout;  // a Neuron layer's input current; channels-first copy
+    std::vector<std::vector<std::uint32_t>> spikes;  // per fused Linear + LIF layer: its spiking neurons, ascending
   };
 
   Engine(const Network& net, EngineKind kind);
+  /// The same, taking over `net` instead of copying it (a model's weights are megabytes).
+  Engine(Network&& net, EngineKind kind);
   ~Engine();
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
