@@ -746,7 +746,7 @@ void add_encrypt_commands(CLI::App& app) {
   enc->callback([] { run_encrypt(e); });
 
   static AttackOptions a;
-  auto* att = app.add_subcommand("attack", "Security evaluation of an encrypted model: no key, partial key, random flips, brute force, fine-tuning");
+  auto* att = app.add_subcommand("attack", "Security evaluation of an encrypted model: no key, partial key, random flips, brute force, fine-tuning, key recovery, weight statistics");
   att->add_option("--model", a.model, "encrypted model (*.snn.h5)")->required()->check(CLI::ExistingFile);
   att->add_option("--test", a.test, "test frames")->required()->check(CLI::ExistingFile);
   att->add_option("--test-limit", a.test_limit, "N test samples drawn at random with --seed, used by every experiment (0 = all)")->default_val(1000)->check(at_least(0));
