@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "attack_reports.hpp"
 #include "checks.hpp"
 #include "commands.hpp"
 #include "model_loading.hpp"
@@ -469,6 +470,11 @@ struct AttackOptions {
   std::vector<double> baseline_fractions;
   int finetune_per_class = 0, finetune_epochs = 5;
   float finetune_lr = 1e-3f;
+  std::vector<float> finetune_lrs;         // the attacker's sweep (empty: --finetune-lr only)
+  std::string finetune_layers = "all";     // all | encrypted
+  double finetune_holdout = 0.2;
+  bool weight_stats = false;
+  std::vector<double> weight_stats_factors{0.5, 1.0, 2.0};
   std::string recover_data;
   std::vector<int> recover_per_class;
   int recover_rounds = 10;
@@ -525,6 +531,10 @@ void run_attack(const AttackOptions& o) {
     throw std::invalid_argument("--recover-per-class needs --recover-data TRAIN.frames.h5 and --key (the ground truth)");
   if (o.finetune_per_class > 0 && o.finetune_data.empty())
     throw std::invalid_argument("--finetune-per-class needs --finetune-data TRAIN.frames.h5");
+  if (!o.finetune_lrs.empty() && o.finetune_per_class == 0) throw std::invalid_argument("--finetune-lrs needs --finetune-per-class K");
+  if (o.finetune_layers == "encrypted" && o.key.empty())
+    throw std::invalid_argument("--finetune-layers encrypted needs --key (the encrypted layer is named in its header)");
+  if (o.weight_stats && o.key.empty()) throw std::invalid_argument("--weight-stats needs --key (the ground truth)");
   // Unseal first: a wrong key or secret fails before minutes of experiments.
   std::optional<crypto::XorKey> key;
   if (!o.key.empty()) key = read_key(o.key, encrypted, o.secret);
@@ -628,13 +638,30 @@ void run_attack(const AttackOptions& o) {
     fmt::print("no --key: the key-dependent experiments (brute force, partial key, random flips, baseline) are skipped\n");
   }
 
-  if (o.finetune_per_class > 0) {
+  AttackOutputs outputs{prefix, j, staged, plots, written, acc_without, acc_plain};
+  if (o.weight_stats) {
+    const std::size_t layer = ga::key_layer(*key);
+    fmt::print(stderr, "weight-statistics detectors on layer {}...\n", layer);
+    report_weight_statistics(outputs, ga::weight_statistics_attack(encrypted, *key, layer, test, o.weight_stats_factors, o.threads), layer,
+                             key->flipped_bits());
+  }
+  const std::optional<std::size_t> finetune_layer =
+      o.finetune_layers == "encrypted" ? std::optional<std::size_t>(ga::key_layer(*key)) : std::nullopt;
+  if (o.finetune_per_class > 0 && !o.finetune_lrs.empty()) {
+    const auto data = ga::select_subset(datasets::read_frames(o.finetune_data), 0, o.finetune_per_class, o.seed);
+    fmt::print(stderr, "fine-tuning the encrypted model at {} learning rates...\n", o.finetune_lrs.size());
+    const ga::FineTuneSweepParams params{o.finetune_lrs, o.finetune_epochs, finetune_layer, o.finetune_holdout, o.seed, o.threads};
+    report_finetune_sweep(outputs, ga::fine_tuning_lr_sweep(encrypted, data, test, params),
+                          {{"data", o.finetune_data}, {"per_class", o.finetune_per_class}, {"samples", data.size()},
+                           {"layers", o.finetune_layers}, {"trained_layer", finetune_layer ? nlohmann::json(*finetune_layer) : nlohmann::json("all")},
+                           {"holdout", o.finetune_holdout}});
+  } else if (o.finetune_per_class > 0) {
     const auto data = ga::select_subset(datasets::read_frames(o.finetune_data), 0, o.finetune_per_class, o.seed);
     fmt::print(stderr, "fine-tuning the encrypted model on {} samples for {} epochs...\n", data.size(), o.finetune_epochs);
-    const auto ft = ga::fine_tuning_attack(encrypted, data, test, o.finetune_epochs, o.finetune_lr, o.seed, o.threads);
+    const auto ft = ga::fine_tuning_attack(encrypted, data, test, o.finetune_epochs, o.finetune_lr, o.seed, o.threads, finetune_layer);
     nlohmann::json jf = {{"data", o.finetune_data},         {"per_class", o.finetune_per_class}, {"samples", ft.samples},
                          {"epochs", ft.epochs},             {"learning_rate", o.finetune_lr},   {"accuracy_float", ft.float_accuracy},
-                         {"accuracy_quantized", ft.quantized_accuracy}};
+                         {"accuracy_quantized", ft.quantized_accuracy}, {"layers", o.finetune_layers}};
     // Share of the accuracy lost to encryption that the attacker wins back (needs the plain accuracy).
     if (acc_plain > acc_without) jf["recovered_share"] = (ft.quantized_accuracy - acc_without) / (acc_plain - acc_without);
     j["fine_tuning"] = jf;
@@ -738,7 +765,7 @@ void add_encrypt_commands(CLI::App& app) {
   enc->callback([] { run_encrypt(e); });
 
   static AttackOptions a;
-  auto* att = app.add_subcommand("attack", "Security evaluation of an encrypted model: no key, partial key, random flips, brute force, fine-tuning");
+  auto* att = app.add_subcommand("attack", "Security evaluation of an encrypted model: no key, partial key, random flips, brute force, fine-tuning, key recovery, weight statistics");
   att->add_option("--model", a.model, "encrypted model (*.snn.h5)")->required()->check(CLI::ExistingFile);
   att->add_option("--test", a.test, "test frames")->required()->check(CLI::ExistingFile);
   att->add_option("--test-limit", a.test_limit, "N test samples drawn at random with --seed, used by every experiment (0 = all)")->default_val(1000)->check(at_least(0));
@@ -755,6 +782,18 @@ void add_encrypt_commands(CLI::App& app) {
       ->default_val(0)->check(at_least(0));
   att->add_option("--finetune-epochs", a.finetune_epochs, "fine-tuning epochs")->default_val(5)->check(at_least(1));
   att->add_option("--finetune-lr", a.finetune_lr, "fine-tuning learning rate (Adam)")->default_val(1e-3f)->check(positive());
+  att->add_option("--finetune-lrs", a.finetune_lrs,
+                  "the attacker's learning-rate sweep, e.g. 1e-5,1e-4,1e-3 (chosen on its own held-out samples; replaces --finetune-lr)")
+      ->delimiter(',')->check(positive());
+  att->add_option("--finetune-holdout", a.finetune_holdout, "share of each class's fine-tuning samples held out to choose the lr")
+      ->default_val(0.2)->check(fraction());
+  att->add_option("--finetune-layers", a.finetune_layers, "layers the attacker trains: all, or the encrypted one only (needs --key)")
+      ->default_val("all")->check(CLI::IsMember({"all", "encrypted"}));
+  att->add_flag("--weight-stats", a.weight_stats,
+                "weight-statistics detectors: score each weight of the key's layer for a flipped sign; ROC AUC on the key, accuracy "
+                "after flipping back the top guesses (needs --key)");
+  att->add_option("--weight-stats-factors", a.weight_stats_factors, "guesses flipped back, as multiples of the key's bit count L")
+      ->delimiter(',')->check(CLI::NonNegativeNumber);
   att->add_option("--recover-data", a.recover_data, "frames the key-recovery attacker draws its labelled samples from")
       ->check(CLI::ExistingFile);
   att->add_option("--recover-per-class", a.recover_per_class,

@@ -147,15 +147,84 @@ double log2_binomial(std::uint64_t n, std::uint64_t k) {
 
 namespace snngx::ga {
 
+namespace {
+
+/// Every weighted layer but `only_layer` frozen (empty: none).
+std::vector<bool> frozen_except(const snn::Network& net, std::optional<std::size_t> only_layer) {
+  if (!only_layer) return {};
+  if (*only_layer >= net.num_weighted())
+    throw std::invalid_argument("fine-tuning layer " + std::to_string(*only_layer) + " does not exist in the model");
+  std::vector<bool> frozen(net.num_weighted(), true);
+  frozen[*only_layer] = false;
+  return frozen;
+}
+
+snn::Network requantized(const snn::Network& tuned, const snn::Network& like) {
+  const auto& q = *like.weights(0).quant;
+  return snn::quantize(tuned, q.bits, q.rule);
+}
+
+}  // namespace
+
 FineTuneResult fine_tuning_attack(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
-                                  int epochs, float learning_rate, std::uint64_t seed, int threads) {
-  const snn::Network tuned = snn::fine_tune(encrypted, data, epochs, learning_rate, seed, threads);
+                                  int epochs, float learning_rate, std::uint64_t seed, int threads, std::optional<std::size_t> only_layer) {
+  const snn::Network tuned =
+      snn::fine_tune(encrypted, data, epochs, learning_rate, seed, threads, 32, frozen_except(encrypted, only_layer));
   FineTuneResult r;
   r.samples = data.size();
   r.epochs = epochs;
   r.float_accuracy = test_accuracy(tuned, test, threads);
-  const auto& q = *encrypted.weights(0).quant;
-  r.quantized_accuracy = test_accuracy(snn::quantize(tuned, q.bits, q.rule), test, threads);
+  r.quantized_accuracy = test_accuracy(requantized(tuned, encrypted), test, threads);
+  return r;
+}
+
+std::pair<std::vector<std::size_t>, std::vector<std::size_t>> split_per_class(const datasets::FrameSet& data, double holdout) {
+  if (!(holdout >= 0.0 && holdout < 1.0)) throw std::invalid_argument("the held-out share must be in [0, 1)");
+  std::vector<std::vector<std::size_t>> by_class;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto c = static_cast<std::size_t>(data.labels[i]);
+    if (c >= by_class.size()) by_class.resize(c + 1);
+    by_class[c].push_back(i);
+  }
+  std::vector<std::size_t> train, held_out;
+  for (const auto& members : by_class) {
+    const auto n = members.size();
+    const auto keep_out = std::min(static_cast<std::size_t>(std::floor(holdout * static_cast<double>(n))), n ? n - 1 : 0);
+    train.insert(train.end(), members.begin(), members.end() - static_cast<std::ptrdiff_t>(keep_out));
+    held_out.insert(held_out.end(), members.end() - static_cast<std::ptrdiff_t>(keep_out), members.end());
+  }
+  std::sort(train.begin(), train.end());
+  std::sort(held_out.begin(), held_out.end());
+  return {train, held_out};
+}
+
+FineTuneSweepResult fine_tuning_lr_sweep(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
+                                         const FineTuneSweepParams& p) {
+  if (p.learning_rates.empty()) throw std::invalid_argument("the learning-rate sweep needs at least one learning rate");
+  for (const float lr : p.learning_rates)
+    if (!(lr > 0.0f)) throw std::invalid_argument("learning rates must be positive");
+  const auto [train_idx, held_idx] = split_per_class(data, p.holdout);
+  const datasets::FrameSet train = data.select(train_idx);
+  FineTuneSweepResult r;
+  r.validation_is_training_data = held_idx.empty();
+  const datasets::FrameSet validation = r.validation_is_training_data ? train : data.select(held_idx);
+  r.train_samples = train.size();
+  r.validation_samples = validation.size();
+  r.epochs = p.epochs;
+  const auto frozen = frozen_except(encrypted, p.only_layer);
+  for (const float lr : p.learning_rates) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const snn::Network tuned = snn::fine_tune(encrypted, train, p.epochs, lr, p.seed, p.threads, 32, frozen);
+    const snn::Network deployed = requantized(tuned, encrypted);
+    FineTuneRun run;
+    run.learning_rate = lr;
+    run.validation_accuracy = test_accuracy(deployed, validation, p.threads);
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    run.float_accuracy = test_accuracy(tuned, test, p.threads);
+    run.quantized_accuracy = test_accuracy(deployed, test, p.threads);
+    if (r.runs.empty() || run.validation_accuracy > r.runs[r.chosen].validation_accuracy) r.chosen = r.runs.size();
+    r.runs.push_back(run);
+  }
   return r;
 }
 
@@ -179,6 +248,60 @@ KeyRecoveryResult key_recovery_attack(const snn::Network& encrypted, const crypt
   for (const auto pos : lk.positions) r.true_key_bits_found += found.best.test(static_cast<std::size_t>(pos / q));
   r.accuracy = test_accuracy(apply_flips(encrypted, space, found.best), test, threads);
   return r;
+}
+
+std::size_t key_layer(const crypto::XorKey& key) {
+  std::optional<std::size_t> layer;
+  for (const auto& lk : key.layers)
+    if (!lk.positions.empty()) {
+      if (layer) throw std::invalid_argument("the key touches more than one layer (this attack needs a key of one layer)");
+      layer = lk.layer;
+    }
+  if (!layer) throw std::invalid_argument("the key is empty");
+  return *layer;
+}
+
+std::vector<DetectorResult> weight_statistics_attack(const snn::Network& encrypted, const crypto::XorKey& key, std::size_t layer,
+                                                     const datasets::FrameSet& test, const std::vector<double>& factors, int threads) {
+  const auto& w = encrypted.weights(layer);
+  if (!w.quant) throw std::invalid_argument("the weight-statistics attack needs a quantized (encrypted) model");
+  const std::size_t rows = static_cast<std::size_t>(w.shape.at(0)), cols = w.count() / rows;
+  const auto lk = std::find_if(key.layers.begin(), key.layers.end(), [&](const auto& k) { return k.layer == layer; });
+  if (lk == key.layers.end() || lk->positions.empty()) throw std::invalid_argument("the key has no bits in layer " + std::to_string(layer));
+  const auto q = static_cast<std::uint64_t>(lk->bits_per_weight);
+  std::vector<bool> flipped(w.count(), false);  // the truth, for evaluation only
+  for (const auto p : lk->positions) flipped.at(static_cast<std::size_t>(p / q)) = true;
+  const std::size_t key_bits = lk->positions.size();
+
+  std::vector<int> m(w.count());  // the stored (encrypted) signed magnitudes: all the attacker sees
+  for (std::size_t k = 0; k < m.size(); ++k) m[k] = snn::signed_magnitude(w.quant->weight_bits[k]);
+  std::vector<DetectorResult> out;
+  for (const auto d : all_flip_detectors()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto scores = flip_scores(m, rows, cols, d);
+    DetectorResult r;
+    r.detector = d;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.auc = roc_auc(scores, flipped);
+    r.roc = roc_curve(scores, flipped);
+    for (const double f : factors) {
+      if (!(f >= 0.0)) throw std::invalid_argument("top-L factors must be >= 0");
+      DetectorGuess g;
+      g.factor = f;
+      const auto top = top_scores(scores, static_cast<std::size_t>(std::llround(f * static_cast<double>(key_bits))));
+      g.guesses = top.size();
+      crypto::XorKey guess = empty_like(encrypted);
+      for (const auto k : top) {
+        g.true_key_bits += flipped[k];
+        guess.layers.at(layer).positions.push_back(k * q);  // the sign bit of weight k
+      }
+      std::sort(guess.layers.at(layer).positions.begin(), guess.layers.at(layer).positions.end());
+      g.accuracy = accuracy_with(encrypted, guess, test, threads);
+      r.guesses.push_back(g);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace snngx::ga

@@ -150,6 +150,7 @@ void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOp
   const auto bc2_sqrt = static_cast<float>(std::sqrt(bc2));
   const auto factors = layer_lr_factors(net, o.layer_lr);
   for (std::size_t k = 0; k < L; ++k) {
+    if (k < o.frozen.size() && o.frozen[k]) continue;  // neither weights nor moments move
     const float layer_lr = lr * factors[k];
     const auto step_size = static_cast<float>(layer_lr / bc1);
     auto& w = net.weights(k).values;
@@ -259,8 +260,9 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
 }
 
 Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs, float learning_rate, std::uint64_t seed,
-                  int threads, std::size_t batch_size) {
+                  int threads, std::size_t batch_size, const std::vector<bool>& frozen) {
   TrainOptions o;
+  o.adam.frozen = frozen;
   o.epochs = epochs;
   o.batch_size = batch_size;
   o.adam.learning_rate = learning_rate;

@@ -446,3 +446,62 @@ TEST(AttackCli, ReferenceCompatReportsTheReferenceDecoding) {
 
 }  // namespace
 }  // namespace snngx::ga
+
+namespace snngx::ga {
+namespace {
+
+TEST(AttackCli, FinetuneSweepAndWeightStatisticsEqualTheLibrary) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  const auto r = run_snngx("attack --model " + q(f.enc) + " --test " + q(f.data) + " --key " + q(f.key) + " --passphrase-file " +
+                           q(f.pass) + " --trials 1 --known-trials 1 --known-fractions 0 --baseline-fractions 0 --threads 1" +
+                           " --finetune-data " + q(f.data) + " --finetune-per-class 2 --finetune-epochs 1 --finetune-lrs 1e-3,1e-2" +
+                           " --finetune-holdout 0.5 --finetune-layers encrypted --weight-stats --weight-stats-factors 0.5,1" +
+                           " --seed 3 --report " + q(f.dir / "a"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = read_json(f.dir / "a.json");
+  const auto enc = snn::load_model(f.enc);
+  const auto key = crypto::unseal_key(f.key, crypto::KeySecret::passphrase("correct horse"));
+  // The same sweep by the library: first 2 samples per class, one of each held out, layer 1 only.
+  const auto data = select_subset(f.frames, 0, 2, 3);
+  const auto sweep = fine_tuning_lr_sweep(enc, data, f.frames, {{1e-3f, 1e-2f}, 1, std::size_t{1}, 0.5, 3, 1});
+  const auto& js = j["fine_tuning_sweep"];
+  EXPECT_EQ(js["train_samples"].get<std::size_t>(), 4u);
+  EXPECT_EQ(js["validation_samples"].get<std::size_t>(), 4u);
+  EXPECT_EQ(js["trained_layer"].get<std::size_t>(), 1u);
+  ASSERT_EQ(js["runs"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_DOUBLE_EQ(js["runs"][i]["validation_accuracy"].get<double>(), sweep.runs[i].validation_accuracy);
+    EXPECT_DOUBLE_EQ(js["runs"][i]["accuracy_quantized"].get<double>(), sweep.runs[i].quantized_accuracy);
+    EXPECT_EQ(js["runs"][i]["chosen"].get<bool>(), i == sweep.chosen);
+  }
+  EXPECT_DOUBLE_EQ(js["accuracy_quantized"].get<double>(), sweep.best().quantized_accuracy);
+  const auto stats = weight_statistics_attack(enc, key, 1, f.frames, {0.5, 1.0}, 1);
+  const auto& jw = j["weight_statistics"];
+  EXPECT_EQ(jw["key_bits"].get<std::uint64_t>(), key.flipped_bits());
+  ASSERT_EQ(jw["detectors"].size(), stats.size());
+  for (std::size_t d = 0; d < stats.size(); ++d) {
+    EXPECT_EQ(jw["detectors"][d]["detector"].get<std::string>(), to_string(stats[d].detector));
+    EXPECT_DOUBLE_EQ(jw["detectors"][d]["auc"].get<double>(), stats[d].auc);
+    EXPECT_DOUBLE_EQ(jw["detectors"][d]["top_l"][1]["accuracy"].get<double>(), stats[d].guesses[1].accuracy);
+  }
+  for (const std::string s : {".finetune.csv", ".weight_stats.roc.csv", ".weight_stats.top.csv"})
+    EXPECT_TRUE(std::filesystem::exists(f.dir / ("a" + s))) << s;
+  EXPECT_EQ(read_lines(f.dir / "a.finetune.csv").size(), 3u);      // header + one row per lr
+  EXPECT_EQ(read_lines(f.dir / "a.weight_stats.roc.csv").size(), 202u);  // header + the 201-point FPR grid
+}
+
+TEST(AttackCli, HarderAttacksWithoutTheirInputsAreRefusedWithOneErrorLine) {
+  Files f;
+  ASSERT_EQ(run_snngx(f.encrypt_args()).exit_code, 0);
+  const std::string base = "attack --model " + q(f.enc) + " --test " + q(f.data) + " --finetune-data " + q(f.data);
+  for (const std::string extra : {" --finetune-per-class 2 --finetune-layers encrypted", " --weight-stats", " --finetune-lrs 1e-3"}) {
+    const auto r = run_snngx(base + extra);
+    EXPECT_EQ(r.exit_code, 1) << extra;
+    EXPECT_EQ(r.err.rfind("snngx: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace snngx::ga

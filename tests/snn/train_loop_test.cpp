@@ -171,6 +171,18 @@ TEST(Train, FineTuneTrainsAQuantizedNetworkAsFloat) {
   validate(tuned);
 }
 
+TEST(Train, FineTuneLeavesFrozenLayersExactlyAsStored) {
+  const auto net = quantize(small_mlp(), 8, QuantRule::MaxAbs);
+  const auto data = separable(net, 30, 8);
+  const auto everything = fine_tune(net, data, 2, 0.01f, 3);
+  const auto last_only = fine_tune(net, data, 2, 0.01f, 3, 0, 32, {true, false});
+  EXPECT_EQ(last_only.weights(0).values, net.weights(0).values);      // frozen: the stored values, bit for bit
+  EXPECT_NE(last_only.weights(1).values, net.weights(1).values);      // trained
+  EXPECT_NE(everything.weights(0).values, net.weights(0).values);     // without freezing it moves
+  // With layer 0 frozen, layer 1 sees the stored layer 0 throughout: not the unfrozen run's layer 1.
+  EXPECT_NE(last_only.weights(1).values, everything.weights(1).values);
+}
+
 TEST(Train, RejectsFramesOfTheWrongShape) {
   const auto net = small_mlp();
   const auto data = datasets::synth_frames({8, 2, 4, 4}, 4, 0.1, 3, 1);

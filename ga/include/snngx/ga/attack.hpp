@@ -5,10 +5,12 @@
 // functions are called) and run full inference of the test frames with snn::infer.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "snngx/crypto/xor_key.hpp"
 #include "snngx/datasets/frames.hpp"
+#include "snngx/ga/flip_detector.hpp"
 #include "snngx/ga/genetic.hpp"
 #include "snngx/snn/network.hpp"
 
@@ -61,8 +63,45 @@ struct FineTuneResult {
   std::size_t samples = 0;
   int epochs = 0;
 };
+/// `only_layer`: train that weighted layer only (the encrypted one; its index is public in the
+/// key header) and keep every other layer as stored.
 FineTuneResult fine_tuning_attack(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
-                                  int epochs, float learning_rate, std::uint64_t seed, int threads = 0);
+                                  int epochs, float learning_rate, std::uint64_t seed, int threads = 0,
+                                  std::optional<std::size_t> only_layer = std::nullopt);
+
+/// Fine-tuning with the attacker's own learning-rate sweep. The attacker splits its labelled
+/// data per class: the last floor(holdout * n_c) samples of class c (at most n_c - 1) are held
+/// out, the rest trains. Every learning rate fine-tunes the encrypted model on the training part
+/// (same seed, same epochs) and is scored by the held-out accuracy of the re-quantized result;
+/// the highest wins (ties: the earlier in the list). The test set is only reported, never used to
+/// choose. With one sample per class nothing can be held out: the lr is then chosen on the
+/// training samples themselves (validation_is_training_data).
+struct FineTuneSweepParams {
+  std::vector<float> learning_rates;
+  int epochs = 5;
+  std::optional<std::size_t> only_layer;  // as fine_tuning_attack
+  double holdout = 0.2;
+  std::uint64_t seed = 1;
+  int threads = 0;
+};
+struct FineTuneRun {
+  float learning_rate = 0.0f;
+  double validation_accuracy = 0.0;  // re-quantized model on the held-out part
+  double float_accuracy = 0.0, quantized_accuracy = 0.0;  // test, reported only
+  double seconds = 0.0;                                   // fine-tuning + validation, not the test inference
+};
+struct FineTuneSweepResult {
+  std::vector<FineTuneRun> runs;  // in learning_rates order
+  std::size_t chosen = 0;
+  std::size_t train_samples = 0, validation_samples = 0;
+  bool validation_is_training_data = false;
+  int epochs = 0;
+  [[nodiscard]] const FineTuneRun& best() const { return runs.at(chosen); }
+};
+/// The held-out split of FineTuneSweepParams: (training indices, held-out indices) of `data`.
+std::pair<std::vector<std::size_t>, std::vector<std::size_t>> split_per_class(const datasets::FrameSet& data, double holdout);
+FineTuneSweepResult fine_tuning_lr_sweep(const snn::Network& encrypted, const datasets::FrameSet& data, const datasets::FrameSet& test,
+                                         const FineTuneSweepParams& params);
 
 /// Key recovery by search: the attacker, holding the encrypted model and `data` (k labelled
 /// samples per class), runs our own sensitivity search in the repairing direction
@@ -76,5 +115,28 @@ struct KeyRecoveryResult {
 };
 KeyRecoveryResult key_recovery_attack(const snn::Network& encrypted, const crypto::XorKey& key, std::size_t layer,
                                       const datasets::FrameSet& data, const datasets::FrameSet& test, int rounds = 10, int threads = 0);
+
+/// Weight-statistics attack (flip_detector.hpp) on the key's one layer: each detector scores the
+/// encrypted layer's weights, the true key (evaluation only) labels them; reported per detector:
+/// ROC AUC, the ROC curve, and for each factor f the test accuracy after flipping back the top
+/// round(f * L) scores (L = the key's public bit count) and how many of them were key bits.
+struct DetectorGuess {
+  double factor = 0.0;
+  std::size_t guesses = 0, true_key_bits = 0;
+  double accuracy = 0.0;
+};
+struct DetectorResult {
+  FlipDetector detector{};
+  double auc = 0.0;
+  std::vector<std::pair<double, double>> roc;
+  std::vector<DetectorGuess> guesses;
+  double seconds = 0.0;  // scoring only (the attacker's cost)
+};
+std::vector<DetectorResult> weight_statistics_attack(const snn::Network& encrypted, const crypto::XorKey& key, std::size_t layer,
+                                                     const datasets::FrameSet& test, const std::vector<double>& factors,
+                                                     int threads = 0);
+
+/// The one weighted layer a key touches (throws when it touches none or several).
+std::size_t key_layer(const crypto::XorKey& key);
 
 }  // namespace snngx::ga

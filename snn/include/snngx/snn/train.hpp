@@ -120,6 +120,9 @@ struct AdamOptions {
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
   float weight_decay = 0.0f;
   LayerLr layer_lr = LayerLr::Uniform;
+  // Weighted layers that are not updated (index k frozen when k < size and frozen[k]; empty: none).
+  // Lets an attacker fine-tune one layer (the encrypted one) and keep the rest as stored.
+  std::vector<bool> frozen = {};
 };
 struct AdamState {
   std::int64_t step = 0;
@@ -197,8 +200,9 @@ TrainResult train(const Network& net, const datasets::FrameSet& train, const dat
 
 /// Convenience for attacks and demos: `epochs` epochs on `data` with Adam at `learning_rate`
 /// (constant schedule), no evaluation, no checkpoint; returns the trained float network.
+/// `frozen`: weighted layers left as they are (AdamOptions::frozen).
 Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs, float learning_rate = 1e-3f,
-                  std::uint64_t seed = 0, int threads = 0, std::size_t batch_size = 32);
+                  std::uint64_t seed = 0, int threads = 0, std::size_t batch_size = 32, const std::vector<bool>& frozen = {});
 
 /// The float network of `net`: quantization dropped, state "float", values kept.
 Network as_float(const Network& net);
