@@ -31,7 +31,7 @@ TEST(KeyFileFuzz, SealedKeyFileSurvivesBitFlipsTruncationAndRandomRuns) {
              return a.layer == b.layer && a.bits_per_weight == b.bits_per_weight && a.total_bits == b.total_bits && a.positions == b.positions;
            });
   };
-  for (const auto kind : all_file_mutations) {
+  for (const auto kind : {FileMutation::BitFlips, FileMutation::Truncation, FileMutation::RandomRuns}) {  // no datasets
     const auto t = fuzz_file(valid, path, kind, {}, n, rng, read, "key file");
     EXPECT_EQ(t.changed, 0) << to_string(kind);  // authenticated: never a different key
     if (kind == FileMutation::Truncation) {
