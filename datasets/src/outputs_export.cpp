@@ -122,6 +122,9 @@ std::vector<OutputArray> read_output_arrays(const fs::path& path) {
   }
   if (arrays.empty()) h5::fail(where, "holds no arrays of numbers to export");
   std::sort(arrays.begin(), arrays.end(), [](const OutputArray& x, const OutputArray& y) { return x.name < y.name; });
+  // A corrupted link table can repeat a name; two arrays must never stage the same output file.
+  for (std::size_t i = 1; i < arrays.size(); ++i)
+    if (arrays[i].name == arrays[i - 1].name) h5::fail(where, "holds two arrays named '" + arrays[i].name + "' (corrupt file)");
   return arrays;
 }
 
