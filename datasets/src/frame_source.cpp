@@ -54,31 +54,7 @@ std::vector<T> read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5
   return out;
 }
 
-// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
-// larger than the stored bytes, or a chunk larger than the dataset, made it read past its
-// buffers (SIGSEGV found by FrameFileFuzz), so both are checked before any read.
-void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name) {
-  const H5::DSetCreatPropList props = ds.getCreatePlist();
-  const H5D_layout_t layout = props.getLayout();
-  if (layout == H5D_CHUNKED) {
-    // A chunk larger than a fixed dimension cannot be written by HDF5, only corrupted into the
-    // file; libhdf5 then copies past its buffers (SIGSEGV found by FrameFileFuzz).
-    const H5::DataSpace space = ds.getSpace();
-    const int rank = space.getSimpleExtentNdims();
-    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank)), cur(chunk.size()), max(chunk.size());
-    if (props.getChunk(rank, chunk.data()) != rank) h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
-    space.getSimpleExtentDims(cur.data(), max.data());
-    for (std::size_t k = 0; k < chunk.size(); ++k)
-      if (chunk[k] == 0 || (max[k] != H5S_UNLIMITED && (chunk[k] > max[k] || cur[k] > max[k])))
-        h5::fail(where, "dataset '" + name + "' has a corrupt chunk layout");
-    return;
-  }
-  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
-  const auto points = static_cast<hsize_t>(ds.getSpace().getSimpleExtentNpoints());
-  const std::size_t element = ds.getDataType().getSize();
-  if (element == 0 || points > std::numeric_limits<hsize_t>::max() / element || ds.getStorageSize() < points * element)
-    h5::fail(where, "dataset '" + name + "' holds fewer bytes than its shape needs (truncated or corrupt)");
-}
+using h5::check_storage;  // corrupted extents and chunk layouts are refused before any read
 
 // An unsigned integer dataset of exactly `bytes` bytes per element, 1-D.
 void check_unsigned_1d(const std::string& where, const H5::DataSet& ds, const std::string& name, std::size_t bytes) {

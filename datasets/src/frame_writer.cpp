@@ -48,6 +48,9 @@ H5::DataSet create_1d(H5::H5File& file, const std::string& name, const H5::PredT
     props.setShuffle();
     props.setDeflate(deflate);
   }
+  // Fletcher-32 per chunk: a flipped count or index that still forms a valid sample is a read
+  // error, not silently different data (FrameFileFuzz); it costs little to verify (docs/formats.md).
+  props.setFletcher32();
   return file.createDataSet(name, type, H5::DataSpace(1, &zero, &unlimited), props);
 }
 

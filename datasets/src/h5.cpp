@@ -2,7 +2,10 @@
 
 #include "snngx/io/output_files.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <unistd.h>
@@ -19,7 +22,11 @@ namespace {
 }  // namespace
 
 void fail(const std::string& where, const std::string& what) {
-  throw std::runtime_error(where + ": " + what);
+  // Names read from a corrupted file may hold control bytes; the error stays one printable line.
+  std::string line = where + ": " + what;
+  for (char& c : line)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  throw std::runtime_error(line);
 }
 
 void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
@@ -100,10 +107,25 @@ void set_attr_f32(H5::H5Object& obj, const std::string& name, float value) {
   create(obj, name, H5::PredType::NATIVE_FLOAT, H5::DataSpace(H5S_SCALAR))
       .write(H5::PredType::NATIVE_FLOAT, &value);
 }
+// String attributes are written as fixed-length (null-padded) strings, not variable-length ones:
+// vlen strings live in HDF5's global heap, which libhdf5 1.10 copies without bounds checks, so one
+// corrupted length there crashed the reader (SIGSEGV in H5HG_read, found by FrameFileFuzz and
+// ModelFileFuzz). Fixed-length strings are plain attribute bytes. get_strings reads both kinds.
+namespace {
+void set_fixed_strings(H5::H5Object& obj, const std::string& name, const std::vector<std::string>& values, bool scalar) {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size() + 1);
+  std::vector<char> bytes(std::max<std::size_t>(values.size(), 1) * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), bytes.begin() + static_cast<std::ptrdiff_t>(i * width));
+  const H5::StrType type(H5::PredType::C_S1, width);
+  const hsize_t n = values.size();
+  create(obj, name, type, scalar ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(1, &n)).write(type, bytes.data());
+}
+}  // namespace
+
 void set_attr(H5::H5Object& obj, const std::string& name, const std::string& value) {
-  const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  const char* c = value.c_str();
-  create(obj, name, type, H5::DataSpace(H5S_SCALAR)).write(type, &c);
+  set_fixed_strings(obj, name, {value}, true);
 }
 void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::int64_t>& value) {
   const hsize_t n = value.size();
@@ -111,11 +133,7 @@ void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std:
       .write(H5::PredType::NATIVE_INT64, value.data());
 }
 void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::string>& value) {
-  const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  std::vector<const char*> ptrs;
-  for (const auto& s : value) ptrs.push_back(s.c_str());
-  const hsize_t n = value.size();
-  create(obj, name, type, H5::DataSpace(1, &n)).write(type, ptrs.data());
+  set_fixed_strings(obj, name, value, false);
 }
 
 std::vector<std::int64_t> get_ints(const H5::H5Object& obj, const std::string& name,
@@ -173,6 +191,112 @@ std::string get_string(const H5::H5Object& obj, const std::string& name, const s
   const auto v = get_strings(obj, name, where);
   if (v.size() != 1) fail(where, "attribute '" + name + "' must be a single string");
   return v[0];
+}
+
+void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name) {
+  const H5::DSetCreatPropList props = ds.getCreatePlist();
+  const H5D_layout_t layout = props.getLayout();
+  if (layout == H5D_CHUNKED) {
+    // A chunk larger than a fixed dimension cannot be written by HDF5, only corrupted into the
+    // file; libhdf5 then copies past its buffers (SIGSEGV found by FrameFileFuzz).
+    const H5::DataSpace space = ds.getSpace();
+    const int rank = space.getSimpleExtentNdims();
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank)), cur(chunk.size()), max(chunk.size());
+    if (props.getChunk(rank, chunk.data()) != rank) fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    space.getSimpleExtentDims(cur.data(), max.data());
+    for (std::size_t k = 0; k < chunk.size(); ++k)
+      if (chunk[k] == 0 || (max[k] != H5S_UNLIMITED && (chunk[k] > max[k] || cur[k] > max[k])))
+        fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    return;
+  }
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
+  const auto points = static_cast<hsize_t>(ds.getSpace().getSimpleExtentNpoints());
+  const std::size_t element = ds.getDataType().getSize();
+  if (element == 0 || points > std::numeric_limits<hsize_t>::max() / element || ds.getStorageSize() < points * element)
+    fail(where, "dataset '" + name + "' holds fewer bytes than its shape needs (truncated or corrupt)");
+}
+
+namespace {
+// Little-endian field of `n` bytes at `at` (HDF5 encodes the file format little-endian).
+std::uint64_t le_field(const std::vector<char>& b, std::size_t at, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t k = 0; k < n; ++k) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[at + k])) << (8 * k);
+  return v;
+}
+
+std::vector<char> file_bytes(std::ifstream& in, std::uint64_t at, std::uint64_t n) {
+  std::vector<char> b(n);
+  in.seekg(static_cast<std::streamoff>(at));
+  if (!in.read(b.data(), static_cast<std::streamsize>(n))) b.clear();
+  return b;
+}
+
+// The sizes of one object in a global heap collection, walked exactly as libhdf5 1.10's
+// H5HG__cache_heap_deserialize walks it, but refusing what it trusts: an object running past the
+// collection, a zero-length step (an endless loop there), a collection past the end of the file.
+// Returns the size recorded for object `index`, or nullopt when the collection is malformed or
+// has no such object.
+std::optional<std::uint64_t> heap_object_size(std::ifstream& in, std::uint64_t file_size, std::uint64_t addr, std::uint32_t index,
+                                              std::size_t sizeof_size) {
+  constexpr std::uint64_t min_collection = 4096;  // H5HG_MINSIZE: libhdf5 first reads this much
+  const std::size_t header = 4 + 1 + 3 + sizeof_size, object_header = 2 + 2 + 4 + sizeof_size;
+  if (index == 0 || addr >= file_size || file_size - addr < min_collection) return std::nullopt;
+  const std::vector<char> head = file_bytes(in, addr, header);
+  if (head.size() != header || std::string(head.data(), 4) != "GCOL" || head[4] != 1) return std::nullopt;
+  const std::uint64_t size = le_field(head, 8, sizeof_size);
+  if (size < min_collection || size > file_size - addr) return std::nullopt;
+  const std::vector<char> heap = file_bytes(in, addr, size);
+  if (heap.size() != size) return std::nullopt;
+  std::optional<std::uint64_t> found;
+  std::uint64_t at = header;
+  while (at < size) {
+    const std::uint64_t left = size - at;
+    if (left < object_header) break;  // libhdf5 takes the tail as free space
+    const auto idx = static_cast<std::uint32_t>(le_field(heap, at, 2));
+    const std::uint64_t object = le_field(heap, at + 8, sizeof_size);
+    if (object > left) return std::nullopt;
+    const std::uint64_t need = idx > 0 ? object_header + ((object + 7) & ~std::uint64_t{7}) : object;
+    if (need == 0 || need > left) return std::nullopt;
+    if (idx == index) found = object;  // a later duplicate wins, as in libhdf5
+    at += need;
+  }
+  return found;
+}
+}  // namespace
+
+void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const std::string& name) {
+  const H5::DataType type = ds.getDataType();
+  if (type.getClass() != H5T_STRING || !ds.getStrType().isVariableStr()) return;
+  const std::string bad = "dataset '" + name + "' has a corrupt variable-length string";
+  if (ds.getCreatePlist().getLayout() != H5D_CONTIGUOUS) return;  // compact / chunked: not checked (docs/formats.md)
+  std::size_t sizeof_addr = 8, sizeof_size = 8;
+  {
+    const hid_t file = H5Iget_file_id(ds.getId());
+    const hid_t fcpl = file < 0 ? H5I_INVALID_HID : H5Fget_create_plist(file);
+    const bool ok = fcpl >= 0 && H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size) >= 0;
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (file >= 0) H5Fclose(file);
+    if (!ok || sizeof_addr > 8 || sizeof_size > 8 || sizeof_addr == 0 || sizeof_size == 0) fail(where, bad);
+  }
+  const auto points = static_cast<std::uint64_t>(ds.getSpace().getSimpleExtentNpoints());
+  const std::uint64_t descriptor = 4 + sizeof_addr + 4;  // sequence length, heap collection address, object index
+  const haddr_t offset = H5Dget_offset(ds.getId());
+  if (points == 0) return;
+  if (offset == HADDR_UNDEF || ds.getStorageSize() < points * descriptor) fail(where, bad);
+  std::ifstream in(ds.getFileName(), std::ios::binary);
+  std::error_code ec;
+  const std::uint64_t file_size = fs::file_size(ds.getFileName(), ec);
+  if (!in || ec || offset > file_size || points * descriptor > file_size - offset) fail(where, bad);
+  const std::vector<char> raw = file_bytes(in, offset, points * descriptor);
+  if (raw.size() != points * descriptor) fail(where, bad);
+  for (std::uint64_t k = 0; k < points; ++k) {
+    const std::size_t at = static_cast<std::size_t>(k * descriptor);
+    const std::uint64_t length = le_field(raw, at, 4), addr = le_field(raw, at + 4, sizeof_addr);
+    const auto index = static_cast<std::uint32_t>(le_field(raw, at + 4 + sizeof_addr, 4));
+    if (addr == 0) continue;  // a null string: libhdf5 reads nothing
+    const auto stored = heap_object_size(in, file_size, addr, index, sizeof_size);
+    if (!stored || *stored != length) fail(where, bad);
+  }
 }
 
 std::vector<hsize_t> dims(const H5::DataSet& ds) {

@@ -78,33 +78,53 @@ std::string OutputArray::element(std::uint64_t i) const {
   return std::to_string(v);
 }
 
+namespace {
+// One array, or nothing when the dataset is not a 1-D or 2-D table of numbers.
+std::optional<OutputArray> read_array(const H5::H5File& file, const std::string& name, const std::string& where) {
+  const H5::DataSet ds = file.openDataSet(name);
+  const auto type = memory_type(ds);
+  const auto dims = h5::dims(ds);
+  if (!type || dims.empty() || dims.size() > 2) return std::nullopt;
+  // A corrupted extent or chunk layout would make libhdf5 copy past its buffers, and a huge
+  // extent would make the buffer below fail to allocate: both are refused here, naming the file.
+  h5::check_storage(where, ds, name);
+  OutputArray a;
+  a.name = name;
+  a.shape.assign(dims.begin(), dims.end());
+  a.npy_descr = type->descr;
+  a.item_bytes = type->type.getSize();
+  a.is_float = ds.getTypeClass() == H5T_FLOAT;
+  a.is_signed = a.is_float || ds.getIntType().getSign() != H5T_SGN_NONE;
+  const auto count = static_cast<std::uint64_t>(ds.getSpace().getSimpleExtentNpoints());
+  try {
+    a.bytes.resize(count * a.item_bytes);
+  } catch (const std::exception&) {  // bad_alloc / length_error: a chunked extent no memory can hold
+    h5::fail(where, "dataset '" + name + "' is too large to read (" + std::to_string(count) + " values)");
+  }
+  if (count > 0) ds.read(a.bytes.data(), type->type);
+  return a;
+}
+}  // namespace
+
 std::vector<OutputArray> read_output_arrays(const fs::path& path) {
   const std::string where = path.string();
   const H5::H5File file = h5::open_read(path);
   h5::expect_kind(file, where, "an outputs file");
   std::vector<OutputArray> arrays;
-  for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
-    const std::string name = file.getObjnameByIdx(i);
-    if (file.childObjType(name) != H5O_TYPE_DATASET) continue;
-    const H5::DataSet ds = file.openDataSet(name);
-    const auto type = memory_type(ds);
-    const auto dims = h5::dims(ds);
-    if (!type || dims.empty() || dims.size() > 2) continue;  // not a table of numbers
-    OutputArray a;
-    a.name = name;
-    a.shape.assign(dims.begin(), dims.end());
-    a.npy_descr = type->descr;
-    a.item_bytes = type->type.getSize();
-    a.is_float = ds.getTypeClass() == H5T_FLOAT;
-    a.is_signed = a.is_float || ds.getIntType().getSign() != H5T_SGN_NONE;
-    std::uint64_t count = 1;
-    for (const auto d : a.shape) count *= d;
-    a.bytes.resize(count * a.item_bytes);
-    if (count > 0) ds.read(a.bytes.data(), type->type);
-    arrays.push_back(std::move(a));
+  try {
+    for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
+      const std::string name = file.getObjnameByIdx(i);
+      if (file.childObjType(name) != H5O_TYPE_DATASET) continue;
+      if (auto a = read_array(file, name, where)) arrays.push_back(std::move(*a));
+    }
+  } catch (const H5::Exception& e) {  // a corrupt file: one line naming it, as every reader
+    h5::fail(where, "HDF5 error: " + e.getDetailMsg());
   }
   if (arrays.empty()) h5::fail(where, "holds no arrays of numbers to export");
   std::sort(arrays.begin(), arrays.end(), [](const OutputArray& x, const OutputArray& y) { return x.name < y.name; });
+  // A corrupted link table can repeat a name; two arrays must never stage the same output file.
+  for (std::size_t i = 1; i < arrays.size(); ++i)
+    if (arrays[i].name == arrays[i - 1].name) h5::fail(where, "holds two arrays named '" + arrays[i].name + "' (corrupt file)");
   return arrays;
 }
 

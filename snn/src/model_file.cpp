@@ -51,6 +51,7 @@ std::vector<float> read_floats(const H5::Group& g, const std::string& name, std:
     fail(where, "dataset '" + name + "' has shape " + to_string(std::vector<int>(d.begin(), d.end())) + ", expected [" +
                     std::to_string(count) + "]");
   if (ds.getTypeClass() != H5T_FLOAT) fail(where, "dataset '" + name + "' must be float32");
+  h5::check_storage(where, ds, name);
   std::vector<float> v(count);
   ds.read(v.data(), H5::PredType::NATIVE_FLOAT);
   for (std::size_t k = 0; k < v.size(); ++k)
@@ -87,6 +88,7 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
   const std::vector<int> got(d.begin(), d.end());
   if (got != expect) fail(where, "dataset 'weight' has shape " + to_string(got) + ", expected " + to_string(expect));
   if (ds.getTypeClass() != H5T_FLOAT) fail(where, "dataset 'weight' must be float32");
+  h5::check_storage(where, ds, "weight");
   w.shape = expect;
   w.values.resize(numel(expect));
   ds.read(w.values.data(), H5::PredType::NATIVE_FLOAT);
@@ -103,6 +105,7 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
     fail(where, "dataset 'weight_bits' shape differs from 'weight'");
   if (bs.getTypeClass() != H5T_INTEGER || bs.getDataType().getSize() != 1)
     fail(where, "dataset 'weight_bits' must be uint8");
+  h5::check_storage(where, bs, "weight_bits");
   Quantization q;
   q.bits = static_cast<int>(h5::get_int(g, "bits", where));
   if (q.bits < 2 || q.bits > 8) fail(where, "attribute 'bits' = " + std::to_string(q.bits) + " is not in 2..8");
@@ -306,7 +309,12 @@ void save_model(const fs::path& path, const Network& net) {
   if (net.state != ModelState::Float && !net.quantized())
     throw std::invalid_argument("model state is " + to_string(net.state) + " but some layer has no weight_bits");
   h5::write_atomically(path, [&](const fs::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    // The HDF5 1.8 file format (readable by HDF5 >= 1.8, h5py included) checksums the superblock
+    // and every object header, where the attributes live: a flipped bit in a layer's kind, shape
+    // or LIF constants is a read error too, not a silently different model (ModelFileFuzz).
+    H5::FileAccPropList access;
+    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
     h5::set_attr(f, "format", std::string("snngx-model"));
     h5::set_attr(f, "version", std::int64_t{kModelFormatVersion});
     h5::set_attr(f, "arch", net.arch);

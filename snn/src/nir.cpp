@@ -20,10 +20,14 @@ constexpr std::size_t kMaxActivation = std::size_t{1} << 28;  // one layer's out
 
 // ---- reading ------------------------------------------------------------------------------------
 
-std::vector<std::string> read_strings(const H5::DataSet& ds, std::size_t count) {
+std::vector<std::string> read_strings(const H5::DataSet& ds, std::size_t count, const std::string& where) {
+  h5::check_storage(where, ds, ds.getObjName());
+  if (static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()) != count)
+    fail(where, "string dataset '" + ds.getObjName() + "' has an unexpected shape");
   const H5::StrType type = ds.getStrType();
   std::vector<std::string> out;
   if (type.isVariableStr()) {
+    h5::check_vlen_strings(where, ds, ds.getObjName());
     H5::StrType mem(H5::PredType::C_S1, H5T_VARIABLE);
     mem.setCset(type.getCset());
     std::vector<char*> buf(count, nullptr);
@@ -52,7 +56,9 @@ Array read_array(const H5::DataSet& ds, const std::string& where) {
     a.shape.push_back(static_cast<std::int64_t>(d));
     if (d > kMaxValues || (n *= static_cast<std::size_t>(d)) > kMaxValues) fail(where, "dataset is too large");
   }
-  switch (ds.getTypeClass()) {
+  const H5T_class_t type = ds.getTypeClass();
+  if (type == H5T_FLOAT || type == H5T_INTEGER) h5::check_storage(where, ds, ds.getObjName());
+  switch (type) {
     case H5T_FLOAT:
       a.values.resize(n);
       ds.read(a.values.data(), H5::PredType::NATIVE_DOUBLE);
@@ -65,7 +71,7 @@ Array read_array(const H5::DataSet& ds, const std::string& where) {
       break;
     }
     case H5T_STRING: {
-      const auto s = read_strings(ds, n);
+      const auto s = read_strings(ds, n, where);
       if (s.size() != 1) fail(where, "string arrays are not node parameters");
       a.text = s[0];
       a.is_text = true;
@@ -80,7 +86,7 @@ std::string read_text(const H5::Group& g, const std::string& name, const std::st
   if (!g.nameExists(name)) fail(where, "dataset '" + name + "' missing");
   const H5::DataSet ds = g.openDataSet(name);
   if (ds.getTypeClass() != H5T_STRING) fail(where, "dataset '" + name + "' must be a string");
-  const auto s = read_strings(ds, 1);
+  const auto s = read_strings(ds, 1, where);
   return s.at(0);
 }
 
@@ -93,7 +99,7 @@ std::vector<std::pair<std::string, std::string>> read_edges(const H5::Group& g, 
   if (n == 0) return {};
   if (ds.getTypeClass() != H5T_STRING || d.size() != 2 || d[1] != 2 || n > kMaxValues)
     fail(where, "dataset 'edges' must be an [E,2] array of node names");
-  const auto s = read_strings(ds, n);
+  const auto s = read_strings(ds, n, where);
   std::vector<std::pair<std::string, std::string>> edges;
   for (std::size_t k = 0; k < n; k += 2) edges.emplace_back(s[k], s[k + 1]);
   return edges;

@@ -21,6 +21,7 @@
 #include "snngx/datasets/nmnist.hpp"
 #include "snngx/datasets/reader.hpp"
 #include "snngx/datasets/shd.hpp"
+#include "file_fuzz_hdf5.hpp"
 #include "temp_dir.hpp"
 
 namespace snngx::datasets {
@@ -209,79 +210,9 @@ TEST(Fuzz, ShdSampleDecodingSurvivesRandomArrays) {
 // The rule: the read succeeds with every sample passing validation, or throws std::runtime_error
 // with one line starting with the file's path. Any other exception (H5::Exception, bad_alloc, ...)
 // fails; a crash or hang fails the ctest run. ctest runs SNNGX_FUZZ_MUTATIONS (default 100)
-// mutations per kind and file; scripts/fuzz_frames.sh runs 10,000.
+// mutations per kind and file; scripts/fuzz_files.sh runs 10,000.
 namespace fs = std::filesystem;
-
-int frame_mutations() {
-  const char* env = std::getenv("SNNGX_FUZZ_MUTATIONS");
-  const int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : 100;
-}
-
-Bytes read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const Bytes& b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
-
-struct ByteRange {
-  std::size_t begin = 0, size = 0;
-};
-
-// Where the stored chunks of a file's chunked datasets lie (so flips can target chunk data,
-// compressed or not, rather than the metadata around it).
-std::vector<ByteRange> chunk_ranges(const fs::path& path) {
-  std::vector<ByteRange> out;
-  H5::H5File file(path.string(), H5F_ACC_RDONLY);
-  for (const char* name : {"frames", "event_index", "event_count", "sample_offsets", "labels"}) {
-    if (!file.nameExists(name)) continue;
-    const H5::DataSet ds = file.openDataSet(name);
-    const H5::DataSpace space = ds.getSpace();
-    hsize_t chunks = 0;
-    if (H5Dget_num_chunks(ds.getId(), space.getId(), &chunks) < 0) continue;  // not chunked
-    for (hsize_t k = 0; k < chunks; ++k) {
-      haddr_t addr = 0;
-      hsize_t size = 0;
-      unsigned mask = 0;
-      if (H5Dget_chunk_info(ds.getId(), space.getId(), k, nullptr, &mask, &addr, &size) >= 0 && size > 0)
-        out.push_back({static_cast<std::size_t>(addr), static_cast<std::size_t>(size)});
-    }
-  }
-  return out;
-}
-
-enum class FileMutation { BitFlips, ChunkBitFlips, Truncation, RandomRuns };
-
-Bytes mutate_file(Bytes b, FileMutation kind, const std::vector<ByteRange>& chunks, std::mt19937_64& rng) {
-  const auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
-  const int edits = 1 + static_cast<int>(rng() % 4);
-  switch (kind) {
-    case FileMutation::BitFlips:
-      for (int k = 0; k < edits; ++k) b[pick(b.size())] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
-      break;
-    case FileMutation::ChunkBitFlips:
-      for (int k = 0; k < edits; ++k) {
-        const ByteRange& r = chunks[pick(chunks.size())];
-        const std::size_t at = r.begin + pick(r.size);
-        if (at < b.size()) b[at] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
-      }
-      break;
-    case FileMutation::Truncation:
-      b.resize(pick(b.size()));
-      break;
-    case FileMutation::RandomRuns:
-      for (int k = 0; k < edits; ++k) {
-        const std::size_t at = pick(b.size()), n = std::min(b.size() - at, 1 + pick(64));
-        for (std::size_t i = 0; i < n; ++i) b[at + i] = static_cast<std::uint8_t>(rng());
-      }
-      break;
-  }
-  return b;
-}
+using namespace snngx::testing;  // file_fuzz.hpp: the mutation kinds shared by every file kind
 
 // Everything a command reads from a frame file, as one comparable value.
 struct Decoded {
@@ -308,39 +239,21 @@ Decoded read_every_way(const fs::path& path) {
 }
 
 void fuzz_frame_file(FrameLayout layout, int sparse_deflate, std::uint64_t seed) {
-  const testing::TempDir dir;
+  const TempDir dir;
   const fs::path valid_path = dir / "valid.frames.h5", path = dir / "fuzz.frames.h5";
   // 40 samples of 4x2x16x16 at 40 %: ~32k cells, about one full layout-2 chunk of events.
   write_frames(valid_path, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, seed), layout, sparse_deflate);
   const Bytes valid = read_bytes(valid_path);
   const Decoded expected = read_every_way(valid_path);
-  const auto chunks = chunk_ranges(valid_path);
-  ASSERT_FALSE(chunks.empty());
+  const auto data = dataset_byte_ranges(valid_path);
+  ASSERT_FALSE(data.empty());
   std::mt19937_64 rng(seed);
-  const int n = frame_mutations();
-  for (const auto kind : {FileMutation::BitFlips, FileMutation::ChunkBitFlips, FileMutation::Truncation, FileMutation::RandomRuns}) {
-    int same = 0, changed = 0, rejected = 0;
-    ::testing::internal::CaptureStderr();  // nothing but our one line may reach the user (no HDF5 stack dumps)
-    for (int i = 0; i < n; ++i) {
-      write_bytes(path, mutate_file(valid, kind, chunks, rng));
-      try {
-        (read_every_way(path) == expected ? same : changed) += 1;
-      } catch (const std::runtime_error& e) {
-        const std::string what = e.what();
-        EXPECT_EQ(what.rfind(path.string() + ": ", 0), 0U) << what;
-        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-        ++rejected;
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "mutation " << i << " of kind " << static_cast<int>(kind) << ": " << typeid(e).name() << ": " << e.what();
-      } catch (...) {
-        ADD_FAILURE() << "mutation " << i << " of kind " << static_cast<int>(kind) << ": a non-standard exception escaped";
-      }
-    }
-    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
-    std::printf("layout %d deflate %d kind %d: %d mutations: %d read back unchanged, %d changed but valid, %d rejected\n",
-                static_cast<int>(layout), sparse_deflate, static_cast<int>(kind), n, same, changed, rejected);
+  const int n = fuzz_mutations();
+  const std::string label = "frame file layout " + std::to_string(static_cast<int>(layout)) + " deflate " + std::to_string(sparse_deflate);
+  for (const auto kind : all_file_mutations) {
+    const auto t = fuzz_file(valid, path, kind, data, n, rng, [&] { return read_every_way(path) == expected; }, label);
     if (kind == FileMutation::Truncation) {
-      EXPECT_GT(rejected, n / 2);
+      EXPECT_GT(t.rejected, n / 2);
     }
   }
 }

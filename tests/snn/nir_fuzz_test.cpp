@@ -14,8 +14,9 @@
 
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/nir.hpp"
-#include "temp_dir.hpp"
+#include "file_fuzz_hdf5.hpp"
 #include "shared_nir.hpp"
+#include "temp_dir.hpp"
 
 namespace snngx::snn {
 namespace {
@@ -184,6 +185,52 @@ TEST(NirFuzz, ImporterSurvivesRandomGraphMutations) {
   }
   // The mutations must leave some graphs runnable, or the engines were never exercised.
   EXPECT_GT(imported, static_cast<std::size_t>(kMutations / 50));
+}
+
+// Byte level, on top of the graph mutations above (issue 17 point 5): NIR files as written by
+// snngx (the built-in graph) and by the NIR Python package (../shared/nir, when present), with
+// the mutation kinds of tests/common/file_fuzz.hpp, read and imported as `model import` does.
+// The rule: the import returns a network both engines run (the same as before, or a changed one
+// that passed validation), or one error line naming the file.
+// ctest runs SNNGX_FUZZ_MUTATIONS (default 100) per kind and file; scripts/fuzz_files.sh 10,000.
+void fuzz_nir_file(const fs::path& valid_path, const snngx::testing::TempDir& dir, std::uint64_t seed) {
+  const fs::path path = dir / "fuzz.nir";
+  const nir::ImportOptions options{.dt = 1e-4, .time_steps = 2};
+  const Network expected = nir::to_network(nir::read(valid_path), options, valid_path.string());
+  const auto read = [&] {
+    const Network net = nir::to_network(nir::read(path), options, path.string());
+    const std::vector<float> input(numel(net.input_shape), 1.0f);
+    for (const auto kind : {EngineKind::Dense, EngineKind::Event}) {  // what was accepted runs
+      const Engine engine(net, kind);
+      const auto state = engine.new_state();
+      (void)engine.step(*state, 0, net.layers.size(), input);
+    }
+    return net == expected;
+  };
+  const auto valid = snngx::testing::read_bytes(valid_path);
+  const auto data = snngx::testing::dataset_byte_ranges(valid_path);
+  ASSERT_FALSE(data.empty());
+  std::mt19937_64 rng(seed);
+  const int n = snngx::testing::fuzz_mutations();
+  for (const auto kind : snngx::testing::all_file_mutations) {
+    const auto t = snngx::testing::fuzz_file(valid, path, kind, data, n, rng, read, "NIR file " + valid_path.filename().string());
+    if (kind == snngx::testing::FileMutation::Truncation) {
+      EXPECT_GT(t.rejected, n / 2);
+    }
+  }
+}
+
+TEST(NirFileFuzz, BuiltinGraphFileSurvivesBitFlipsTruncationAndRandomRuns) {
+  const snngx::testing::TempDir dir;
+  nir::write(dir / "builtin.nir", builtin());
+  fuzz_nir_file(dir / "builtin.nir", dir, 501);
+}
+
+TEST(NirFileFuzz, SharedNorseFileSurvivesBitFlipsTruncationAndRandomRuns) {
+  const fs::path file = testing::shared_nir() / "lif_norse.nir";
+  if (!fs::exists(file)) GTEST_SKIP() << file << " is absent (../shared/nir, set SNNGX_SHARED_DIR)";
+  const snngx::testing::TempDir dir;
+  fuzz_nir_file(file, dir, 502);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ bool has_attr(const H5::H5Object& obj, const std::string& name);
 void set_attr(H5::H5Object& obj, const std::string& name, std::int64_t value);
 void set_attr(H5::H5Object& obj, const std::string& name, double value);
 void set_attr_f32(H5::H5Object& obj, const std::string& name, float value);
+/// Strings are written fixed-length (null-padded); readers accept variable-length ones too.
 void set_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
 void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::int64_t>& value);
 void set_attr(H5::H5Object& obj, const std::string& name, const std::vector<std::string>& value);
@@ -47,6 +48,19 @@ std::vector<std::int64_t> get_ints(const H5::H5Object& obj, const std::string& n
                                    const std::string& where);
 std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string& name,
                                      const std::string& where);
+
+/// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
+/// larger than the stored bytes, or a chunk larger than the dataset, made it read past its buffers
+/// (SIGSEGV found by fuzzing). Throws "<where>: dataset '<name>' ..." for either; call before a read.
+void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name);
+
+/// Variable-length strings live in HDF5's global heap, which libhdf5 1.10 reads trusting every
+/// length and index there (a corrupted one crashed or hung it: FrameFileFuzz, NirFileFuzz). For a
+/// contiguous variable-length string dataset, checks each stored string's heap reference against
+/// the heap collection it points to (walked with bounds checks) before libhdf5 reads it; throws
+/// "<where>: dataset '<name>' has a corrupt variable-length string". Does nothing for other types.
+/// Compact and chunked layouts (not written by snngx or h5py's defaults) are not checked.
+void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const std::string& name);
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(const H5::DataSet& ds);

@@ -1,0 +1,136 @@
+#pragma once
+// Byte-level fuzzing of the files snngx reads (issue 17 point 5), one set of mutation kinds for
+// every file kind (frame, model, outputs, NIR, key files):
+//   BitFlips      1-4 bit flips anywhere in the file;
+//   DataBitFlips  1-4 bit flips inside the stored bytes of the file's datasets (chunks, compressed
+//                 or not, located with H5Dget_chunk_info; contiguous blocks with H5Dget_offset),
+//                 so the data itself is hit rather than the metadata around it;
+//   Truncation    the file cut at a random length;
+//   RandomRuns    1-4 runs of up to 64 random bytes written over the file.
+// `fuzz_file` applies one kind `fuzz_mutations()` times and checks the rule: the read returns
+// (the same value, or a changed one that passed validation), or throws std::runtime_error with
+// one line starting with the file's path. Any other exception, or anything on stderr (HDF5's
+// error stack), fails the test; a crash or a hang fails the ctest run. The dataset byte ranges of
+// an HDF5 file come from file_fuzz_hdf5.hpp (this header needs no HDF5).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <random>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+namespace snngx::testing {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// Mutations per kind: $SNNGX_FUZZ_MUTATIONS, else `fallback` (ctest's modest default).
+inline int fuzz_mutations(int fallback = 100) {
+  const char* env = std::getenv("SNNGX_FUZZ_MUTATIONS");
+  const int n = env ? std::atoi(env) : 0;
+  return n > 0 ? n : fallback;
+}
+
+inline Bytes read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_bytes(const std::filesystem::path& path, const Bytes& b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+/// Bytes [begin, begin + size) of a file: where DataBitFlips aims.
+struct ByteRange {
+  std::size_t begin = 0, size = 0;
+};
+
+enum class FileMutation { BitFlips, DataBitFlips, Truncation, RandomRuns };
+inline constexpr FileMutation all_file_mutations[] = {FileMutation::BitFlips, FileMutation::DataBitFlips,
+                                                      FileMutation::Truncation, FileMutation::RandomRuns};
+
+inline const char* to_string(FileMutation kind) {
+  switch (kind) {
+    case FileMutation::BitFlips: return "bit flips";
+    case FileMutation::DataBitFlips: return "bit flips in dataset bytes";
+    case FileMutation::Truncation: return "truncation";
+    case FileMutation::RandomRuns: return "random runs";
+  }
+  return "?";
+}
+
+/// One mutation of `b`. DataBitFlips needs `data` non-empty (else it flips anywhere).
+inline Bytes mutate_file(Bytes b, FileMutation kind, const std::vector<ByteRange>& data, std::mt19937_64& rng) {
+  const auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  if (b.empty()) return b;
+  switch (kind) {
+    case FileMutation::BitFlips:
+      for (int k = 0; k < edits; ++k) b[pick(b.size())] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+      break;
+    case FileMutation::DataBitFlips:
+      for (int k = 0; k < edits; ++k) {
+        std::size_t at = pick(b.size());
+        if (!data.empty()) {
+          const ByteRange& r = data[pick(data.size())];
+          at = r.begin + pick(r.size);
+        }
+        if (at < b.size()) b[at] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+      }
+      break;
+    case FileMutation::Truncation:
+      b.resize(pick(b.size()));
+      break;
+    case FileMutation::RandomRuns:
+      for (int k = 0; k < edits; ++k) {
+        const std::size_t at = pick(b.size()), n = std::min(b.size() - at, 1 + pick(64));
+        for (std::size_t i = 0; i < n; ++i) b[at + i] = static_cast<std::uint8_t>(rng());
+      }
+      break;
+  }
+  return b;
+}
+
+struct FuzzTally {
+  int same = 0, changed = 0, rejected = 0;
+};
+
+/// Writes `n` mutations of `valid` (kind `kind`) to `path`, calling `read()` on each: it returns
+/// true when what it read equals the unmutated file's value, false for a changed value that passed
+/// validation, and throws std::runtime_error to reject. Checks the one-line error rule (the line
+/// starts with "<path>:", then ": " or an object path such as ":/layers/001: ") and that
+/// nothing reaches stderr; prints and returns the tally.
+inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path, FileMutation kind,
+                           const std::vector<ByteRange>& data, int n, std::mt19937_64& rng,
+                           const std::function<bool()>& read, const std::string& label) {
+  FuzzTally t;
+  ::testing::internal::CaptureStderr();  // nothing but our one line may reach the user (no HDF5 stack dumps)
+  for (int i = 0; i < n; ++i) {
+    write_bytes(path, mutate_file(valid, kind, data, rng));
+    try {
+      (read() ? t.same : t.changed) += 1;
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(path.string() + ":", 0), 0U) << label << ", mutation " << i << ": " << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << label << ", mutation " << i << ": " << what;
+      ++t.rejected;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": " << typeid(e).name() << ": " << e.what();
+    } catch (...) {
+      ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": a non-standard exception escaped";
+    }
+  }
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);
+  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected\n", label.c_str(),
+              to_string(kind), n, t.same, t.changed, t.rejected);
+  return t;
+}
+
+}  // namespace snngx::testing
