@@ -87,25 +87,15 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
   for (const auto& s : o.sets) {
     const auto eq = s.find('=');
     if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
-    cfg.set(s.substr(0, eq), s.substr(eq + 1));
+    cfg.set(s.substr(0, eq), s.substr(eq + 1), "--set");
   }
   for (const auto& s : o.sets) refuse_ideal_adc_bits(cfg, s.substr(0, s.find('=')), "--set " + s);
   return cfg;
 }
 
-// Sets a swept parameter; one the current implementation lacks switches the component to the
-// first registered implementation that declares it, so `--sweep crossbar.conductance_sigma=...`
-// runs on the rram crossbar and `--sweep adc.offset_lsb=...` on the sar ADC.
+// Sets a swept parameter (switching to the implementation that declares it, if need be).
 void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
-  const auto dot = name.find('.');
-  const std::string kind = name.substr(0, dot == std::string::npos ? 0 : dot);
-  const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
-  const auto& values = cfg.component(kind.empty() ? name : kind).values;
-  if (param != "impl" && !values.count(param)) {
-    const std::string impl = rram::impl_declaring(kind, param);
-    if (!impl.empty()) cfg.set(kind + ".impl", impl);
-  }
-  cfg.set(name, value);
+  cfg.set_switching_impl(name, value, "--sweep");
   refuse_ideal_adc_bits(cfg, name, "--sweep " + name + "=" + value);
 }
 
