@@ -96,9 +96,9 @@ void run(const CosimCliOptions& o) {
   const snn::Network stored = snn::load_model(o.model.path);
   if (stored.state != snn::ModelState::Encrypted)
     throw std::runtime_error(o.model.path + ": cosim needs an encrypted model (state is " + snn::to_string(stored.state) + ")");
-  crypto::XorKey key = unseal_key_for_model(o.model, stored);  // checks the key belongs to `stored`
+  crypto::XorKey key = unseal_key_for_model(o.model, stored).key;  // checks the key belongs to `stored`
   snn::Network plain = stored;
-  remove_key(plain, key);
+  keyed::decrypt(plain, key);
 
   check_fits_in_memory(datasets::read_frames_bytes(o.frames, o.limit), "cosim (frames decoded)");
   const auto frames = datasets::read_frames(o.frames, o.limit);

@@ -43,24 +43,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ---- key files (sealed with the crypto library, bound to the encrypted model) ---------------
-
-std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open key file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return bytes;
-}
-
-/// Unseals a key after checking (before asking for any secret) that it belongs to the model.
-crypto::XorKey read_key(const std::string& path, const snn::Network& encrypted, const SecretSource& secret) {
-  const std::vector<std::uint8_t> file = read_file_bytes(path);  // read once: the header checked is the one unsealed
-  const crypto::KeyHeader header = crypto::parse_key_header(file, path);
-  crypto::check_key_matches_model(header, path, model_layer_bits(encrypted), encrypted.key_fingerprint);
-  return crypto::unseal_key_bytes(file, obtain_key_secret(secret, path, SecretUse::Unseal), path);
-}
-
 /// `limit` samples drawn at random (seeded) when the file has more, else all of them. Frame
 /// files are often sorted by class, so the first N samples would be a biased test set.
 datasets::FrameSet sample_frames(datasets::FrameSet frames, std::size_t limit, std::uint64_t seed) {
@@ -354,8 +336,8 @@ void run_encrypt(const EncryptOptions& o) {
                  static_cast<std::size_t>(key.flipped_bits()), o.ga.epsilon);
   // Model, key and reports are staged and committed together: all of them or none.
   io::StagedOutputs staged;
-  snn::Network encrypted = ga::encrypt_model(plain, key, "");
-  seal_key_for_model(encrypted, key, staged.stage(o.key), secret, kdf);  // sets state "encrypted" and key_fingerprint
+  snn::Network encrypted = keyed::encrypt(plain, key);
+  keyed::seal_for_model(encrypted, key, staged.stage(o.key), secret, kdf);  // sets state "encrypted" and key_fingerprint
   snn::save_model(staged.stage(o.output), encrypted);
 
   nlohmann::json j = {
@@ -389,7 +371,7 @@ void run_encrypt(const EncryptOptions& o) {
       {"encrypted_model", o.output},
       {"key", o.key},
       {"key_fingerprint", encrypted.key_fingerprint},
-      {"encrypted_weights_fingerprint", weights_fingerprint(encrypted)},
+      {"encrypted_weights_fingerprint", keyed::weights_fingerprint(encrypted)},
       {"best_fitness_per_generation", [&] {
          std::vector<double> v;
          for (const auto& g : result.history) v.push_back(g.best_fitness);
@@ -403,7 +385,7 @@ void run_encrypt(const EncryptOptions& o) {
   std::vector<double> restart_test_accuracy;
   if (test) {
     snn::Network decrypted = encrypted;
-    ga::xor_key_into(decrypted, key);
+    keyed::decrypt(decrypted, key);
     const double acc_plain = ga::test_accuracy(plain, *test, o.threads);
     warn_if_at_chance(acc_plain, plain.num_classes, o.test);
     const double acc_enc = ga::test_accuracy(encrypted, *test, o.threads);
@@ -537,7 +519,10 @@ void run_attack(const AttackOptions& o) {
   if (o.weight_stats && o.key.empty()) throw std::invalid_argument("--weight-stats needs --key (the ground truth)");
   // Unseal first: a wrong key or secret fails before minutes of experiments.
   std::optional<crypto::XorKey> key;
-  if (!o.key.empty()) key = read_key(o.key, encrypted, o.secret);
+  if (!o.key.empty())
+    key = keyed::unseal_for_model(
+              o.key, encrypted, [&] { return obtain_key_secret(o.secret, o.key, SecretUse::Unseal); }, o.model)
+              .key;
   check_fits_in_memory(datasets::read_frames_bytes(o.test), "attack (test frames decoded)");
   const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.seed);
   snn::check_compatible(encrypted, test, o.test);
@@ -578,9 +563,7 @@ void run_attack(const AttackOptions& o) {
                sign_bits, flipped, bf_sign, model_bits, flipped, bf_all);
 
     snn::Network plain = encrypted;
-    ga::xor_key_into(plain, *key);
-    plain.state = snn::ModelState::Quantized;
-    plain.key_fingerprint.clear();
+    keyed::decrypt(plain, *key);
     acc_plain = ga::test_accuracy(plain, test, o.threads);
     warn_if_at_chance(acc_plain, plain.num_classes, o.test);
     j["accuracy_with_key"] = acc_plain;

@@ -158,9 +158,9 @@ struct VerifyOptions {
 
 void run_verify(const VerifyOptions& o) {
   const snn::Network stored = load_encrypted(o.model);
-  crypto::XorKey key = unseal_key_for_model({o.model, o.key, o.secret.passphrase_file, o.secret.device_key}, stored);
+  crypto::XorKey key = unseal_key_for_model({o.model, o.key, o.secret.passphrase_file, o.secret.device_key}, stored).key;
   snn::Network decrypted = stored;
-  remove_key(decrypted, key);
+  keyed::decrypt(decrypted, key);
   const crypto::KeyStats stats = crypto::key_stats(key);
   crypto::wipe(key);
   if (!o.plain.empty()) {
@@ -189,7 +189,7 @@ void run_unseal(const UnsealOptions& o) {
   const crypto::KeyHeader h = crypto::read_key_header(o.key);
   if (!o.model.empty()) {  // refuse a key of another model before asking for any secret
     const snn::Network stored = load_encrypted(o.model);
-    crypto::check_key_matches_model(h, o.key, model_layer_bits(stored), stored.key_fingerprint);
+    crypto::check_key_matches_model(h, o.key, keyed::layer_bits(stored), stored.key_fingerprint);
   }
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Unseal);
   crypto::PlainKey plain{h.model_fingerprint, crypto::unseal_key(o.key, secret)};
@@ -229,13 +229,13 @@ void run_seal(const SealOptions& o) {
   expected.model_fingerprint = plain.model_fingerprint;
   expected.fingerprint = model.key_fingerprint;
   for (const auto& l : plain.key.layers) expected.layers.push_back({l.layer, l.bits_per_weight, l.total_bits, l.positions.size()});
-  crypto::check_key_matches_model(expected, o.plain, model_layer_bits(model), model.key_fingerprint);
+  crypto::check_key_matches_model(expected, o.plain, keyed::layer_bits(model), model.key_fingerprint);
 
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.output, SecretUse::Seal);
   // The key and the model bound to it: both or neither (a model whose key_fingerprint names a
   // key that was never written could not be decrypted).
   io::StagedOutputs staged;
-  const std::string fp = seal_key_for_model(model, plain.key, staged.stage(o.output), secret, kdf);
+  const std::string fp = keyed::seal_for_model(model, plain.key, staged.stage(o.output), secret, kdf);
   crypto::wipe(plain.key);
   const std::string model_out = o.model_out.empty() ? o.model : o.model_out;
   snn::save_model(staged.stage(model_out), model);
@@ -277,7 +277,7 @@ void run_baseline(const BaselineOptions& o) {
   if (net.state == snn::ModelState::Float)
     throw std::invalid_argument(o.model + ": baseline-aes needs a quantized or encrypted model (its 8-bit weight_bits are what the "
                                 "accelerator stores); run `snngx model quantize` first");
-  const auto layers = model_layer_bits(net);
+  const auto layers = keyed::layer_bits(net);
   std::vector<std::span<const std::uint8_t>> bytes;
   std::vector<std::uint64_t> sizes;
   for (const auto& l : layers) {

@@ -42,12 +42,6 @@ struct SimulateOptions {
   bool json = false, list_params = false, latency_map = false;
 };
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open key file");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The stored model (what the crossbars hold) and, with --key, the unsealed key for the key store.
 struct Loaded {
   snn::Network stored;
@@ -63,14 +57,9 @@ Loaded load(const ModelSource& s) {
                            "computes the encrypted model\n", s.path.c_str());
     return r;
   }
-  if (r.stored.state != snn::ModelState::Encrypted)
-    throw std::runtime_error(s.path + ": --key given but the model is not encrypted (state " + snn::to_string(r.stored.state) + ")");
-  const auto file = read_file(s.key);
-  const crypto::KeyHeader header = crypto::parse_key_header(file, s.key);
-  crypto::check_key_matches_model(header, s.key, model_layer_bits(r.stored), r.stored.key_fingerprint);
-  const crypto::KeySecret secret = obtain_key_secret({s.passphrase_file, s.device_key}, s.key, SecretUse::Unseal);
-  r.key = crypto::unseal_key_bytes(file, secret, s.key);
-  r.key_fingerprint = header.fingerprint;
+  keyed::UnsealedKey unsealed = unseal_key_for_model(s, r.stored);
+  r.key = std::move(unsealed.key);
+  r.key_fingerprint = std::move(unsealed.fingerprint);
   return r;
 }
 
@@ -87,25 +76,15 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
   for (const auto& s : o.sets) {
     const auto eq = s.find('=');
     if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
-    cfg.set(s.substr(0, eq), s.substr(eq + 1));
+    cfg.set(s.substr(0, eq), s.substr(eq + 1), "--set");
   }
   for (const auto& s : o.sets) refuse_ideal_adc_bits(cfg, s.substr(0, s.find('=')), "--set " + s);
   return cfg;
 }
 
-// Sets a swept parameter; one the current implementation lacks switches the component to the
-// first registered implementation that declares it, so `--sweep crossbar.conductance_sigma=...`
-// runs on the rram crossbar and `--sweep adc.offset_lsb=...` on the sar ADC.
+// Sets a swept parameter (switching to the implementation that declares it, if need be).
 void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
-  const auto dot = name.find('.');
-  const std::string kind = name.substr(0, dot == std::string::npos ? 0 : dot);
-  const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
-  const auto& values = cfg.component(kind.empty() ? name : kind).values;
-  if (param != "impl" && !values.count(param)) {
-    const std::string impl = rram::impl_declaring(kind, param);
-    if (!impl.empty()) cfg.set(kind + ".impl", impl);
-  }
-  cfg.set(name, value);
+  cfg.set_switching_impl(name, value, "--sweep");
   refuse_ideal_adc_bits(cfg, name, "--sweep " + name + "=" + value);
 }
 

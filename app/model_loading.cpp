@@ -8,8 +8,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include "snngx/snn/model_file.hpp"
@@ -64,14 +62,6 @@ class NoEchoTerminal {
   termios saved_{};
   bool restore_ = false;
 };
-
-std::vector<std::uint8_t> read_key_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open key file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return bytes;
-}
 
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
@@ -150,49 +140,9 @@ void add_kdf_options(CLI::App& cmd, KdfOptions& k) {
       ->check(CLI::Range(1, 1 << 24));
 }
 
-std::vector<crypto::ModelLayerBits> model_layer_bits(const snn::Network& net) {
-  std::vector<crypto::ModelLayerBits> layers;
-  for (std::size_t l = 0; l < net.num_weighted(); ++l) {
-    const auto& w = net.weights(l);
-    if (!w.quant) throw std::invalid_argument("weighted layer " + std::to_string(l) + " is not quantized (no weight_bits)");
-    layers.push_back({w.quant->weight_bits, w.quant->bits});
-  }
-  return layers;
-}
-
-std::string weights_fingerprint(const snn::Network& net) {
-  std::vector<std::span<const std::uint8_t>> parts;
-  for (const auto& l : model_layer_bits(net)) parts.push_back(l.weight_bits);
-  return crypto::model_fingerprint(parts);
-}
-
-std::string seal_key_for_model(snn::Network& encrypted, const crypto::XorKey& key, const std::filesystem::path& key_path,
-                               const crypto::KeySecret& secret, const crypto::KdfParams& kdf) {
-  const std::string fp = crypto::seal_key(key_path, key, weights_fingerprint(encrypted), secret, kdf);
-  encrypted.state = snn::ModelState::Encrypted;
-  encrypted.key_fingerprint = fp;
-  return fp;
-}
-
-crypto::XorKey unseal_key_for_model(const ModelSource& s, const snn::Network& stored) {
-  if (stored.state != snn::ModelState::Encrypted)
-    throw std::runtime_error(s.path + ": --key given but the model is not encrypted (state " + snn::to_string(stored.state) + ")");
-  // Read the key file once, so the header checked is the header unsealed.
-  const std::vector<std::uint8_t> file = read_key_file(s.key);
-  const crypto::KeyHeader header = crypto::parse_key_header(file, s.key);
-  crypto::check_key_matches_model(header, s.key, model_layer_bits(stored), stored.key_fingerprint);
-  const crypto::KeySecret secret = obtain_key_secret({s.passphrase_file, s.device_key}, s.key, SecretUse::Unseal);
-  return crypto::unseal_key_bytes(file, secret, s.key);
-}
-
-void remove_key(snn::Network& net, const crypto::XorKey& key) {
-  for (const auto& layer : key.layers) {
-    auto& w = net.weights(layer.layer);
-    crypto::remove(layer, w.quant->weight_bits);
-    snn::dequantize_into(w);
-  }
-  net.state = snn::ModelState::Quantized;
-  net.key_fingerprint.clear();
+keyed::UnsealedKey unseal_key_for_model(const ModelSource& s, const snn::Network& stored) {
+  return keyed::unseal_for_model(
+      s.key, stored, [&] { return obtain_key_secret({s.passphrase_file, s.device_key}, s.key, SecretUse::Unseal); }, s.path);
 }
 
 snn::Network load_model_for_use(const ModelSource& s) {
@@ -202,9 +152,9 @@ snn::Network load_model_for_use(const ModelSource& s) {
       std::fprintf(stderr, "snngx: note: %s is encrypted and no --key was given: running the encrypted weights\n", s.path.c_str());
     return net;
   }
-  crypto::XorKey key = unseal_key_for_model(s, net);
-  remove_key(net, key);
-  crypto::wipe(key);
+  keyed::UnsealedKey unsealed = unseal_key_for_model(s, net);
+  keyed::decrypt(net, unsealed.key);
+  crypto::wipe(unsealed.key);
   return net;
 }
 

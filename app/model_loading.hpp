@@ -1,8 +1,8 @@
 #pragma once
 // How every command that runs a model gets it: a model file, optionally decrypted on load with
 // a sealed key file (docs/crypto.md). Commands add the options with add_model_source_options.
-// Also the shared helpers for commands that SEAL keys (snngx encrypt, snngx key seal): where the
-// secret comes from, the KDF options, and sealing a key for an encrypted network.
+// Also the shared options of commands that SEAL keys (snngx encrypt, snngx key seal): where the
+// secret comes from and the KDF. The model-key binding itself is snngx/keyed/model_key.hpp.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include "checks.hpp"
 #include "snngx/crypto/key_file.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/network.hpp"
 
 namespace snngx::app {
@@ -33,13 +34,9 @@ std::vector<PathArg> input_paths(const ModelSource& source);
 /// (a note goes to stderr): that is what an attacker without the key runs.
 snn::Network load_model_for_use(const ModelSource& source);
 
-/// For commands that need the key itself (cosim's key store, attack): reads `source.key` once,
-/// checks that it belongs to the encrypted model `stored` (before asking for any secret), obtains
-/// the secret (obtain_key_secret) and unseals. Wipe the result with crypto::wipe when done.
-crypto::XorKey unseal_key_for_model(const ModelSource& source, const snn::Network& stored);
-/// Removes `key` from an encrypted network in place: weight_bits XOR key, values refreshed,
-/// state quantized, key_fingerprint cleared. The key must match (unseal_key_for_model checks it).
-void remove_key(snn::Network& net, const crypto::XorKey& key);
+/// For commands that need the key itself (cosim's key store, attack, simulate): keyed::unseal_for_model
+/// with the secret from obtain_key_secret. Wipe the key with crypto::wipe when done.
+keyed::UnsealedKey unseal_key_for_model(const ModelSource& source, const snn::Network& stored);
 
 /// Where a key file's secret comes from, in this order: --device-key FILE (raw 32 bytes), else
 /// --passphrase-file FILE, else the environment variable SNNGX_PASSPHRASE, else a no-echo prompt
@@ -64,16 +61,5 @@ struct KdfOptions {
   [[nodiscard]] crypto::KdfParams params() const;  // validates
 };
 void add_kdf_options(CLI::App& cmd, KdfOptions& kdf);
-
-/// The weighted layers' stored weight_bits and q, in layer order (throws if a layer is not quantized).
-std::vector<crypto::ModelLayerBits> model_layer_bits(const snn::Network& net);
-/// crypto::model_fingerprint of the network's stored weight_bits.
-std::string weights_fingerprint(const snn::Network& net);
-
-/// For `snngx encrypt`: `encrypted` holds weight_bits already XORed with `key`. Seals the key
-/// bound to it, writes `key_path`, and sets encrypted.state = encrypted and
-/// encrypted.key_fingerprint (save the model afterwards). Returns the key fingerprint.
-std::string seal_key_for_model(snn::Network& encrypted, const crypto::XorKey& key, const std::filesystem::path& key_path,
-                               const crypto::KeySecret& secret, const crypto::KdfParams& kdf);
 
 }  // namespace snngx::app

@@ -19,6 +19,7 @@
 
 #include "snngx/datasets/frames.hpp"
 #include "snngx/crypto/xor_key.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/costs.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -59,7 +60,7 @@ crypto::XorKey sign_key(const snn::Network& net, std::uint64_t n, std::uint64_t 
 
 snn::Network encrypted(const snn::Network& net, const crypto::XorKey& key) {
   snn::Network enc = net;
-  for (const auto& lk : key.layers) crypto::apply(lk, enc.weights(lk.layer).quant->weight_bits);
+  for (const auto& lk : key.layers) keyed::apply_layer(lk, enc.weights(lk.layer).quant->weight_bits);
   for (std::size_t l = 0; l < enc.num_weighted(); ++l) snn::dequantize_into(enc.weights(l));
   return enc;
 }

@@ -11,7 +11,10 @@ namespace {
 
 std::string where(const LayerKey& k) { return "key layer " + std::to_string(k.layer); }
 
-void validate_layer(const LayerKey& k) {
+}  // namespace
+
+void LayerKey::validate() const {
+  const LayerKey& k = *this;
   if (k.bits_per_weight < 1 || k.bits_per_weight > 8)
     throw std::invalid_argument(where(k) + ": bits_per_weight " + std::to_string(k.bits_per_weight) + " outside 1..8");
   if (k.total_bits % static_cast<std::uint64_t>(k.bits_per_weight) != 0)
@@ -25,8 +28,6 @@ void validate_layer(const LayerKey& k) {
                                   std::to_string(k.positions[i - 1]) + ", " + std::to_string(k.positions[i]) + ")");
   }
 }
-
-}  // namespace
 
 std::uint64_t XorKey::flipped_bits() const {
   std::uint64_t n = 0;
@@ -44,7 +45,7 @@ void XorKey::validate() const {
   for (std::size_t i = 0; i < layers.size(); ++i) {
     if (i > 0 && layers[i].layer <= layers[i - 1].layer)
       throw std::invalid_argument("key layers not in increasing layer order at entry " + std::to_string(i));
-    validate_layer(layers[i]);
+    layers[i].validate();
   }
 }
 
@@ -52,18 +53,6 @@ void wipe(XorKey& key) noexcept {
   for (auto& l : key.layers) {
     if (!l.positions.empty()) OPENSSL_cleanse(l.positions.data(), l.positions.size() * sizeof(l.positions[0]));
     l.positions.clear();
-  }
-}
-
-void apply(const LayerKey& key, std::span<std::uint8_t> weight_bits) {
-  validate_layer(key);
-  const auto q = static_cast<std::uint64_t>(key.bits_per_weight);
-  if (weight_bits.size() * q != key.total_bits)
-    throw std::invalid_argument(where(key) + ": key covers " + std::to_string(key.total_bits) + " bits but the layer has " +
-                                std::to_string(weight_bits.size()) + " weights x " + std::to_string(q) + " bits");
-  for (const std::uint64_t pos : key.positions) {
-    const int b = static_cast<int>(pos % q);
-    weight_bits[pos / q] ^= static_cast<std::uint8_t>(1u << byte_bit_of(b, key.bits_per_weight));
   }
 }
 

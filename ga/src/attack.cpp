@@ -9,6 +9,7 @@
 
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/sensitivity.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "snngx/snn/train.hpp"
@@ -62,7 +63,7 @@ crypto::XorKey empty_like(const snn::Network& net) {
 
 double accuracy_with(const snn::Network& base, const crypto::XorKey& flips, const datasets::FrameSet& test, int threads) {
   snn::Network net = base;
-  xor_key_into(net, flips);
+  keyed::xor_into(net, flips);
   return test_accuracy(net, test, threads);
 }
 

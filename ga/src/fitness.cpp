@@ -82,31 +82,6 @@ crypto::XorKey make_key(const snn::Network& plain, const SearchSpace& space, con
   return key;
 }
 
-void xor_key_into(snn::Network& net, const crypto::XorKey& key) {
-  require_quantized(net);
-  for (const auto& lk : key.layers) {
-    if (lk.layer >= net.num_weighted())
-      throw std::invalid_argument("key layer " + std::to_string(lk.layer) + " does not exist in the model");
-    const auto& w = net.weights(lk.layer);
-    if (lk.bits_per_weight != w.quant->bits || lk.total_bits != w.count() * static_cast<std::uint64_t>(w.quant->bits))
-      throw std::invalid_argument("key layer " + std::to_string(lk.layer) + " does not match the model's layer (q or size)");
-    for (const auto p : lk.positions) {
-      if (p >= lk.total_bits) throw std::invalid_argument("key position " + std::to_string(p) + " out of range");
-      const auto q = static_cast<std::uint64_t>(lk.bits_per_weight);
-      snn::flip_bit(net, lk.layer, static_cast<std::size_t>(p / q), static_cast<int>(p % q));
-    }
-  }
-}
-
-snn::Network encrypt_model(const snn::Network& plain, const crypto::XorKey& key, const std::string& fingerprint) {
-  if (plain.state != snn::ModelState::Quantized) throw std::invalid_argument("only a quantized (plain) model can be encrypted");
-  snn::Network e = plain;
-  xor_key_into(e, key);
-  e.state = snn::ModelState::Encrypted;
-  e.key_fingerprint = fingerprint;
-  return e;
-}
-
 namespace {
 
 /// The first `size` indices of a partial Fisher-Yates shuffle of `idx` with Rng(seed)

@@ -8,7 +8,7 @@ namespace {
 
 class BinaryAdderTree final : public IAdderTree {
  public:
-  explicit BinaryAdderTree(const ChipConfig& config) : merge_stages_(config.get_int("adder_tree", "merge_stages")) {}
+  explicit BinaryAdderTree(const ComponentInputs& in) : merge_stages_(in.own.get_int("merge_stages")) {}
 
   [[nodiscard]] std::string name() const override { return "binary"; }
   [[nodiscard]] int levels(int row_tiles) const override {
@@ -25,7 +25,11 @@ class BinaryAdderTree final : public IAdderTree {
 
 template <>
 ImplRegistry<IAdderTree>& registry<IAdderTree>() {
-  static ImplRegistry<IAdderTree> r{{"binary", factory_of<IAdderTree, BinaryAdderTree>()}};
+  static ImplRegistry<IAdderTree> r{
+      {"binary", "two-input adder tree across row tiles: ceil(log2(row tiles)) + merge_stages levels",
+       {int_param("merge_stages", "levels", 1,
+                  "levels after the two-input ones (the stage that adds the decryption unit's corrections)", 0, 64)},
+       factory_of<IAdderTree, BinaryAdderTree>()}};
   return r;
 }
 

@@ -7,7 +7,7 @@ namespace {
 
 class SramBuffer final : public ISpikeBuffer {
  public:
-  explicit SramBuffer(const ChipConfig& config) : input_bits_(config.get_int("buffer", "input_bits")) {}
+  explicit SramBuffer(const ComponentInputs& in) : input_bits_(in.own.get_int("input_bits")) {}
 
   [[nodiscard]] std::string name() const override { return "sram"; }
   [[nodiscard]] std::uint64_t bits(std::size_t values, bool counts) const override {
@@ -25,7 +25,10 @@ class SramBuffer final : public ISpikeBuffer {
 
 template <>
 ImplRegistry<ISpikeBuffer>& registry<ISpikeBuffer>() {
-  static ImplRegistry<ISpikeBuffer> r{{"sram", factory_of<ISpikeBuffer, SramBuffer>()}};
+  static ImplRegistry<ISpikeBuffer> r{
+      {"sram", "spike buffers between layers (1 bit per spike; inputs input_bits per count)",
+       {int_param("input_bits", "bits", 8, "bits per first-layer event count in the input buffer", 1, 16)},
+       factory_of<ISpikeBuffer, SramBuffer>()}};
   return r;
 }
 

@@ -194,7 +194,7 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
       io(make_component<IFrameInterface>(cfg)),
       lif(make_component<ILifUnit>(cfg)),
       buffer(make_component<ISpikeBuffer>(cfg)),
-      controller(make_component<IController>(cfg)) {
+      controller(make_component<Controller>(cfg)) {
   map = map_network(net, cfg);
   shapes = net.layer_output_shapes();
   slices = crossbar->slices();

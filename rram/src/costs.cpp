@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "snngx/crypto/aes_baseline.hpp"
+#include "snngx/rram/components/aes_engine.hpp"
 #include "snngx/rram/components/shift_add.hpp"
 #include "snngx/rram/components/technology.hpp"
 
@@ -152,22 +153,14 @@ std::string CostReport::table() const {
 }
 
 namespace {
-// One design point of the AES baseline: `impl`'s parameters from the config if it is the
-// configured engine, else its registered defaults.
-AesComparison aes_point(const ChipConfig& cfg, const std::string& impl, std::uint64_t blocks) {
-  auto param = [&](const char* name) {
-    if (cfg.impl("aes_engine") == impl) return cfg.get("aes_engine", name);
-    for (const ImplSpec* spec : implementations("aes_engine"))
-      if (spec->impl == impl)
-        for (const auto& p : spec->params)
-          if (p.name == name) return p.default_value;
-    throw std::invalid_argument("aes_engine." + impl + ": no parameter " + name);
-  };
+// One design point of the AES baseline.
+AesComparison aes_point(const AesEngine& engine, std::uint64_t blocks) {
   AesComparison a;
-  a.engine = impl;
+  a.engine = engine.name();
   a.aes_blocks = blocks;
-  a.aes_energy_pj = static_cast<double>(blocks) * param("energy_per_block_pj");
-  a.aes_latency_us = blocks ? param("latency_ns") * 1e-3 + static_cast<double>(blocks - 1) * 128.0 / param("throughput_mbps") : 0.0;
+  a.aes_energy_pj = static_cast<double>(blocks) * engine.energy_per_block_pj();
+  a.aes_latency_us =
+      blocks ? engine.latency_ns() * 1e-3 + static_cast<double>(blocks - 1) * 128.0 / engine.throughput_mbps() : 0.0;
   return a;
 }
 }  // namespace
@@ -243,15 +236,17 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
   std::vector<std::uint64_t> layer_bytes;
   for (std::size_t l = 0; l < net.num_weighted(); ++l) layer_bytes.push_back(net.weights(l).quant->weight_bits.size());
   const std::uint64_t blocks = crypto::aes_blocks_for_layers(layer_bytes, crypto::AesMode::Ctr);
-  std::vector<std::string> engines{cfg.impl("aes_engine")};
-  for (const ImplSpec* spec : implementations("aes_engine"))
-    if (spec->impl != engines.front()) engines.push_back(spec->impl);
+  // The configured engine (with the config's numbers), then every other registered design point.
+  std::vector<std::unique_ptr<AesEngine>> engines;
+  engines.push_back(make_component<AesEngine>(cfg));
+  for (const auto& impl : registry<AesEngine>().names())
+    if (impl != engines.front()->name()) engines.push_back(make_default_aes_engine(impl));
   double added = 0.0;
   for (const auto& c : per_layer) added += static_cast<double>(c.added_cycles) * per;
   r.added_cycles_per_inference = added;
   const auto by = r.energy_by_component_pj();
-  for (const auto& impl : engines) {
-    AesComparison a = aes_point(cfg, impl, blocks);
+  for (const auto& engine : engines) {
+    AesComparison a = aes_point(*engine, blocks);
     a.weight_bytes = std::accumulate(layer_bytes.begin(), layer_bytes.end(), std::uint64_t{0});
     a.key_entries = chip.key_entry_count();
     a.key_rows = chip.key_rows_loaded();

@@ -15,8 +15,8 @@ namespace {
 
 class IdealCrossbar : public ICrossbar {
  public:
-  explicit IdealCrossbar(const ChipConfig& config)
-      : settle_(config.get_int("crossbar", "settle_cycles")), bits_(config.get_int("crossbar", "bits_per_cell")) {}
+  explicit IdealCrossbar(const ComponentInputs& in)
+      : settle_(in.own.get_int("settle_cycles")), bits_(in.own.get_int("bits_per_cell")) {}
 
   [[nodiscard]] std::string name() const override { return "ideal"; }
   [[nodiscard]] int settle_cycles() const override { return settle_; }
@@ -76,13 +76,13 @@ class IdealCrossbar : public ICrossbar {
 
 class RramCrossbar final : public IdealCrossbar {
  public:
-  explicit RramCrossbar(const ChipConfig& config)
-      : IdealCrossbar(config),
-        sigma_(config.get("crossbar", "conductance_sigma")),
-        p_on_(config.get("crossbar", "stuck_on_rate")),
-        p_off_(config.get("crossbar", "stuck_off_rate")),
-        read_noise_(config.get("crossbar", "read_noise_sigma")),
-        seed_(static_cast<std::uint64_t>(config.get("crossbar", "seed"))) {}
+  explicit RramCrossbar(const ComponentInputs& in)
+      : IdealCrossbar(in),
+        sigma_(in.own.get("conductance_sigma")),
+        p_on_(in.own.get("stuck_on_rate")),
+        p_off_(in.own.get("stuck_off_rate")),
+        read_noise_(in.own.get("read_noise_sigma")),
+        seed_(static_cast<std::uint64_t>(in.own.get("seed"))) {}
 
   [[nodiscard]] std::string name() const override { return "rram"; }
   [[nodiscard]] bool exact() const override { return sigma_ == 0 && p_on_ == 0 && p_off_ == 0 && read_noise_ == 0; }
@@ -155,10 +155,39 @@ class RramCrossbar final : public IdealCrossbar {
 
 }  // namespace
 
+namespace {
+
+std::vector<ParamSpec> crossbar_params() {
+  return {int_param("rows", "rows", 128, "wordlines per crossbar tile", 1, 65536),
+          int_param("columns", "columns", 128,
+                    "bitlines per array (each tile is a G+ and a G- array of rows x columns)", 1, 65536),
+          int_param("bits_per_cell", "bits", 1,
+                    "magnitude bits stored per cell (7 magnitude bits are sliced over ceil(7/b) columns)", 1, 7),
+          int_param("settle_cycles", "cycles", 10,
+                    "cycles to drive the wordlines and let the bitline currents settle per read pulse "
+                    "(assumption: 10 ns pulse at 1 GHz)",
+                    0, 1 << 20)};
+}
+
+std::vector<ParamSpec> rram_params() {
+  auto p = crossbar_params();
+  p.push_back(real_param("conductance_sigma", "1", 0.0, "sigma of the per-cell lognormal conductance variation (0 = off)", 0, 5));
+  p.push_back(real_param("stuck_on_rate", "1", 0.0, "fraction of cells stuck at the ON (highest) level", 0, 1));
+  p.push_back(real_param("stuck_off_rate", "1", 0.0, "fraction of cells stuck at the OFF (zero) level", 0, 1));
+  p.push_back(real_param("read_noise_sigma", "1", 0.0, "relative Gaussian noise of each column current per read (0 = off)", 0, 5));
+  p.push_back(int_param("seed", "1", 1, "seed of the variation, fault and noise draws", 0, 9.0e15));
+  return p;
+}
+
+}  // namespace
+
 template <>
 ImplRegistry<ICrossbar>& registry<ICrossbar>() {
-  static ImplRegistry<ICrossbar> r{{"ideal", factory_of<ICrossbar, IdealCrossbar>()},
-                                   {"rram", factory_of<ICrossbar, RramCrossbar>()}};
+  static ImplRegistry<ICrossbar> r{
+      {"ideal", "ideal RRAM cells: conductance = programmed level exactly", crossbar_params(),
+       factory_of<ICrossbar, IdealCrossbar>()},
+      {"rram", "RRAM cells with lognormal variation, stuck-at faults and read noise", rram_params(),
+       factory_of<ICrossbar, RramCrossbar>()}};
   return r;
 }
 

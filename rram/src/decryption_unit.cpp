@@ -186,12 +186,28 @@ int IDecryptionUnit::correct(const CorrectionRequest& request, std::span<std::in
   throw std::logic_error("decryption unit '" + name() + "' did not answer within " + std::to_string(limit) + " cycles");
 }
 
+namespace {
+
+// The pool's parameters; the chip turns them and the crossbar's geometry into DecryptionParams.
+std::vector<ParamSpec> pool_params() {
+  return {int_param("lanes", "rows/cycle", 10,
+                    "LANES: key-SRAM banks per engine = keyed rows streamed per cycle (10: any key, any input fits the "
+                    "18-cycle read window of 128-row tiles)",
+                    1, 128),
+          int_param("engines", "engines", 16, "engines in the pool; each crossbar tile holding key entries is bound to one", 1,
+                    1 << 20)};
+}
+
+}  // namespace
+
 template <>
 ImplRegistry<IDecryptionUnit>& registry<IDecryptionUnit>() {
   // "none" builds no engine: a chip without the unit.
   static ImplRegistry<IDecryptionUnit> r{
-      {"behavioural", [](const DecryptionParams& p) { return make_behavioural_decryption_unit(p); }},
-      {"none", [](const DecryptionParams&) { return std::unique_ptr<IDecryptionUnit>{}; }}};
+      {"behavioural", "pool of row-indexed streaming engines, one per keyed tile (rram/decryption_unit.hpp)", pool_params(),
+       [](const DecryptionParams& p) { return make_behavioural_decryption_unit(p); }},
+      {"none", "a chip without the SNNGX decryption unit", pool_params(),
+       [](const DecryptionParams&) { return std::unique_ptr<IDecryptionUnit>{}; }}};
   return r;
 }
 

@@ -10,8 +10,8 @@ namespace {
 
 class CountsInterface final : public IFrameInterface {
  public:
-  explicit CountsInterface(const ChipConfig& config)
-      : max_count_((std::int32_t{1} << config.get_int("io", "count_bits")) - 1) {}
+  explicit CountsInterface(const ComponentInputs& in)
+      : max_count_((std::int32_t{1} << in.own.get_int("count_bits")) - 1) {}
 
   [[nodiscard]] std::string name() const override { return "counts"; }
   void load(std::span<const std::uint16_t> frame, std::vector<float>& act) const override {
@@ -30,7 +30,10 @@ class CountsInterface final : public IFrameInterface {
 
 template <>
 ImplRegistry<IFrameInterface>& registry<IFrameInterface>() {
-  static ImplRegistry<IFrameInterface> r{{"counts", factory_of<IFrameInterface, CountsInterface>()}};
+  static ImplRegistry<IFrameInterface> r{
+      {"counts", "frame interface: frames in as event counts, output spike counts per class out",
+       {int_param("count_bits", "bits", 16, "width of each class's output spike counter (saturates at 2^bits - 1)", 1, 30)},
+       factory_of<IFrameInterface, CountsInterface>()}};
   return r;
 }
 

@@ -10,8 +10,8 @@ namespace {
 
 class SramKeyStore final : public IKeyStore {
  public:
-  explicit SramKeyStore(const ChipConfig& config)
-      : cycles_per_row_(static_cast<std::uint64_t>(config.get_int("key_store", "load_cycles_per_row"))) {}
+  explicit SramKeyStore(const ComponentInputs& in)
+      : cycles_per_row_(static_cast<std::uint64_t>(in.own.get_int("load_cycles_per_row"))) {}
 
   [[nodiscard]] std::string name() const override { return "sram"; }
   [[nodiscard]] std::map<int, std::vector<KeyEntry>> partition(const TileGrid& grid,
@@ -37,7 +37,11 @@ class SramKeyStore final : public IKeyStore {
 
 template <>
 ImplRegistry<IKeyStore>& registry<IKeyStore>() {
-  static ImplRegistry<IKeyStore> r{{"sram", factory_of<IKeyStore, SramKeyStore>()}};
+  static ImplRegistry<IKeyStore> r{
+      {"sram", "trusted key store: one row-indexed key SRAM per engine (ROWS words of COLS corrections)",
+       {int_param("load_cycles_per_row", "cycles", 1, "cycles to write one key-SRAM word (one row of a tile) at key load", 1,
+                  1 << 16)},
+       factory_of<IKeyStore, SramKeyStore>()}};
   return r;
 }
 

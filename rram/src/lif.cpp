@@ -8,7 +8,7 @@ namespace {
 
 class Float32Lif final : public ILifUnit {
  public:
-  explicit Float32Lif(const ChipConfig& config) : units_(config.get_int("lif", "units")) {}
+  explicit Float32Lif(const ComponentInputs& in) : units_(in.own.get_int("units")) {}
 
   [[nodiscard]] std::string name() const override { return "float32"; }
   [[nodiscard]] int units() const override { return units_; }
@@ -34,7 +34,10 @@ class Float32Lif final : public ILifUnit {
 
 template <>
 ImplRegistry<ILifUnit>& registry<ILifUnit>() {
-  static ImplRegistry<ILifUnit> r{{"float32", factory_of<ILifUnit, Float32Lif>()}};
+  static ImplRegistry<ILifUnit> r{
+      {"float32", "LIF units with the software's float32 formula v = v*decay*(1-s) + I",
+       {int_param("units", "neurons", 128, "LIF units per layer (neurons updated per cycle)", 1, 1 << 24)},
+       factory_of<ILifUnit, Float32Lif>()}};
   return r;
 }
 

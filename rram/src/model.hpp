@@ -65,7 +65,7 @@ struct Chip {
   std::unique_ptr<IFrameInterface> io;
   std::unique_ptr<ILifUnit> lif;
   std::unique_ptr<ISpikeBuffer> buffer;  // bit accounting (the clocked model builds one per buffer)
-  std::unique_ptr<IController> controller;
+  std::unique_ptr<Controller> controller;
   Timing timing;
   bool physical = false;               // per-column path (inexact cells, a lossy ADC or shift-add)
   int slices = 7;

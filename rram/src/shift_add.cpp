@@ -9,9 +9,9 @@ namespace {
 class DigitalShiftAdd final : public IShiftAdd {
  public:
   // The slice layout is the crossbar's (its bits_per_cell).
-  explicit DigitalShiftAdd(const ChipConfig& config)
-      : units_per_adc_(config.get_int("shift_add", "units_per_adc")),
-        bits_per_cell_(config.get_int("crossbar", "bits_per_cell")),
+  explicit DigitalShiftAdd(const ComponentInputs& in)
+      : units_per_adc_(in.own.get_int("units_per_adc")),
+        bits_per_cell_(in.crossbar.bits_per_cell),
         slices_((7 + bits_per_cell_ - 1) / bits_per_cell_) {}
 
   [[nodiscard]] std::string name() const override { return "digital"; }
@@ -39,7 +39,10 @@ class DigitalShiftAdd final : public IShiftAdd {
 
 template <>
 ImplRegistry<IShiftAdd>& registry<IShiftAdd>() {
-  static ImplRegistry<IShiftAdd> r{{"digital", factory_of<IShiftAdd, DigitalShiftAdd>()}};
+  static ImplRegistry<IShiftAdd> r{
+      {"digital", "exact shift-and-add across the bit slices, then G+ minus G-",
+       {int_param("units_per_adc", "units", 1, "shift-add units per ADC (area; ISAAC: one per ADC)", 1, 64)},
+       factory_of<IShiftAdd, DigitalShiftAdd>()}};
   return r;
 }
 

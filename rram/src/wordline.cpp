@@ -8,7 +8,7 @@ namespace {
 
 class PulseDriver final : public IWordlineDriver {
  public:
-  explicit PulseDriver(const ChipConfig& config) : issue_cycles_(config.get_int("wordline", "issue_cycles")) {}
+  explicit PulseDriver(const ComponentInputs& in) : issue_cycles_(in.own.get_int("issue_cycles")) {}
 
   [[nodiscard]] std::string name() const override { return "pulse"; }
   [[nodiscard]] int issue_cycles() const override { return issue_cycles_; }
@@ -22,7 +22,11 @@ class PulseDriver final : public IWordlineDriver {
 
 template <>
 ImplRegistry<IWordlineDriver>& registry<IWordlineDriver>() {
-  static ImplRegistry<IWordlineDriver> r{{"pulse", factory_of<IWordlineDriver, PulseDriver>()}};
+  static ImplRegistry<IWordlineDriver> r{
+      {"pulse", "wordline drivers: a row is driven on one read pulse per unit of input (a count n: n pulses)",
+       {int_param("issue_cycles", "cycles", 1, "cycles to latch a read's active rows into the drivers before its first pulse", 1,
+                  1 << 16)},
+       factory_of<IWordlineDriver, PulseDriver>()}};
   return r;
 }
 

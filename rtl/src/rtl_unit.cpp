@@ -140,9 +140,9 @@ std::unique_ptr<rram::IDecryptionUnit> make_rtl_decryption_unit(const rram::Decr
 
 void register_rtl_decryption_unit() {
   // The factory under "rtl" and, for chip configs and --list-params, the behavioural engine's
-  // parameters under that name (registry<>().add + register_impl).
+  // parameters under that name.
   rram::register_component<rram::IDecryptionUnit>(
-      rram::derived_spec("decryption_unit", "behavioural", "rtl",
+      rram::derived_spec<rram::IDecryptionUnit>("behavioural", "rtl",
                          "the Verilated SystemVerilog engine of rtl/sv (snngx_cosim; ROWS, COLS, LANES fixed at build time "
                          "by SNNGX_RTL_ROWS/_COLS/_LANES)"),
       make_rtl_decryption_unit);

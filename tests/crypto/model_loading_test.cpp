@@ -58,7 +58,7 @@ struct Fixture {
   explicit Fixture(std::uint64_t seed = 1, const std::string& name = "m",
                    std::shared_ptr<const testing::TempDir> shared = std::make_shared<const testing::TempDir>())
       : dir_owner(std::move(shared)), dir(*dir_owner), plain(tiny_plain(seed)) {
-    // Encrypt with snn's own bit access (an independent path from crypto::apply).
+    // Encrypt with snn's own bit access (an independent path from keyed::apply_layer).
     snn::Network enc = plain;
     snn::flip_bit(enc, 0, 0, 0);
     snn::flip_bit(enc, 0, 3, 0);
@@ -68,7 +68,7 @@ struct Fixture {
     key = dir / (name + ".key");
     pass = dir / "pass.txt";
     std::ofstream(pass) << "pw\n";
-    seal_key_for_model(enc, tiny_key(), key, crypto::KeySecret::passphrase("pw"), kFastScrypt);
+    keyed::seal_for_model(enc, tiny_key(), key, crypto::KeySecret::passphrase("pw"), kFastScrypt);
     snn::save_model(model, enc);
   }
   [[nodiscard]] ModelSource source() const { return {model.string(), key.string(), pass.string(), ""}; }
@@ -99,7 +99,7 @@ TEST(ModelLoading, HeaderBindsBothWays) {
   const Fixture f;
   const snn::Network stored = snn::load_model(f.model);
   const auto h = crypto::read_key_header(f.key);
-  EXPECT_EQ(h.model_fingerprint, weights_fingerprint(stored));
+  EXPECT_EQ(h.model_fingerprint, keyed::weights_fingerprint(stored));
   EXPECT_EQ(stored.key_fingerprint, h.fingerprint);
 }
 
@@ -110,7 +110,7 @@ TEST(ModelLoading, DeviceKeySealedModelLoads) {
   snn::flip_bit(enc, 1, 4, 0);
   const std::vector<std::uint8_t> dev(32, 0x5A);
   std::ofstream(dir / "dev.bin", std::ios::binary).write(reinterpret_cast<const char*>(dev.data()), 32);
-  seal_key_for_model(enc, crypto::XorKey{{crypto::LayerKey{1, 8, 120, {32}}}}, dir / "d.key", crypto::KeySecret::device_key(dev), {});
+  keyed::seal_for_model(enc, crypto::XorKey{{crypto::LayerKey{1, 8, 120, {32}}}}, dir / "d.key", crypto::KeySecret::device_key(dev), {});
   snn::save_model(dir / "d.snn.h5", enc);
   expect_equal_weights(load_model_for_use({(dir / "d.snn.h5").string(), (dir / "d.key").string(), "", (dir / "dev.bin").string()}), plain);
 }

@@ -6,6 +6,7 @@
 
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "test_nets.hpp"
@@ -145,13 +146,13 @@ TEST(Key, PositionsAreSignBitsKTimesQAndEncryptionIsAnInvolution) {
   EXPECT_EQ(key.layers[0].positions, (std::vector<std::uint64_t>{16}));
   EXPECT_EQ(key.layers[1].positions, (std::vector<std::uint64_t>{0, 63 * 8}));
   EXPECT_EQ(key.layers[1].total_bits, 64u * 8u);
-  const auto enc = encrypt_model(net, key, "abc");
+  const auto enc = keyed::encrypt(net, key);
   EXPECT_EQ(enc.state, snn::ModelState::Encrypted);
-  EXPECT_EQ(enc.key_fingerprint, "abc");
+  EXPECT_EQ(enc.key_fingerprint, "");  // set when the key is sealed
   EXPECT_EQ(enc.weights(0).quant->weight_bits[2], net.weights(0).quant->weight_bits[2] ^ 0x80);
   EXPECT_EQ(enc.weights(1).values[63], -net.weights(1).values[63]);
   auto dec = enc;
-  xor_key_into(dec, key);
+  keyed::xor_into(dec, key);
   for (std::size_t l = 0; l < 2; ++l) EXPECT_EQ(dec.weights(l).quant->weight_bits, net.weights(l).quant->weight_bits);
   // The encrypted model equals apply_flips (sign flips of the same individual).
   EXPECT_EQ(enc.weights(1).quant->weight_bits, apply_flips(net, space, flips).weights(1).quant->weight_bits);
@@ -233,7 +234,7 @@ TEST(Attack, FullKnowledgeOfTheKeyRestoresThePlainAccuracy) {
   const auto frames = testing::frames_for(net, 20, 10);
   const auto space = SearchSpace::layer(net, 1);
   const auto key = make_key(net, space, random_flips(space.size(), 0.5, 3));
-  const auto enc = encrypt_model(net, key, "x");
+  const auto enc = keyed::encrypt(net, key);
   Rng rng(2);
   const auto curve = partial_key_attack(enc, key, frames, {0.0, 1.0}, 2, rng, 1);
   ASSERT_EQ(curve.size(), 2u);

@@ -10,6 +10,7 @@
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/flip_detector.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "snngx/snn/train.hpp"
@@ -109,7 +110,7 @@ TEST(WeightStatisticsAttack, ReplaysScoresAucAndTopGuessesIndependently) {
   const auto f = testing::frames_for(plain, 30, 31);
   const auto space = SearchSpace::layer(plain, 1);
   const auto key = make_key(plain, space, testing::random_flips(space.size(), 0.2, 31));
-  const auto encrypted = encrypt_model(plain, key, "fp");
+  const auto encrypted = keyed::encrypt(plain, key);
   const std::size_t L = key.flipped_bits();
   const auto results = weight_statistics_attack(encrypted, key, 1, f, {0.0, 1.0, 2.0}, 1);
   ASSERT_EQ(results.size(), all_flip_detectors().size());
@@ -168,7 +169,7 @@ TEST(FineTuneSweep, ChoosesTheLearningRateOnTheHeldOutSamplesAndReportsTest) {
   const auto data = testing::frames_for(plain, 40, 41);
   const auto test = testing::frames_for(plain, 30, 42);
   const auto space = SearchSpace::layer(plain, 1);
-  const auto encrypted = encrypt_model(plain, make_key(plain, space, testing::random_flips(space.size(), 0.3, 41)), "fp");
+  const auto encrypted = keyed::encrypt(plain, make_key(plain, space, testing::random_flips(space.size(), 0.3, 41)));
   FineTuneSweepParams p;
   p.learning_rates = {1e-4f, 3e-2f, 1e-2f};
   p.epochs = 2;
@@ -217,7 +218,7 @@ TEST(FineTuneAttack, EncryptedLayerOnlyTrainsThatLayer) {
   const auto plain = testing::tiny_mlp(47);
   const auto data = testing::frames_for(plain, 24, 47);
   const auto space = SearchSpace::layer(plain, 1);
-  const auto encrypted = encrypt_model(plain, make_key(plain, space, testing::random_flips(space.size(), 0.3, 47)), "fp");
+  const auto encrypted = keyed::encrypt(plain, make_key(plain, space, testing::random_flips(space.size(), 0.3, 47)));
   const auto r = fine_tuning_attack(encrypted, data, data, 2, 1e-2f, 5, 1, 1);
   const auto tuned = snn::fine_tune(encrypted, data, 2, 1e-2f, 5, 1, 32, {true, false});
   EXPECT_EQ(tuned.weights(0).values, encrypted.weights(0).values);

@@ -9,6 +9,7 @@
 
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/sensitivity.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "test_nets.hpp"
@@ -208,7 +209,7 @@ TEST(KeyRecovery, TheRepairingSearchFindsTheHandNetsKeyBit) {
   BitVector b(space.size());
   b.set(4);
   const auto key = make_key(plain, space, b);
-  const auto encrypted = encrypt_model(plain, key, "fp");
+  const auto encrypted = keyed::encrypt(plain, key);
   ASSERT_EQ(accuracy_of(encrypted, f), 0.5);
   const auto r = key_recovery_attack(encrypted, key, 0, f, f, 1, 1);
   EXPECT_EQ(r.key_bits, 1u);
@@ -226,7 +227,7 @@ TEST(KeyRecovery, ReportsTheRepairedModelsAccuracyAndTheKeyShareIndependently) {
   const SubsetEvaluator ev(plain, space, f, 1);
   const auto enc_bits = sensitivity_search(plain, space, f, ev, {10, 2}, 1).best;
   const auto key = make_key(plain, space, enc_bits);
-  const auto encrypted = encrypt_model(plain, key, "fp");
+  const auto encrypted = keyed::encrypt(plain, key);
   const auto r = key_recovery_attack(encrypted, key, 1, f, f, 3, 1);
   // The attacker's search, replayed: same flips, then the key share and accuracy by hand.
   SensitivityParams p{static_cast<int>(enc_bits.count()), 3};

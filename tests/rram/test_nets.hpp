@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "snngx/crypto/xor_key.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/rram/config.hpp"
 #include "snngx/snn/network.hpp"
@@ -130,7 +131,7 @@ inline snn::Network encrypt(const snn::Network& net, const crypto::XorKey& key) 
   snn::Network enc = net;
   for (const auto& lk : key.layers) {
     auto& w = enc.weights(lk.layer);
-    crypto::apply(lk, w.quant->weight_bits);
+    keyed::apply_layer(lk, w.quant->weight_bits);
     snn::dequantize_into(w);
   }
   enc.state = snn::ModelState::Encrypted;

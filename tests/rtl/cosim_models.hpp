@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "snngx/crypto/xor_key.hpp"
+#include "snngx/keyed/model_key.hpp"
 #include "snngx/snn/network.hpp"
 #include "snngx/snn/quantize.hpp"
 
@@ -51,7 +52,7 @@ inline crypto::XorKey strong_weight_key(const snn::Network& net, int min_mag) {
 inline snn::Network encrypt(snn::Network net, const crypto::XorKey& key) {
   for (const auto& lk : key.layers) {
     auto& w = net.weights(lk.layer);
-    crypto::apply(lk, w.quant->weight_bits);
+    keyed::apply_layer(lk, w.quant->weight_bits);
     snn::dequantize_into(w);
   }
   net.state = snn::ModelState::Encrypted;

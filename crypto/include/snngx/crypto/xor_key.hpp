@@ -1,8 +1,9 @@
 #pragma once
 // The SNNGX XOR key: per weighted layer, the sorted flat bit positions (k*q + b, b = 0 is the
 // sign bit of weight k) whose stored bit is flipped. Applying the key XORs those bits of the
-// layer's weight_bits; applying it twice restores the original (an involution).
-// This library knows nothing of networks: a layer is a span of weight bytes and its q.
+// layer's weight_bits; applying it twice restores the original (an involution). This library
+// knows nothing of networks or of the weight byte layout: applying a key to a model is
+// snngx/keyed/model_key.hpp.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -15,6 +16,9 @@ struct LayerKey {
   int bits_per_weight = 8;                 // q
   std::uint64_t total_bits = 0;            // weights in the layer * q
   std::vector<std::uint64_t> positions;    // sorted, unique, < total_bits
+  /// Throws std::invalid_argument if q is outside 1..8 or positions are unsorted, duplicated or
+  /// out of range.
+  void validate() const;
 };
 
 struct XorKey {
@@ -29,15 +33,6 @@ struct XorKey {
 /// Overwrites the key's positions with OPENSSL_cleanse and empties them (the positions are the
 /// secret). Call it when a key is no longer needed.
 void wipe(XorKey& key) noexcept;
-
-/// XORs the key's bits into one layer's weight bytes (bit b of weight k is byte bit b==0 ? 7 : q-1-b).
-/// Throws std::invalid_argument if the key does not fit the layer (size, q).
-void apply(const LayerKey& key, std::span<std::uint8_t> weight_bits);
-/// Removing the key is applying it again (XOR is an involution); named for readability.
-inline void remove(const LayerKey& key, std::span<std::uint8_t> weight_bits) { apply(key, weight_bits); }
-
-/// Position of bit b (0 = sign) of a weight inside its stored byte: 7 for the sign, q-1-b else.
-constexpr int byte_bit_of(int b, int bits_per_weight) { return b == 0 ? 7 : bits_per_weight - 1 - b; }
 
 /// Key statistics: how many bits are flipped, of how many, and how many of them are sign bits.
 struct LayerKeyStats {

@@ -50,13 +50,6 @@ snn::Network apply_flips(const snn::Network& plain, const SearchSpace& space, co
 /// positions k*q + 0 of the flipped sign bits.
 crypto::XorKey make_key(const snn::Network& plain, const SearchSpace& space, const BitVector& flips);
 
-/// XORs the key's bit positions into the network's weight_bits (an involution; updates values).
-/// Does not change `state` or `key_fingerprint`.
-void xor_key_into(snn::Network& net, const crypto::XorKey& key);
-
-/// The stored form of an encrypted model: plain XOR key, state "encrypted", the given fingerprint.
-snn::Network encrypt_model(const snn::Network& plain, const crypto::XorKey& key, const std::string& fingerprint);
-
 /// Fitness subset: per_class > 0 takes the first `per_class` samples of every class in file
 /// order; otherwise `size` samples drawn without replacement by a partial Fisher-Yates shuffle
 /// with Rng(seed) (i = 0..size-1: swap(idx[i], idx[i + below(n - i)])), kept in draw order.

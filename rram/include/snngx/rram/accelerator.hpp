@@ -6,9 +6,11 @@
 // cycles by formula, parallel over samples) or Mode::Cycle (clocked SystemC with TLM-2.0
 // sockets, one sample after another) -> report (costs.hpp). Both modes give the same spike
 // counts, event counters and cycle counts (tested). The components (crossbar, wordline drivers,
-// ADC, shift-add, adder tree, decryption unit, key store, LIF units, spike buffers, controller,
-// frame interface, technology) are the implementations the config names, built once per chip
-// through the registries of components/*.hpp and shared by both modes.
+// ADC, shift-add, adder tree, key store, LIF units, spike buffers, controller, frame interface,
+// technology) are the implementations the config names, built once per chip through the
+// registries of components/*.hpp and shared by both modes. The decryption engines are the
+// exception: they hold pipeline state, so each fast-mode worker and each cycle-mode run builds
+// its own engines (make_decryption_unit with the chip's DecryptionParams) and loads the key.
 //
 // Dataflow and timing model (per time step, layers in order; all numbers from the config):
 //  - A weighted layer (Linear, or Conv2d unrolled im2col-style: rows = in_ch*kh*kw, logical

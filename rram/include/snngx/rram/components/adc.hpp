@@ -32,7 +32,7 @@ class IAdc {
 };
 
 /// Just enough bits for exact codes: ceil(log2(crossbar.rows * (2^bits_per_cell - 1) + 1)).
-int exact_adc_bits(const ChipConfig& config);
+int exact_adc_bits(const CrossbarGeometry& crossbar);
 
 template <>
 struct ComponentTraits<IAdc> : ComponentKind<"adc"> {};

@@ -2,7 +2,7 @@
 // The adder tree across row tiles (config key `adder_tree`; built-in "binary"): merges the
 // partial sums of a layer's row tiles (and, in its last stage, the decryption unit's
 // corrections) into one sum per neuron. The controller waits tree_cycles(levels(row tiles))
-// after a layer's reads (IController).
+// after a layer's reads (Controller).
 #include <string>
 
 #include "snngx/rram/components/registry.hpp"

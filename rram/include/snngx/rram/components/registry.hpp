@@ -1,20 +1,23 @@
 #pragma once
-// One registry template for every chip component (crossbar, wordline, adc, shift_add,
-// adder_tree, decryption_unit, key_store, lif, controller, buffer, io, technology):
-// implementations are created by name, the name a chip config selects with
-// `<component>: {impl: NAME}`. A component interface declares a ComponentTraits specialisation
-// (its config key and what its factories take) and the registry<I>() specialisation that its
-// source defines with the built-in implementations.
+// One registry per chip component (Ramulator-2 style). Each component interface declares a
+// ComponentTraits specialisation (its config key and what its factories take); each component's
+// source file defines registry<I>() with its built-in implementations, and every built-in lists,
+// next to its class, its name, its description and its typed parameters (unit, default, range,
+// published source). The chip configuration (config.hpp) validates, lists (--list-params) and
+// reports (JSON) exactly what these registries declare: the list of components is the type list
+// ChipComponents in components/all.hpp. The first built-in of a registry is the default.
 //
-// Adding an implementation (from a test or another library, as rtl/ does for the decryption
-// unit):
-//   register_component<IAdc>(derived_spec("adc", "ideal", "gain2", "an ADC with gain 2"),
-//                            [](const ChipConfig& c) { return std::make_unique<Gain2Adc>(c); });
+// A factory gets its own component's values (ComponentInputs::own) plus the few values that
+// belong to another component (the crossbar's geometry), which the chip passes explicitly.
+//
+// Adding an implementation from a test or another library (as rtl/ does for the decryption unit):
+//   register_component<IAdc>(derived_spec<IAdc>("ideal", "gain2", "an ADC with gain 2"),
+//                            factory_of<IAdc, Gain2Adc>());
 // makes `adc: {impl: gain2}` valid in chip.yaml and lists it in `snngx simulate --list-params`.
 #include <algorithm>
 #include <cstddef>
 #include <functional>
-#include <map>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -26,9 +29,15 @@
 
 namespace snngx::rram {
 
+/// What a component factory gets (unless its traits say otherwise): its own parameter values and
+/// the crossbar's geometry, which the ADCs and the shift-and-add units depend on.
+struct ComponentInputs {
+  const ComponentConfig& own;
+  CrossbarGeometry crossbar;
+};
+
 /// Specialised per component interface: `static constexpr const char* kind` (the config key) and
-/// `using Params` (what a factory gets: the ChipConfig, or DecryptionParams for the unit), most
-/// simply by deriving from ComponentKind<"key">.
+/// `using Params` (what a factory gets), most simply by deriving from ComponentKind<"key">.
 template <class Interface>
 struct ComponentTraits;
 
@@ -39,11 +48,22 @@ struct ComponentName {
   constexpr ComponentName(const char (&name)[N]) { std::copy_n(name, N, value); }  // NOLINT: implicit by design
 };
 
-template <ComponentName Kind, class P = ChipConfig>
+template <ComponentName Kind, class P = ComponentInputs>
 struct ComponentKind {
   static constexpr const char* kind = Kind.value;
   using Params = P;
 };
+
+// Parameter declarations, for the built-ins' lists.
+/// A real-valued parameter in [lo, hi].
+ParamSpec real_param(std::string name, std::string unit, double default_value, std::string description, double lo = 0.0,
+                     double hi = 1e300);
+/// An integer parameter in [lo, hi].
+ParamSpec int_param(std::string name, std::string unit, double default_value, std::string description, double lo,
+                    double hi);
+/// A technology number (>= 0) with the published source of its default.
+ParamSpec cited_param(std::string name, std::string unit, double default_value, std::string description,
+                      std::string source);
 
 template <class Interface>
 class ImplRegistry {
@@ -51,18 +71,46 @@ class ImplRegistry {
   using Params = typename ComponentTraits<Interface>::Params;
   using Factory = std::function<std::unique_ptr<Interface>(const Params&)>;
 
-  ImplRegistry(std::initializer_list<std::pair<const std::string, Factory>> builtins) : factories_(builtins) {}
+  /// One built-in implementation, declared next to its class.
+  struct Builtin {
+    std::string impl, description;
+    std::vector<ParamSpec> params;
+    Factory factory;
+  };
 
-  /// Adds (or replaces) the implementation `name`.
-  void add(const std::string& name, Factory factory) {
+  /// The built-ins in listing order; the first is the default.
+  ImplRegistry(std::initializer_list<Builtin> builtins) {
+    for (const auto& b : builtins) add(ImplSpec{kind(), b.impl, b.description, b.params}, b.factory);
+  }
+
+  /// Adds (or replaces) an implementation: its parameters and its factory.
+  void add(ImplSpec spec, Factory factory) {
+    if (spec.component != kind())
+      throw std::invalid_argument("register_component: spec of component '" + spec.component + "' given for a " + kind());
     const std::scoped_lock lock(mutex_);
-    factories_[name] = std::move(factory);
+    for (auto& e : entries_)
+      if (e->spec.impl == spec.impl) {
+        *e = Entry{std::move(spec), std::move(factory)};
+        return;
+      }
+    entries_.push_back(std::make_unique<Entry>(Entry{std::move(spec), std::move(factory)}));
   }
   [[nodiscard]] std::vector<std::string> names() const {
     const std::scoped_lock lock(mutex_);
     std::vector<std::string> out;
-    for (const auto& entry : factories_) out.push_back(entry.first);
+    for (const auto& e : entries_) out.push_back(e->spec.impl);
     return out;
+  }
+  /// Every implementation's declaration, in listing order (stable pointers).
+  [[nodiscard]] std::vector<const ImplSpec*> specs() const {
+    const std::scoped_lock lock(mutex_);
+    std::vector<const ImplSpec*> out;
+    for (const auto& e : entries_) out.push_back(&e->spec);
+    return out;
+  }
+  [[nodiscard]] std::string default_impl() const {
+    const std::scoped_lock lock(mutex_);
+    return entries_.empty() ? std::string{} : entries_.front()->spec.impl;
   }
   /// Builds `name`; throws std::invalid_argument "<kind>.impl: unknown implementation 'x' (known: ...)".
   [[nodiscard]] std::unique_ptr<Interface> make(const std::string& name, const Params& params) const {
@@ -70,19 +118,25 @@ class ImplRegistry {
   }
 
  private:
+  struct Entry {
+    ImplSpec spec;
+    Factory factory;
+  };
+  static std::string kind() { return ComponentTraits<Interface>::kind; }
+
   // Copied out under the lock: a factory may itself build another implementation (decorators).
   [[nodiscard]] Factory factory(const std::string& name) const {
     const std::scoped_lock lock(mutex_);
-    const auto it = factories_.find(name);
-    if (it != factories_.end()) return it->second;
     std::string known;
-    for (const auto& entry : factories_) known += (known.empty() ? "" : ", ") + entry.first;
-    throw std::invalid_argument(std::string(ComponentTraits<Interface>::kind) + ".impl: unknown implementation '" + name +
-                                "' (known: " + known + ")");
+    for (const auto& e : entries_) {
+      if (e->spec.impl == name) return e->factory;
+      known += (known.empty() ? "" : ", ") + e->spec.impl;
+    }
+    throw std::invalid_argument(kind() + ".impl: unknown implementation '" + name + "' (known: " + known + ")");
   }
 
   mutable std::mutex mutex_;
-  std::map<std::string, Factory> factories_;
+  std::vector<std::unique_ptr<Entry>> entries_;
 };
 
 /// The registry of one component interface, with its built-in implementations (each component's
@@ -90,15 +144,11 @@ class ImplRegistry {
 template <class Interface>
 ImplRegistry<Interface>& registry();
 
-/// Registers an implementation: its factory and its parameters (`spec.component` must be the
+/// Registers an implementation: its parameters and its factory (`spec.component` must be the
 /// interface's kind), so that chip configs can select it and --list-params lists it.
 template <class Interface>
 void register_component(ImplSpec spec, typename ImplRegistry<Interface>::Factory factory) {
-  if (spec.component != ComponentTraits<Interface>::kind)
-    throw std::invalid_argument("register_component: spec of component '" + spec.component + "' given for a " +
-                                ComponentTraits<Interface>::kind);
-  registry<Interface>().add(spec.impl, std::move(factory));
-  register_impl(std::move(spec));
+  registry<Interface>().add(std::move(spec), std::move(factory));
 }
 
 /// A factory that constructs `Impl` from the component's Params.
@@ -109,14 +159,27 @@ typename ImplRegistry<Interface>::Factory factory_of() {
   };
 }
 
-/// Builds the implementation the config selects for this component.
+/// The parameters of implementation `base` under a new name: for variants and decorators that
+/// take the same parameters. Throws std::invalid_argument if `base` is not registered.
 template <class Interface>
-std::unique_ptr<Interface> make_component(const ChipConfig& config) {
-  return registry<Interface>().make(config.impl(ComponentTraits<Interface>::kind), config);
+ImplSpec derived_spec(const std::string& base, std::string impl, std::string description) {
+  for (const ImplSpec* s : registry<Interface>().specs())
+    if (s->impl == base) {
+      ImplSpec spec = *s;
+      spec.impl = std::move(impl);
+      spec.description = std::move(description);
+      return spec;
+    }
+  throw std::invalid_argument(std::string(ComponentTraits<Interface>::kind) + ".impl: unknown implementation '" + base +
+                              "' to derive from");
 }
 
-/// The parameters of implementation `base` of `component` under a new name: for variants and
-/// decorators that take the same parameters. Throws if `base` is not registered.
-ImplSpec derived_spec(const std::string& component, const std::string& base, std::string impl, std::string description);
+/// Builds the implementation the config selects for this component (components whose factories
+/// take ComponentInputs).
+template <class Interface>
+std::unique_ptr<Interface> make_component(const ChipConfig& config) {
+  const char* kind = ComponentTraits<Interface>::kind;
+  return registry<Interface>().make(config.impl(kind), ComponentInputs{config.component(kind), config.crossbar_geometry()});
+}
 
 }  // namespace snngx::rram
