@@ -401,7 +401,7 @@ Network make_shd_rsnn() {
   Network n;
   n.arch = "shd-rsnn";
   n.time_steps = 100;
-  n.input_shape = {700, 1, 1};
+  n.input_shape = {1, 1, 700};
   n.num_classes = 20;
   const NeuronParams lif{.reset = ResetMode::Zero, .dt = 1e-2, .tau = 2e-2f, .r = 2.0f, .v_threshold = 1.0f};
   Neuron hidden = make_neuron(NeuronModel::Lif, 128, lif);

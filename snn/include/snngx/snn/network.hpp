@@ -167,7 +167,7 @@ void require_reference_kinds(const Network& net, const std::string& who);
 /// The reference networks. Weights are zero until `init_weights`.
 Network make_nmnist_mlp();
 Network make_dvsgesture_csnn();
-/// SHD's recurrent network (Cramer et al. 2020): [700,1,1] -> 128 recurrent LIF -> 20 LIF.
+/// SHD's recurrent network (Cramer et al. 2020): [1,1,700] -> 128 recurrent LIF -> 20 LIF.
 Network make_shd_rsnn();
 Network make_arch(const std::string& arch);  // "nmnist-mlp" | "dvsgesture-csnn" | "shd-rsnn"
 
