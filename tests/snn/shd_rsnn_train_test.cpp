@@ -67,7 +67,7 @@ TEST(ShdRsnnSlow, BeatsChanceOnTheSyntheticShd) {
                 100 * e.test_accuracy, e.seconds);
   };
   const auto r = train(net, data.train, &data.test, o);
-  EXPECT_GT(r.best_test_accuracy, 0.25) << "chance is 5 %";
+  EXPECT_GT(r.best_test_accuracy, 0.5) << "chance is 5 %; measured 71.0 % (docs/results.md)";
 }
 
 }  // namespace
