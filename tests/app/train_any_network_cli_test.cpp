@@ -126,7 +126,7 @@ TEST(CliTrainAnyNetwork, BadSpecIsOneErrorLineAndWritesNothing) {
   const TempDir dir;
   { std::ofstream(dir / "bad.yaml") << "input: [6]\nlayers:\n  - linear: {out: 3}\n  - lif: {tua: 0.1}\n"; }
   const auto before = testing::files_under(dir.path);
-  for (const std::string cmd : {"model init --spec " + q(dir / "bad.yaml") + " -o " + q(dir / "m.snn.h5"),
+  for (const std::string& cmd : {"model init --spec " + q(dir / "bad.yaml") + " -o " + q(dir / "m.snn.h5"),
                                 "train --spec " + q(dir / "bad.yaml") + " --train " + q(dir / "bad.yaml") + " -o " + q(dir / "m.snn.h5")}) {
     const auto r = run_snngx(cmd);
     EXPECT_EQ(r.exit_code, 1) << cmd;
