@@ -178,10 +178,10 @@ void add_make_default(CLI::App& dataset) {
     std::uint64_t seed = 1;
   };
   static Args a;
-  auto* cmd = dataset.add_subcommand("make-default", "Make the embedded default datasets offline (N-Fashion-MNIST and "
-                                                     "synthetic DVS gestures), deterministically for a seed");
+  auto* cmd = dataset.add_subcommand("make-default", "Make the embedded default datasets offline (N-Fashion-MNIST, "
+                                                     "synthetic DVS gestures and synthetic SHD), deterministically for a seed");
   cmd->add_option("--out", a.out, "output folder")->default_val("data/default");
-  cmd->add_option("--size", a.size, "small (demo: 2,000 + 500 images, ~200 gestures) or full (70,000 images, ~1,300 gestures)")
+  cmd->add_option("--size", a.size, "small (demo: 2,000 + 500 images, ~200 gestures, 600 + 200 SHD words) or full (70,000 images, ~1,300 gestures, 2,400 + 600 words)")
       ->check(CLI::IsMember({"small", "full"}))->default_val("full");
   cmd->add_option("--seed", a.seed, "random seed")->default_val(1)->check(at_least(0));
   cmd->callback([] {
@@ -213,6 +213,13 @@ void add_make_default(CLI::App& dataset) {
                fashion_root.string(), report.train.samples, report.test.samples,
                static_cast<double>(report.train.events + report.test.events) /
                    static_cast<double>(std::max<std::size_t>(1, report.train.samples + report.test.samples)));
+    const fs::path shd_root = a.out / "shd";
+    const auto shd = ds::make_synthetic_shd(shd_root, small ? 600 : 2400, small ? 200 : 600, a.seed);
+    fmt::print("synthetic SHD (shd_train.h5 / shd_test.h5, the SHD HDF5 layout) in {}: {} train + {} test samples, "
+               "{:.0f} spikes per sample on average\n",
+               shd_root.string(), shd.train.samples, shd.test.samples,
+               static_cast<double>(shd.train.events + shd.test.events) /
+                   static_cast<double>(std::max<std::size_t>(1, shd.train.samples + shd.test.samples)));
     fmt::print("done in {}\n", human_duration(seconds_since(start)));
   });
 }

@@ -9,6 +9,7 @@
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
+#include "snngx/snn/spec.hpp"
 
 namespace snngx::app {
 namespace {
@@ -79,7 +80,7 @@ void print_info(const std::string& path) {
 }
 
 struct InitOptions {
-  std::string arch, output;
+  std::string arch, spec, output;
   std::uint64_t seed = 0;
 };
 struct QuantizeOptions {
@@ -89,16 +90,20 @@ struct QuantizeOptions {
 
 void add_init(CLI::App& model) {
   auto o = std::make_shared<InitOptions>();
-  auto* cmd = model.add_subcommand("init", "Create a reference network with PyTorch's default random initialisation");
-  cmd->add_option("--arch", o->arch, "nmnist-mlp | dvsgesture-csnn")->required()->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
+  auto* cmd = model.add_subcommand("init", "Create a network (a named architecture or a YAML spec) with PyTorch's default random initialisation");
+  auto* arch = cmd->add_option("--arch", o->arch, "nmnist-mlp | dvsgesture-csnn | shd-rsnn")
+                   ->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn", "shd-rsnn"}));
+  cmd->add_option("--spec", o->spec, "a network described in YAML (docs/formats.md, configs/*.net.yaml)")
+      ->check(CLI::ExistingFile)->excludes(arch);
   cmd->add_option("--seed", o->seed, "random seed")->default_val(0)->check(at_least(0));
   cmd->add_option("-o,--output", o->output, "output model file")->required();
   cmd->callback([o] {
-    check_outputs({{"-o", o->output}});
-    snn::Network net = snn::make_arch(o->arch);
+    if (o->arch.empty() == o->spec.empty()) throw std::invalid_argument("model init: give --arch or --spec");
+    check_outputs({{"-o", o->output}}, {{"--spec", o->spec}});
+    snn::Network net = o->spec.empty() ? snn::make_arch(o->arch) : snn::load_network_spec(o->spec);
     snn::init_weights(net, o->seed);
     snn::save_model(o->output, net);
-    fmt::print("wrote {} ({}, {} parameters, seed {})\n", o->output, o->arch, net.parameter_count(), o->seed);
+    fmt::print("wrote {} ({}, {} parameters, seed {})\n", o->output, net.arch, net.parameter_count(), o->seed);
   });
 }
 

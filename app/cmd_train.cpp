@@ -17,6 +17,7 @@
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
+#include "snngx/snn/spec.hpp"
 #include "snngx/snn/train.hpp"
 
 namespace snngx::app {
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 const snn::TrainOptions kDefaults{};
 
 struct TrainCli {
-  std::string arch, init_model, train, test, output, quantized_output, checkpoint, csv, plot, json_path;
+  std::string arch, spec, init_model, train, test, output, quantized_output, checkpoint, csv, plot, json_path;
   std::string loss = snn::to_string(kDefaults.gradient.loss), reset_gradient = "gated", schedule = "cosine", quant_rule = "max_abs";
   std::string surrogate = snn::to_string(kDefaults.gradient.surrogate);
   std::string layer_lr = snn::to_string(kDefaults.adam.layer_lr);
@@ -108,7 +109,7 @@ void run(const TrainCli& c) {
   const fs::path json_path = c.json_path.empty() ? sibling(out, ".train.json") : fs::path(c.json_path);
   check_outputs({{"-o", out}, {"--quantized-output", qout}, {"--checkpoint", checkpoint}, {"--csv", csv}, {"--plot", svg},
                  {"--json-out", json_path}},
-                {{"--train", c.train}, {"--test", c.test}, {"--init-model", c.init_model}});
+                {{"--train", c.train}, {"--test", c.test}, {"--model", c.init_model}, {"--spec", c.spec}});
   if (c.reuse && fs::exists(out) && fs::exists(qout)) {
     const auto f = snn::load_model(out);
     const auto q = snn::load_model(qout);
@@ -119,8 +120,9 @@ void run(const TrainCli& c) {
   if (!c.init_model.empty()) {
     net = snn::as_float(snn::load_model(c.init_model));
   } else {
-    if (c.arch.empty()) throw std::invalid_argument("give --arch (nmnist-mlp | dvsgesture-csnn) or --init-model");
-    net = snn::make_arch(c.arch);
+    if (c.arch.empty() && c.spec.empty())
+      throw std::invalid_argument("give --arch (nmnist-mlp | dvsgesture-csnn | shd-rsnn), --spec NET.yaml or --model M.snn.h5");
+    net = c.spec.empty() ? snn::make_arch(c.arch) : snn::load_network_spec(c.spec);
     snn::init_weights(net, c.init_seed);
   }
   check_fits_in_memory(io::saturating_sum({datasets::read_frames_bytes(c.train, c.train_limit),
@@ -226,9 +228,13 @@ void run(const TrainCli& c) {
 void add_train_command(CLI::App& app) {
   auto c = std::make_shared<TrainCli>();
   auto* cmd = app.add_subcommand("train", "Train a network with surrogate-gradient BPTT and Adam, then quantize it");
-  cmd->add_option("--arch", c->arch, "nmnist-mlp | dvsgesture-csnn")->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
-  cmd->add_option("--init-model", c->init_model, "start from this model's weights instead of a fresh --arch")->check(CLI::ExistingFile);
-  cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch)")->check(at_least(0));
+  auto* arch = cmd->add_option("--arch", c->arch, "nmnist-mlp | dvsgesture-csnn | shd-rsnn")
+                   ->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn", "shd-rsnn"}));
+  auto* spec = cmd->add_option("--spec", c->spec, "a network described in YAML (docs/formats.md), freshly initialised")
+                   ->check(CLI::ExistingFile)->excludes(arch);
+  cmd->add_option("--model,--init-model", c->init_model, "fine-tune this model (e.g. one from model import) instead of a fresh network")
+      ->check(CLI::ExistingFile)->excludes(arch)->excludes(spec);
+  cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch or --spec)")->check(at_least(0));
   cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
   cmd->add_option("--epochs", c->epochs, "epochs")->default_val(c->epochs)->check(CLI::Range(1, 100000));

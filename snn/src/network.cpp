@@ -158,6 +158,20 @@ Weights& Network::weights(std::size_t weighted_index) {
   return const_cast<Weights&>(std::as_const(*this).weights(weighted_index));
 }
 
+const std::vector<float>& Network::bias(std::size_t weighted_index) const {
+  const auto idx = weighted_layers();
+  if (weighted_index >= idx.size())
+    throw std::out_of_range("weighted layer " + std::to_string(weighted_index) + " does not exist (the model has " +
+                            std::to_string(idx.size()) + ")");
+  const Layer& l = layers[idx[weighted_index]];
+  if (const auto* lin = std::get_if<Linear>(&l)) return lin->bias;
+  if (const auto* n = std::get_if<Neuron>(&l)) return n->recurrent_bias;
+  return std::get<Conv2d>(l).bias;
+}
+std::vector<float>& Network::bias(std::size_t weighted_index) {
+  return const_cast<std::vector<float>&>(std::as_const(*this).bias(weighted_index));
+}
+
 bool Network::quantized() const {
   const auto idx = weighted_layers();
   if (idx.empty()) return false;
@@ -254,6 +268,20 @@ void check_neuron(const std::string& name, const Neuron& n) {
       if (!(t > 0.0f)) bad(name + ": time constants must be positive");
 }
 }  // namespace
+
+Neuron make_neuron(NeuronModel model, std::size_t n, const NeuronParams& p) {
+  Neuron neuron;
+  neuron.model = model;
+  neuron.reset = p.reset;
+  neuron.dt = p.dt;
+  const std::pair<const char*, float> values[] = {{"tau", p.tau},       {"tau_syn", p.tau_syn},         {"r", p.r},
+                                                  {"v_leak", p.v_leak}, {"v_threshold", p.v_threshold}, {"v_reset", p.v_reset},
+                                                  {"w_in", p.w_in}};
+  for (const auto& name : neuron_parameter_names(model))
+    for (const auto& [param, value] : values)
+      if (name == param) neuron_parameter(neuron, name).assign(n, value);
+  return neuron;
+}
 
 bool reference_kinds_only(const Network& net) {
   for (const Layer& l : net.layers) {
@@ -365,10 +393,29 @@ Network make_dvsgesture_csnn() {
   return n;
 }
 
+Network make_shd_rsnn() {
+  // Cramer et al. 2020 (SHD) / Zenke & Vogels 2021: 700 channels -> 128 recurrent LIF -> 20, trained
+  // by BPTT with a fast-sigmoid surrogate. Here the readout is a spiking LIF layer (snngx predicts
+  // by spike counts) and a time step is one frame of ~10 ms (100 bins over SHD's ~1 s): dt = 10 ms,
+  // tau_mem = 20 ms (decay 1/2), r = tau/dt so that one unit of input current adds 1 to v.
+  Network n;
+  n.arch = "shd-rsnn";
+  n.time_steps = 100;
+  n.input_shape = {1, 1, 700};
+  n.num_classes = 20;
+  const NeuronParams lif{.reset = ResetMode::Zero, .dt = 1e-2, .tau = 2e-2f, .r = 2.0f, .v_threshold = 1.0f};
+  Neuron hidden = make_neuron(NeuronModel::Lif, 128, lif);
+  hidden.recurrent = Weights{{128, 128}, std::vector<float>(128 * 128, 0.0f), {}};
+  n.layers = {Flatten{}, Linear{700, 128, Weights{{128, 700}, std::vector<float>(128 * 700, 0.0f), {}}}, hidden,
+              Linear{128, 20, Weights{{20, 128}, std::vector<float>(20 * 128, 0.0f), {}}}, make_neuron(NeuronModel::Lif, 20, lif)};
+  return n;
+}
+
 Network make_arch(const std::string& arch) {
   if (arch == "nmnist-mlp") return make_nmnist_mlp();
   if (arch == "dvsgesture-csnn") return make_dvsgesture_csnn();
-  bad("unknown architecture '" + arch + "' (expected nmnist-mlp or dvsgesture-csnn)");
+  if (arch == "shd-rsnn") return make_shd_rsnn();
+  bad("unknown architecture '" + arch + "' (expected nmnist-mlp, dvsgesture-csnn or shd-rsnn)");
 }
 
 void init_weights(Network& net, std::uint64_t seed) {

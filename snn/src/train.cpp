@@ -143,6 +143,14 @@ void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOp
       st.v.emplace_back(net.weights(k).count(), 0.0f);
     }
   }
+  if (st.bias_m.size() != L) {  // also a checkpoint written before biases were trained
+    st.bias_m.clear();
+    st.bias_v.clear();
+    for (std::size_t k = 0; k < L; ++k) {
+      st.bias_m.emplace_back(net.bias(k).size(), 0.0f);
+      st.bias_v.emplace_back(net.bias(k).size(), 0.0f);
+    }
+  }
   ++st.step;
   // PyTorch's formulation: w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
   const double bc1 = 1.0 - std::pow(static_cast<double>(o.beta1), static_cast<double>(st.step));
@@ -163,6 +171,18 @@ void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOp
       m[i] = o.beta1 * m[i] + (1.0f - o.beta1) * g[i];
       v[i] = o.beta2 * v[i] + (1.0f - o.beta2) * g[i] * g[i];
       w[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + o.epsilon);
+    }
+    // The layer's bias takes the layer's rate, without weight decay (PyTorch users exclude biases).
+    auto& b = net.bias(k);
+    if (b.empty()) continue;
+    const auto& gb = k < grads.bias.size() ? grads.bias[k] : std::vector<float>{};
+    auto& bm = st.bias_m[k];
+    auto& bv = st.bias_v[k];
+    if (gb.size() != b.size() || bm.size() != b.size()) throw std::invalid_argument("adam_step: bias size mismatch");
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      bm[i] = o.beta1 * bm[i] + (1.0f - o.beta1) * gb[i];
+      bv[i] = o.beta2 * bv[i] + (1.0f - o.beta2) * gb[i] * gb[i];
+      b[i] -= step_size * bm[i] / (std::sqrt(bv[i]) / bc2_sqrt + o.epsilon);
     }
   }
 }

@@ -45,8 +45,16 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
       write_floats(g, "adam_m_" + std::to_string(k), c.adam.m[k]);
       write_floats(g, "adam_v_" + std::to_string(k), c.adam.v[k]);
     }
+    for (std::size_t k = 0; k < c.adam.bias_m.size(); ++k)
+      if (!c.adam.bias_m[k].empty()) {
+        write_floats(g, "adam_bias_m_" + std::to_string(k), c.adam.bias_m[k]);
+        write_floats(g, "adam_bias_v_" + std::to_string(k), c.adam.bias_v[k]);
+      }
     if (c.best)
-      for (std::size_t k = 0; k < c.best->num_weighted(); ++k) write_floats(g, "best_" + std::to_string(k), c.best->weights(k).values);
+      for (std::size_t k = 0; k < c.best->num_weighted(); ++k) {
+        write_floats(g, "best_" + std::to_string(k), c.best->weights(k).values);
+        if (!c.best->bias(k).empty()) write_floats(g, "best_bias_" + std::to_string(k), c.best->bias(k));
+      }
     std::vector<double> hist;
     for (const auto& e : c.history)
       hist.insert(hist.end(), {static_cast<double>(e.epoch), e.loss, e.train_accuracy, e.test_accuracy, e.samples_per_second,
@@ -85,11 +93,19 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
       for (std::size_t k = 0; k < c.net.num_weighted(); ++k) {
         c.adam.m.push_back(read_floats(g, "adam_m_" + std::to_string(k), c.net.weights(k).count(), where));
         c.adam.v.push_back(read_floats(g, "adam_v_" + std::to_string(k), c.net.weights(k).count(), where));
+        const std::size_t nb = c.net.bias(k).size();
+        const bool has = nb > 0 && g.nameExists("adam_bias_m_" + std::to_string(k));
+        c.adam.bias_m.push_back(has ? read_floats(g, "adam_bias_m_" + std::to_string(k), nb, where) : std::vector<float>(nb, 0.0f));
+        c.adam.bias_v.push_back(has ? read_floats(g, "adam_bias_v_" + std::to_string(k), nb, where) : std::vector<float>(nb, 0.0f));
       }
     if (g.nameExists("best_0")) {
       Network best = c.net;
       for (std::size_t k = 0; k < best.num_weighted(); ++k)
+      {
         best.weights(k).values = read_floats(g, "best_" + std::to_string(k), best.weights(k).count(), where);
+        if (g.nameExists("best_bias_" + std::to_string(k)))
+          best.bias(k) = read_floats(g, "best_bias_" + std::to_string(k), best.bias(k).size(), where);
+      }
       c.best = std::move(best);
     }
     if (!g.nameExists("history")) h5::fail(where, "dataset 'history' missing");

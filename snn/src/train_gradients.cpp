@@ -17,6 +17,7 @@
 
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/train.hpp"
+#include "train_spike.hpp"
 
 namespace snngx::snn {
 namespace {
@@ -55,8 +56,8 @@ std::vector<Step> compile(const Network& net) {
     h = s.size() == 3 ? s[1] : 1;
     w = s.size() == 3 ? s[2] : 1;
   };
-  // Biases, Neuron layers (imported networks) and sum/avg pooling have no gradients yet: refuse them.
-  require_reference_kinds(net, "training");
+  // Biases, Neuron layers and sum/avg pooling go through the general path (train_general.cpp).
+  require_reference_kinds(net, "the batched training path");
   std::vector<Step> steps;
   Shape in = net.input_shape;
   int weighted = 0;
@@ -204,17 +205,8 @@ void weighted_input_grad(const Step& s, const Act& x, const Mat& grad, Mat& dx) 
 }
 
 // ---- LIF -----------------------------------------------------------------------------------
-constexpr float kFastSigmoidSlope = 2.0f / kSurrogateAlpha;  // same peak and area as the rectangle
-
-float spike_of(float v, float threshold, SpikeFunction fn) {
-  const float x = v - threshold;
-  switch (fn) {
-    case SpikeFunction::Heaviside: return v > threshold ? 1.0f : 0.0f;
-    case SpikeFunction::Ramp: return std::clamp(x / kSurrogateAlpha + 0.5f, 0.0f, 1.0f);
-    case SpikeFunction::SoftSign: return 0.5f + 0.5f * kFastSigmoidSlope * x / (1.0f + kFastSigmoidSlope * std::fabs(x));
-  }
-  return 0.0f;
-}
+using detail::kFastSigmoidSlope;
+using detail::spike_of;
 
 // Same arithmetic, in the same order, as the inference engine: v = v * decay * (1 - s) + I.
 // With the rectangular surrogate, also marks where its window is open (the only places a spike's
@@ -519,6 +511,11 @@ struct GradientComputer::Impl {
     if (indices.empty()) throw std::invalid_argument("compute_gradients: empty batch");
     for (const auto i : indices)
       if (i >= data.size()) throw std::out_of_range("compute_gradients: sample index " + std::to_string(i) + " out of range");
+    if (!reference_kinds_only(net)) {  // imported and user-defined networks: one sample at a time
+      validate(net);
+      detail::general_gradients(net, data, indices, options, result);
+      return result;
+    }
     const auto net_shapes = net.layer_output_shapes();
     if (steps.empty() || net_shapes != shapes) {
       steps = compile(net);
@@ -554,7 +551,8 @@ struct GradientComputer::Impl {
     result.lif_neurons.clear();
     for (const Step& s : steps)
       if (s.op == Op::Lif) result.lif_neurons.push_back(static_cast<std::size_t>(s.out_c) * s.out_h * s.out_w);
-    // Back to PyTorch layouts.
+    // Back to PyTorch layouts. The reference kinds have no biases.
+    result.bias.assign(sum.size(), {});
     result.weight.resize(sum.size());
     for (const Step& s : steps) {
       if (s.weighted < 0) continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <set>
 
@@ -186,6 +187,76 @@ TEST(SyntheticGestures, LearnableButALinearClassifierOnSummedFramesIsNotPerfect)
   std::printf("linear classifier on summed frames: %.1f %% test accuracy (chance 9.1 %%)\n", 100 * summed);
   EXPECT_GT(summed, 0.35) << "the classes must be learnable";
   EXPECT_LT(summed, 0.95) << "a linear classifier on summed frames must not separate every class";
+}
+
+// Synthetic SHD: the real SHD layout (read back by the SHD reader), balanced labels 0..19, 700
+// channels, deterministic for a seed; learnable from the order of its bands, while a linear
+// classifier on spike counts summed over time cannot tell a word from its reversed twin.
+TEST(SyntheticShd, ShdLayoutDeterministicAndNotLinearlyTrivial) {
+  const testing::TempDir dir;
+  const auto report = make_synthetic_shd(dir / "a", 200, 100, 1);
+  EXPECT_EQ(report.train.samples, 200U);
+  EXPECT_EQ(report.test.samples, 100U);
+  // Sample i depends only on (seed, split, i): a smaller set of the same seed is a prefix.
+  (void)make_synthetic_shd(dir / "b", 40, 20, 1);
+  (void)make_synthetic_shd(dir / "c", 40, 20, 2);
+  const auto load = [](const fs::path& root) {
+    std::vector<Sample> all;
+    const auto data = open_dataset("shd", root, "train");
+    for (std::size_t u = 0; u < data->num_units(); ++u)
+      for (auto& s : data->load(u)) all.push_back(std::move(s));
+    return all;
+  };
+  const auto a = load(dir / "a"), b = load(dir / "b"), c = load(dir / "c");
+  ASSERT_EQ(a.size(), 200U);
+  ASSERT_EQ(b.size(), 40U);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    EXPECT_EQ(a[i].label, b[i].label);
+    EXPECT_TRUE(a[i].events == b[i].events) << "sample " << i;
+  }
+  EXPECT_FALSE(a[0].events == c[0].events) << "another seed, other utterances";
+  const auto data = open_dataset("shd", dir / "a", "train");
+  EXPECT_EQ(data->classes().size(), 20U);
+  EXPECT_EQ(data->classes()[10], "german 0");
+  std::vector<int> per_class(20, 0);
+  std::size_t spikes = 0;
+  for (const auto& s : a) {
+    ++per_class[static_cast<std::size_t>(s.label)];
+    spikes += s.events.size();
+    for (std::size_t e = 1; e < s.events.size(); ++e) ASSERT_LE(s.events[e - 1].t, s.events[e].t);
+  }
+  EXPECT_EQ(per_class, std::vector<int>(20, 10));
+  const double mean = static_cast<double>(spikes) / 200.0;
+  EXPECT_GT(mean, 1000.0);
+  EXPECT_LT(mean, 10000.0);
+
+  ConvertOptions o;
+  o.to_frame = ToFrame::n_time_bins(20);
+  o.time_bins = 20;
+  const auto features = [&](const std::string& split, std::vector<int>& labels, bool summed) {
+    (void)convert_dataset(*open_dataset("shd", dir / "a", split), o, dir / (split + ".frames.h5"));
+    const FrameSet f = read_frames(dir / (split + ".frames.h5"));
+    const std::size_t step = f.shape.step_size(), width = summed ? step : step * 4;
+    Matrix x(f.size(), width);
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const auto s = f.sample(i);
+      // summed: counts per channel; else counts per channel in 4 quarters of the sample
+      for (std::size_t k = 0; k < s.size(); ++k) x(i, summed ? k % step : (k / step) * 4 / 20 * step + k % step) += s[k];
+      double norm = 0;
+      for (std::size_t k = 0; k < width; ++k) norm += x(i, k) * x(i, k);
+      for (std::size_t k = 0; k < width; ++k) x(i, k) /= std::sqrt(std::max(norm, 1e-12));
+    }
+    labels.assign(f.labels.begin(), f.labels.end());
+    return x;
+  };
+  std::vector<int> train_labels, test_labels;
+  const Matrix train = features("train", train_labels, true), test = features("test", test_labels, true);
+  const double summed = linear_accuracy(train, train_labels, test, test_labels, 20);
+  const Matrix train_t = features("train", train_labels, false), test_t = features("test", test_labels, false);
+  const double timed = linear_accuracy(train_t, train_labels, test_t, test_labels, 20);
+  std::printf("linear classifier on summed counts: %.1f %%, on 4 time quarters: %.1f %% (chance 5 %%)\n", 100 * summed, 100 * timed);
+  EXPECT_LT(summed, 0.75) << "summed counts must not separate a word from its reversed twin";
+  EXPECT_GT(timed, summed + 0.1) << "the order in time must carry the missing information";
 }
 
 TEST(NFashionMnist, WritesAnNmnistTreeWhoseLabelsAreTheImagesLabels) {

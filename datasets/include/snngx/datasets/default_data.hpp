@@ -4,7 +4,8 @@
 //    emulator with the N-MNIST recipe, written as a real N-MNIST Train/Test tree of .bin files;
 //  - synthetic DVS gestures: 11 classes of moving hands rendered at 128x128, written as AEDAT 3.1
 //    recordings + *_labels.csv + trials_to_train.txt / trials_to_test.txt (DVS128 Gesture layout).
-// Both are deterministic for a seed, whatever the number of threads.
+//  - synthetic Spiking Heidelberg Digits: 20 classes over 700 channels in the SHD HDF5 layout.
+// All are deterministic for a seed, whatever the number of threads.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -80,5 +81,18 @@ std::vector<GestureRecordingPlan> gesture_plan(const std::string& size);
 SyntheticGesturesReport make_synthetic_gestures(const std::filesystem::path& root,
                                                 const std::vector<GestureRecordingPlan>& plan,
                                                 std::uint64_t seed, const ProgressFn& progress = {});
+
+struct SyntheticShdReport {
+  std::filesystem::path root;
+  GeneratedSplit train, test;
+};
+/// Writes `<root>/shd_train.h5` and `<root>/shd_test.h5` in the real SHD layout (float16 spike
+/// times, uint16 units, uint8 labels, /extra/keys): 20 word-like classes over 700 channels, each a
+/// sequence of three gliding formant bands; class c and c + 10 play the same bands in reverse
+/// order, so only the order in time separates them. Per utterance: speaking rate, pitch shift,
+/// onset, loudness, spike-time jitter and background spikes. Labels cycle 0..19. Deterministic for
+/// `seed` on any thread count.
+SyntheticShdReport make_synthetic_shd(const std::filesystem::path& root, std::size_t train_count, std::size_t test_count,
+                                      std::uint64_t seed);
 
 }  // namespace snngx::datasets

@@ -109,6 +109,15 @@ std::vector<std::string> neuron_parameter_names(NeuronModel model);
 std::vector<float>& neuron_parameter(Neuron& n, const std::string& name);
 const std::vector<float>& neuron_parameter(const Neuron& n, const std::string& name);
 
+/// One value of each parameter for every neuron of a layer (builders, `--spec` files).
+struct NeuronParams {
+  ResetMode reset = ResetMode::Zero;
+  double dt = 1e-3;
+  float tau = 1e-2f, tau_syn = 5e-3f, r = 1.0f, v_leak = 0.0f, v_threshold = 1.0f, v_reset = 0.0f, w_in = 1.0f;
+};
+/// A Neuron layer of `n` neurons with the parameters its model uses set to `p`'s (the others empty).
+Neuron make_neuron(NeuronModel model, std::size_t n, const NeuronParams& p);
+
 using Layer = std::variant<Linear, Conv2d, Lif, MaxPool2d, Flatten, Pool2d, Scale, Neuron>;
 /// "linear", "conv2d", "lif", "maxpool2d", "flatten", "sumpool2d", "avgpool2d", "scale", "neuron"
 std::string kind_name(const Layer& layer);
@@ -132,6 +141,9 @@ struct Network {
   [[nodiscard]] std::vector<std::size_t> weighted_layers() const;
   [[nodiscard]] Weights& weights(std::size_t weighted_index);
   [[nodiscard]] const Weights& weights(std::size_t weighted_index) const;
+  /// The bias of a weighted layer: a Linear/Conv2d bias or a Neuron's recurrent bias (may be empty).
+  [[nodiscard]] std::vector<float>& bias(std::size_t weighted_index);
+  [[nodiscard]] const std::vector<float>& bias(std::size_t weighted_index) const;
   [[nodiscard]] std::size_t num_weighted() const { return weighted_layers().size(); }
   /// Output shape of every layer (validates the whole chain; throws std::invalid_argument).
   [[nodiscard]] std::vector<Shape> layer_output_shapes() const;
@@ -155,7 +167,9 @@ void require_reference_kinds(const Network& net, const std::string& who);
 /// The reference networks. Weights are zero until `init_weights`.
 Network make_nmnist_mlp();
 Network make_dvsgesture_csnn();
-Network make_arch(const std::string& arch);  // "nmnist-mlp" | "dvsgesture-csnn"
+/// SHD's recurrent network (Cramer et al. 2020): [1,1,700] -> 128 recurrent LIF -> 20 LIF.
+Network make_shd_rsnn();
+Network make_arch(const std::string& arch);  // "nmnist-mlp" | "dvsgesture-csnn" | "shd-rsnn"
 
 /// PyTorch's default initialisation: kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(fan_in),
 /// 1/sqrt(fan_in)). Deterministic for a seed (own generator, independent of the C++ library).

@@ -71,6 +71,7 @@ struct GradientOptions {
 struct Gradients {
   double loss = 0.0;
   std::vector<std::vector<float>> weight;   // one per weighted layer, PyTorch layout
+  std::vector<std::vector<float>> bias;     // one per weighted layer: its bias (Linear/Conv2d) or recurrent bias; empty if none
   std::vector<std::int32_t> spike_counts;   // [batch, classes]
   std::vector<std::int32_t> predictions;    // [batch], argmax of counts, ties to the lowest
   std::vector<double> lif_spikes;           // per LIF layer, in order: spikes summed over the batch and all T steps
@@ -127,6 +128,7 @@ struct AdamOptions {
 struct AdamState {
   std::int64_t step = 0;
   std::vector<std::vector<float>> m, v;  // per weighted layer
+  std::vector<std::vector<float>> bias_m, bias_v;  // per weighted layer's bias (empty if it has none)
 };
 /// One Adam update of the network's float weights; `learning_rate` overrides options' (schedules)
 /// and is multiplied by layer_lr_factors(net, options.layer_lr) per layer.
