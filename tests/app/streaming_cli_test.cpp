@@ -95,15 +95,15 @@ TEST_F(StreamingCli, SimulateStreamsAWholeFileInBoundedMemory) {
 }
 
 TEST_F(StreamingCli, EncryptReadsTheSubsetAndValidationAndStreamsTheTestFile) {
-  expect_bounded("encrypt", {"encrypt", "--model", at("q.snn.h5").string(), "--subset", frames(), "--subset-size", "8",
-                             "--validation", frames(), "--validation-size", "16", "--test", frames(), "--layer", "1",
+  expect_bounded("encrypt", {"encrypt", "--model", at("q.snn.h5").string(), "--subset", frames(), "--subset-size", "4",
+                             "--validation", frames(), "--validation-size", "4", "--test", frames(), "--layer", "1",
                              "--epsilon", "4", "--generations", "2", "--population", "6", "--seed", "3", "--threads", "2",
                              "-o", at("e.snn.h5").string(), "--key", at("e.key").string(), "--passphrase-file",
                              at("pass.txt").string(), "--scrypt-log2-n", "1", "--scrypt-r", "1", "-q"});
   const auto j = read_json(at("e.ga.json"));
-  EXPECT_EQ(j["subset_samples"].get<std::size_t>(), 8U);
+  EXPECT_EQ(j["subset_samples"].get<std::size_t>(), 4U);
   EXPECT_EQ(j["test"]["samples"].get<std::size_t>(), kSamples);
-  EXPECT_EQ(j["validation"]["samples"].get<std::size_t>(), 16U);
+  EXPECT_EQ(j["validation"]["samples"].get<std::size_t>(), 4U);
   // The key restores the plain accuracy on the streamed test set (checked by encrypt itself too).
   EXPECT_EQ(j["test"]["accuracy_with_key"], j["test"]["accuracy_plain"]);
 }
