@@ -100,9 +100,15 @@ void run(const CosimCliOptions& o) {
   snn::Network plain = stored;
   keyed::decrypt(plain, key);
 
-  check_fits_in_memory(datasets::read_frames_bytes(o.frames, o.limit), "cosim (frames decoded)");
-  const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(stored, frames, o.frames);
+  // Streamed: each of the four runs reads the file in batches; the labels are checked first.
+  datasets::FrameSource frames(o.frames);
+  if (frames.size() == 0) throw std::runtime_error(o.frames + ": holds no samples");  // as read_frames
+  snn::check_compatible(stored, frames.meta().shape, o.frames);
+  {
+    auto labels = frames.read_labels();
+    if (o.limit > 0 && o.limit < labels.size()) labels.resize(o.limit);
+    snn::check_labels(stored, labels, o.frames);
+  }
   rtl::CosimOptions co;
   if (!o.config.empty()) co.config = rram::ChipConfig::load(o.config);
   co.mode = rram::parse_mode(o.mode);

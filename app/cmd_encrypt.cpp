@@ -43,13 +43,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// `limit` samples drawn at random (seeded) when the file has more, else all of them. Frame
-/// files are often sorted by class, so the first N samples would be a biased test set.
-datasets::FrameSet sample_frames(datasets::FrameSet frames, std::size_t limit, std::uint64_t seed) {
-  if (limit == 0 || limit >= frames.size()) return frames;
-  return ga::select_subset(frames, limit, 0, seed);
-}
-
 // ---- encrypt -----------------------------------------------------------------------------------
 
 struct EncryptOptions {
@@ -92,7 +85,7 @@ nlohmann::json blockers_json(const ga::ExponentBlockers& b, int population) {
 /// the reference code would have reported (its returned model: the best individual decoded with
 /// the exponent left by the last evaluation).
 nlohmann::json reference_compat_json(const ga::SubsetEvaluator& ev, const snn::Network& plain, std::size_t layer,
-                                     const ga::BitVector& best, int population, const std::optional<datasets::FrameSet>& test, int threads) {
+                                     const ga::BitVector& best, int population, const ga::TestFrames* test, int threads) {
   const auto exponent = [](std::optional<int> e) { return e ? nlohmann::json(*e) : nlohmann::json("silent"); };
   std::vector<nlohmann::json> drops;
   for (const auto& d : ev.exponent_drops())
@@ -109,7 +102,7 @@ nlohmann::json reference_compat_json(const ga::SubsetEvaluator& ev, const snn::N
                       {"drops", drops},
                       {"blocking_weights", blockers_json(ev.exponent_blockers(), population)},
                       {"final_exponent", exponent(ev.reference_next_exponent())}};
-  if (test) j["test_accuracy_reported_by_reference"] = ga::test_accuracy(ev.reference_loaded_model(best), *test, threads);
+  if (test) j["test_accuracy_reported_by_reference"] = test->accuracy(ev.reference_loaded_model(best), threads);
   return j;
 }
 
@@ -153,7 +146,7 @@ void plot_search_history(const fs::path& csv, const fs::path& svg) {
 
 /// The fitness subset and, with --validation, the held-out samples the restarts' keys are
 /// compared on. When both come from the same file the subset's samples are left out of the
-/// validation set.
+/// validation set. Only the chosen samples are read (after one pass over the labels).
 struct SearchData {
   datasets::FrameSet subset;
   std::optional<datasets::FrameSet> validation;
@@ -163,14 +156,16 @@ struct SearchData {
 SearchData load_search_data(const EncryptOptions& o, bool with_validation) {
   const std::uint64_t subset_seed = o.subset_seed.value_or(o.ga.seed);
   SearchData d;
-  datasets::FrameSet source = datasets::read_frames(o.subset);
-  const auto chosen = ga::subset_indices(source, o.subset_size, o.per_class, subset_seed);
-  d.subset = source.select(chosen);
+  datasets::FrameSource source(o.subset);
+  if (source.size() == 0) throw std::runtime_error(o.subset + ": holds no samples");  // as read_frames
+  ga::FileSubset subset = ga::read_subset(source, o.subset_size, o.per_class, subset_seed);
+  d.subset = std::move(subset.frames);
   if (!with_validation || o.validation.empty()) return d;
   const bool same_file = fs::equivalent(o.subset, o.validation);
-  if (!same_file) source = datasets::read_frames(o.validation);
-  const std::vector<std::size_t> exclude = same_file ? chosen : std::vector<std::size_t>{};
-  d.validation = source.select(ga::holdout_indices(source.size(), exclude, o.validation_size, subset_seed));
+  if (!same_file) source = datasets::FrameSource(o.validation);
+  if (source.size() == 0) throw std::runtime_error(o.validation + ": holds no samples");
+  const std::vector<std::size_t> exclude = same_file ? subset.indices : std::vector<std::size_t>{};
+  d.validation = source.read_selected(ga::holdout_indices(source.size(), exclude, o.validation_size, subset_seed));
   d.excluded_from_validation = exclude.size();
   if (d.validation->size() == 0) throw std::invalid_argument(o.validation + ": no held-out samples left for validation");
   return d;
@@ -216,11 +211,18 @@ void print_restarts(const ga::RestartsResult& r, const std::vector<double>& test
   }
 }
 
-// Populations plus every frame file decoded whole (subset, validation, test).
+// Populations plus the frames held decoded: the fitness subset, the validation draw and a drawn
+// test set (a whole test file is streamed: two batches), and every label of the subset file.
 std::uint64_t encrypt_memory_bytes(const EncryptOptions& o, std::size_t search_bits) {
-  std::uint64_t frames = datasets::read_frames_bytes(o.subset);
-  if (!o.validation.empty() && !fs::equivalent(o.subset, o.validation)) frames = io::saturating_sum({frames, datasets::read_frames_bytes(o.validation)});
-  if (!o.test.empty()) frames = io::saturating_sum({frames, datasets::read_frames_bytes(o.test)});
+  const datasets::FrameSource subset(o.subset);
+  const auto held = [](const std::string& path, std::size_t samples) {  // `samples` of the file (0 = all), decoded
+    return datasets::read_frames_bytes(path, samples);
+  };
+  const std::size_t classes = std::max<std::size_t>(subset.meta().classes.size(), 1);
+  const std::size_t subset_samples = o.per_class > 0 ? static_cast<std::size_t>(o.per_class) * classes : o.subset_size;
+  std::uint64_t frames = io::saturating_sum({held(o.subset, std::max<std::size_t>(subset_samples, 1)), 4 * subset.size()});
+  if (!o.validation.empty()) frames = io::saturating_sum({frames, held(o.validation, o.validation_size)});
+  if (!o.test.empty()) frames = io::saturating_sum({frames, held(o.test, o.test_limit > 0 ? o.test_limit : 2048)});
   return io::saturating_sum({ga::search_memory_bytes(o.ga, search_bits), frames});
 }
 
@@ -278,11 +280,11 @@ void run_encrypt(const EncryptOptions& o) {
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  // The test set is read and checked before the search, so a wrong file fails in seconds.
-  std::optional<datasets::FrameSet> test;
+  // The test set is opened and checked before the search, so a wrong file fails in seconds.
+  std::optional<ga::TestFrames> test;
   if (!o.test.empty()) {
-    test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.ga.seed);
-    snn::check_compatible(plain, *test, o.test);
+    test.emplace(o.test, o.test_limit, o.ga.seed);
+    test->check_compatible(plain);
   }
   std::unique_ptr<ga::SubsetEvaluator> validator;
   if (data.validation) validator = std::make_unique<ga::SubsetEvaluator>(plain, space, *data.validation, o.threads);
@@ -377,7 +379,7 @@ void run_encrypt(const EncryptOptions& o) {
          for (const auto& g : result.history) v.push_back(g.best_fitness);
          return v;
        }()}};
-  j["reference_compat"] = o.ga.reference_compat ? reference_compat_json(local, plain, layer, result.best, o.ga.population, test, o.threads)
+  j["reference_compat"] = o.ga.reference_compat ? reference_compat_json(local, plain, layer, result.best, o.ga.population, test ? &*test : nullptr, o.threads)
                                                  : nlohmann::json(false);
   std::vector<nlohmann::json> per_layer;
   for (const auto& lk : key.layers) per_layer.push_back({{"layer", lk.layer}, {"flipped_bits", lk.positions.size()}, {"total_bits", lk.total_bits}});
@@ -386,17 +388,17 @@ void run_encrypt(const EncryptOptions& o) {
   if (test) {
     snn::Network decrypted = encrypted;
     keyed::decrypt(decrypted, key);
-    const double acc_plain = ga::test_accuracy(plain, *test, o.threads);
+    const double acc_plain = test->accuracy(plain, o.threads);
     warn_if_at_chance(acc_plain, plain.num_classes, o.test);
-    const double acc_enc = ga::test_accuracy(encrypted, *test, o.threads);
-    const double acc_key = ga::test_accuracy(decrypted, *test, o.threads);
+    const double acc_enc = test->accuracy(encrypted, o.threads);
+    const double acc_key = test->accuracy(decrypted, o.threads);
     j["test"] = {{"frames", o.test}, {"samples", test->size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
                  {"accuracy_with_key", acc_key}, {"chance", 1.0 / plain.num_classes}};
     if (acc_key != acc_plain) throw std::logic_error("decrypting with the key did not restore the plain accuracy");
     if (o.restarts > 1)
       for (std::size_t i = 0; i < outcome.runs.size(); ++i)  // the kept key's model is `encrypted`: measured above
         restart_test_accuracy.push_back(
-            i == outcome.chosen ? acc_enc : ga::test_accuracy(ga::apply_flips(plain, space, outcome.runs[i].result.best), *test, o.threads));
+            i == outcome.chosen ? acc_enc : test->accuracy(ga::apply_flips(plain, space, outcome.runs[i].result.best), o.threads));
     fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc_plain,
                100 * acc_enc, 100 * acc_key, test->size());
   }
@@ -523,8 +525,8 @@ void run_attack(const AttackOptions& o) {
     key = keyed::unseal_for_model(
               o.key, encrypted, [&] { return obtain_key_secret(o.secret, o.key, SecretUse::Unseal); }, o.model)
               .key;
-  check_fits_in_memory(datasets::read_frames_bytes(o.test), "attack (test frames decoded)");
-  const auto test = sample_frames(datasets::read_frames(o.test), o.test_limit, o.seed);
+  check_fits_in_memory(datasets::read_frames_bytes(o.test, o.test_limit), "attack (test frames decoded)");
+  const auto test = ga::read_test_samples(o.test, o.test_limit, o.seed);  // only the drawn samples are read
   snn::check_compatible(encrypted, test, o.test);
   const double chance = 1.0 / encrypted.num_classes;
   const std::uint64_t model_bits = snn::weight_bit_count(encrypted);
@@ -630,8 +632,14 @@ void run_attack(const AttackOptions& o) {
   }
   const std::optional<std::size_t> finetune_layer =
       o.finetune_layers == "encrypted" ? std::optional<std::size_t>(ga::key_layer(*key)) : std::nullopt;
+  // The attacker's labelled samples: K per class, only those read from the file.
+  const auto read_finetune_data = [&] {
+    datasets::FrameSource finetune(o.finetune_data);
+    if (finetune.size() == 0) throw std::runtime_error(o.finetune_data + ": holds no samples");  // as read_frames
+    return ga::read_subset(finetune, 0, o.finetune_per_class, o.seed).frames;
+  };
   if (o.finetune_per_class > 0 && !o.finetune_lrs.empty()) {
-    const auto data = ga::select_subset(datasets::read_frames(o.finetune_data), 0, o.finetune_per_class, o.seed);
+    const auto data = read_finetune_data();
     fmt::print(stderr, "fine-tuning the encrypted model at {} learning rates...\n", o.finetune_lrs.size());
     const ga::FineTuneSweepParams params{o.finetune_lrs, o.finetune_epochs, finetune_layer, o.finetune_holdout, o.seed, o.threads};
     report_finetune_sweep(outputs, ga::fine_tuning_lr_sweep(encrypted, data, test, params),
@@ -639,7 +647,7 @@ void run_attack(const AttackOptions& o) {
                            {"layers", o.finetune_layers}, {"trained_layer", finetune_layer ? nlohmann::json(*finetune_layer) : nlohmann::json("all")},
                            {"holdout", o.finetune_holdout}});
   } else if (o.finetune_per_class > 0) {
-    const auto data = ga::select_subset(datasets::read_frames(o.finetune_data), 0, o.finetune_per_class, o.seed);
+    const auto data = read_finetune_data();
     fmt::print(stderr, "fine-tuning the encrypted model on {} samples for {} epochs...\n", data.size(), o.finetune_epochs);
     const auto ft = ga::fine_tuning_attack(encrypted, data, test, o.finetune_epochs, o.finetune_lr, o.seed, o.threads, finetune_layer);
     nlohmann::json jf = {{"data", o.finetune_data},         {"per_class", o.finetune_per_class}, {"samples", ft.samples},
@@ -660,13 +668,16 @@ void run_attack(const AttackOptions& o) {
         layer = lk.layer;
       }
     if (!layer) throw std::invalid_argument(o.key + ": the key is empty");
-    const auto source = datasets::read_frames(o.recover_data);
-    snn::check_compatible(encrypted, source.shape, o.recover_data);
+    datasets::FrameSource source(o.recover_data);
+    if (source.size() == 0) throw std::runtime_error(o.recover_data + ": holds no samples");  // as read_frames
+    snn::check_compatible(encrypted, source.meta().shape, o.recover_data);
+    const std::vector<std::int32_t> labels = source.read_labels();  // the draws need the labels only
+    const int classes = datasets::num_classes(source.meta().classes, labels);
     std::vector<nlohmann::json> jr;
     std::ostringstream csv;
     csv << "per_class,samples,accuracy,share_of_key_found,flipped_bits,seconds\n";
     for (const int k : o.recover_per_class) {
-      const auto data = source.select(ga::random_per_class_indices(source, k, o.seed));
+      const auto data = source.read_selected(ga::random_per_class_indices(labels, classes, k, o.seed));
       fmt::print(stderr, "key recovery by search with {} samples per class...\n", k);
       const auto r = ga::key_recovery_attack(encrypted, *key, *layer, data, test, o.recover_rounds, o.threads);
       jr.push_back({{"per_class", k}, {"samples", r.samples}, {"accuracy", r.accuracy}, {"flipped_bits", r.flipped},

@@ -20,7 +20,6 @@
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
-#include "snngx/datasets/memory.hpp"
 #include "snngx/io/output_files.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/costs.hpp"
@@ -97,7 +96,7 @@ struct Simulation {
   bool key_loaded = false;
 };
 
-Simulation simulate(const Loaded& m, const rram::ChipConfig& cfg, const datasets::FrameSet& frames, const SimulateOptions& o,
+Simulation simulate(const Loaded& m, const rram::ChipConfig& cfg, datasets::FrameSource& frames, const SimulateOptions& o,
                     const std::string& label) {
   rram::Accelerator chip(m.stored, cfg);
   Simulation s;
@@ -109,12 +108,13 @@ Simulation simulate(const Loaded& m, const rram::ChipConfig& cfg, const datasets
   s.key_rows = chip.key_rows_loaded();
   s.engines_bound = chip.engines_bound();
   s.decryption_unit = chip.decryption_unit();
-  Progress bar(label, frames.size());
+  Progress bar(label, o.limit > 0 ? std::min(o.limit, frames.size()) : frames.size());
   rram::RunOptions ro;
   ro.mode = rram::parse_mode(o.mode);
   ro.threads = o.threads;
+  ro.limit = o.limit;
   ro.progress = [&](std::size_t done, std::size_t) { bar.update(done); };
-  s.run = chip.run(frames, ro);
+  s.run = chip.run(frames, ro);  // streamed in batches: memory O(batch + model)
   bar.finish();
   s.costs = rram::estimate_costs(chip, s.run);
   s.mapping = chip.mapping().to_json();
@@ -264,7 +264,7 @@ void plot_sweep(const fs::path& csv, const fs::path& svg, const std::string& nam
   plot::render(f, svg);
 }
 
-void run_sweep(const SimulateOptions& o, const Loaded& m, const datasets::FrameSet& frames) {
+void run_sweep(const SimulateOptions& o, const Loaded& m, datasets::FrameSource& frames) {
   const auto eq = o.sweep.find('=');
   if (eq == std::string::npos || eq + 1 >= o.sweep.size())
     throw std::invalid_argument("--sweep '" + o.sweep + "': expected component.param=v1,v2,...");
@@ -365,10 +365,17 @@ void run(const SimulateOptions& o) {
   if (o.model.path.empty() || o.frames.empty()) throw std::invalid_argument("simulate: --model and --frames are required");
   if (!o.sweep.empty() && o.report_dir.empty()) throw std::invalid_argument("--sweep needs --report-dir DIR for its CSV and plot");
   const rram::ChipConfig cfg = base_config(o);  // validate the config before asking for secrets
-  check_fits_in_memory(datasets::read_frames_bytes(o.frames, o.limit), "simulate (frames decoded)");
   const Loaded m = load(o.model);
-  const auto frames = datasets::read_frames(o.frames, o.limit);
-  snn::check_compatible(m.stored, frames, o.frames);
+  // Streamed: the samples are read in batches while the chip runs (no whole-file decode, so no
+  // memory estimate of the frames); the labels are checked first, so a wrong file fails at once.
+  datasets::FrameSource frames(o.frames);
+  if (frames.size() == 0) throw std::runtime_error(o.frames + ": holds no samples");  // as read_frames
+  snn::check_compatible(m.stored, frames.meta().shape, o.frames);
+  {
+    auto labels = frames.read_labels();
+    if (o.limit > 0 && o.limit < labels.size()) labels.resize(o.limit);
+    snn::check_labels(m.stored, labels, o.frames);
+  }
   if (!o.sweep.empty()) {
     run_sweep(o, m, frames);
     return;

@@ -125,14 +125,27 @@ void run(const TrainCli& c) {
     net = c.spec.empty() ? snn::make_arch(c.arch) : snn::load_network_spec(c.spec);
     snn::init_weights(net, c.init_seed);
   }
-  check_fits_in_memory(io::saturating_sum({datasets::read_frames_bytes(c.train, c.train_limit),
-                                           c.test.empty() ? 0 : datasets::read_frames_bytes(c.test, c.test_limit)}),
-                       "train (training and test frames decoded)");
-  const auto train_set = datasets::read_frames(c.train, c.train_limit);
-  std::unique_ptr<datasets::FrameSet> test_set;
-  if (!c.test.empty()) test_set = std::make_unique<datasets::FrameSet>(datasets::read_frames(c.test, c.test_limit));
-  snn::check_compatible(net, train_set, c.train);
-  if (test_set) snn::check_compatible(net, *test_set, c.test);
+  // Frames are streamed: each shuffled batch reads only its samples, the test file is read in
+  // batches; the labels are read (and checked) up front so that a wrong file fails at once.
+  const auto open_checked = [&](const std::string& path, std::size_t limit) {
+    auto source = std::make_unique<datasets::FrameSource>(path);
+    if (source->size() == 0) throw std::runtime_error(path + ": holds no samples");  // as read_frames
+    snn::check_compatible(net, source->meta().shape, path);
+    auto labels = source->read_labels();
+    if (limit > 0 && limit < labels.size()) labels.resize(limit);
+    snn::check_labels(net, labels, path);
+    return source;
+  };
+  const auto train_set = open_checked(c.train, c.train_limit);
+  const std::size_t train_samples = c.train_limit > 0 ? std::min(c.train_limit, train_set->size()) : train_set->size();
+  std::unique_ptr<datasets::FrameSource> test_set;
+  if (!c.test.empty()) test_set = open_checked(c.test, c.test_limit);
+  const std::size_t test_samples = !test_set ? 0 : c.test_limit > 0 ? std::min(c.test_limit, test_set->size()) : test_set->size();
+  // What stays decoded: one training batch, two test batches, and the labels.
+  check_fits_in_memory(io::saturating_sum({datasets::frame_set_bytes(train_set->meta().shape, c.batch),
+                                           test_set ? datasets::frame_set_bytes(test_set->meta().shape, 2048) : 0,
+                                           4 * (train_samples + test_samples)}),
+                       "train (one batch of frames decoded)");
 
   snn::TrainOptions o;
   o.epochs = c.epochs;
@@ -153,8 +166,8 @@ void run(const TrainCli& c) {
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}, per layer {}), loss {}, surrogate {}, {} threads\n",
-             net.arch, net.parameter_count(), train_set.size(),
-             test_set ? fmt::format(", testing on {}", test_set->size()) : std::string(), c.epochs, c.batch, c.lr,
+             net.arch, net.parameter_count(), train_samples,
+             test_set ? fmt::format(", testing on {}", test_samples) : std::string(), c.epochs, c.batch, c.lr,
              c.schedule, c.layer_lr, c.loss, c.surrogate, threads);
   std::unique_ptr<Progress> bar;
   int bar_epoch = 0;
@@ -176,7 +189,7 @@ void run(const TrainCli& c) {
     std::fflush(stdout);
   };
   const auto t0 = std::chrono::steady_clock::now();
-  const auto result = snn::train(net, train_set, test_set.get(), o);
+  const auto result = snn::train(net, *train_set, test_set.get(), o, c.train_limit, c.test_limit);
   // Training time over all runs of a resumed training (the history keeps every epoch's seconds).
   double seconds = 0.0;
   for (const auto& e : result.history) seconds += e.seconds;
@@ -212,12 +225,13 @@ void run(const TrainCli& c) {
   if (test_set) {
     snn::InferenceOptions io;
     io.threads = c.threads;
-    const double fa = snn::infer(result.best, *test_set, io).accuracy();
-    const double qa = snn::infer(quantized, *test_set, io).accuracy();
+    io.limit = c.test_limit;
+    const double fa = snn::infer(snn::Engine(result.best, io.engine), *test_set, io).accuracy();
+    const double qa = snn::infer(snn::Engine(quantized, io.engine), *test_set, io).accuracy();
     j["float_test_accuracy"] = fa;
     j["quantized_test_accuracy"] = qa;
     fmt::print("test accuracy: float {:.2f} %, {}-bit quantized {:.2f} % ({} samples); trained in {}\n", 100.0 * fa, c.bits,
-               100.0 * qa, test_set->size(), human_duration(seconds));
+               100.0 * qa, test_samples, human_duration(seconds));
   }
   write_json(json_path, j);
   fmt::print("history {} , plot {}\n", csv.string(), svg.string());

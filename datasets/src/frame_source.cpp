@@ -285,6 +285,48 @@ FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
   return out;
 }
 
+std::vector<std::int32_t> FrameSource::read_labels() {
+  quiet_hdf5_on_this_thread();
+  try {
+    return impl_->read_labels(0, impl_->n);
+  } catch (const H5::Exception& e) {
+    h5::fail(impl_->where, "cannot read the labels (" + e.getDetailMsg() + ")");
+  }
+}
+
+FrameSet FrameSource::read_selected(std::span<const std::size_t> indices, std::size_t batch) {
+  if (batch == 0) throw std::invalid_argument("read_selected: batch size must be positive");
+  FrameSet out = impl_->meta.empty_like();
+  const std::size_t cells = out.shape.sample_size();
+  out.counts.assign(indices.size() * cells, 0);
+  out.labels.assign(indices.size(), 0);
+  // Positions in `indices`, sorted by file index, so that one forward pass reads each needed
+  // stretch of the file once.
+  std::vector<std::size_t> order(indices.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (indices[k] >= impl_->n)
+      throw std::out_of_range(impl_->where + ": sample " + std::to_string(indices[k]) + " asked, but the file holds " +
+                              std::to_string(impl_->n));
+    order[k] = k;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return indices[a] < indices[b]; });
+  // A gap of a few unused samples is cheaper to read through than to seek over (one HDF5 call).
+  constexpr std::size_t max_gap = 8;
+  SparseBatch b;
+  for (std::size_t k = 0; k < order.size();) {
+    const std::size_t first = indices[order[k]];
+    std::size_t end = k + 1;  // order[k, end) fall inside [first, first + batch)
+    while (end < order.size() && indices[order[end]] - indices[order[end - 1]] <= max_gap && indices[order[end]] - first < batch) ++end;
+    read_batch(first, indices[order[end - 1]] - first + 1, b);
+    for (; k < end; ++k) {
+      const std::size_t j = indices[order[k]] - first;
+      b.to_dense(j, out.sample(order[k]));
+      out.labels[order[k]] = b.labels[j];
+    }
+  }
+  return out;
+}
+
 void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t limit,
                     const std::function<void(const SparseBatch&)>& consume) {
   if (batch_size == 0) throw std::invalid_argument("for_each_batch: batch size must be positive");

@@ -47,7 +47,9 @@ FrameSet FrameSet::select(std::span<const std::size_t> indices) const {
   return out;
 }
 
-int FrameSet::num_classes() const {
+int FrameSet::num_classes() const { return datasets::num_classes(classes, labels); }
+
+int num_classes(const std::vector<std::string>& classes, std::span<const std::int32_t> labels) {
   if (!classes.empty()) return static_cast<int>(classes.size());
   int m = 0;
   for (const auto l : labels) m = std::max(m, l + 1);

@@ -22,6 +22,38 @@ double test_accuracy(const snn::Network& net, const datasets::FrameSet& frames, 
   return snn::infer(net, frames, o).accuracy();
 }
 
+datasets::FrameSet read_test_samples(const std::filesystem::path& path, std::size_t limit, std::uint64_t seed) {
+  datasets::FrameSource source(path);
+  if (source.size() == 0) throw std::runtime_error(path.string() + ": holds no samples");  // as read_frames
+  if (limit == 0 || limit >= source.size()) return source.read_dense(0, source.size());
+  return read_subset(source, limit, 0, seed).frames;
+}
+
+TestFrames::TestFrames(const std::filesystem::path& path, std::size_t limit, std::uint64_t seed) : path_(path) {
+  auto source = std::make_unique<datasets::FrameSource>(path);
+  if (source->size() == 0) throw std::runtime_error(path.string() + ": holds no samples");  // as read_frames
+  if (limit == 0 || limit >= source->size()) source_ = std::move(source);
+  else held_ = read_subset(*source, limit, 0, seed).frames;
+}
+TestFrames::~TestFrames() = default;
+TestFrames::TestFrames(TestFrames&&) noexcept = default;
+TestFrames& TestFrames::operator=(TestFrames&&) noexcept = default;
+
+std::size_t TestFrames::size() const { return held_ ? held_->size() : source_->size(); }
+
+void TestFrames::check_compatible(const snn::Network& net) const {
+  if (held_) return snn::check_compatible(net, *held_, path_.string());
+  snn::check_compatible(net, source_->meta().shape, path_.string());
+  snn::check_labels(net, source_->read_labels(), path_.string());
+}
+
+double TestFrames::accuracy(const snn::Network& net, int threads) const {
+  if (held_) return test_accuracy(net, *held_, threads);
+  snn::InferenceOptions o;
+  o.threads = threads;
+  return snn::infer(snn::Engine(net, o.engine), *source_, o).accuracy();
+}
+
 double Distribution::mean() const {
   return accuracies.empty() ? 0.0 : std::accumulate(accuracies.begin(), accuracies.end(), 0.0) / static_cast<double>(accuracies.size());
 }

@@ -96,12 +96,16 @@ std::vector<std::size_t> draw_without_replacement(std::vector<std::size_t> idx, 
 }  // namespace
 
 std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
+  return subset_indices(frames.labels, frames.num_classes(), size, per_class, seed);
+}
+
+std::vector<std::size_t> subset_indices(std::span<const std::int32_t> labels, int classes, std::size_t size, int per_class,
+                                        std::uint64_t seed) {
   std::vector<std::size_t> chosen;
   if (per_class > 0) {
-    const int classes = frames.num_classes();
     std::vector<int> taken(static_cast<std::size_t>(std::max(classes, 0)), 0);
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      const auto c = static_cast<std::size_t>(frames.labels[i]);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const auto c = static_cast<std::size_t>(labels[i]);
       if (c < taken.size() && taken[c] < per_class) {
         ++taken[c];
         chosen.push_back(i);
@@ -114,10 +118,10 @@ std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::s
         throw std::invalid_argument("per class " + std::to_string(per_class) + " samples asked, but class " + std::to_string(c) +
                                     " has only " + std::to_string(taken[c]));
   } else {
-    if (size == 0 || size > frames.size())
-      throw std::invalid_argument("--subset-size " + std::to_string(size) + " must be in 1.." + std::to_string(frames.size()) +
+    if (size == 0 || size > labels.size())
+      throw std::invalid_argument("--subset-size " + std::to_string(size) + " must be in 1.." + std::to_string(labels.size()) +
                                   " (samples in the subset file)");
-    std::vector<std::size_t> idx(frames.size());
+    std::vector<std::size_t> idx(labels.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
     chosen = draw_without_replacement(std::move(idx), size, seed);
   }
@@ -127,6 +131,14 @@ std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::s
 
 datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed) {
   return frames.select(subset_indices(frames, size, per_class, seed));
+}
+
+FileSubset read_subset(datasets::FrameSource& source, std::size_t size, int per_class, std::uint64_t seed) {
+  const std::vector<std::int32_t> labels = source.read_labels();
+  FileSubset s;
+  s.indices = subset_indices(labels, datasets::num_classes(source.meta().classes, labels), size, per_class, seed);
+  s.frames = source.read_selected(s.indices);
+  return s;
 }
 
 std::vector<std::size_t> holdout_indices(std::size_t count, const std::vector<std::size_t>& exclude, std::size_t size,

@@ -129,12 +129,17 @@ std::vector<double> gradient_scores(const snn::Network& net, const SearchSpace& 
 }
 
 std::vector<std::size_t> random_per_class_indices(const datasets::FrameSet& frames, int per_class, std::uint64_t seed) {
+  return random_per_class_indices(frames.labels, frames.num_classes(), per_class, seed);
+}
+
+std::vector<std::size_t> random_per_class_indices(std::span<const std::int32_t> labels, int classes, int per_class,
+                                                  std::uint64_t seed) {
   if (per_class < 1) throw std::invalid_argument("--per-class must be >= 1 for a random per-class draw");
   std::vector<std::size_t> chosen;
-  for (int c = 0; c < frames.num_classes(); ++c) {
+  for (int c = 0; c < classes; ++c) {
     std::vector<std::size_t> idx;
-    for (std::size_t i = 0; i < frames.size(); ++i)
-      if (frames.labels[i] == c) idx.push_back(i);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] == c) idx.push_back(i);
     Rng rng(seed + static_cast<std::uint64_t>(c));
     const std::size_t take = std::min(idx.size(), static_cast<std::size_t>(per_class));
     for (std::size_t i = 0; i < take; ++i) std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.below(idx.size() - i))]);

@@ -76,6 +76,7 @@ struct Workspace {
   std::vector<std::int32_t> corr;
   CorrectionRequest request;
   std::uint64_t added = 0;  // cycles the engines added in this layer and step
+  std::vector<ActiveRow> active;  // sparse input: the first layer's active inputs of this step
 
   IDecryptionUnit& unit(const Chip& chip, std::size_t layer, int tile) {
     auto& u = units[{layer, tile}];
@@ -138,13 +139,15 @@ void read_physical(const Chip& chip, const ChipLayer& L, std::span<const ActiveR
 }
 
 // Reads of one weighted layer at one time step: integer partial sums per (position, column).
-void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, int t, std::uint64_t sample, Workspace& ws,
-                Counters& C) {
+// `active` (sparse input) gives the layer's active inputs directly instead of the activation x.
+void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, const std::vector<ActiveRow>* active, int t,
+                std::uint64_t sample, Workspace& ws, Counters& C) {
   const ChipLayer& L = chip.layers[l];
   const auto& m = L.m;
   const int R = chip.map.tile_rows, S = chip.slices;
   const auto cols = static_cast<std::size_t>(m.cols);
-  chip.gather(L, x, ws.reads);
+  if (active) chip.gather_active(L, *active, ws.reads);
+  else chip.gather(L, x, ws.reads);
   ws.acc.assign(static_cast<std::size_t>(m.positions) * cols, 0);
   ws.pulses.clear();
   ws.tile_sum.resize(static_cast<std::size_t>(m.row_tiles));
@@ -257,15 +260,27 @@ const snn::Network& Accelerator::stored_model() const { return impl_->chip.net; 
 const std::string& Accelerator::decryption_unit() const { return impl_->chip.du_name; }
 int Accelerator::adc_bits() const { return impl_->chip.adc->bits(); }
 
-SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
-  const Chip& chip = impl_->chip;
+namespace {
+
+// One sample as the fast mode takes it: dense counts, or the nonzero cells of a sparse sample.
+struct SampleInput {
+  std::span<const std::uint16_t> dense;
+  const datasets::SparseSample* sparse = nullptr;
+  std::size_t steps = 0;
+};
+
+// Whether the first weighted layer can take a sparse step's active inputs directly: only a
+// flatten (a no-op on [C,H,W] row-major) may stand before it; a max-pool needs the dense map.
+bool sparse_first_layer(const Chip& chip) {
+  for (std::size_t i = 0; i < chip.layers.front().m.layer_index; ++i)
+    if (std::holds_alternative<snn::MaxPool2d>(chip.net.layers[i])) return false;
+  return true;
+}
+
+SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint64_t sample_index) {
   const auto& net = chip.net;
   const std::size_t in_size = snn::numel(net.input_shape);
-  // T comes from the sample (the frame file), not from the model.
-  if (sample.empty() || sample.size() % in_size != 0)
-    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " values, the model needs T x " +
-                                std::to_string(in_size));
-  const std::size_t steps = sample.size() / in_size;
+  const std::size_t steps = in.steps;
   SampleResult res;
   const std::size_t NL = chip.layers.size();
   res.per_layer.assign(NL, {});
@@ -278,16 +293,39 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   }
   Workspace ws;
   std::vector<float> act, scratch;
+  std::vector<std::uint16_t> dense_step;  // sparse input before a max-pool only
+  std::vector<std::uint32_t> local;       // the step's cell indices, step-local
+  const bool direct = in.sparse && sparse_first_layer(chip);
+  std::size_t k = 0;  // next cell of the sparse sample
   res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
   for (int t = 0; t < static_cast<int>(steps); ++t) {
-    const auto frame = sample.subspan(static_cast<std::size_t>(t) * in_size, in_size);
-    chip.io->load(frame, act);
+    const std::vector<ActiveRow>* active = nullptr;
+    if (in.sparse) {
+      // Cells of step t: indices in [t*in_size, (t+1)*in_size), ascending.
+      const auto base = static_cast<std::uint32_t>(static_cast<std::size_t>(t) * in_size);
+      std::size_t end = k;
+      while (end < in.sparse->size() && in.sparse->index[end] < base + in_size) ++end;
+      local.resize(end - k);
+      for (std::size_t j = k; j < end; ++j) local[j - k] = in.sparse->index[j] - base;
+      const auto counts = in.sparse->count.subspan(k, end - k);
+      k = end;
+      if (direct) {
+        chip.io->load_active(local, counts, ws.active);
+        active = &ws.active;
+      } else {
+        dense_step.assign(in_size, 0);
+        for (std::size_t j = 0; j < local.size(); ++j) dense_step[local[j]] = counts[j];
+        chip.io->load(dense_step, act);
+      }
+    } else {
+      chip.io->load(in.dense.subspan(static_cast<std::size_t>(t) * in_size, in_size), act);
+    }
     std::size_t l = 0;
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (l < NL && chip.layers[l].m.layer_index == i) {
         Counters& C = res.per_layer[l];
         ws.added = 0;
-        read_layer(chip, l, act, t, sample_index, ws, C);
+        read_layer(chip, l, act, l == 0 ? active : nullptr, t, sample_index, ws, C);
         lif_layer(chip, l, v[l], s[l], ws, C);
         const std::uint64_t cyc = chip.layer_cycles(chip.layers[l], ws.pulses, ws.added);
         res.cycles[static_cast<std::size_t>(t)][l] = cyc;
@@ -296,7 +334,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
         act = s[l];
         ++i;  // the LIF layer was fused
         ++l;
-      } else {
+      } else if (!(l == 0 && active)) {  // before a sparse first layer only flattens stand: nothing to do
         detail::pool_or_flatten(net, chip.shapes, i, act, scratch);
       }
     }
@@ -305,57 +343,132 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
   return res;
 }
 
+}  // namespace
+
+SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
+  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
+  // T comes from the sample (the frame file), not from the model.
+  if (sample.empty() || sample.size() % in_size != 0)
+    throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " values, the model needs T x " +
+                                std::to_string(in_size));
+  return run_fast_sample(impl_->chip, SampleInput{sample, nullptr, sample.size() / in_size}, sample_index);
+}
+
+SampleResult Accelerator::run_fast(datasets::SparseSample sample, int steps, std::uint64_t sample_index) const {
+  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
+  if (steps <= 0) throw std::invalid_argument("sample has no time steps");
+  const std::uint64_t cells = static_cast<std::uint64_t>(steps) * in_size;
+  for (std::size_t k = 0; k < sample.size(); ++k)
+    if (sample.index[k] >= cells || (k > 0 && sample.index[k] <= sample.index[k - 1]) || sample.count[k] == 0)
+      throw std::invalid_argument("sparse sample: cell " + std::to_string(k) + " is out of range, out of order or zero");
+  return run_fast_sample(impl_->chip, SampleInput{{}, &sample, static_cast<std::size_t>(steps)}, sample_index);
+}
+
+namespace {
+
+// Collects per-sample results into a RunResult, batch by batch, in sample order.
+class RunCollector {
+ public:
+  RunCollector(const Accelerator& acc, std::size_t n, int steps, const RunOptions& options)
+      : acc_(acc), options_(options), n_(n), classes_(static_cast<std::size_t>(acc.stored_model().num_classes)) {
+    r_.spike_counts.assign(n * classes_, 0);
+    r_.predictions.assign(n, 0);
+    r_.labels.assign(n, 0);
+    r_.cycles_per_sample.assign(n, 0);
+    r_.added_cycles_per_sample.assign(n, 0);
+    r_.per_layer.assign(acc.mapping().layers.size(), {});
+    r_.added_cycles.assign(static_cast<std::size_t>(steps), std::vector<std::uint64_t>(r_.per_layer.size(), 0));
+  }
+
+  // Runs the batch's samples (file indices b.first ...) and stores their results.
+  void run_batch(const datasets::SparseBatch& b) {
+    results_.resize(b.size());
+    if (options_.mode == Mode::Fast) {
+      tbb::parallel_for(std::size_t{0}, b.size(), [&](std::size_t j) {
+        const datasets::SparseSample s = b.sample(j);
+        results_[j] = acc_.run_fast(s, b.shape.t, b.first + j);
+        const std::size_t d = ++done_;
+        if (options_.progress) {
+          const std::unique_lock lock(progress_mutex_, std::try_to_lock);
+          if (lock.owns_lock()) options_.progress(d, n_);
+        }
+      });
+    } else {
+      dense_.resize(b.shape.sample_size());
+      for (std::size_t j = 0; j < b.size(); ++j) {
+        b.to_dense(j, dense_);
+        const std::vector<std::span<const std::uint16_t>> one{dense_};
+        results_[j] = acc_.run_cycle(one, b.first + j).front();
+        if (options_.progress) options_.progress(++done_, n_);
+      }
+    }
+    for (std::size_t j = 0; j < b.size(); ++j) store(b.first + j, b.labels[j], results_[j]);
+  }
+
+  RunResult finish(double seconds) {
+    if (options_.progress) options_.progress(n_, n_);
+    r_.seconds = seconds;
+    return std::move(r_);
+  }
+
+ private:
+  void store(std::size_t i, std::int32_t label, const SampleResult& s) {
+    std::copy(s.counts.begin(), s.counts.end(), r_.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes_));
+    r_.predictions[i] = snn::argmax(s.counts);
+    r_.labels[i] = label;
+    const Counters total = s.total();
+    r_.cycles_per_sample[i] = total.cycles;
+    r_.added_cycles_per_sample[i] = total.added_cycles;
+    for (std::size_t l = 0; l < s.per_layer.size(); ++l) r_.per_layer[l] += s.per_layer[l];
+    for (std::size_t t = 0; t < s.added.size() && t < r_.added_cycles.size(); ++t)
+      for (std::size_t l = 0; l < s.added[t].size(); ++l) r_.added_cycles[t][l] += s.added[t][l];
+  }
+
+  const Accelerator& acc_;
+  const RunOptions& options_;
+  std::size_t n_, classes_;
+  RunResult r_;
+  std::vector<SampleResult> results_;
+  std::vector<std::uint16_t> dense_;
+  std::atomic<std::size_t> done_{0};
+  std::mutex progress_mutex_;
+};
+
+int thread_count(const RunOptions& options) {
+  return options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+RunResult Accelerator::run(datasets::FrameSource& source, const RunOptions& options, std::size_t batch) const {
+  snn::check_compatible(impl_->chip.net, source.meta().shape, source.path().string());
+  const std::size_t n = options.limit ? std::min(options.limit, source.size()) : source.size();
+  tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(thread_count(options)));
+  const auto start = std::chrono::steady_clock::now();
+  RunCollector collector(*this, n, source.meta().shape.t, options);
+  datasets::for_each_batch(source, batch, n, [&](const datasets::SparseBatch& b) { collector.run_batch(b); });
+  return collector.finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 RunResult Accelerator::run(const datasets::FrameSet& frames, const RunOptions& options) const {
   snn::check_compatible(impl_->chip.net, frames.shape);
   const std::size_t n = options.limit ? std::min(options.limit, frames.size()) : frames.size();
-  const std::size_t classes = static_cast<std::size_t>(impl_->chip.net.num_classes);
-  RunResult r;
-  r.spike_counts.assign(n * classes, 0);
-  r.predictions.assign(n, 0);
-  r.labels.assign(frames.labels.begin(), frames.labels.begin() + static_cast<std::ptrdiff_t>(n));
-  r.cycles_per_sample.assign(n, 0);
-  r.added_cycles_per_sample.assign(n, 0);
-  std::vector<std::vector<Counters>> per_sample(n);
-  std::vector<std::vector<std::vector<std::uint64_t>>> added(n);
+  tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(thread_count(options)));
   const auto start = std::chrono::steady_clock::now();
-  auto store = [&](std::size_t i, const SampleResult& s) {
-    std::copy(s.counts.begin(), s.counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes));
-    r.predictions[i] = snn::argmax(s.counts);
-    r.cycles_per_sample[i] = s.total().cycles;
-    r.added_cycles_per_sample[i] = s.total().added_cycles;
-    per_sample[i] = s.per_layer;
-    added[i] = s.added;
-  };
-  if (options.mode == Mode::Fast) {
-    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-    std::atomic<std::size_t> done{0};
-    std::mutex progress_mutex;
-    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-      store(i, run_fast(frames.sample(i), i));
-      const std::size_t d = ++done;
-      if (options.progress) {
-        const std::unique_lock lock(progress_mutex, std::try_to_lock);
-        if (lock.owns_lock()) options.progress(d, n);
-      }
-    });
-  } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::vector<std::span<const std::uint16_t>> one{frames.sample(i)};
-      store(i, run_cycle(one, i).front());
-      if (options.progress) options.progress(i + 1, n);
-    }
+  RunCollector collector(*this, n, frames.shape.t, options);
+  constexpr std::size_t batch = 256;
+  datasets::SparseBatch b;
+  b.shape = frames.shape;
+  for (std::size_t first = 0; first < n; first += batch) {
+    b.first = first;
+    b.offsets.assign(1, 0);
+    b.index.clear();
+    b.count.clear();
+    b.labels.clear();
+    for (std::size_t i = first; i < std::min(n, first + batch); ++i) b.push_dense(frames.sample(i), frames.labels[i]);
+    collector.run_batch(b);
   }
-  if (options.progress) options.progress(n, n);
-  r.per_layer.assign(impl_->chip.layers.size(), {});
-  for (const auto& ps : per_sample)  // summed in sample order: identical for any thread count
-    for (std::size_t l = 0; l < ps.size(); ++l) r.per_layer[l] += ps[l];
-  r.added_cycles.assign(static_cast<std::size_t>(frames.shape.t), std::vector<std::uint64_t>(impl_->chip.layers.size(), 0));
-  for (const auto& a : added)
-    for (std::size_t t = 0; t < a.size(); ++t)
-      for (std::size_t l = 0; l < a[t].size(); ++l) r.added_cycles[t][l] += a[t][l];
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  return collector.finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace snngx::rram

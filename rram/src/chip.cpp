@@ -333,6 +333,38 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
   wordline->drive(reads.rows);
 }
 
+void Chip::gather_active(const ChipLayer& L, std::span<const ActiveRow> inputs, Reads& reads) const {
+  reads.rows.clear();
+  reads.offsets.assign(static_cast<std::size_t>(L.m.positions) + 1, 0);
+  if (!L.m.conv) {
+    reads.rows.assign(inputs.begin(), inputs.end());  // row = input feature
+    reads.offsets[1] = static_cast<std::int32_t>(reads.rows.size());
+    wordline->drive(reads.rows);
+    return;
+  }
+  // Input (c, iy, ix) is im2col row (c*kh + ky)*kw + kx of every output pixel (oy, ox) with
+  // iy = oy*sh - ph + ky, 0 <= ky < kh (and the same in x). Inputs come in ascending (c, iy, ix)
+  // order, so each position's rows come out ascending, as gather emits them.
+  const auto each_target = [&](const ActiveRow& in, auto&& emit) {
+    const int plane = L.H * L.W, c = in.row / plane, iy = (in.row % plane) / L.W, ix = in.row % L.W;
+    const int ay = iy + L.ph - L.kh + 1, ax = ix + L.pw - L.kw + 1;  // smallest oy*sh, ox*sw reaching the input
+    const int oy0 = ay <= 0 ? 0 : (ay + L.sh - 1) / L.sh, oy1 = std::min(L.OH - 1, (iy + L.ph) / L.sh);
+    const int ox0 = ax <= 0 ? 0 : (ax + L.sw - 1) / L.sw, ox1 = std::min(L.OW - 1, (ix + L.pw) / L.sw);
+    for (int oy = oy0; oy <= oy1; ++oy)
+      for (int ox = ox0; ox <= ox1; ++ox) {
+        const int ky = iy + L.ph - oy * L.sh, kx = ix + L.pw - ox * L.sw;
+        emit(oy * L.OW + ox, (c * L.kh + ky) * L.kw + kx);
+      }
+  };
+  for (const auto& in : inputs) each_target(in, [&](int p, int) { reads.offsets[static_cast<std::size_t>(p) + 1]++; });
+  for (std::size_t p = 1; p < reads.offsets.size(); ++p) reads.offsets[p] += reads.offsets[p - 1];
+  reads.rows.resize(static_cast<std::size_t>(reads.offsets.back()));
+  std::vector<std::int32_t> next(reads.offsets.begin(), reads.offsets.end() - 1);  // fill cursor per position
+  for (const auto& in : inputs)
+    each_target(in, [&](int p, int r) { reads.rows[static_cast<std::size_t>(next[static_cast<std::size_t>(p)]++)] = {r, in.count}; });
+  wordline->drive(reads.rows);
+}
+
 std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses_per_read, std::uint64_t added) const {
   return controller->layer_cycles(LayerTiming{timing.window, L.m.tree_levels, L.m.neurons, timing.lif_units, timing.issue},
                                   pulses_per_read) +

@@ -17,6 +17,11 @@ class CountsInterface final : public IFrameInterface {
   void load(std::span<const std::uint16_t> frame, std::vector<float>& act) const override {
     act.assign(frame.begin(), frame.end());
   }
+  void load_active(std::span<const std::uint32_t> index, std::span<const std::uint16_t> count,
+                   std::vector<ActiveRow>& active) const override {
+    active.resize(index.size());
+    for (std::size_t k = 0; k < index.size(); ++k) active[k] = {static_cast<std::int32_t>(index[k]), count[k]};
+  }
   void count(std::span<const float> spikes, std::span<std::int32_t> counts) const override {
     for (std::size_t c = 0; c < counts.size(); ++c)
       if (spikes[c] > 0.0f) counts[c] = std::min(counts[c] + 1, max_count_);

@@ -86,6 +86,10 @@ struct Chip {
     std::vector<ActiveRow> rows;        // sorted by row within a position
   };
   void gather(const ChipLayer& L, std::span<const float> x, Reads& reads) const;
+  /// The same reads from the active inputs alone (input index, value; ascending by index), as
+  /// the first layer gets them from a sparse frame: scatter each input to the output positions
+  /// whose window holds it. Equal to gather of the dense activation.
+  void gather_active(const ChipLayer& L, std::span<const ActiveRow> inputs, Reads& reads) const;
   /// Builds weighted layer m's state and programs its cells into the crossbar.
   ChipLayer make_layer(const LayerMapping& m, bool first);
   /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).

@@ -9,8 +9,11 @@
 namespace snngx::rtl {
 namespace {
 
+// `Frames`: a datasets::FrameSet in memory, or a datasets::FrameSource streamed in batches (each
+// run re-reads the file, so memory stays O(batch + model)).
+template <class Frames>
 rram::RunResult run_chip(const snn::Network& model, rram::ChipConfig config, const std::string& unit,
-                         const crypto::XorKey* key, const std::string& fingerprint, const datasets::FrameSet& frames,
+                         const crypto::XorKey* key, const std::string& fingerprint, Frames& frames,
                          const CosimOptions& o, const std::string& stage) {
   config.set("decryption_unit.impl", unit);
   rram::Accelerator chip(model, config);
@@ -24,10 +27,16 @@ rram::RunResult run_chip(const snn::Network& model, rram::ChipConfig config, con
   return chip.run(frames, ro);
 }
 
-}  // namespace
+snn::InferenceResult infer_software(const snn::Network& plain, const datasets::FrameSet& frames, const snn::InferenceOptions& io) {
+  return snn::infer(plain, frames, io);
+}
+snn::InferenceResult infer_software(const snn::Network& plain, datasets::FrameSource& frames, const snn::InferenceOptions& io) {
+  return snn::infer(snn::Engine(plain, io.engine), frames, io);
+}
 
-CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
-                      const snn::Network& plain, const datasets::FrameSet& frames, const CosimOptions& o) {
+template <class Frames>
+CosimReport run_cosim_on(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
+                         const snn::Network& plain, Frames& frames, const CosimOptions& o) {
   register_rtl_decryption_unit();
   CosimReport r;
   for (const auto& entries : rram::key_entries(stored, key)) r.key_entries += entries.size();
@@ -51,7 +60,7 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
   io.limit = o.limit;
   io.threads = 1;
   if (o.progress) io.progress = [&](std::size_t done, std::size_t total) { o.progress("software", done, total); };
-  r.software = snn::infer(plain, frames, io);
+  r.software = infer_software(plain, frames, io);
 
   const std::size_t n = r.rtl.predictions.size();
   if (r.software.size() != n || r.baseline.predictions.size() != n || r.without_key.predictions.size() != n)
@@ -73,6 +82,18 @@ CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, con
   r.added_cycles = r.rtl.total().added_cycles;
   r.unaccounted_cycles = rtl_cycles - baseline_cycles - static_cast<std::int64_t>(r.added_cycles);
   return r;
+}
+
+}  // namespace
+
+CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
+                      const snn::Network& plain, const datasets::FrameSet& frames, const CosimOptions& o) {
+  return run_cosim_on(stored, key, key_fingerprint, plain, frames, o);
+}
+
+CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
+                      const snn::Network& plain, datasets::FrameSource& frames, const CosimOptions& o) {
+  return run_cosim_on(stored, key, key_fingerprint, plain, frames, o);
 }
 
 }  // namespace snngx::rtl

@@ -1048,7 +1048,7 @@ std::vector<std::int32_t> Engine::run(State& s, std::span<const std::uint16_t> s
   return counts;
 }
 
-std::vector<std::int32_t> Engine::run(State& s, datasets::SparseSample sample) const {
+std::vector<std::int32_t> Engine::run(State& s, datasets::SparseSample sample, int steps) const {
   const Impl& im = *impl_;
   const Network& net = im.net;
   const std::size_t step_size = numel(net.input_shape);
@@ -1059,7 +1059,8 @@ std::vector<std::int32_t> Engine::run(State& s, datasets::SparseSample sample) c
     for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += spikes[k] != 0.0f;
   };
   std::size_t k = 0;  // next event; indices ascend, so each step's events are one run
-  for (int t = 0; t < net.time_steps; ++t) {
+  const int T = steps > 0 ? steps : net.time_steps;  // the frame file's T, as the dense run takes it
+  for (int t = 0; t < T; ++t) {
     const std::size_t base = static_cast<std::size_t>(t) * step_size, end_index = base + step_size;
     const std::size_t begin = k;
     while (k < sample.size() && sample.index[k] < end_index) ++k;
@@ -1142,9 +1143,13 @@ void check_compatible(const Network& net, const datasets::FrameShape& shape, con
 
 void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source) {
   check_compatible(net, frames.shape, source);
-  for (std::size_t i = 0; i < frames.labels.size(); ++i)
-    if (frames.labels[i] < 0 || frames.labels[i] >= net.num_classes)
-      throw std::invalid_argument((source.empty() ? std::string{} : source + ": ") + "label " + std::to_string(frames.labels[i]) +
+  check_labels(net, frames.labels, source);
+}
+
+void check_labels(const Network& net, std::span<const std::int32_t> labels, const std::string& source) {
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || labels[i] >= net.num_classes)
+      throw std::invalid_argument((source.empty() ? std::string{} : source + ": ") + "label " + std::to_string(labels[i]) +
                                   " of sample " + std::to_string(i) + " is not a class of the " + std::to_string(net.num_classes) +
                                   "-class model");
 }
@@ -1206,7 +1211,7 @@ InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const
       auto& state = states.local();
       for (std::size_t j = range.begin(); j != range.end(); ++j) {
         const std::size_t i = b.first + j;
-        const auto counts = engine.run(*state, b.sample(j));
+        const auto counts = engine.run(*state, b.sample(j), b.shape.t);
         std::copy(counts.begin(), counts.end(), r.spike_counts.begin() + static_cast<std::ptrdiff_t>(i * classes));
         r.predictions[i] = argmax(counts);
         r.labels[i] = b.labels[j];

@@ -187,15 +187,65 @@ void adam_step(Network& net, AdamState& st, const Gradients& grads, const AdamOp
   }
 }
 
-TrainResult train(const Network& initial, const datasets::FrameSet& data, const datasets::FrameSet* test,
-                  const TrainOptions& o) {
+namespace {
+
+// Where training reads its samples: a set in memory, or a frame file read batch by batch (only
+// the labels stay in memory). Either way a batch is handed to the gradients as a set plus the
+// indices into it, in the batch's order, so both give the same bits.
+class TrainSamples {
+ public:
+  explicit TrainSamples(const datasets::FrameSet& set) : set_(&set) {}
+  TrainSamples(datasets::FrameSource& file, std::size_t limit) : file_(&file), labels_(file.read_labels()) {
+    if (limit > 0 && limit < labels_.size()) labels_.resize(limit);
+  }
+  [[nodiscard]] std::size_t size() const { return set_ ? set_->size() : labels_.size(); }
+  [[nodiscard]] const datasets::FrameShape& shape() const { return set_ ? set_->shape : file_->meta().shape; }
+  [[nodiscard]] std::int32_t label(std::size_t i) const { return set_ ? set_->labels[i] : labels_[i]; }
+  /// The samples of `indices`: sets `local` to their indices into the returned set.
+  const datasets::FrameSet& batch(std::span<const std::size_t> indices, std::span<const std::size_t>& local) {
+    if (set_) {
+      local = indices;
+      return *set_;
+    }
+    loaded_ = file_->read_selected(indices);
+    local_.resize(indices.size());
+    std::iota(local_.begin(), local_.end(), std::size_t{0});
+    local = local_;
+    return loaded_;
+  }
+
+ private:
+  const datasets::FrameSet* set_ = nullptr;
+  datasets::FrameSource* file_ = nullptr;
+  std::vector<std::int32_t> labels_;
+  datasets::FrameSet loaded_;
+  std::vector<std::size_t> local_;
+};
+
+// The test samples after each epoch: a set in memory or a frame file streamed in batches.
+struct TestSamples {
+  const datasets::FrameSet* set = nullptr;
+  datasets::FrameSource* file = nullptr;
+  std::size_t limit = 0;
+  [[nodiscard]] bool empty() const { return !set && !file; }
+  [[nodiscard]] const datasets::FrameShape& shape() const { return set ? set->shape : file->meta().shape; }
+  [[nodiscard]] double accuracy(const Network& net, int threads) const {
+    InferenceOptions io;
+    io.threads = threads;
+    if (set) return infer(net, *set, io).accuracy();
+    io.limit = limit;
+    return infer(Engine(net, io.engine), *file, io).accuracy();
+  }
+};
+
+TrainResult train_on(const Network& initial, TrainSamples& data, const TestSamples& test, const TrainOptions& o) {
   if (o.epochs < 0) throw std::invalid_argument("epochs must be >= 0");
   if (o.batch_size == 0) throw std::invalid_argument("batch size must be positive");
   if (data.size() == 0) throw std::invalid_argument("the training set is empty");
   Network net = as_float(initial);
   validate(net);
-  check_compatible(net, data.shape);
-  if (test) check_compatible(net, test->shape);
+  check_compatible(net, data.shape());
+  if (!test.empty()) check_compatible(net, test.shape());
 
   TrainResult result;
   AdamState adam;
@@ -232,11 +282,13 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     for (std::size_t first = 0; first < order.size(); first += o.batch_size) {
       const std::size_t count = std::min(o.batch_size, order.size() - first);
       const std::span<const std::size_t> batch(order.data() + first, count);
-      const Gradients& g = computer.compute(net, data, batch);
+      std::span<const std::size_t> local;
+      const datasets::FrameSet& samples = data.batch(batch, local);
+      const Gradients& g = computer.compute(net, samples, local);
       activity.add(g);
       adam_step(net, adam, g, o.adam, lr);
       loss_sum += g.loss * static_cast<double>(count);
-      for (std::size_t b = 0; b < count; ++b) correct += g.predictions[b] == data.labels[batch[b]];
+      for (std::size_t b = 0; b < count; ++b) correct += g.predictions[b] == data.label(batch[b]);
       done += count;
       if (o.on_batch)
         o.on_batch({epoch + 1, o.epochs, done, order.size(), loss_sum / static_cast<double>(done),
@@ -252,13 +304,9 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
     st.learning_rate = lr;
     st.firing_rate = activity.firing_rates(done, net.time_steps);
     st.silent_outputs = activity.silent_outputs();
-    if (test) {
-      InferenceOptions io;
-      io.threads = o.gradient.threads;
-      st.test_accuracy = infer(net, *test, io).accuracy();
-    }
+    if (!test.empty()) st.test_accuracy = test.accuracy(net, o.gradient.threads);
     // Without a test set every epoch is the "best" (best == last) and early stop never triggers.
-    if (!best || !test || st.test_accuracy > result.best_test_accuracy) {
+    if (!best || test.empty() || st.test_accuracy > result.best_test_accuracy) {
       best = net;
       result.best_epoch = st.epoch;
       result.best_test_accuracy = st.test_accuracy;
@@ -277,6 +325,19 @@ TrainResult train(const Network& initial, const datasets::FrameSet& data, const 
   result.last = net;
   result.best = best ? *best : net;
   return result;
+}
+
+}  // namespace
+
+TrainResult train(const Network& net, const datasets::FrameSet& train, const datasets::FrameSet* test, const TrainOptions& options) {
+  TrainSamples data(train);
+  return train_on(net, data, TestSamples{test, nullptr, 0}, options);
+}
+
+TrainResult train(const Network& net, datasets::FrameSource& train, datasets::FrameSource* test, const TrainOptions& options,
+                  std::size_t train_limit, std::size_t test_limit) {
+  TrainSamples data(train, train_limit);
+  return train_on(net, data, TestSamples{nullptr, test, test_limit}, options);
 }
 
 Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs, float learning_rate, std::uint64_t seed,

@@ -35,6 +35,27 @@ void expect_same(const InferenceResult& a, const InferenceResult& b) {
   EXPECT_EQ(a.labels, b.labels);
 }
 
+// Issue 18 point 4 for streamed files: T comes from the frame file, not from the model (a file
+// of 3 or 22 steps for a T = 5 model used to fail with "an index lies outside T x C x H x W").
+TEST(StreamingInfer, RunsTheFrameFilesTimeSteps) {
+  const testing::TempDir dir;
+  const Network net = quantized_tiny_mlp();
+  for (const int T : {3, 22}) {
+    const auto frames = datasets::synth_frames({T, 2, 6, 6}, 9, 0.2, net.num_classes, 31);
+    datasets::write_frames(dir / "t.frames.h5", frames);
+    datasets::FrameSource source(dir / "t.frames.h5");
+    for (const auto kind : {EngineKind::Event, EngineKind::Dense}) {
+      InferenceOptions o;
+      o.engine = kind;
+      const auto want = infer(net, frames, o);
+      expect_same(infer(Engine(net, kind), source, o, 4), want);
+      int spikes = 0;
+      for (const auto c : want.spike_counts) spikes += c;
+      EXPECT_GT(spikes, 0) << "T " << T;
+    }
+  }
+}
+
 TEST(StreamingInfer, EqualsInMemoryForBothLayoutsBatchSizesAndLimit) {
   const testing::TempDir dir;
   const Network net = quantized_tiny_mlp();

@@ -47,6 +47,9 @@ struct FrameSet {
   [[nodiscard]] int num_classes() const;
 };
 
+/// The number of classes of a frame file: its class names, or (none stored) the largest label + 1.
+[[nodiscard]] int num_classes(const std::vector<std::string>& classes, std::span<const std::int32_t> labels);
+
 /// How a frame file stores its samples (docs/formats.md): layout 1 is the dense [N,T,C,H,W]
 /// uint16 dataset other tools write; layout 2 (snngx's default) stores only the nonzero cells.
 enum class FrameLayout { Dense = 1, Sparse = 2 };
@@ -104,6 +107,14 @@ class FrameSource {
   void read_batch(std::size_t first, std::size_t count, SparseBatch& into);
   /// The same samples as a dense FrameSet.
   [[nodiscard]] FrameSet read_dense(std::size_t first, std::size_t count);
+  /// Every label (4 bytes a sample; no sample is read), validated as read_batch does. Lets a
+  /// command choose samples by class before reading any of them.
+  [[nodiscard]] std::vector<std::int32_t> read_labels();
+  /// The chosen samples (file indices, any order, repeats allowed) as a dense set in the given
+  /// order, equal to read_dense(0, size()).select(indices). Only their bytes are read: runs of
+  /// nearby indices share one batch of at most `batch` samples, so memory is O(chosen + batch).
+  /// An index past the end throws std::out_of_range naming the file.
+  [[nodiscard]] FrameSet read_selected(std::span<const std::size_t> indices, std::size_t batch = 1024);
   /// Total nonzero cells (layout 2: from the offsets, no sample read; layout 1: 0 = unknown).
   [[nodiscard]] std::uint64_t stored_nonzero() const;
 

@@ -4,6 +4,9 @@
 // brute force. All experiments are deterministic for a seed (draws on one Rng, in the order the
 // functions are called) and run full inference of the test frames with snn::infer.
 #include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -18,6 +21,32 @@ namespace snngx::ga {
 
 /// Accuracy (0..1) of `net` on `frames` (threads = 0: all hardware threads).
 double test_accuracy(const snn::Network& net, const datasets::FrameSet& frames, int threads = 0);
+
+/// The test samples of a frame file: all of them when limit is 0 or covers the file, else
+/// `limit` drawn as select_subset(all, limit, 0, seed) (files are often sorted by class, so the
+/// first N would be biased). Reads the labels and then only the chosen samples.
+datasets::FrameSet read_test_samples(const std::filesystem::path& path, std::size_t limit, std::uint64_t seed);
+
+/// The same samples for accuracy reports in bounded memory: a drawn subset (0 < limit < N) is
+/// read and held (O(limit)); the whole file is streamed in batches on every evaluation
+/// (O(batch)). accuracy() equals test_accuracy on read_test_samples(path, limit, seed).
+class TestFrames {
+ public:
+  TestFrames(const std::filesystem::path& path, std::size_t limit, std::uint64_t seed);
+  ~TestFrames();
+  TestFrames(TestFrames&&) noexcept;
+  TestFrames& operator=(TestFrames&&) noexcept;
+  [[nodiscard]] std::size_t size() const;
+  /// The frames fit `net` and every label is one of its classes, with snn::check_compatible's
+  /// message (the whole file: its labels only are read).
+  void check_compatible(const snn::Network& net) const;
+  [[nodiscard]] double accuracy(const snn::Network& net, int threads = 0) const;
+
+ private:
+  std::filesystem::path path_;
+  std::unique_ptr<datasets::FrameSource> source_;  // streamed mode
+  std::optional<datasets::FrameSet> held_;         // drawn mode
+};
 
 struct Distribution {
   double fraction = 0.0;        // the x of the experiment (known key share or flipped-bit fraction)

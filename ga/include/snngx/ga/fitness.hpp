@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "snngx/crypto/xor_key.hpp"
@@ -56,6 +57,17 @@ crypto::XorKey make_key(const snn::Network& plain, const SearchSpace& space, con
 datasets::FrameSet select_subset(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed);
 /// The sample indices select_subset takes, in its order.
 std::vector<std::size_t> subset_indices(const datasets::FrameSet& frames, std::size_t size, int per_class, std::uint64_t seed);
+/// The same from the labels alone (`classes`: datasets::num_classes of the file).
+std::vector<std::size_t> subset_indices(std::span<const std::int32_t> labels, int classes, std::size_t size, int per_class,
+                                        std::uint64_t seed);
+
+/// select_subset of a frame file without decoding the file: one pass over its labels, then only
+/// the chosen samples are read (the same samples in the same order; memory O(subset)).
+struct FileSubset {
+  datasets::FrameSet frames;
+  std::vector<std::size_t> indices;  // file indices, in frames' order
+};
+FileSubset read_subset(datasets::FrameSource& source, std::size_t size, int per_class, std::uint64_t seed);
 
 /// Held-out samples: of the indices in [0, count) that are not in `exclude`, `size` drawn by the
 /// same partial Fisher-Yates shuffle with Rng(seed), in draw order; all of them, in increasing

@@ -64,6 +64,9 @@ std::vector<double> gradient_scores(const snn::Network& net, const SearchSpace& 
 /// (as select_subset); the result is ordered by class, then draw order. Lets the deterministic
 /// searches be compared over several one-sample-per-class subsets.
 std::vector<std::size_t> random_per_class_indices(const datasets::FrameSet& frames, int per_class, std::uint64_t seed);
+/// The same from the labels alone (`classes`: datasets::num_classes of the file).
+std::vector<std::size_t> random_per_class_indices(std::span<const std::int32_t> labels, int classes, int per_class,
+                                                  std::uint64_t seed);
 
 /// Bit indices sorted by score, highest first; ties: lower index first.
 std::vector<std::size_t> rank_by_score(std::span<const double> scores);

@@ -61,5 +61,8 @@ struct CosimReport {
 /// Throws std::invalid_argument for an unusable config or model.
 CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
                       const snn::Network& plain, const datasets::FrameSet& frames, const CosimOptions& options);
+/// The same streaming a frame file: every run reads it in batches (memory O(batch + model)).
+CosimReport run_cosim(const snn::Network& stored, const crypto::XorKey& key, const std::string& key_fingerprint,
+                      const snn::Network& plain, datasets::FrameSource& frames, const CosimOptions& options);
 
 }  // namespace snngx::rtl

@@ -68,7 +68,8 @@ class Engine {
   /// The same for a sparse sample (its nonzero cells, flat t*C*H*W + canonical index, ascending):
   /// the event engine's first weighted layer consumes each step's active cells directly (no dense
   /// map, no scan); the dense engine scatters them into a map. Same results bit for bit.
-  [[nodiscard]] std::vector<std::int32_t> run(State& state, datasets::SparseSample sample) const;
+  /// `steps` is the sample's T (the frame file's; 0 = the network's time_steps).
+  [[nodiscard]] std::vector<std::int32_t> run(State& state, datasets::SparseSample sample, int steps = 0) const;
   [[nodiscard]] const Network& network() const;
   [[nodiscard]] EngineKind kind() const;
 
@@ -109,6 +110,8 @@ void check_compatible(const Network& net, const datasets::FrameShape& shape, con
 /// The same for a frame set, and every label is one of the network's classes ("label 99 of
 /// sample 1 is not a class of the 10-class model").
 void check_compatible(const Network& net, const datasets::FrameSet& frames, const std::string& source = "");
+/// The label check alone (e.g. on FrameSource::read_labels, before a streamed run).
+void check_labels(const Network& net, std::span<const std::int32_t> labels, const std::string& source = "");
 
 /// Runs every sample (parallel over samples; the same results for any thread count).
 InferenceResult infer(const Network& net, const datasets::FrameSet& frames, const InferenceOptions& options = {});

@@ -199,6 +199,12 @@ struct TrainResult {
 /// inference engine after every epoch.
 TrainResult train(const Network& net, const datasets::FrameSet& train, const datasets::FrameSet* test,
                   const TrainOptions& options);
+/// The same from frame files, in memory O(batch + model): the labels are read once, each
+/// shuffled batch reads only its own samples, and the test file is streamed in batches after
+/// every epoch. `train_limit` / `test_limit` > 0 use only the first samples of a file. Results
+/// are identical to train() on the same samples read whole (same shuffled order, same bits).
+TrainResult train(const Network& net, datasets::FrameSource& train, datasets::FrameSource* test, const TrainOptions& options,
+                  std::size_t train_limit = 0, std::size_t test_limit = 0);
 
 /// Convenience for attacks and demos: `epochs` epochs on `data` with Adam at `learning_rate`
 /// (constant schedule), no evaluation, no checkpoint; returns the trained float network.
