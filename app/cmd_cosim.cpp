@@ -18,6 +18,7 @@
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/memory.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/rram/config.hpp"
 #include "snngx/rtl/cosim.hpp"
 #include "snngx/rtl/run.hpp"
@@ -45,9 +46,9 @@ void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>&
   f.createDataSet(name, file_type, H5::DataSpace(cols == 1 ? 1 : 2, dims)).write(v.data(), mem_type);
 }
 
-void write_outputs(const std::string& path, const rtl::CosimReport& r) {
+void write_outputs(io::StagedOutputs& staged, const std::string& path, const rtl::CosimReport& r) {
   const std::size_t n = r.rtl.predictions.size();
-  h5::write_atomically(path, [&](const std::filesystem::path& tmp) {
+  staged.write(path, [&](const std::filesystem::path& tmp) {
     H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
     const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
     write_dataset(f, "spike_counts", r.rtl.spike_counts, n, i32, ni32);
@@ -112,7 +113,10 @@ void run(const CosimCliOptions& o) {
   rtl::CosimOptions co;
   if (!o.config.empty()) co.config = rram::ChipConfig::load(o.config);
   co.mode = rram::parse_mode(o.mode);
-  co.trace = o.trace;
+  // --trace, --outputs and --json-out: all or none. The waveform is written under its temporary
+  // name while the RTL runs (run_cosim closes it before returning).
+  io::StagedOutputs staged;
+  if (!o.trace.empty()) co.trace = staged.stage(o.trace);
   std::map<std::string, std::unique_ptr<Progress>> bars;
   co.progress = [&](const std::string& stage, std::size_t done, std::size_t total) {
     auto& bar = bars[stage];
@@ -125,8 +129,9 @@ void run(const CosimCliOptions& o) {
   bars.clear();
 
   const auto j = to_json(r, o);
-  if (!o.outputs.empty()) write_outputs(o.outputs, r);
-  if (!o.json_path.empty()) write_json(o.json_path, j);
+  if (!o.outputs.empty()) write_outputs(staged, o.outputs, r);
+  if (!o.json_path.empty()) staged.write_text(o.json_path, j.dump(2) + "\n");
+  staged.commit();  // also when the check below fails: the outputs are a complete record of that run
   const std::size_t n = r.rtl.predictions.size();
   if (o.json) {
     fmt::print("{}\n", j.dump(2));

@@ -73,7 +73,8 @@ void add_convert(CLI::App& dataset) {
     o.sort = a.sort;
     o.layout = ds::parse_layout(a.layout);
     const auto shape = ds::converted_shape(*data, o);
-    check_fits_in_memory(ds::convert_memory_bytes(shape, ds::convert_block_units(data->num_units(), o.limit), static_cast<int>(std::thread::hardware_concurrency())),
+    check_fits_in_memory(ds::convert_memory_bytes(shape, ds::convert_block_units(data->num_units(), o.limit),
+                                                  static_cast<int>(std::thread::hardware_concurrency()), o.layout),
                          fmt::format("dataset convert ([T={}, C={}, H={}, W={}] per sample)", shape.t, shape.c, shape.h, shape.w));
     Progress bar("convert " + a.format + " " + a.split, data->num_units(), "files");
     const auto stats = ds::convert_dataset(*data, o, a.output, [&](const ds::ConvertStats& s) {

@@ -6,6 +6,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -277,6 +278,10 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, datasets::FrameSource&
     std::replace(s.begin(), s.end(), '.', '_');
     return s;
   }();
+  for (const auto& v : values) {  // every value checked before the first point is simulated
+    rram::ChipConfig probe = base_config(o);
+    set_swept(probe, name, v);
+  }
   std::string csv = name + ",accuracy,energy_per_inference_nj,cycles_per_inference,added_cycles_per_inference\n";
   nlohmann::json points = nlohmann::json::array();
   for (const auto& v : values) {
@@ -287,17 +292,23 @@ void run_sweep(const SimulateOptions& o, const Loaded& m, datasets::FrameSource&
     const double added = s.costs.added_cycles_per_inference;
     fmt::print("{} = {}: accuracy {:.2f} %, {:.4g} nJ, {:.0f} cycles ({:.4g} added) per inference\n", name, v, 100.0 * s.run.accuracy(),
                energy, cycles, added);
+    std::fflush(stdout);  // one line per point as it completes, also in a log or pipe
     csv += fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g}\n", v, s.run.accuracy(), energy, cycles, added);
     points.push_back({{"value", v}, {"accuracy", s.run.accuracy()}, {"energy_per_inference_nj", energy}, {"cycles_per_inference", cycles},
                       {"added_cycles_per_inference", added}});
   }
   const fs::path dir = o.report_dir;
-  fs::create_directories(dir);
-  write_text_atomically(dir / ("sweep_" + safe + ".csv"), csv);
-  plot_sweep(dir / ("sweep_" + safe + ".csv"), dir / ("sweep_" + safe + ".svg"), name);
   const nlohmann::json j{{"model", o.model.path}, {"frames", o.frames}, {"mode", o.mode}, {"sweep", name}, {"points", points}};
-  write_json(dir / ("sweep_" + safe + ".json"), j);
-  if (!o.json_path.empty()) write_json(o.json_path, j);
+  {
+    io::StagedOutputs staged;  // the sweep's CSV and JSON and --json-out: all or none
+    const io::NewFolder report_dir(dir);
+    staged.write_text(dir / ("sweep_" + safe + ".csv"), csv);
+    staged.write_text(dir / ("sweep_" + safe + ".json"), j.dump(2) + "\n");
+    if (!o.json_path.empty()) staged.write_text(o.json_path, j.dump(2) + "\n");
+    staged.commit();
+    report_dir.keep();
+  }
+  plot_sweep(dir / ("sweep_" + safe + ".csv"), dir / ("sweep_" + safe + ".svg"), name);
   if (o.json) fmt::print("{}\n", j.dump(2));
 }
 
@@ -314,8 +325,6 @@ void run_latency_map(const SimulateOptions& o) {
   for (int i = 0; i <= 20; ++i) inputs.push_back(i / 20.0);
   const auto points = rram::latency_map(chip.tile, chip.window, lanes, keys, inputs, o.trials, 1);
   const fs::path dir = o.report_dir;
-  fs::create_directories(dir);
-  write_text_atomically(dir / "latency_map.csv", rram::latency_map_csv(points));
   std::string wide = "active_rows";
   for (const int l : lanes) wide += fmt::format(",{} lanes", l);
   wide += "\n";
@@ -326,7 +335,14 @@ void run_latency_map(const SimulateOptions& o) {
         if (p.lanes == l && p.key_density == keys.back() && p.input_density == in) wide += fmt::format(",{:.4g}", p.mean_added);
     wide += "\n";
   }
-  write_text_atomically(dir / "latency_map_full_key.csv", wide);
+  {
+    io::StagedOutputs staged;  // both CSVs or neither
+    const io::NewFolder report_dir(dir);
+    staged.write_text(dir / "latency_map.csv", rram::latency_map_csv(points));
+    staged.write_text(dir / "latency_map_full_key.csv", wide);
+    staged.commit();
+    report_dir.keep();
+  }
   std::vector<int> ycols;
   for (std::size_t i = 0; i < lanes.size(); ++i) ycols.push_back(static_cast<int>(i) + 2);
   plot::Panel map;

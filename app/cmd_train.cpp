@@ -14,6 +14,7 @@
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/memory.hpp"
 #include "snngx/io/memory.hpp"
+#include "snngx/io/output_files.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 #include "snngx/snn/quantize.hpp"
@@ -35,6 +36,7 @@ struct TrainCli {
   int epochs = kDefaults.epochs, threads = 0, patience = 0, bits = 8;
   std::size_t batch = kDefaults.batch_size, chunk = 0, train_limit = 0, test_limit = 0;
   float lr = kDefaults.adam.learning_rate, weight_decay = 0.0f;
+  double init_firing_rate = kDefaults.init_firing_rate;
   std::uint64_t seed = 0, init_seed = 0;
   bool resume = false, reuse = false;
 };
@@ -141,12 +143,6 @@ void run(const TrainCli& c) {
   std::unique_ptr<datasets::FrameSource> test_set;
   if (!c.test.empty()) test_set = open_checked(c.test, c.test_limit);
   const std::size_t test_samples = !test_set ? 0 : c.test_limit > 0 ? std::min(c.test_limit, test_set->size()) : test_set->size();
-  // What stays decoded: one training batch, two test batches, and the labels.
-  check_fits_in_memory(io::saturating_sum({datasets::frame_set_bytes(train_set->meta().shape, c.batch),
-                                           test_set ? datasets::frame_set_bytes(test_set->meta().shape, 2048) : 0,
-                                           4 * (train_samples + test_samples)}),
-                       "train (one batch of frames decoded)");
-
   snn::TrainOptions o;
   o.epochs = c.epochs;
   o.batch_size = c.batch;
@@ -160,9 +156,19 @@ void run(const TrainCli& c) {
   o.gradient.threads = c.threads;
   o.gradient.chunk = c.chunk;
   o.seed = c.seed;
+  o.init_firing_rate = c.init_model.empty() ? c.init_firing_rate : 0.0;  // given weights are kept as they are
   o.patience = c.patience;
   o.checkpoint = checkpoint;
   o.resume = c.resume;
+
+  // What stays decoded (one training batch, two test batches, the labels) plus BPTT's activations,
+  // membranes and gradients of one batch (T from the file).
+  const int steps = train_set->meta().shape.t;
+  check_fits_in_memory(io::saturating_sum({datasets::frame_set_bytes(train_set->meta().shape, c.batch),
+                                           test_set ? datasets::frame_set_bytes(test_set->meta().shape, 2048) : 0,
+                                           4 * (train_samples + test_samples), snn::train_memory_bytes(net, steps, o)}),
+                       fmt::format("train (one batch of frames decoded; batch {} x {} steps of activations and gradients)",
+                                   o.batch_size, steps));
 
   const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}, per layer {}), loss {}, surrogate {}, {} threads\n",
@@ -200,12 +206,7 @@ void run(const TrainCli& c) {
   const auto warnings = snn::training_warnings(result.history, net.num_classes);
   for (const auto& w : warnings) fmt::print(stderr, "snngx: warning: {}: {}\n", c.train, w);
   const std::size_t lif_layers = result.history.empty() ? 0 : result.history.back().firing_rate.size();
-  write_text_atomically(csv, csv_text(result.history, lif_layers));
-  plot_history(csv, svg, net.arch, net.num_classes, lif_layers);
-
-  snn::save_model(out, result.best);
   const auto quantized = snn::quantize(result.best, c.bits, snn::parse_quant_rule(c.quant_rule));
-  snn::save_model(qout, quantized);
   nlohmann::json j = {{"arch", net.arch},
                       {"train", c.train},
                       {"test", c.test},
@@ -221,7 +222,7 @@ void run(const TrainCli& c) {
                       {"warnings", warnings}};
   if (!result.history.empty())
     j["last_epoch"] = {{"firing_rate", result.history.back().firing_rate}, {"silent_outputs", result.history.back().silent_outputs}};
-  fmt::print("wrote {} (best epoch {}) and {} ({}-bit, {})\n", out.string(), result.best_epoch, qout.string(), c.bits, c.quant_rule);
+  std::string accuracy_line;
   if (test_set) {
     snn::InferenceOptions io;
     io.threads = c.threads;
@@ -230,10 +231,22 @@ void run(const TrainCli& c) {
     const double qa = snn::infer(snn::Engine(quantized, io.engine), *test_set, io).accuracy();
     j["float_test_accuracy"] = fa;
     j["quantized_test_accuracy"] = qa;
-    fmt::print("test accuracy: float {:.2f} %, {}-bit quantized {:.2f} % ({} samples); trained in {}\n", 100.0 * fa, c.bits,
-               100.0 * qa, test_samples, human_duration(seconds));
+    accuracy_line = fmt::format("test accuracy: float {:.2f} %, {}-bit quantized {:.2f} % ({} samples); trained in {}\n", 100.0 * fa,
+                                c.bits, 100.0 * qa, test_samples, human_duration(seconds));
   }
-  write_json(json_path, j);
+  // The final outputs, all or none (the per-epoch checkpoint is a resume point, written on its
+  // own); the plot is drawn from the committed CSV.
+  {
+    io::StagedOutputs staged;
+    staged.write_text(csv, csv_text(result.history, lif_layers));
+    snn::save_model(staged.stage(out), result.best);
+    snn::save_model(staged.stage(qout), quantized);
+    staged.write_text(json_path, j.dump(2) + "\n");
+    staged.commit();
+  }
+  fmt::print("wrote {} (best epoch {}) and {} ({}-bit, {})\n", out.string(), result.best_epoch, qout.string(), c.bits, c.quant_rule);
+  fmt::print("{}", accuracy_line);
+  plot_history(csv, svg, net.arch, net.num_classes, lif_layers);
   fmt::print("history {} , plot {}\n", csv.string(), svg.string());
 }
 
@@ -249,6 +262,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model,--init-model", c->init_model, "fine-tune this model (e.g. one from model import) instead of a fresh network")
       ->check(CLI::ExistingFile)->excludes(arch)->excludes(spec);
   cmd->add_option("--init-seed", c->init_seed, "seed of the initial weights (with --arch or --spec)")->check(at_least(0));
+  cmd->add_option("--init-firing-rate", c->init_firing_rate,
+                  "with --arch or --spec: scale each layer's initial weights so that its LIF layer fires at this rate (spikes per "
+                  "neuron per step) on the first batch; 0 = off")
+      ->default_val(c->init_firing_rate)->check(bounded(0.0, 0.9));
   cmd->add_option("--train", c->train, "training frames (*.frames.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--test", c->test, "test frames: per-epoch accuracy, best model, early stop")->check(CLI::ExistingFile);
   cmd->add_option("--epochs", c->epochs, "epochs")->default_val(c->epochs)->check(CLI::Range(1, 100000));

@@ -36,10 +36,16 @@ std::size_t convert_block_units(std::size_t units_total, std::size_t limit) {
   return limit > 0 ? std::min(block, limit) : block;
 }
 
-std::uint64_t convert_memory_bytes(FrameShape shape, std::size_t block_units, int threads) {
+std::uint64_t convert_memory_bytes(FrameShape shape, std::size_t block_units, int threads, FrameLayout layout) {
+  // A busy thread holds its frame buffer and, for the dense layout, zlib's compression buffer
+  // (its bound, about one raw sample) that becomes the unit's held sample once shrunk; the sparse
+  // layout's nonzero list of a framed sample is not counted (a few bytes per event). The other
+  // units of the block hold one sample each, at most raw. At most block_units threads are busy.
   const std::uint64_t sample = frame_set_bytes(shape, 1);
-  const std::uint64_t working = mul(mul(sample, 2), static_cast<std::uint64_t>(std::max(threads, 1)));
-  return add(working, mul(sample, block_units));
+  const std::uint64_t units = std::max<std::uint64_t>(block_units, 1);
+  const std::uint64_t busy = std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max(threads, 1)), units);
+  const std::uint64_t per_busy = layout == FrameLayout::Dense ? 2 : 1;
+  return add(mul(mul(sample, per_busy), busy), mul(sample, units - busy));
 }
 
 FrameShape converted_shape(const EventDataset& dataset, const ConvertOptions& options) {

@@ -52,8 +52,11 @@ class Registry {
     return out;
   }
 
+  /// Held by StagedOutputs::commit: an interrupt waits until every rename of a commit is done.
+  [[nodiscard]] std::unique_lock<std::recursive_mutex> hold() { return std::unique_lock(mutex_); }
+
   // Removes every temporary and ends the process while holding the lock, so no new temporary
-  // is registered (and so created) in between.
+  // is registered in between.
   [[noreturn]] void remove_all_and_exit(int signal_number) {
     mutex_.lock();
     std::size_t removed = 0;
@@ -68,7 +71,8 @@ class Registry {
   }
 
  private:
-  std::mutex mutex_;
+  // Recursive: commit() holds it across its renames while releasing temporaries (which lock it again).
+  std::recursive_mutex mutex_;
   std::vector<std::optional<fs::path>> slots_;
 };
 
@@ -148,7 +152,17 @@ void StagedOutputs::commit() {
   std::error_code ec;
   for (const auto& f : files_)
     if (!fs::exists(f->temp(), ec)) throw std::runtime_error(f->target().string() + ": was not written");
-  for (const auto& f : files_) f->commit();
+  // All renames under the registry's lock: SIGINT / SIGTERM arriving now are handled after the
+  // last rename (then nothing is left to remove), never between two of them. A rename that fails
+  // (the folder vanished) removes the targets this commit already renamed: none, not some.
+  const auto no_interrupt = Registry::get().hold();
+  std::size_t renamed = 0;
+  try {
+    for (; renamed < files_.size(); ++renamed) files_[renamed]->commit();
+  } catch (const fs::filesystem_error& e) {
+    for (std::size_t i = 0; i < renamed; ++i) fs::remove(files_[i]->target(), ec);
+    throw std::runtime_error(files_[renamed]->target().string() + ": cannot write (" + e.code().message() + ")");
+  }
   files_.clear();
 }
 

@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <numbers>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <stdexcept>
+#include <utility>
 
+#include "snngx/io/memory.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/train.hpp"
 
@@ -62,6 +65,23 @@ float learning_rate_at(const TrainOptions& o, int epoch0) {
   if (o.schedule == LrSchedule::Constant || o.epochs <= 1) return o.adam.learning_rate;
   const double f = 0.5 * (1.0 + std::cos(std::numbers::pi * epoch0 / o.epochs));
   return static_cast<float>(o.adam.learning_rate * f);
+}
+
+// Pairs (weighted layer k, LIF layer j): the LIF layer that first follows weighted layer k.
+std::vector<std::pair<std::size_t, std::size_t>> weighted_to_lif(const Network& net) {
+  std::vector<std::pair<std::size_t, std::size_t>> pairs;
+  std::size_t weighted = 0, lif = 0;
+  std::optional<std::size_t> open;  // a weighted layer waiting for its LIF layer
+  for (const Layer& l : net.layers) {
+    if (std::holds_alternative<Linear>(l) || std::holds_alternative<Conv2d>(l)) {
+      open = weighted++;
+    } else if (std::holds_alternative<Lif>(l)) {
+      if (open) pairs.emplace_back(*open, lif);
+      open.reset();
+      ++lif;
+    }
+  }
+  return pairs;
 }
 
 std::string fmt_percent(const std::string& what, double fraction) {
@@ -267,6 +287,14 @@ TrainResult train_on(const Network& initial, TrainSamples& data, const TestSampl
     result.resumed = true;
   }
 
+  if (!result.resumed && o.init_firing_rate > 0.0) {
+    // On the first batch of epoch 1, so the run stays a function of the seed.
+    const auto order = epoch_order(data.size(), o.seed, 0);
+    const std::size_t count = std::min(o.batch_size, order.size());
+    std::span<const std::size_t> local;
+    const datasets::FrameSet& first = data.batch(std::span<const std::size_t>(order.data(), count), local);
+    calibrate_initial_scale(net, first, local, o.init_firing_rate, o.gradient);
+  }
   GradientComputer computer(o.gradient);
   for (int epoch = start_epoch; epoch < o.epochs; ++epoch) {
     if (o.patience > 0 && since_best >= o.patience) {
@@ -338,6 +366,37 @@ TrainResult train(const Network& net, datasets::FrameSource& train, datasets::Fr
                   std::size_t train_limit, std::size_t test_limit) {
   TrainSamples data(train, train_limit);
   return train_on(net, data, TestSamples{nullptr, test, test_limit}, options);
+}
+
+std::vector<float> calibrate_initial_scale(Network& net, const datasets::FrameSet& data, std::span<const std::size_t> batch,
+                                           double target_rate, const GradientOptions& options) {
+  if (!(target_rate > 0.0 && target_rate < 1.0)) throw std::invalid_argument("initial firing rate must be in (0, 1)");
+  std::vector<float> factors(net.num_weighted(), 1.0f);
+  GradientComputer computer(options);
+  const double cells = static_cast<double>(batch.size()) * data.shape.t;
+  for (const auto& [k, j] : weighted_to_lif(net)) {
+    auto& w = net.weights(k).values;
+    const std::vector<float> initial = w;
+    double scale = 1.0;
+    // The rate grows with the scale; a multiplicative step by target / rate (doubling while the
+    // layer is silent, steps clamped to [1/4, 4]) lands within 20 % of the target in a few passes.
+    for (int pass = 0; pass < 6; ++pass) {
+      const Gradients& g = computer.compute(net, data, batch);
+      const double rate = g.lif_spikes[j] / (static_cast<double>(g.lif_neurons[j]) * cells);
+      if (std::abs(rate / target_rate - 1.0) < 0.2) break;
+      scale *= rate > 0.0 ? std::clamp(target_rate / rate, 0.25, 4.0) : 2.0;
+      for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(initial[i] * scale);
+    }
+    factors[k] = static_cast<float>(scale);
+  }
+  return factors;
+}
+
+std::uint64_t train_memory_bytes(const Network& net, int steps, const TrainOptions& options) {
+  // The caller's network and the training copy, best, Adam's two moments, the result's last and
+  // best, and the quantized model made from it: 8 copies of the weights.
+  const std::uint64_t copies_of_weights = io::saturating_product({8, net.parameter_count(), sizeof(float)});
+  return io::saturating_sum({gradient_memory_bytes(net, steps, options.batch_size, options.gradient), copies_of_weights});
 }
 
 Network fine_tune(const Network& net, const datasets::FrameSet& data, int epochs, float learning_rate, std::uint64_t seed,

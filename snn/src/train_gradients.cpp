@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "snngx/io/memory.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/train.hpp"
 #include "train_spike.hpp"
@@ -477,6 +478,39 @@ std::size_t auto_chunk(const std::vector<Step>& steps, int T) {
 }
 
 }  // namespace
+
+std::uint64_t gradient_memory_bytes(const Network& net, int steps_t, std::size_t batch, const GradientOptions& options) {
+  if (steps_t <= 0 || batch == 0) return 0;
+  const std::vector<Step> steps = compile(net);
+  const auto T = static_cast<std::uint64_t>(steps_t);
+  // Bytes per sample and time step; the first weighted layer's input gradient is never formed.
+  std::uint64_t per_step = 4 * numel(net.input_shape);
+  std::uint64_t weights = 0;
+  bool after_weighted = false;
+  for (const Step& s : steps) {
+    const std::uint64_t out = static_cast<std::uint64_t>(s.out_c) * s.out_h * s.out_w;
+    const std::uint64_t in = static_cast<std::uint64_t>(s.in_c) * s.in_h * s.in_w;
+    const std::uint64_t grad = after_weighted || s.weighted >= 0 ? 4 * out : 0;
+    switch (s.op) {
+      case Op::Linear:
+      case Op::Conv2d:
+        per_step += 4 * out + grad + 8 * in;
+        weights += static_cast<std::uint64_t>(s.weight.size());
+        after_weighted = true;
+        break;
+      case Op::Lif: per_step += 4 * out + grad + 5 * out; break;
+      case Op::MaxPool2d: per_step += 4 * out + grad + 5 * out; break;
+      case Op::Flatten: per_step += 4 * out + grad; break;
+    }
+  }
+  const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, steps_t);
+  const std::uint64_t chunks = (batch + chunk - 1) / chunk;
+  const int hw = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const auto threads = static_cast<std::uint64_t>(options.threads > 0 ? options.threads : hw);
+  const std::uint64_t busy = std::min(threads, chunks);
+  return io::saturating_sum({io::saturating_product({busy, std::min<std::uint64_t>(chunk, batch), T, per_step}),
+                             io::saturating_product({chunks + 2, weights, 4})});
+}
 
 Loss parse_loss(const std::string& name) {
   if (name == "mse") return Loss::Mse;

@@ -129,6 +129,25 @@ std::vector<std::string> bad_commands(const Files& f, const fs::path& dir) {
               "dataset view " + q(f.frames) + " -o {}",
               "frames synth --shape 1,1,1,1 --count 1 -o {}"},
              {missing, f.folder}));
+  // Every other output of train, of simulate --sweep / --latency-map and of cosim (refused before
+  // any work, so nothing is staged; cosim without the RTL build is refused as such).
+  const std::string train_ok = "train --arch nmnist-mlp --epochs 1 --train " + q(f.frames) + " -o " + q(f.out / "t.snn.h5");
+  const std::string cosim = "cosim --model " + q(f.encrypted) + " --key " + q(f.key) + secret + " --frames " + q(f.frames);
+  add(expand({train_ok + " --quantized-output {}", train_ok + " --checkpoint {}", train_ok + " --csv {}", train_ok + " --plot {}",
+              train_ok + " --json-out {}",
+              "simulate --model " + q(f.quantized) + " --frames " + q(f.frames) + " --set adc.impl=sar --sweep adc.bits=4,5 --report-dir " +
+                  q(f.out / "sw") + " --json-out {}",
+              cosim + " --trace {}", cosim + " --outputs {}", cosim + " --json-out {}"},
+             {missing, f.folder}));
+  const std::string sweep = "simulate --model " + q(f.quantized) + " --frames " + q(f.frames) + " --limit 2 --set adc.impl=sar";
+  add({sweep + " --sweep adc.bits=4,5",                                          // no --report-dir
+       sweep + " --sweep adc.bits=4,5 --report-dir " + q(f.empty),              // a file as the folder
+       sweep + " --sweep adc.bits --report-dir " + q(f.out / "sw"),             // no values
+       sweep + " --sweep adc.nosuch=1,2 --report-dir " + q(f.out / "sw"),       // unknown parameter
+       sweep + " --sweep adc.bits=4,nan --report-dir " + q(f.out / "sw"),       // a bad later value
+       "simulate --latency-map",                                                 // no --report-dir
+       "simulate --latency-map --report-dir " + q(f.empty),
+       "simulate --latency-map --trials 0 --report-dir " + q(f.out / "lm")});
   // An output that is an input of the same command.
   add({"infer --model " + q(f.quantized) + " --frames " + q(f.frames) + " --outputs " + q(f.frames),
        "simulate --model " + q(f.quantized) + " --frames " + q(f.frames) + " --json-out " + q(f.quantized),

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -118,15 +119,108 @@ TrainedInputs make_inputs(const fs::path& dir) {
   return in;
 }
 
-TEST(CliInterrupt, SigtermDuringTrainExits143AndLeavesNoTemporary) {
+// Interrupted after its first epoch: only the checkpoint (the resume point, committed every
+// epoch) remains; none of the final outputs (models, history, summary, plot) is written.
+TEST(CliInterrupt, SigtermDuringTrainExits143AndLeavesOnlyTheCheckpoint) {
   const TempDir dir;
   const TrainedInputs in = make_inputs(dir.path);
   fs::create_directories(dir / "out");
   const pid_t pid = spawn_snngx({"train", "--arch", "nmnist-mlp", "--train", in.frames.string(), "--epochs", "1000", "-o",
                                  (dir / "out" / "t.snn.h5").string()});
-  const int status = terminate_when(pid, [] { return true; }, std::chrono::milliseconds(1500));
+  const int status = terminate_when(pid, [&] { return fs::exists(dir / "out" / "t.ckpt.h5"); }, std::chrono::milliseconds(200));
   expect_exit_143(status);
-  EXPECT_FALSE(has_temporary(dir / "out"));
+  EXPECT_EQ(names_in(dir / "out"), std::vector<std::string>{"t.ckpt.h5"});
+}
+
+// A later output that cannot be written once the work is done (its folder was replaced by a file
+// during the run): exit 1, one error line, and none of the command's other outputs.
+pid_t spawn_logged(const std::vector<std::string>& args, const fs::path& out_log, const fs::path& err_log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(null, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(SNNGX_EXE, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Waits for `ready()`, replaces the folder `gone` by a file of the same name, waits for the exit.
+int replace_folder_when(pid_t pid, const std::function<bool()>& ready, const fs::path& gone) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return status;  // finished before the folder went
+    if (ready()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  fs::remove_all(gone);
+  std::ofstream(gone) << "not a folder\n";
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+// Exit 1 and the error as one line, the last (training warnings and progress lines may precede it).
+void expect_one_error_line(int status, const fs::path& err_log) {
+  ASSERT_TRUE(WIFEXITED(status));
+  const std::string err = read_all(err_log);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+  const auto at = err.find("snngx: error: ");
+  ASSERT_NE(at, std::string::npos) << err;
+  EXPECT_TRUE(at == 0 || err[at - 1] == '\n') << err;
+  EXPECT_EQ(err.find('\n', at), err.size() - 1) << err;
+  // It failed writing a staged output (not at the checks before the work).
+  EXPECT_NE(err.find(".tmp."), std::string::npos) << err;
+}
+
+TEST(CliAllOrNone, TrainWritesNoFinalOutputWhenTheSummaryCannotBeWritten) {
+  const TempDir dir;
+  const TrainedInputs in = make_inputs(dir.path);
+  fs::create_directories(dir / "out");
+  fs::create_directories(dir / "summary");
+  const pid_t pid = spawn_logged({"train", "--arch", "nmnist-mlp", "--train", in.frames.string(), "--test", in.frames.string(),
+                                  "--epochs", "4", "-o", (dir / "out" / "t.snn.h5").string(), "--json-out",
+                                  (dir / "summary" / "t.json").string()},
+                                 dir / "stdout.txt", dir / "stderr.txt");
+  const int status = replace_folder_when(pid, [&] { return fs::exists(dir / "out" / "t.ckpt.h5"); }, dir / "summary");
+  expect_one_error_line(status, dir / "stderr.txt");
+  EXPECT_EQ(names_in(dir / "out"), std::vector<std::string>{"t.ckpt.h5"});  // no model, quantized model, CSV or plot
+}
+
+TEST(CliAllOrNone, SweepWritesNothingWhenItsJsonCannotBeWritten) {
+  const TempDir dir;
+  const TrainedInputs in = make_inputs(dir.path);
+  fs::create_directories(dir / "summary");
+  const pid_t pid = spawn_logged({"simulate", "--model", in.quantized.string(), "--frames", in.frames.string(), "--set", "adc.impl=sar",
+                                  "--limit", "30", "--sweep", "adc.bits=1,2,3,4", "--threads", "1", "--report-dir", (dir / "report").string(),
+                                  "--json-out", (dir / "summary" / "s.json").string()},
+                                 dir / "stdout.txt", dir / "stderr.txt");
+  // Replaced once the first point is printed; three more points follow.
+  const int status =
+      replace_folder_when(pid, [&] { return read_all(dir / "stdout.txt").find("adc.bits = 1:") != std::string::npos; }, dir / "summary");
+  expect_one_error_line(status, dir / "stderr.txt");
+  EXPECT_FALSE(fs::exists(dir / "report")) << "the report folder the run created was left behind";
+}
+
+TEST(CliAllOrNone, LatencyMapInterruptedLeavesNoReportFolder) {
+  const TempDir dir;
+  const pid_t pid = spawn_snngx({"simulate", "--latency-map", "--trials", "100000", "--report-dir", (dir / "report").string()});
+  const int status = terminate_when(pid, [] { return true; }, std::chrono::milliseconds(500));
+  expect_exit_143(status);
+  EXPECT_TRUE(names_in(dir.path).empty());
 }
 
 TEST(CliInterrupt, SigtermDuringEncryptExits143AndWritesNothing) {
@@ -176,6 +270,20 @@ TEST(CliResourceGuard, HundredThousandTimeBinsAreRefusedAtOnceUnderALimit) {
   // The same conversion with a few time bins fits and runs.
   EXPECT_EQ(run_snngx("dataset convert --format nmnist --root " + q(root) + " --time-bins 5 --max-memory 1G -o " +
                       q(dir / "out" / "c.frames.h5")).exit_code, 0);
+}
+
+// BPTT keeps every activation of a chunk for all T steps: 2 CSNN samples of 100 steps decode to
+// 0.8 MB but need hundreds of MB to train (the first LIF layer alone: 64 x 32 x 32 neurons x 13
+// bytes x 100 steps = 85 MB per sample); refused under a 64 MiB limit, naming the batch and T.
+TEST(CliResourceGuard, TrainCountsTheActivationsNotOnlyTheFrames) {
+  const TempDir dir;
+  fs::create_directories(dir / "out");
+  ASSERT_EQ(run_snngx("frames synth --shape 100,2,32,32 --count 2 --classes 11 -o " + q(dir / "g.frames.h5")).exit_code, 0);
+  const auto r = run_snngx("train --arch dvsgesture-csnn --train " + q(dir / "g.frames.h5") + " --threads 1 --max-memory 64M -o " +
+                           q(dir / "out" / "t.snn.h5"));
+  expect_refused(r, "train (training and test frames decoded; batch 4 x 100 steps of activations and gradients) needs about");
+  EXPECT_NE(r.err.find("more than the 64.0 MiB available (--max-memory)"), std::string::npos) << r.err;
+  EXPECT_TRUE(names_in(dir / "out").empty());
 }
 
 TEST(CliResourceGuard, MaxMemoryNeedsASize) {

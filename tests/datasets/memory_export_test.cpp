@@ -44,15 +44,25 @@ TEST(FramesMemory, ReadFramesBytesMatchesWhatReadFramesHolds) {
   EXPECT_EQ(read_frames_bytes(dir / "f.frames.h5"), 11u * 3 * 2 * 5 * 7 * 2 + 11u * 4);
 }
 
-TEST(FramesMemory, ConvertHoldsTwoSampleBuffersPerThreadAndABlock) {
+TEST(FramesMemory, ConvertHoldsFrameBuffersPerBusyThreadAndOneSamplePerOtherUnit) {
   EXPECT_EQ(convert_block_units(100, 0), 16u);      // at least 16
   EXPECT_EQ(convert_block_units(6400, 0), 100u);    // 1/64 of the units
   EXPECT_EQ(convert_block_units(1'000'000, 0), 1024u);
   EXPECT_EQ(convert_block_units(1'000'000, 3), 3u);  // --limit caps it
   const std::uint64_t sample = 15 * 2 * 34 * 34 * 2;
-  EXPECT_EQ(convert_memory_bytes({15, 2, 34, 34}, 16, 2), 2 * 2 * sample + 16 * sample);
-  // --time-bins 100000 on N-MNIST: 462 MB per sample, 16 of them in a block: over 9 GB.
-  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 16, 2), 20ull * 462'400'000ull);
+  constexpr auto dense = FrameLayout::Dense, sparse = FrameLayout::Sparse;
+  // Dense: 2 busy threads with a frame and a compression buffer each; 14 other units hold one sample.
+  EXPECT_EQ(convert_memory_bytes({15, 2, 34, 34}, 16, 2, dense), 2 * 2 * sample + 14 * sample);
+  // Sparse: no compression buffer.
+  EXPECT_EQ(convert_memory_bytes({15, 2, 34, 34}, 16, 2, sparse), 2 * 1 * sample + 14 * sample);
+  // --time-bins 100000 on N-MNIST: 462.4 MB per sample, 16 units in a block: 18 samples, 8.3 GB.
+  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 16, 2, dense), 18ull * 462'400'000ull);
+  // --limit 1: one unit, so one busy thread whatever the core count (the old count per core said
+  // 2.3 GB): dense 2 samples, 882 MiB (measured peak RSS 906 MiB); sparse 1 sample, 441 MiB
+  // (measured 465 MiB: the process's own ~20 MiB are not counted).
+  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 1, 2, dense), 2ull * 462'400'000ull);
+  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 1, 64, dense), 2ull * 462'400'000ull);
+  EXPECT_EQ(convert_memory_bytes({100000, 2, 34, 34}, 1, 2, sparse), 462'400'000ull);
 }
 
 // An outputs file as infer writes it: spike_counts [N, C] int32, predictions and labels [N],

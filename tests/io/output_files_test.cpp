@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "temp_dir.hpp"
 
@@ -90,6 +91,53 @@ TEST(OutputFiles, CommitRefusesWhenAStagedFileWasNotWrittenAndTouchesNoTarget) {
   }
   EXPECT_EQ(read_text(dir / "a.txt"), "old");
   EXPECT_EQ(names_in(dir.path), std::set<std::string>{"a.txt"});
+}
+
+TEST(OutputFiles, CommitThatFailsHalfwayRemovesWhatItRenamed) {
+  const TempDir dir;
+  {
+    io::StagedOutputs out;
+    out.write_text(dir / "a.txt", "A");
+    out.write_text(dir / "b", "B");
+    fs::create_directories(dir / "b" / "in-the-way");  // the second rename cannot replace a non-empty folder
+    try {
+      out.commit();
+      FAIL() << "commit renamed over a non-empty folder";
+    } catch (const std::runtime_error& e) {
+      EXPECT_TRUE(std::string(e.what()).starts_with((dir / "b").string() + ": cannot write")) << e.what();
+    }
+  }
+  EXPECT_EQ(names_in(dir.path), std::set<std::string>{"b"});  // a.txt was renamed, then removed again
+  EXPECT_TRUE(io::live_temporaries().empty());
+}
+
+// SIGTERM while a commit renames many files: the clean-up waits for the commit, so the folder
+// holds every output (or, had the signal come first, none), never some.
+TEST(OutputFiles, SigtermDuringACommitLeavesAllOrNone) {
+  const TempDir dir;
+  constexpr int kFiles = 3000;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    io::install_interrupt_cleanup();
+    io::StagedOutputs out;
+    for (int i = 0; i < kFiles; ++i) out.write_text(dir / ("f" + std::to_string(i)), "x");
+    std::thread watcher([&] {  // signals as soon as the first rename is visible
+      while (!fs::exists(dir / "f0")) std::this_thread::yield();
+      ::kill(::getpid(), SIGTERM);
+    });
+    out.commit();
+    watcher.join();
+    for (int i = 0; i < 500; ++i) ::usleep(10'000);  // the cleanup thread ends the process
+    ::_exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  const auto names = names_in(dir.path);
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(kFiles)) << "a commit was cut short by the signal";
+  EXPECT_EQ(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n.find(".tmp.") != std::string::npos; }), 0);
 }
 
 TEST(OutputFiles, OwnerOnlyFilesAreNotReadableByOthers) {

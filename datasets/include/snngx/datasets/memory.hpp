@@ -21,10 +21,11 @@ std::uint64_t read_frames_bytes(const std::filesystem::path& path, std::size_t l
 /// them: 16..1024 depending on the dataset size, never more than `limit` when one is set.
 std::size_t convert_block_units(std::size_t units_total, std::size_t limit);
 
-/// Peak bytes of convert_dataset: per thread one frame buffer and one compression buffer of a
-/// whole sample, plus a block of compressed samples held until written (at most a raw sample
-/// each; at least one sample per unit).
-std::uint64_t convert_memory_bytes(FrameShape shape, std::size_t block_units, int threads);
+/// Peak bytes of convert_dataset: per busy thread (at most one per unit of the block) one frame
+/// buffer of a whole sample, plus for the dense layout one compression buffer of about the same
+/// size; plus one sample held by each other unit of the block until written (counted raw, an upper
+/// bound: compressed or sparse frames of events are far smaller; at least one sample per unit).
+std::uint64_t convert_memory_bytes(FrameShape shape, std::size_t block_units, int threads, FrameLayout layout);
 
 /// The shape convert_dataset writes for these options (sensor after Downsample).
 FrameShape converted_shape(const EventDataset& dataset, const ConvertOptions& options);

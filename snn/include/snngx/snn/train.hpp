@@ -99,6 +99,15 @@ class GradientComputer {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Peak bytes compute_gradients / GradientComputer hold for batches of `batch` samples of `steps`
+/// time steps: per busy worker thread (min(threads, chunks of the batch)) one chunk's buffers, per
+/// sample and step 4 bytes for the input and, per layer output, 4 for the activation, 4 for its
+/// gradient, 4 + 1 for a LIF membrane and surrogate mask, 4 + 1 for a max-pool route and mask, and
+/// 8 per input of a weighted layer for its nonzero list (bounded by a dense input); plus one copy
+/// of the weight gradients per chunk, the result's gradients and the weights in the kernels'
+/// layout. Throws like compute_gradients for a network it cannot train; 0 for no steps.
+std::uint64_t gradient_memory_bytes(const Network& net, int steps, std::size_t batch, const GradientOptions& options = {});
+
 /// How the learning rate is shared among the weighted layers.
 /// - Uniform: every layer takes the learning rate (PyTorch's Adam).
 /// - FanIn: layer k takes lr * b_k / mean_b, with b_k = 1/sqrt(fan_in_k) the bound of its initial
@@ -176,6 +185,9 @@ struct TrainOptions {
   AdamOptions adam{.learning_rate = 1e-4f, .layer_lr = LayerLr::FanIn};
   LrSchedule schedule = LrSchedule::Cosine;  // cosine: lr * (1 + cos(pi * epoch / epochs)) / 2
   GradientOptions gradient;
+  // > 0: before the first epoch (not on resume), calibrate_initial_scale on the first training
+  // batch to this rate (spikes per neuron per step). 0 = the weights as given.
+  double init_firing_rate = 0.0;
   std::uint64_t seed = 0;    // shuffling order of each epoch
   int patience = 0;          // stop when the test accuracy has not improved for this many epochs (0 = never)
   std::filesystem::path checkpoint;  // if set: written atomically after every epoch
@@ -205,6 +217,19 @@ TrainResult train(const Network& net, const datasets::FrameSet& train, const dat
 /// are identical to train() on the same samples read whole (same shuffled order, same bits).
 TrainResult train(const Network& net, datasets::FrameSource& train, datasets::FrameSource* test, const TrainOptions& options,
                   std::size_t train_limit = 0, std::size_t test_limit = 0);
+
+/// Data-driven initial scale: multiplies each weighted layer's weights, input side first, by the
+/// factor that makes the LIF layer following it fire at about `target_rate` spikes per neuron per
+/// step (within 20 %, at most 6 forward passes per layer) on the samples `batch` of `data`.
+/// Returns the factors (1 for a layer without a LIF layer after it or already on target).
+std::vector<float> calibrate_initial_scale(Network& net, const datasets::FrameSet& data, std::span<const std::size_t> batch,
+                                           double target_rate, const GradientOptions& options = {});
+
+/// Peak bytes of training beyond its data sets: gradient_memory_bytes for the batch size, plus
+/// the weights 8 times (the caller's network and train()'s copy, best, Adam's two moments, the
+/// result's last and best, the quantized model made from it). Evaluation buffers are per sample
+/// and negligible next to BPTT's; the process's own ~20 MiB are not counted.
+std::uint64_t train_memory_bytes(const Network& net, int steps, const TrainOptions& options);
 
 /// Convenience for attacks and demos: `epochs` epochs on `data` with Adam at `learning_rate`
 /// (constant schedule), no evaluation, no checkpoint; returns the trained float network.
