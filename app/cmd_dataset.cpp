@@ -10,6 +10,7 @@
 #include "checks.hpp"
 #include "commands.hpp"
 #include "report.hpp"
+#include "snngx/io/threads.hpp"
 #include "snngx/datasets/default_data.hpp"
 #include "snngx/datasets/inspect.hpp"
 #include "snngx/datasets/memory.hpp"
@@ -74,7 +75,7 @@ void add_convert(CLI::App& dataset) {
     o.layout = ds::parse_layout(a.layout);
     const auto shape = ds::converted_shape(*data, o);
     check_fits_in_memory(ds::convert_memory_bytes(shape, ds::convert_block_units(data->num_units(), o.limit),
-                                                  static_cast<int>(std::thread::hardware_concurrency()), o.layout),
+                                                  io::thread_count(0), o.layout),
                          fmt::format("dataset convert ([T={}, C={}, H={}, W={}] per sample)", shape.t, shape.c, shape.h, shape.w));
     Progress bar("convert " + a.format + " " + a.split, data->num_units(), "files");
     const auto stats = ds::convert_dataset(*data, o, a.output, [&](const ds::ConvertStats& s) {

@@ -23,6 +23,7 @@
 #include "model_loading.hpp"
 #include "plot.hpp"
 #include "report.hpp"
+#include "snngx/io/threads.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/memory.hpp"
@@ -279,7 +280,7 @@ void run_encrypt(const EncryptOptions& o) {
   // Ask for the secret and check the KDF options before the search, not after it.
   const crypto::KdfParams kdf = o.kdf.params();
   const crypto::KeySecret secret = obtain_key_secret(o.secret, o.key, SecretUse::Seal);
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(o.threads);
   // The test set is opened and checked before the search, so a wrong file fails in seconds.
   std::optional<ga::TestFrames> test;
   if (!o.test.empty()) {

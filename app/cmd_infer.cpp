@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "report.hpp"
+#include "snngx/io/threads.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/memory.hpp"
@@ -80,7 +81,7 @@ void run(const InferOptions& o) {
     // The trace is [N,T,K] anyway, so --record reads the samples it records as one dense set.
     trace = snn::record_output(engine, frames.read_dense(0, o.limit ? o.limit : frames.size()), ro);
   }
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = io::thread_count(o.threads);
   const auto j = to_json(r, o, threads);
   io::StagedOutputs staged;  // --outputs and --json-out: both or neither
   if (!o.outputs.empty()) write_outputs(staged, o.outputs, r, trace ? &*trace : nullptr);

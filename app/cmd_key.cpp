@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "report.hpp"
+#include "snngx/io/files.hpp"
 #include "snngx/crypto/aes_baseline.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/crypto/xor_key.hpp"
@@ -103,13 +104,7 @@ void print_layer_table(const crypto::KeyHeader& h) {
   fmt::print("{:>6} {:>3} {:>13} {:>14} {:>14}\n", "total", "", h.flipped_bits(), h.total_bits(), percent(share(h.flipped_bits(), h.total_bits())));
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return text;
-}
+std::string read_text(const std::string& path) { return io::read_file_text(path, "file"); }
 
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "plot.hpp"
 #include "report.hpp"
+#include "snngx/io/threads.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/memory.hpp"
 #include "snngx/io/memory.hpp"
@@ -170,7 +171,7 @@ void run(const TrainCli& c) {
                        fmt::format("train (one batch of frames decoded; batch {} x {} steps of activations and gradients)",
                                    o.batch_size, steps));
 
-  const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(c.threads);
   fmt::print("training {} ({} parameters) on {} samples{}, {} epochs, batch {}, lr {} ({}, per layer {}), loss {}, surrogate {}, {} threads\n",
              net.arch, net.parameter_count(), train_samples,
              test_set ? fmt::format(", testing on {}", test_samples) : std::string(), c.epochs, c.batch, c.lr,

@@ -7,6 +7,7 @@
 //     92 4  layer count L, then L x 24 bytes: layer u32, q u8, 3 reserved, total bits u64,
 //           flipped bits u64;  then 8: payload length
 //   payload: AES-256-GCM ciphertext of the delta + varint positions;  then the 16-byte tag.
+#include "snngx/io/files.hpp"
 #include "snngx/crypto/key_file.hpp"
 
 #include <openssl/crypto.h>
@@ -123,13 +124,7 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
   io::write_bytes_atomically(path, bytes, /*owner_only=*/true);  // it holds a sealed key
 }
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open key file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path.string() + ": read error");
-  return bytes;
-}
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path) { return io::read_file_bytes(path, "key file"); }
 
 bool read_varint(std::span<const std::uint8_t> in, std::size_t& pos, std::uint64_t& value) {
   value = 0;

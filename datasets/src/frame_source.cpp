@@ -3,6 +3,7 @@
 #include <array>
 #include <future>
 #include <limits>
+#include <new>
 #include <stdexcept>
 
 #include "snngx/datasets/frames.hpp"
@@ -237,6 +238,10 @@ FrameSource::FrameSource(const fs::path& path) : impl_(std::make_unique<Impl>())
     impl_->open();
   } catch (const H5::Exception& e) {
     h5::fail(impl_->where, "cannot read frame file (" + e.getDetailMsg() + ")");
+  } catch (const std::length_error& e) {
+    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
+  } catch (const std::bad_alloc&) {
+    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
   }
 }
 FrameSource::~FrameSource() = default;
@@ -261,6 +266,10 @@ void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& 
     impl_->read_batch(first, count, into);
   } catch (const H5::Exception& e) {
     h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
+  } catch (const std::length_error& e) {
+    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
+  } catch (const std::bad_alloc&) {
+    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
   }
 }
 
@@ -291,6 +300,10 @@ std::vector<std::int32_t> FrameSource::read_labels() {
     return impl_->read_labels(0, impl_->n);
   } catch (const H5::Exception& e) {
     h5::fail(impl_->where, "cannot read the labels (" + e.getDetailMsg() + ")");
+  } catch (const std::length_error& e) {
+    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
+  } catch (const std::bad_alloc&) {
+    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
   }
 }
 

@@ -1,4 +1,5 @@
 #include "snngx/ga/fitness.hpp"
+#include "snngx/io/threads.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -360,7 +361,7 @@ struct SubsetEvaluator::Impl {
     if (subset.size() == 0) throw std::invalid_argument("the fitness subset is empty");
     T = subset.shape.t;  // T comes from the frame file
     classes = net.num_classes;
-    threads = th > 0 ? th : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    threads = io::thread_count(th);
     samples = subset.size();
     labels = subset.labels;
     if (reference_compat) start_reference_chain();

@@ -1,4 +1,5 @@
 #include "snngx/ga/sensitivity.hpp"
+#include "snngx/io/threads.hpp"
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -42,7 +43,6 @@ Ranking ranking_for(const snn::Network& net, const SearchSpace& space) {
 std::string to_string(Ranking ranking) { return ranking == Ranking::OutputCurrent ? "output-current" : "gradient-x-weight"; }
 
 namespace {
-int resolve_threads(int threads) { return threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency())); }
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -223,7 +223,7 @@ SearchResult sensitivity_search(const snn::Network& plain, const SearchSpace& sp
                                 const std::function<void(const GenerationStats&)>& on_round) {
   params.validate();
   const auto t0 = std::chrono::steady_clock::now();
-  const Scorer score(plain, space, subset, resolve_threads(threads), params.restore);
+  const Scorer score(plain, space, subset, io::thread_count(threads), params.restore);
   const auto budget = static_cast<std::size_t>(params.budget);
   BitVector flips(space.size());
   snn::Network flipped = plain;  // kept in step with `flips` for the gradient ranking
@@ -267,7 +267,7 @@ SearchResult sensitivity_search(const snn::Network& plain, const SearchSpace& sp
 
 std::vector<std::size_t> hybrid_candidates(const snn::Network& plain, const SearchSpace& space, const datasets::FrameSet& subset,
                                            const SubsetEvaluator& evaluator, std::size_t count, int threads) {
-  const Scorer score(plain, space, subset, resolve_threads(threads));
+  const Scorer score(plain, space, subset, io::thread_count(threads));
   const auto scores = score(plain, evaluator.spike_counts(BitVector(space.size())));
   auto order = rank_by_score(scores);
   order.resize(std::min(count, order.size()));
@@ -282,7 +282,7 @@ CandidateEvaluator::CandidateEvaluator(const SubsetEvaluator& exact, std::vector
       labels_(subset.labels),
       time_steps_(time_steps),
       classes_(classes),
-      threads_(resolve_threads(threads)) {
+      threads_(io::thread_count(threads)) {
   for (const std::size_t c : candidates_)
     if (c >= exact_.space().size()) throw std::invalid_argument("candidate bit " + std::to_string(c) + " outside the search space");
 }

@@ -1,4 +1,5 @@
 #include "snngx/keyed/model_key.hpp"
+#include "snngx/io/files.hpp"
 
 #include <fstream>
 #include <iterator>
@@ -76,13 +77,7 @@ std::string seal_for_model(snn::Network& encrypted, const crypto::XorKey& key, c
 
 namespace {
 
-std::vector<std::uint8_t> read_key_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open key file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(path.string() + ": read error");
-  return bytes;
-}
+std::vector<std::uint8_t> read_key_file(const std::filesystem::path& path) { return io::read_file_bytes(path, "key file"); }
 
 }  // namespace
 

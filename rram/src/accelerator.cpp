@@ -1,5 +1,6 @@
 // Fast (transaction-level) mode: the same reads, pulses, conversions and corrections as the
 // clocked model, computed per read with event counters and cycles from the timing formula.
+#include "snngx/io/threads.hpp"
 #include "snngx/rram/accelerator.hpp"
 
 #include <tbb/global_control.h>
@@ -435,7 +436,7 @@ class RunCollector {
 };
 
 int thread_count(const RunOptions& options) {
-  return options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  return io::thread_count(options.threads);
 }
 
 }  // namespace

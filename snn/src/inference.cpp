@@ -1,4 +1,5 @@
 #include "snngx/snn/inference.hpp"
+#include "snngx/io/threads.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
@@ -1163,7 +1164,7 @@ InferenceResult infer(const Engine& engine, const datasets::FrameSet& frames, co
   r.spike_counts.assign(n * static_cast<std::size_t>(net.num_classes), 0);
   r.predictions.assign(n, 0);
   r.labels.assign(frames.labels.begin(), frames.labels.begin() + static_cast<std::ptrdiff_t>(n));
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
   std::atomic<std::size_t> done{0};
@@ -1197,7 +1198,7 @@ InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const
   r.spike_counts.assign(n * classes, 0);
   r.predictions.assign(n, 0);
   r.labels.assign(n, 0);
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
   const auto t0 = std::chrono::steady_clock::now();
@@ -1242,7 +1243,7 @@ OutputTrace record_output(const Engine& engine, const datasets::FrameSet& frames
   tr.spikes.assign(tr.samples * T * K, 0);
   tr.membrane.assign(tr.samples * T * K, 0.0f);
   const std::size_t step_size = numel(net.input_shape);
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::enumerable_thread_specific<std::unique_ptr<Engine::State>> states([&] { return engine.new_state(); });
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.samples, 4), [&](const tbb::blocked_range<std::size_t>& range) {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <variant>
 
+#include "snngx/io/threads.hpp"
 #include "snngx/snn/inference.hpp"
 #include "train_spike.hpp"
 
@@ -539,7 +540,7 @@ void general_gradients(const Network& net, const datasets::FrameSet& data, std::
   const std::size_t n_chunks = (indices.size() + chunk - 1) / chunk;
   std::vector<Partial> parts(n_chunks);
   tbb::enumerable_thread_specific<Workspace> workspaces;
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = io::thread_count(o.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::parallel_for(std::size_t{0}, n_chunks, [&](std::size_t c) {
     Partial& r = parts[c];

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "snngx/io/threads.hpp"
 #include "snngx/io/memory.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/train.hpp"
@@ -481,6 +482,15 @@ std::size_t auto_chunk(const std::vector<Step>& steps, int T) {
 
 std::uint64_t gradient_memory_bytes(const Network& net, int steps_t, std::size_t batch, const GradientOptions& options) {
   if (steps_t <= 0 || batch == 0) return 0;
+  if (!reference_kinds_only(net)) {
+    // The general path (train_general.cpp) runs one sample per thread and keeps, per step, every
+    // layer's output, membrane / synaptic state and gradient: at most 16 bytes per value.
+    std::uint64_t per_step = 4 * numel(net.input_shape);
+    for (const auto& shape : net.layer_output_shapes()) per_step += 16 * numel(shape);
+    const auto busy = std::min<std::uint64_t>(static_cast<std::uint64_t>(io::thread_count(options.threads)), batch);
+    return io::saturating_sum({io::saturating_product({busy, static_cast<std::uint64_t>(steps_t), per_step}),
+                               io::saturating_product({busy + 2, net.parameter_count(), 4})});
+  }
   const std::vector<Step> steps = compile(net);
   const auto T = static_cast<std::uint64_t>(steps_t);
   // Bytes per sample and time step; the first weighted layer's input gradient is never formed.
@@ -505,8 +515,7 @@ std::uint64_t gradient_memory_bytes(const Network& net, int steps_t, std::size_t
   }
   const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, steps_t);
   const std::uint64_t chunks = (batch + chunk - 1) / chunk;
-  const int hw = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  const auto threads = static_cast<std::uint64_t>(options.threads > 0 ? options.threads : hw);
+  const auto threads = static_cast<std::uint64_t>(io::thread_count(options.threads));
   const std::uint64_t busy = std::min(threads, chunks);
   return io::saturating_sum({io::saturating_product({busy, std::min<std::uint64_t>(chunk, batch), T, per_step}),
                              io::saturating_product({chunks + 2, weights, 4})});
@@ -561,7 +570,7 @@ struct GradientComputer::Impl {
     const std::size_t chunk = options.chunk ? options.chunk : auto_chunk(steps, data.shape.t);
     const std::size_t n_chunks = (indices.size() + chunk - 1) / chunk;
     if (chunks.size() < n_chunks) chunks.resize(n_chunks);
-    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    const int threads = io::thread_count(options.threads);
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     tbb::parallel_for(std::size_t{0}, n_chunks, [&](std::size_t c) {
       const std::size_t first = c * chunk, count = std::min(chunk, indices.size() - first);

@@ -281,7 +281,7 @@ TEST(CliResourceGuard, TrainCountsTheActivationsNotOnlyTheFrames) {
   ASSERT_EQ(run_snngx("frames synth --shape 100,2,32,32 --count 2 --classes 11 -o " + q(dir / "g.frames.h5")).exit_code, 0);
   const auto r = run_snngx("train --arch dvsgesture-csnn --train " + q(dir / "g.frames.h5") + " --threads 1 --max-memory 64M -o " +
                            q(dir / "out" / "t.snn.h5"));
-  expect_refused(r, "train (training and test frames decoded; batch 4 x 100 steps of activations and gradients) needs about");
+  expect_refused(r, "train (one batch of frames decoded; batch 4 x 100 steps of activations and gradients) needs about");
   EXPECT_NE(r.err.find("more than the 64.0 MiB available (--max-memory)"), std::string::npos) << r.err;
   EXPECT_TRUE(names_in(dir / "out").empty());
 }
