@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "event_conv.hpp"
+#include "neuron_coefficients.hpp"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -83,38 +84,16 @@ struct Compiled {
 /// Per-neuron forward-Euler coefficients of a Neuron layer (double precision, then float32).
 void compile_neuron(Compiled& c, const Neuron& n) {
   c.model = n.model;
-  c.reset = n.reset;
-  c.spiking = spiking(n.model);
-  const std::size_t count = numel(c.out_shape);
-  const auto at = [](const std::vector<float>& v, std::size_t k, double fallback) {
-    return v.empty() ? fallback : static_cast<double>(v[k]);
-  };
-  for (std::size_t k = 0; k < count; ++k) {
-    const double dt = n.dt, r = at(n.r, k, 1.0), leak_v = at(n.v_leak, k, 0.0);
-    double decay = 1.0, gain = dt * r, leak = 0.0;
-    switch (n.model) {
-      case NeuronModel::Lif:
-      case NeuronModel::Li:
-      case NeuronModel::CubaLif: {
-        const double rate = dt / static_cast<double>(n.tau[k]);
-        decay = 1.0 - rate, gain = rate * r, leak = rate * leak_v;
-        break;
-      }
-      case NeuronModel::If:
-      case NeuronModel::Integrator: break;
-      case NeuronModel::Threshold: decay = 0.0, gain = 1.0; break;
-    }
-    c.n_decay.push_back(static_cast<float>(decay));
-    c.n_gain.push_back(static_cast<float>(gain));
-    c.n_leak.push_back(static_cast<float>(leak));
-    c.n_threshold.push_back(static_cast<float>(at(n.v_threshold, k, 0.0)));
-    c.n_reset.push_back(static_cast<float>(at(n.v_reset, k, 0.0)));
-    if (n.model == NeuronModel::CubaLif) {
-      const double rate = dt / static_cast<double>(n.tau_syn[k]);
-      c.syn_decay.push_back(static_cast<float>(1.0 - rate));
-      c.syn_gain.push_back(static_cast<float>(rate * n.w_in[k]));
-    }
-  }
+  detail::NeuronCoefficients k = detail::neuron_coefficients(n, numel(c.out_shape));
+  c.reset = k.reset;
+  c.spiking = k.spiking;
+  c.n_decay = std::move(k.decay);
+  c.n_gain = std::move(k.gain);
+  c.n_leak = std::move(k.leak);
+  c.n_threshold = std::move(k.threshold);
+  c.n_reset = std::move(k.v_reset);
+  c.syn_decay = std::move(k.syn_decay);
+  c.syn_gain = std::move(k.syn_gain);
 }
 
 // [out][in] -> [in][stride] (stride >= out, the padding zero), in tiles so that neither side is
