@@ -54,7 +54,10 @@ class StreamingCli : public ::testing::Test {
   static void SetUpTestSuite() {
     // Named explicitly: outside a test, make_temp_dir has no test name to use.
     const char* base = std::getenv("SNNGX_TEST_TMP");
-    dir_ = std::make_unique<std::filesystem::path>(std::filesystem::path(base ? base : "/tmp/snngx-test") / "StreamingCli");
+    // One folder per process: ctest runs each test in its own process, in parallel, and each
+    // process's TearDownTestSuite removes its folder.
+    dir_ = std::make_unique<std::filesystem::path>(std::filesystem::path(base ? base : "/tmp/snngx-test") /
+                                                   ("StreamingCli." + std::to_string(::getpid())));
     std::filesystem::remove_all(*dir_);
     std::filesystem::create_directories(*dir_);
     const auto d = *dir_;
