@@ -23,23 +23,6 @@ namespace {
 using testing::q;
 using testing::run_snngx;
 
-// Runs snngx with `args` as its own child (stdout to /dev/null) and returns its exit code and
-// peak resident set in MB (wait4's rusage covers exactly that process).
-std::pair<int, double> run_measured(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
-    ::execv(SNNGX_EXE, argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, static_cast<double>(usage.ru_maxrss) / 1024.0};
-}
 
 // N samples of NMNIST shape with T = 1000 steps at 0.5 % density: 192 x 1000 x 2 x 34 x 34 x 2
 // bytes = 888 MB of dense frames (each command used to decode the whole file), 14 MB sparse.
@@ -78,7 +61,7 @@ class StreamingCli : public ::testing::Test {
   static std::string frames() { return at("big.frames.h5").string(); }
 
   static void expect_bounded(const std::string& what, const std::vector<std::string>& args) {
-    const auto [code, peak_mb] = run_measured(args);
+    const auto [code, peak_mb] = testing::run_snngx_measured(args);
     ASSERT_EQ(code, 0) << what;
     ::testing::Test::RecordProperty(what + "_peak_rss_mb", std::to_string(peak_mb));
     EXPECT_LT(peak_mb, kCapMb) << what << ": dense frames alone would take " << dense_mb() << " MB";

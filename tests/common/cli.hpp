@@ -3,6 +3,9 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +22,24 @@ struct CommandResult {
 };
 
 /// Runs `snngx <args>` through the shell with stdin closed; stderr goes to a temp file.
+/// Runs snngx with `args` as its own child (stdout to /dev/null) and returns its exit code and
+/// peak resident set in MB (wait4's rusage covers exactly that process).
+inline std::pair<int, double> run_snngx_measured(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
+    ::execv(SNNGX_EXE, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, static_cast<double>(usage.ru_maxrss) / 1024.0};
+}
+
 inline CommandResult run_snngx(const std::string& args, const std::string& env = "") {
   std::string err_file = "/tmp/snngx-cli-stderr-XXXXXX";
   const int fd = ::mkstemp(err_file.data());

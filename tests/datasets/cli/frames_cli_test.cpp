@@ -25,23 +25,6 @@ using snngx::testing::TempDir;
 
 using testing::q;
 
-// Runs snngx with `args` as its own child (output to /dev/null) and returns its exit code and
-// peak resident set in MB (wait4's rusage covers exactly that process).
-std::pair<int, double> run_measured(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
-    ::execv(SNNGX_EXE, argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, static_cast<double>(usage.ru_maxrss) / 1024.0};
-}
 
 TEST(FramesCli, SynthWritesLayout2AndConvertGoesBothWaysBitIdentically) {
   const TempDir dir;
@@ -97,7 +80,7 @@ TEST(FramesCli, InferStreamsALargeFileInBoundedMemory) {
             0);
   ASSERT_EQ(run_snngx("model init --arch nmnist-mlp --seed 1 -o " + q(dir / "m.snn.h5")).exit_code, 0);
   ASSERT_EQ(run_snngx("model quantize " + q(dir / "m.snn.h5") + " -o " + q(dir / "q.snn.h5")).exit_code, 0);
-  const auto [code, peak_mb] = run_measured({"infer", "--model", (dir / "q.snn.h5").string(), "--frames",
+  const auto [code, peak_mb] = testing::run_snngx_measured({"infer", "--model", (dir / "q.snn.h5").string(), "--frames",
                                              (dir / "big.frames.h5").string(), "--threads", "2", "--outputs",
                                              (dir / "out.h5").string()});
   ASSERT_EQ(code, 0);
