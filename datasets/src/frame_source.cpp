@@ -230,19 +230,30 @@ struct FrameSource::Impl {
   }
 };
 
+namespace {
+
+// Runs one access to the file: what libhdf5 throws, or a corrupt stored size (length_error,
+// bad_alloc), becomes one error naming the file.
+template <class Read>
+decltype(auto) reading(const std::string& where, const std::string& what, Read&& read) {
+  quiet_hdf5_on_this_thread();
+  try {
+    return read();
+  } catch (const H5::Exception& e) {
+    h5::fail(where, what + " (" + e.getDetailMsg() + ")");
+  } catch (const std::length_error& e) {
+    h5::fail(where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
+  } catch (const std::bad_alloc&) {
+    h5::fail(where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
+  }
+}
+
+}  // namespace
+
 FrameSource::FrameSource(const fs::path& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->where = path.string();
-  quiet_hdf5_on_this_thread();
-  try {
-    impl_->open();
-  } catch (const H5::Exception& e) {
-    h5::fail(impl_->where, "cannot read frame file (" + e.getDetailMsg() + ")");
-  } catch (const std::length_error& e) {
-    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
-  } catch (const std::bad_alloc&) {
-    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
-  }
+  reading(impl_->where, "cannot read frame file", [&] { impl_->open(); });
 }
 FrameSource::~FrameSource() = default;
 FrameSource::FrameSource(FrameSource&&) noexcept = default;
@@ -261,31 +272,20 @@ SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
 }
 
 void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& into) {
-  quiet_hdf5_on_this_thread();
-  try {
-    impl_->read_batch(first, count, into);
-  } catch (const H5::Exception& e) {
-    h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
-  } catch (const std::length_error& e) {
-    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
-  } catch (const std::bad_alloc&) {
-    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
-  }
+  reading(impl_->where, "cannot read samples " + std::to_string(first) + "..",
+          [&] { impl_->read_batch(first, count, into); });
 }
 
 FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
   FrameSet out = impl_->meta.empty_like();
-  quiet_hdf5_on_this_thread();
-  try {
-    first = std::min(first, impl_->n);
-    count = std::min(count, impl_->n - first);
-    if (impl_->layout == FrameLayout::Dense) {
+  first = std::min(first, impl_->n);
+  count = std::min(count, impl_->n - first);
+  if (impl_->layout == FrameLayout::Dense) {
+    reading(impl_->where, "cannot read samples " + std::to_string(first) + "..", [&] {
       out.labels = impl_->read_labels(first, count);
       impl_->read_dense_block(first, count, out.counts);
-      return out;
-    }
-  } catch (const H5::Exception& e) {
-    h5::fail(impl_->where, "cannot read samples " + std::to_string(first) + ".. (" + e.getDetailMsg() + ")");
+    });
+    return out;
   }
   const SparseBatch b = read_batch(first, count);
   out.labels = b.labels;
@@ -295,16 +295,7 @@ FrameSet FrameSource::read_dense(std::size_t first, std::size_t count) {
 }
 
 std::vector<std::int32_t> FrameSource::read_labels() {
-  quiet_hdf5_on_this_thread();
-  try {
-    return impl_->read_labels(0, impl_->n);
-  } catch (const H5::Exception& e) {
-    h5::fail(impl_->where, "cannot read the labels (" + e.getDetailMsg() + ")");
-  } catch (const std::length_error& e) {
-    h5::fail(impl_->where, "a size stored in the file is corrupt (" + std::string(e.what()) + ")");
-  } catch (const std::bad_alloc&) {
-    h5::fail(impl_->where, "cannot allocate what a size stored in the file asks for (the file is corrupt or too large)");
-  }
+  return reading(impl_->where, "cannot read the labels", [&] { return impl_->read_labels(0, impl_->n); });
 }
 
 FrameSet FrameSource::read_selected(std::span<const std::size_t> indices, std::size_t batch) {

@@ -75,6 +75,18 @@ struct Acc {
       a32[j] = _mm512_add_epi32(a32[j], _mm512_mullo_epi32(w, f));
     }
   }
+  /// Adds n x row, where every |row| entry is at most max_magnitude: in the int16 lanes when the
+  /// addend fits them, else straight into the int32 totals.
+  SNNGX_INLINE void add_counted(const std::int8_t* row, std::int32_t n, int max_magnitude) {
+    const std::int64_t need = static_cast<std::int64_t>(max_magnitude) * std::abs(static_cast<std::int64_t>(n));
+    if (need > kInt16Max) {
+      add_wide(row, n);
+      return;
+    }
+    reserve(static_cast<int>(need));
+    if (n == 1) add(row);
+    else add(row, n);
+  }
   /// Exact totals of channels 16 j .. 16 j + 15.
   [[nodiscard]] SNNGX_INLINE __m512i total(int j) const {
     const __m256i half = j % 2 ? _mm512_extracti64x4_epi64(a16[j / 2], 1) : _mm512_castsi512_si256(a16[j / 2]);
@@ -142,15 +154,7 @@ SNNGX_INLINE void gather_counts(Acc<NV>& acc, const ConvLif& c, const std::uint3
       const int ch = 32 * w + std::countr_zero(b);
       const std::int32_t n = counts[ch];
       if (n == 0) continue;
-      const std::int8_t* row = tap + static_cast<std::size_t>(ch) * channel_stride;
-      const std::int64_t need = static_cast<std::int64_t>(c.max_magnitude) * std::abs(static_cast<std::int64_t>(n));
-      if (need > kInt16Max) {
-        acc.add_wide(row, n);
-      } else {
-        acc.reserve(static_cast<int>(need));
-        if (n == 1) acc.add(row);
-        else acc.add(row, n);
-      }
+      acc.add_counted(tap + static_cast<std::size_t>(ch) * channel_stride, n, c.max_magnitude);
     }
 }
 
@@ -260,14 +264,7 @@ void linear_block(const std::int8_t* w, std::size_t stride, const std::uint32_t*
     const std::int8_t* row = w + static_cast<std::size_t>(active[k]) * stride;
     const std::int32_t n = counts ? counts[k] : 1;
     if (n == 0) continue;
-    const std::int64_t need = static_cast<std::int64_t>(max_magnitude) * n;
-    if (need > kInt16Max) {
-      acc.add_wide(row, n);
-    } else {
-      acc.reserve(static_cast<int>(need));
-      if (n == 1) acc.add(row);
-      else acc.add(row, n);
-    }
+    acc.add_counted(row, n, max_magnitude);
   }
   const __m512 s = _mm512_set1_ps(scale);
   for (int j = 0; j < 2 * NV; ++j) _mm512_storeu_ps(current + 16 * j, _mm512_mul_ps(_mm512_cvtepi32_ps(acc.total(j)), s));

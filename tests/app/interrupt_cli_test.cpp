@@ -43,14 +43,18 @@ bool has_temporary(const fs::path& dir) {
   return false;
 }
 
-// snngx started with fork + exec (no shell in between, so the signal reaches snngx itself).
-pid_t spawn_snngx(const std::vector<std::string>& args) {
+// snngx started with fork + exec (no shell in between, so the signal reaches snngx itself);
+// stdin from /dev/null, stdout and stderr to the given files.
+pid_t spawn_snngx(const std::vector<std::string>& args, const fs::path& out_log = "/dev/null",
+                  const fs::path& err_log = "/dev/null") {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
+    const int null = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
     std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -132,30 +136,13 @@ TEST(CliInterrupt, SigtermDuringTrainExits143AndLeavesOnlyTheCheckpoint) {
   EXPECT_EQ(names_in(dir / "out"), std::vector<std::string>{"t.ckpt.h5"});
 }
 
-// A later output that cannot be written once the work is done (its folder was replaced by a file
-// during the run): exit 1, one error line, and none of the command's other outputs.
-pid_t spawn_logged(const std::vector<std::string>& args, const fs::path& out_log, const fs::path& err_log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDONLY);
-    const int out = ::open(out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = ::open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(null, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<char*> argv{const_cast<char*>(SNNGX_EXE)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(SNNGX_EXE, argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 std::string read_all(const fs::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// A later output that cannot be written once the work is done (its folder was replaced by a file
+// during the run): exit 1, one error line, and none of the command's other outputs.
 
 // Waits for `ready()`, replaces the folder `gone` by a file of the same name, waits for the exit.
 int replace_folder_when(pid_t pid, const std::function<bool()>& ready, const fs::path& gone) {
@@ -191,7 +178,7 @@ TEST(CliAllOrNone, TrainWritesNoFinalOutputWhenTheSummaryCannotBeWritten) {
   const TrainedInputs in = make_inputs(dir.path);
   fs::create_directories(dir / "out");
   fs::create_directories(dir / "summary");
-  const pid_t pid = spawn_logged({"train", "--arch", "nmnist-mlp", "--train", in.frames.string(), "--test", in.frames.string(),
+  const pid_t pid = spawn_snngx({"train", "--arch", "nmnist-mlp", "--train", in.frames.string(), "--test", in.frames.string(),
                                   "--epochs", "4", "-o", (dir / "out" / "t.snn.h5").string(), "--json-out",
                                   (dir / "summary" / "t.json").string()},
                                  dir / "stdout.txt", dir / "stderr.txt");
@@ -204,7 +191,7 @@ TEST(CliAllOrNone, SweepWritesNothingWhenItsJsonCannotBeWritten) {
   const TempDir dir;
   const TrainedInputs in = make_inputs(dir.path);
   fs::create_directories(dir / "summary");
-  const pid_t pid = spawn_logged({"simulate", "--model", in.quantized.string(), "--frames", in.frames.string(), "--set", "adc.impl=sar",
+  const pid_t pid = spawn_snngx({"simulate", "--model", in.quantized.string(), "--frames", in.frames.string(), "--set", "adc.impl=sar",
                                   "--limit", "30", "--sweep", "adc.bits=1,2,3,4", "--threads", "1", "--report-dir", (dir / "report").string(),
                                   "--json-out", (dir / "summary" / "s.json").string()},
                                  dir / "stdout.txt", dir / "stderr.txt");
