@@ -125,8 +125,8 @@ void add_quantize(CLI::App& model) {
 
 struct ImportOptions {
   std::string input, output, rule = "max_abs";
-  double dt = 1e-4;
-  int time_steps = 15;
+  std::optional<double> dt;     // default: the file's snngx metadata, else 1e-4 s
+  std::optional<int> time_steps;  // default: the file's snngx metadata, else 15
   std::optional<int> bits;
 };
 
@@ -134,8 +134,11 @@ void add_import(CLI::App& model) {
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = model.add_subcommand("import", "Import a NIR graph (*.nir from snnTorch, Norse, Sinabs, ...) as a model file");
   cmd->add_option("nir", o->input, "NIR file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--dt", o->dt, "forward-Euler time step in seconds (docs/formats.md)")->default_val(1e-4)->check(positive());
-  cmd->add_option("--time-steps", o->time_steps, "the model's default T (tools run the T of the frame file they are given)")->default_val(15)->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--dt", o->dt, "forward-Euler time step in seconds (docs/formats.md); default: what snngx wrote into the file, else 1e-4")
+      ->check(positive());
+  cmd->add_option("--time-steps", o->time_steps,
+                  "the model's default T (tools run the T of the frame file they are given); default: what snngx wrote into the file, else 15")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--bits", o->bits, "also quantize to this many bits per weight (2..8)")->check(CLI::Range(2, 8));
   cmd->add_option("--rule", o->rule, "quantization rule with --bits: max_abs | reference")
       ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
@@ -145,8 +148,11 @@ void add_import(CLI::App& model) {
     snn::Network net = snn::nir::import_file(o->input, {.dt = o->dt, .time_steps = o->time_steps});
     if (o->bits) net = snn::quantize(net, *o->bits, snn::parse_quant_rule(o->rule));
     snn::save_model(o->output, net);
-    fmt::print("wrote {} ({} layers, {} weighted, {} parameters, input {}, {} outputs, dt {:g} s{})\n", o->output, net.layers.size(),
-               net.num_weighted(), net.parameter_count(), snn::to_string(net.input_shape), net.num_classes, o->dt,
+    std::string dt;
+    for (const auto& layer : net.layers)
+      if (const auto* n = std::get_if<snn::Neuron>(&layer); n && dt.empty()) dt = fmt::format(", dt {:g} s", n->dt);
+    fmt::print("wrote {} ({} layers, {} weighted, {} parameters, input {}, {} outputs{}{})\n", o->output, net.layers.size(), net.num_weighted(),
+               net.parameter_count(), snn::to_string(net.input_shape), net.num_classes, dt,
                o->bits ? fmt::format(", {} bits", *o->bits) : std::string());
   });
 }

@@ -105,10 +105,28 @@ std::vector<std::pair<std::string, std::string>> read_edges(const H5::Group& g, 
   return edges;
 }
 
+// A node's `metadata` group: the numbers and single strings snngx may interpret; anything else
+// other tools put there (nested groups, string arrays, other types) is not ours and is skipped.
+Metadata read_metadata(const H5::Group& node, const std::string& where) {
+  Metadata out;
+  if (!node.nameExists("metadata") || node.childObjType("metadata") != H5O_TYPE_GROUP) return out;
+  const H5::Group g = node.openGroup("metadata");
+  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+    const std::string name = g.getObjnameByIdx(i);
+    if (g.getObjTypeByIdx(i) != H5G_DATASET) continue;
+    const H5::DataSet ds = g.openDataSet(name);
+    const H5T_class_t type = ds.getTypeClass();
+    const bool single_string = type == H5T_STRING && ds.getSpace().getSimpleExtentNpoints() == 1;
+    if (type == H5T_FLOAT || type == H5T_INTEGER || single_string) out.emplace(name, read_array(ds, where + "/metadata/" + name));
+  }
+  return out;
+}
+
 Node read_node(const H5::Group& g, const std::string& where, int depth) {
   if (depth > kMaxDepth) fail(where, "graphs nest deeper than " + std::to_string(kMaxDepth) + " levels");
   Node node;
   node.type = read_text(g, "type", where);
+  node.metadata = read_metadata(g, where);
   const bool graph = node.type == "NIRGraph";
   if (graph) {
     node.graph = std::make_shared<Graph>();
@@ -120,6 +138,7 @@ Node read_node(const H5::Group& g, const std::string& where, int depth) {
       node.graph->nodes.emplace(name, read_node(nodes.openGroup(name), where + "/nodes/" + name, depth + 1));
     }
     node.graph->edges = read_edges(g, where);
+    node.graph->metadata = std::move(node.metadata);
     return node;
   }
   for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
@@ -156,6 +175,8 @@ void write_array(H5::Group& g, const std::string& name, const Array& a) {
   if (a.integer) {
     const std::vector<std::int64_t> v(a.values.begin(), a.values.end());
     g.createDataSet(name, H5::PredType::STD_I64LE, space).write(v.data(), H5::PredType::NATIVE_INT64);
+  } else if (a.float64) {
+    g.createDataSet(name, H5::PredType::IEEE_F64LE, space).write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
   } else {
     std::vector<float> v(a.values.size());
     std::transform(a.values.begin(), a.values.end(), v.begin(), [](double x) { return static_cast<float>(x); });
@@ -168,6 +189,11 @@ void write_node(H5::Group& g, const Node& node) {
     throw std::invalid_argument("node type '" + node.type + "' and its subgraph disagree");
   write_text(g, "type", node.type);
   for (const auto& [name, a] : node.params) write_array(g, name, a);
+  // NIR's writer stores an empty metadata dictionary as no group at all; so do we.
+  if (const Metadata& meta = node.graph ? node.graph->metadata : node.metadata; !meta.empty()) {
+    H5::Group mg = g.createGroup("metadata");
+    for (const auto& [name, a] : meta) write_array(mg, name, a);
+  }
   if (!node.graph) return;
   H5::Group nodes = g.createGroup("nodes");
   for (const auto& [name, child] : node.graph->nodes) {
@@ -200,6 +226,7 @@ class Importer {
   Importer(const ImportOptions& options, std::string source) : options_(options), source_(std::move(source)) {}
 
   Network run(const Document& doc) {
+    graph_metadata_ = &doc.graph.metadata;
     if (!doc.graph.nodes.empty() || !doc.graph.edges.empty()) inline_graph(doc.graph, "", 0);
     std::vector<std::string> inner_io;
     for (const auto& [name, node] : flat_.nodes)
@@ -358,11 +385,12 @@ class Importer {
       if (node->type == "Input") inputs.push_back(name);
     if (inputs.size() != 1) fail(source_, "the graph has " + std::to_string(inputs.size()) + " Input nodes (expected one)");
     Network net;
-    net.arch = "nir";
-    net.time_steps = options_.time_steps;
+    net.arch = graph_text("snngx_arch").value_or("nir");
+    net.time_steps = options_.time_steps ? *options_.time_steps : graph_time_steps();
     std::string cur = inputs[0];
     net.input_shape = input_shape(cur);
     shape_ = net.input_shape;
+    bool spikes = false;  // the current activation holds only 0/1 (event counts at the input need not)
     std::set<std::string> visited{cur};
     while (true) {
       const auto next = forward(succ_, cur);
@@ -374,7 +402,14 @@ class Importer {
       visited.insert(n);
       cur = n;
       if (flat_.nodes.at(n)->type == "Output") break;
+      if (const auto pooled = max_pool(n, spikes)) {
+        net.layers.push_back(pooled->first);
+        visited.insert(pooled->second);
+        cur = pooled->second;
+        continue;  // shape_ and spikes are unchanged in kind; shape_ was set by max_pool
+      }
       net.layers.push_back(convert(n));
+      spikes = emits_spikes(net.layers.back(), spikes);
       double size = 1;  // in double: a fuzzed shape's product must not wrap around
       for (const int d : shape_) size *= d;
       if (size > static_cast<double>(kMaxActivation)) bad(n, "output " + to_string(shape_) + " has more than 2^28 values");
@@ -382,7 +417,7 @@ class Importer {
     check_output(cur);
     for (const auto& [name, node] : flat_.nodes)
       if (!visited.contains(name) && !recurrent_nodes_.contains(name)) bad(name, "is not on the chain from the Input node to the Output node");
-    if (net.layers.empty() || !std::holds_alternative<Neuron>(net.layers.back()))
+    if (net.layers.empty() || !(std::holds_alternative<Neuron>(net.layers.back()) || std::holds_alternative<Lif>(net.layers.back())))
       bad(last_node_.empty() ? cur : last_node_, "feeds the Output node, but the network must end in a neuron node (IF, LIF, CubaLIF, LI, I)");
     net.num_classes = static_cast<int>(numel(shape_));
     try {
@@ -391,6 +426,98 @@ class Importer {
       fail(source_, e.what());
     }
     return net;
+  }
+
+  // ---- snngx metadata (docs/formats.md): restores what NIR cannot say ----
+  [[nodiscard]] const Array* meta(const std::string& n, const std::string& key) const {
+    const auto& m = flat_.nodes.at(n)->metadata;
+    const auto it = m.find(key);
+    return it == m.end() ? nullptr : &it->second;
+  }
+  [[nodiscard]] std::optional<std::string> meta_text(const std::string& n, const std::string& key) const {
+    const Array* a = meta(n, key);
+    if (a && !a->is_text) bad(n, "metadata '" + key + "' must be a string");
+    return a ? std::optional<std::string>(a->text) : std::nullopt;
+  }
+  [[nodiscard]] std::optional<double> meta_number(const std::string& n, const std::string& key) const {
+    const Array* a = meta(n, key);
+    if (!a) return std::nullopt;
+    if (a->is_text || a->values.size() != 1 || !std::isfinite(a->values[0])) bad(n, "metadata '" + key + "' must be one finite number");
+    return a->values[0];
+  }
+  [[nodiscard]] std::optional<std::string> graph_text(const std::string& key) const {
+    const auto it = graph_metadata_->find(key);
+    if (it == graph_metadata_->end()) return std::nullopt;
+    if (!it->second.is_text) fail(source_, "graph metadata '" + key + "' must be a string");
+    return it->second.text;
+  }
+  [[nodiscard]] int graph_time_steps() const {
+    const auto it = graph_metadata_->find("snngx_time_steps");
+    if (it == graph_metadata_->end()) return kDefaultTimeSteps;
+    const auto& v = it->second.values;
+    if (it->second.is_text || v.size() != 1 || v[0] != std::floor(v[0]) || v[0] < 1 || v[0] > (1 << 20))
+      fail(source_, "graph metadata 'snngx_time_steps' must be a whole number in [1, 2^20]");
+    return static_cast<int>(v[0]);
+  }
+
+  // --dt if given, else the node's snngx_dt (a graph snngx wrote), else NIR files' usual 1e-4 s.
+  [[nodiscard]] double dt_of(const std::string& n) const {
+    if (options_.dt) return *options_.dt;
+    const auto dt = meta_number(n, "snngx_dt");
+    if (dt && !(*dt > 0.0)) bad(n, "metadata 'snngx_dt' must be positive");
+    return dt.value_or(kDefaultDt);
+  }
+  [[nodiscard]] ResetMode reset_of(const std::string& n) const {
+    const auto r = meta_text(n, "snngx_reset");
+    if (!r || *r == "zero") return ResetMode::Zero;
+    if (*r == "subtract") return ResetMode::Subtract;
+    bad(n, "metadata 'snngx_reset' is '" + *r + "', expected 'zero' or 'subtract'");
+  }
+
+  static bool emits_spikes(const Layer& layer, bool input_spikes) {
+    if (std::holds_alternative<Lif>(layer)) return true;
+    if (const auto* N = std::get_if<Neuron>(&layer)) return spiking(N->model);
+    if (std::holds_alternative<MaxPool2d>(layer) || std::holds_alternative<Flatten>(layer)) return input_spikes;
+    return false;
+  }
+
+  // SumPool2d -> Threshold(0.5) that snngx wrote for a max pooling (both tagged snngx_layer =
+  // "maxpool2d") becomes the MaxPool2d again when it pools spikes, where the two are equal: a
+  // window's maximum of 0/1 values is 1 exactly when their sum exceeds 0.5. Otherwise (not tagged,
+  // padded, not spikes, edited) the nodes mean what NIR says and import as such.
+  std::optional<std::pair<Layer, std::string>> max_pool(const std::string& n, bool spikes) {
+    if (!spikes || flat_.nodes.at(n)->type != "SumPool2d" || meta_text(n, "snngx_layer") != "maxpool2d") return std::nullopt;
+    const auto next = forward(succ_, n);
+    if (next.size() != 1 || forward(pred_, next[0]).size() != 1) return std::nullopt;
+    const std::string& t = next[0];
+    if (flat_.nodes.at(t)->type != "Threshold" || meta_text(t, "snngx_layer") != "maxpool2d") return std::nullopt;
+    if (pair(n, "padding", 0, 0) != std::array<int, 2>{0, 0}) return std::nullopt;
+    const Shape in = shape_;
+    const Layer pooled = pool(n, false);
+    const auto theta = per_neuron(t, "threshold");
+    if (!std::all_of(theta.begin(), theta.end(), [](float v) { return v == 0.5f; })) {
+      shape_ = in;
+      return std::nullopt;
+    }
+    const auto& P = std::get<Pool2d>(pooled);
+    last_node_ = t;
+    return std::pair<Layer, std::string>{MaxPool2d{P.kernel, P.stride}, t};
+  }
+
+  // A NIR LIF snngx wrote for a reference `lif` layer (snngx_layer = "lif", snngx_decay) is that
+  // layer again when its NIR parameters still say so; a node edited elsewhere imports as NIR says.
+  [[nodiscard]] std::optional<Lif> reference_lif(const std::string& n, const Neuron& N) const {
+    if (meta_text(n, "snngx_layer") != "lif") return std::nullopt;
+    const auto decay = meta_number(n, "snngx_decay");
+    if (!decay || !(*decay < 1.0) || N.reset != ResetMode::Zero || N.v_threshold.empty()) return std::nullopt;
+    const double rate = 1.0 - *decay;
+    const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-5 * std::abs(b); };
+    const float threshold = N.v_threshold[0];
+    for (std::size_t k = 0; k < N.v_threshold.size(); ++k)
+      if (N.v_threshold[k] != threshold || N.v_leak[k] != 0.0f || N.v_reset[k] != 0.0f || !close(N.tau[k], kDefaultDt / rate) ||
+          !close(N.r[k], 1.0 / rate))
+        return std::nullopt;
+    return Lif{static_cast<float>(*decay), threshold};
   }
 
   // ---- parameters ----
@@ -498,7 +625,10 @@ class Importer {
     if (flat_.nodes.at(n)->type != "Affine" && !has(n, "bias")) return {};
     const Array& b = need(n, "bias");
     if (b.values.size() != count) bad(n, "bias has " + std::to_string(b.values.size()) + " values, expected " + std::to_string(count));
-    return drop_zero_bias(std::vector<float>(b.values.begin(), b.values.end()));
+    std::vector<float> values(b.values.begin(), b.values.end());
+    // snngx_bias = 1: the layer has a bias even if it is all zero (a fresh network, to be trained).
+    if (const auto keep = meta_number(n, "snngx_bias"); keep && *keep == 1.0) return values;
+    return drop_zero_bias(std::move(values));
   }
 
   // ---- nodes ----
@@ -517,7 +647,8 @@ class Importer {
     if (type == "Threshold") {
       Neuron t;
       t.model = NeuronModel::Threshold;
-      t.dt = options_.dt;
+      t.dt = dt_of(n);
+      t.reset = reset_of(n);
       t.v_threshold = per_neuron(n, "threshold");
       return t;
     }
@@ -609,7 +740,8 @@ class Importer {
 
   Layer neuron(const std::string& n, const std::string& type) {
     Neuron N;
-    N.dt = options_.dt;
+    N.dt = dt_of(n);
+    N.reset = reset_of(n);
     if (type == "LIF") {
       N.model = NeuronModel::Lif;
       N.tau = per_neuron(n, "tau");
@@ -640,11 +772,13 @@ class Importer {
       N.recurrent = matrix(it->second, count, count);
       N.recurrent_bias = bias_of(it->second, static_cast<std::size_t>(count));
     }
+    if (const auto lif = N.recurrent ? std::nullopt : reference_lif(n, N)) return *lif;
     return N;
   }
 
   ImportOptions options_;
   std::string source_;
+  const Metadata* graph_metadata_ = nullptr;
   Flat flat_;
   std::map<std::string, std::vector<std::string>> succ_, pred_;
   std::map<std::string, std::string> recurrent_;  // neuron -> its recurrent weight node
@@ -675,7 +809,37 @@ Node weights_node(const Weights& w, const std::vector<float>& bias) {
   node.type = bias.empty() ? "Linear" : "Affine";
   node.params["weight"] = numbers(w.values, w.shape);
   if (!bias.empty()) node.params["bias"] = numbers(bias, {static_cast<int>(bias.size())});
+  if (!bias.empty()) node.metadata["snngx_bias"] = ints({1}, true);
   return node;
+}
+
+Array text(const std::string& t) {
+  Array a;
+  a.text = t;
+  a.is_text = true;
+  return a;
+}
+Array float64(double v) {
+  Array a;
+  a.values = {v};
+  a.float64 = true;
+  return a;
+}
+
+// A max pooling of spikes as NIR primitives: SumPool2d -> Threshold(0.5), both tagged so that
+// snngx reads them back as the MaxPool2d (docs/formats.md).
+std::pair<Node, Node> max_pool_nodes(const MaxPool2d& P, const Shape& out) {
+  Node sum;
+  sum.type = "SumPool2d";
+  sum.params["kernel_size"] = ints({P.kernel[0], P.kernel[1]});
+  sum.params["stride"] = ints({P.stride[0], P.stride[1]});
+  sum.params["padding"] = ints({0, 0});
+  sum.metadata["snngx_layer"] = text("maxpool2d");
+  Node any;
+  any.type = "Threshold";
+  any.params["threshold"] = numbers(std::vector<float>(numel(out), 0.5f), out);
+  any.metadata["snngx_layer"] = text("maxpool2d");
+  return {sum, any};
 }
 
 Node layer_node(const Network& net, std::size_t i, const Shape& in) {
@@ -689,6 +853,7 @@ Node layer_node(const Network& net, std::size_t i, const Shape& in) {
     node.type = C->one_d ? "Conv1d" : "Conv2d";
     const std::vector<float> bias = C->bias.empty() ? std::vector<float>(static_cast<std::size_t>(C->out_channels), 0.0f) : C->bias;
     node.params["bias"] = numbers(bias, {C->out_channels});
+    if (!C->bias.empty()) node.metadata["snngx_bias"] = ints({1}, true);
     node.params["groups"] = ints({1}, true);
     if (C->one_d) {
       node.params["weight"] = numbers(C->weight.values, {C->out_channels, C->in_channels, C->kernel[1]});
@@ -716,9 +881,11 @@ Node layer_node(const Network& net, std::size_t i, const Shape& in) {
     node.params["v_leak"] = numbers(std::vector<float>(n, 0.0f), in);
     node.params["v_threshold"] = numbers(std::vector<float>(n, N->threshold), in);
     node.params["v_reset"] = numbers(std::vector<float>(n, 0.0f), in);
+    // The NIR parameters hold decay only up to float rounding; the metadata keeps it exactly.
+    node.metadata["snngx_layer"] = text("lif");
+    node.metadata["snngx_decay"] = float64(N->decay);
     return node;
   }
-  if (std::holds_alternative<MaxPool2d>(layer)) refuse("NIR has no max pooling node");
   if (std::holds_alternative<Flatten>(layer)) {
     node.type = "Flatten";
     node.params["start_dim"] = ints({0}, true);
@@ -739,7 +906,9 @@ Node layer_node(const Network& net, std::size_t i, const Shape& in) {
     return node;
   }
   const auto& N = std::get<Neuron>(layer);
-  if (N.reset == ResetMode::Subtract && spiking(N.model)) refuse("NIR has no reset by subtraction");
+  // NIR 1.x has only v := v_reset; other tools read the node with that reset (docs/formats.md).
+  node.metadata["snngx_reset"] = text(to_string(N.reset));
+  node.metadata["snngx_dt"] = float64(N.dt);
   switch (N.model) {
     case NeuronModel::If: node.type = "IF"; break;
     case NeuronModel::Lif: node.type = "LIF"; break;
@@ -790,8 +959,8 @@ void write(const fs::path& path, const Document& doc) {
 }
 
 Network to_network(const Document& doc, const ImportOptions& options, const std::string& source) {
-  if (!(options.dt > 0.0) || !std::isfinite(options.dt)) throw std::invalid_argument("dt must be a positive number of seconds");
-  if (options.time_steps <= 0) throw std::invalid_argument("time steps must be positive");
+  if (options.dt && (!(*options.dt > 0.0) || !std::isfinite(*options.dt))) throw std::invalid_argument("dt must be a positive number of seconds");
+  if (options.time_steps && *options.time_steps <= 0) throw std::invalid_argument("time steps must be positive");
   return Importer(options, source).run(doc);
 }
 
@@ -804,14 +973,36 @@ Document from_network(const Network& net) {
   input.type = "Input";
   input.params["shape"] = shape_array(net.input_shape);
   g.nodes["input"] = input;
+  g.metadata["snngx_arch"] = text(net.arch);
+  g.metadata["snngx_time_steps"] = ints({net.time_steps}, true);
   const auto shapes = net.layer_output_shapes();
   std::string previous = "input";
   Shape in = net.input_shape;
+  std::string spikes_from;  // the layer whose 0/1 output the current activation is; empty: not spikes
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const std::string name = std::to_string(i);
+    const Layer& layer = net.layers[i];
+    if (const auto* P = std::get_if<MaxPool2d>(&layer)) {
+      if (spikes_from.empty())
+        throw std::invalid_argument("layer " + std::to_string(i) +
+                                    " (maxpool2d): NIR has no max pooling node; snngx writes it as SumPool2d -> Threshold 0.5, "
+                                    "which equals it only on spikes, but its input " +
+                                    (i == 0 ? std::string("is the network's input") : "comes from layer " + std::to_string(i - 1) + " (" + kind_name(net.layers[i - 1]) + ")"));
+      auto [sum, any] = max_pool_nodes(*P, shapes[i]);
+      g.nodes[name] = std::move(sum);
+      g.nodes[name + "_max"] = std::move(any);
+      g.edges.emplace_back(previous, name);
+      g.edges.emplace_back(name, name + "_max");
+      previous = name + "_max";
+      in = shapes[i];
+      continue;
+    }
+    const auto* N = std::get_if<Neuron>(&layer);
+    if (std::holds_alternative<Lif>(layer) || (N && spiking(N->model))) spikes_from = name;
+    else if (!std::holds_alternative<Flatten>(layer)) spikes_from.clear();
     g.nodes[name] = layer_node(net, i, in);
     g.edges.emplace_back(previous, name);
-    if (const auto* N = std::get_if<Neuron>(&net.layers[i]); N && N->recurrent) {
+    if (N && N->recurrent) {
       const std::string rec = name + "_rec";
       g.nodes[rec] = weights_node(*N->recurrent, N->recurrent_bias);
       g.edges.emplace_back(name, rec);

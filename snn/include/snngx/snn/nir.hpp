@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,19 +24,27 @@ struct Array {
   bool integer = false;  // stored as an integer type
   std::string text;      // string datasets (e.g. Conv padding "same")
   bool is_text = false;
+  bool float64 = false;  // written as float64 (else float32); reading keeps values in double either way
   bool operator==(const Array&) const = default;
 };
+
+/// NIR's extension point: every node may hold a `metadata` group of datasets that NIR tools keep
+/// but do not interpret. snngx writes its `snngx_*` keys there (docs/formats.md) so that what NIR
+/// cannot say (reset by subtraction, the exact reference LIF, max pooling, dt) comes back exactly.
+using Metadata = std::map<std::string, Array>;
 
 struct Graph;
 struct Node {
   std::string type;                     // "Affine", "LIF", ..., "NIRGraph"
   std::map<std::string, Array> params;  // every dataset of the node except `type` (and metadata)
   std::shared_ptr<Graph> graph;         // NIRGraph nodes only
+  Metadata metadata = {};               // numbers and single strings of the node's `metadata` group
 };
 
 struct Graph {
   std::map<std::string, Node> nodes;
   std::vector<std::pair<std::string, std::string>> edges;
+  Metadata metadata = {};  // the graph node's `metadata` group
 };
 
 struct Document {
@@ -48,10 +57,13 @@ Document read(const std::filesystem::path& path);
 /// Writes a document atomically (temporary file + rename).
 void write(const std::filesystem::path& path, const Document& doc);
 
+/// Unset values come from the file's snngx metadata (a graph snngx exported), else the defaults.
 struct ImportOptions {
-  double dt = 1e-4;     // forward-Euler step in seconds
-  int time_steps = 15;  // the model's T until a frame file says otherwise
+  std::optional<double> dt = std::nullopt;       // forward-Euler step in seconds; default: snngx_dt of the node, else 1e-4
+  std::optional<int> time_steps = std::nullopt;  // the model's T until a frame file says otherwise; default: snngx_time_steps, else 15
 };
+inline constexpr double kDefaultDt = 1e-4;
+inline constexpr int kDefaultTimeSteps = 15;
 
 /// Interprets a graph as a runnable network: nested graphs are inlined, Input -> ... -> Output
 /// must be one chain whose only cycles are recurrent weights (neuron -> Affine|Linear -> the same
@@ -59,9 +71,12 @@ struct ImportOptions {
 /// parameter, a shape mismatch, an unknown or unsupported node type, a dangling edge, a branch, or
 /// a cycle with no neuron on it.
 Network to_network(const Document& doc, const ImportOptions& options, const std::string& source);
-/// The NIR graph of a network (nodes "input", "0", "1", ..., "<i>_rec", "output"). Throws
-/// std::invalid_argument naming the layer for what NIR cannot express (max pooling, reset by
-/// subtraction). Reference LIF layers become NIR LIF with tau = dt/(1-decay), r = 1/(1-decay).
+/// The NIR graph of a network (nodes "input", "0", "1", ..., "<i>_rec", "<i>_max", "output"), with
+/// snngx metadata so that importing it gives the identical network. Reference LIF layers become NIR
+/// LIF with tau = 1e-4/(1-decay), r = 1/(1-decay); reset by subtraction is a NIR neuron with
+/// metadata snngx_reset = "subtract"; max pooling of spikes is SumPool2d -> Threshold(0.5), exact on
+/// 0/1 inputs. Throws std::invalid_argument naming the layer for what it cannot map (max pooling of
+/// non-spikes, a reference LIF with decay >= 1).
 Document from_network(const Network& net);
 
 Network import_file(const std::filesystem::path& path, const ImportOptions& options);
