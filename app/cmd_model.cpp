@@ -128,6 +128,7 @@ struct ImportOptions {
   std::optional<double> dt;     // default: the file's snngx metadata, else 1e-4 s
   std::optional<int> time_steps;  // default: the file's snngx metadata, else 15
   std::optional<int> bits;
+  std::string reset;  // empty: the file's snngx metadata, else NIR's reset to v_reset
 };
 
 void add_import(CLI::App& model) {
@@ -139,13 +140,18 @@ void add_import(CLI::App& model) {
   cmd->add_option("--time-steps", o->time_steps,
                   "the model's default T (tools run the T of the frame file they are given); default: what snngx wrote into the file, else 15")
       ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--reset", o->reset,
+                  "reset of every neuron: zero (NIR's v := v_reset) | subtract (v := v - v_threshold; NIR cannot say it: Sinabs' IAF, "
+                  "snnTorch's reset_mechanism=subtract); default: what snngx wrote into the file, else zero")
+      ->check(CLI::IsMember({"zero", "subtract"}));
   cmd->add_option("--bits", o->bits, "also quantize to this many bits per weight (2..8)")->check(CLI::Range(2, 8));
   cmd->add_option("--rule", o->rule, "quantization rule with --bits: max_abs | reference")
       ->default_val("max_abs")->check(CLI::IsMember({"max_abs", "reference"}));
   cmd->add_option("-o,--output", o->output, "output model file")->required();
   cmd->callback([o] {
     check_outputs({{"-o", o->output}}, {{"nir", o->input}});
-    snn::Network net = snn::nir::import_file(o->input, {.dt = o->dt, .time_steps = o->time_steps});
+    const auto reset = o->reset.empty() ? std::nullopt : std::optional<snn::ResetMode>(snn::parse_reset_mode(o->reset));
+    snn::Network net = snn::nir::import_file(o->input, {.dt = o->dt, .time_steps = o->time_steps, .reset = reset});
     if (o->bits) net = snn::quantize(net, *o->bits, snn::parse_quant_rule(o->rule));
     snn::save_model(o->output, net);
     std::string dt;

@@ -468,6 +468,7 @@ class Importer {
     return dt.value_or(kDefaultDt);
   }
   [[nodiscard]] ResetMode reset_of(const std::string& n) const {
+    if (options_.reset) return *options_.reset;
     const auto r = meta_text(n, "snngx_reset");
     if (!r || *r == "zero") return ResetMode::Zero;
     if (*r == "subtract") return ResetMode::Subtract;

@@ -77,6 +77,27 @@ TEST(CliModelNir, SinabsCnnRunsThroughInferOnBothEngines) {
   }
 }
 
+TEST(CliModelNir, ResetSubtractAppliesToEveryNeuronOfAForeignFile) {
+  const fs::path cnn = braille().parent_path() / "cnn_sinabs.nir";
+  if (!fs::exists(cnn)) GTEST_SKIP() << "NIR material absent: " << cnn;
+  const TempDir dir;
+  // Sinabs' IAF resets by subtraction, which NIR 1.x cannot record.
+  const auto r = run_snngx("model import " + q(cnn) + " --dt 1 --reset subtract -o " + q(dir / "c.snn.h5"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const snn::Network net = snn::load_model(dir / "c.snn.h5");
+  EXPECT_EQ(net, snn::nir::import_file(cnn, {.dt = 1.0, .reset = snn::ResetMode::Subtract}));
+  int neurons = 0;
+  for (const auto& layer : net.layers)
+    if (const auto* n = std::get_if<snn::Neuron>(&layer)) {
+      EXPECT_EQ(n->reset, snn::ResetMode::Subtract);
+      ++neurons;
+    }
+  EXPECT_EQ(neurons, 5);
+  const auto bad = run_snngx("model import " + q(cnn) + " --reset halve -o " + q(dir / "d.snn.h5"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--reset"), std::string::npos) << bad.err;
+}
+
 TEST(CliModelNir, MalformedGraphIsOneLineNamingTheNode) {
   const TempDir dir;
   snn::nir::Document doc;

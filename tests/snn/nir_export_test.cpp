@@ -157,6 +157,10 @@ layers:
   EXPECT_EQ(doc.graph.nodes.at("1").metadata.at("snngx_reset").text, "subtract");
   doc.graph.nodes.at("1").metadata.clear();
   EXPECT_EQ(spikes(nir::to_network(doc, {.dt = 1.0}, "stripped")), (std::vector<int>{1, 3}));
+  // ... unless the importer is told (model import --reset subtract), as for Sinabs' IAF files.
+  EXPECT_EQ(spikes(nir::to_network(doc, {.dt = 1.0, .reset = ResetMode::Subtract}, "told")), (std::vector<int>{1, 2, 4}));
+  // An explicit reset wins over the metadata too.
+  EXPECT_EQ(spikes(nir::import_file(dir / "net.nir", {.reset = ResetMode::Zero})), (std::vector<int>{1, 3}));
 }
 
 TEST(NirExport, MaxPoolIsSumPoolThenThresholdWhichOtherToolsRunExactly) {

@@ -61,6 +61,10 @@ void write(const std::filesystem::path& path, const Document& doc);
 struct ImportOptions {
   std::optional<double> dt = std::nullopt;       // forward-Euler step in seconds; default: snngx_dt of the node, else 1e-4
   std::optional<int> time_steps = std::nullopt;  // the model's T until a frame file says otherwise; default: snngx_time_steps, else 15
+  // Reset of every neuron layer. Default: the node's snngx_reset, else NIR's v := v_reset. NIR 1.x
+  // cannot say "subtract", so files from tools that reset by subtraction (Sinabs' IAF, snnTorch's
+  // reset_mechanism="subtract") need it given here.
+  std::optional<ResetMode> reset = std::nullopt;
 };
 inline constexpr double kDefaultDt = 1e-4;
 inline constexpr int kDefaultTimeSteps = 15;
