@@ -14,6 +14,7 @@
 
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/nir.hpp"
+#include "snngx/snn/spec.hpp"
 #include "file_fuzz_hdf5.hpp"
 #include "shared_nir.hpp"
 #include "temp_dir.hpp"
@@ -224,6 +225,31 @@ TEST(NirFileFuzz, BuiltinGraphFileSurvivesBitFlipsTruncationAndRandomRuns) {
   const snngx::testing::TempDir dir;
   nir::write(dir / "builtin.nir", builtin());
   fuzz_nir_file(dir / "builtin.nir", dir, 501);
+}
+
+// A file snngx exported: snngx_* metadata groups on the graph and on nodes (reset by subtraction,
+// dt, a max pooling as SumPool2d -> Threshold, a reference LIF), read back through the same paths.
+TEST(NirFileFuzz, ExportedFileWithMetadataSurvivesBitFlipsTruncationAndRandomRuns) {
+  const snngx::testing::TempDir dir;
+  Network net = parse_network_spec(R"(
+name: fuzzed
+input: [1, 4, 4]
+neuron: {dt: 1, r: 1, threshold: 1, reset: subtract}
+layers:
+  - conv2d: {out: 2, kernel: 3, padding: 1, bias: true}
+  - if
+  - maxpool2d: {kernel: 2}
+  - flatten
+  - linear: {out: 3}
+  - lif: {tau: 4, recurrent: true}
+  - linear: {out: 2}
+  - stbp-lif
+)",
+                                   "fuzzed.yaml");
+  init_weights(net, 9);
+  nir::export_file(dir / "exported.nir", net);
+  ASSERT_EQ(nir::import_file(dir / "exported.nir", {}), net);
+  fuzz_nir_file(dir / "exported.nir", dir, 503);
 }
 
 TEST(NirFileFuzz, SharedNorseFileSurvivesBitFlipsTruncationAndRandomRuns) {
