@@ -32,10 +32,10 @@ std::string Mapping::report() const {
   std::ostringstream os;
   os << "Mapping onto " << tile_rows << " x " << tile_cols << " tiles (G+/G- array pairs, " << bits_per_cell
      << " bit/cell)\n";
-  os << "layer        rows  cols  reads/step  row_tiles  col_tiles  tiles  cols/tile  utilisation\n";
+  os << "layer          rows  cols  reads/step  row_tiles  col_tiles  tiles  cols/tile  utilisation\n";
   for (const auto& l : layers) {
     char line[200];
-    std::snprintf(line, sizeof line, "%-10s %6d %5d %11d %10d %10d %6d %10d %11.1f%%\n", l.name.c_str(), l.rows, l.cols,
+    std::snprintf(line, sizeof line, "%-12s %6d %5d %11d %10d %10d %6d %10d %11.1f%%\n", l.name.c_str(), l.rows, l.cols,
                   l.positions, l.row_tiles, l.col_tiles, l.tiles(), l.cols_per_tile, 100.0 * l.utilisation(tile_rows, tile_cols));
     os << line;
   }
