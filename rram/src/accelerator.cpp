@@ -23,6 +23,7 @@ namespace snngx::rram {
 Counters& Counters::operator+=(const Counters& o) {
   tile_reads += o.tile_reads, wordlines += o.wordlines, cell_reads += o.cell_reads, adc_conversions += o.adc_conversions;
   shift_adds += o.shift_adds, adder_adds += o.adder_adds, lif_updates += o.lif_updates;
+  neuron_adds += o.neuron_adds;
   buffer_read_bits += o.buffer_read_bits, buffer_write_bits += o.buffer_write_bits;
   decrypt_requests += o.decrypt_requests, key_row_reads += o.key_row_reads, corrections += o.corrections;
   decrypt_cycles += o.decrypt_cycles, added_cycles += o.added_cycles, cycles += o.cycles;
@@ -32,6 +33,7 @@ Counters& Counters::operator+=(const Counters& o) {
 nlohmann::json Counters::to_json() const {
   return {{"tile_reads", tile_reads}, {"wordlines", wordlines}, {"cell_reads", cell_reads}, {"adc_conversions", adc_conversions},
           {"shift_adds", shift_adds}, {"adder_adds", adder_adds}, {"lif_updates", lif_updates},
+          {"neuron_adds", neuron_adds},
           {"buffer_read_bits", buffer_read_bits}, {"buffer_write_bits", buffer_write_bits},
           {"decrypt_requests", decrypt_requests}, {"key_row_reads", key_row_reads}, {"corrections", corrections},
           {"decrypt_cycles", decrypt_cycles}, {"added_cycles", added_cycles}, {"cycles", cycles}};
@@ -187,23 +189,54 @@ void read_layer(const Chip& chip, std::size_t l, std::span<const float> x, const
   }
 }
 
-// Everything after the reads: the LIF units, spike buffer counters.
-void lif_layer(const Chip& chip, std::size_t l, std::span<float> v, std::span<float> s, const Workspace& ws, Counters& C) {
+// Everything after the reads: the neuron units, spike buffer counters. A feed-forward layer whose
+// neurons wait for their recurrent rows only reads its input; the recurrent mapping after it
+// updates the neurons from both sums (`psum` the feed-forward one, `recurrent` its own).
+void neuron_layer(const Chip& chip, std::size_t l, std::span<const std::int64_t> psum, std::span<const std::int64_t> recurrent,
+                  NeuronState state, Counters& C) {
   const ChipLayer& L = chip.layers[l];
-  chip.lif->step(L.neurons, ws.acc, 0, L.m.neurons, v, s);
-  C.lif_updates += L.m.neurons;
-  C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.first);
-  C.buffer_write_bits += chip.buffer->bits(L.out_numel, false) + (L.first ? chip.buffer->bits(L.in_numel, true) : 0);
+  C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.count_input);
+  if (L.first) C.buffer_write_bits += chip.buffer->bits(L.in_numel, true);
+  if (!L.m.fires) return;
+  chip.lif->step(L.neurons, psum, recurrent, 0, L.m.neurons, state);
+  C.lif_updates += L.m.neurons * L.updates_per_neuron();
+  C.neuron_adds += L.m.neurons * L.adds_per_neuron();
+  C.buffer_write_bits += chip.buffer->bits(L.out_numel, false) * (L.m.recurrent ? 2 : 1);  // + its own spike register
 }
 
 }  // namespace
 
 namespace detail {
-// Max-pool and flatten between weighted layers (same semantics as the software engine).
+// The layers between two weighted layers, as the software engine computes them: max-pool, sum /
+// average pool (zero padding, summed in (ky, kx) order, the average divides by the kernel area),
+// scale; flatten is free ([C,H,W] row-major is already the flat order).
 void pool_or_flatten(const snn::Network& net, const std::vector<snn::Shape>& shapes, std::size_t i, std::vector<float>& act,
                      std::vector<float>& scratch) {
+  const snn::Shape& in = i == 0 ? net.input_shape : shapes[i - 1];
+  if (const auto* S = std::get_if<snn::Scale>(&net.layers[i])) {
+    for (std::size_t k = 0; k < act.size(); ++k) act[k] = act[k] * S->factors[k];
+    return;
+  }
+  if (const auto* Q = std::get_if<snn::Pool2d>(&net.layers[i])) {
+    const snn::Shape& out = shapes[i];
+    const int C = in[0], H = in[1], W = in[2], OH = out[1], OW = out[2];
+    const auto area = static_cast<float>(Q->kernel[0] * Q->kernel[1]);
+    scratch.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
+    for (int ch = 0; ch < C; ++ch)
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          float sum = 0.0f;
+          for (int ky = 0; ky < Q->kernel[0]; ++ky)
+            for (int kx = 0; kx < Q->kernel[1]; ++kx) {
+              const int iy = oy * Q->stride[0] - Q->padding[0] + ky, ix = ox * Q->stride[1] - Q->padding[1] + kx;
+              if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += act[(static_cast<std::size_t>(ch) * H + iy) * W + ix];
+            }
+          scratch[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = Q->mode == snn::Pool2d::Mode::Average ? sum / area : sum;
+        }
+    act.swap(scratch);
+    return;
+  }
   if (const auto* P = std::get_if<snn::MaxPool2d>(&net.layers[i])) {
-    const snn::Shape& in = i == 0 ? net.input_shape : shapes[i - 1];
     const snn::Shape& out = shapes[i];
     const int C = in[0], H = in[1], W = in[2], OH = out[1], OW = out[2];
     scratch.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
@@ -271,10 +304,10 @@ struct SampleInput {
 };
 
 // Whether the first weighted layer can take a sparse step's active inputs directly: only a
-// flatten (a no-op on [C,H,W] row-major) may stand before it; a max-pool needs the dense map.
+// flatten (a no-op on [C,H,W] row-major) may stand before it; a pool or scale needs the dense map.
 bool sparse_first_layer(const Chip& chip) {
   for (std::size_t i = 0; i < chip.layers.front().m.layer_index; ++i)
-    if (std::holds_alternative<snn::MaxPool2d>(chip.net.layers[i])) return false;
+    if (!std::holds_alternative<snn::Flatten>(chip.net.layers[i])) return false;
   return true;
 }
 
@@ -287,11 +320,15 @@ SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint6
   res.per_layer.assign(NL, {});
   res.cycles.assign(steps, std::vector<std::uint64_t>(NL, 0));
   res.added = res.cycles;
-  std::vector<std::vector<float>> v(NL), s(NL);
+  // Neuron state of the mappings that update neurons (a feed-forward layer waiting for its
+  // recurrent rows has none: the recurrent mapping after it holds the layer's neurons).
+  std::vector<std::vector<float>> v(NL), s(NL), syn(NL);
   for (std::size_t l = 0; l < NL; ++l) {
     v[l].assign(chip.layers[l].m.neurons, 0.0f);
     s[l].assign(chip.layers[l].m.neurons, 0.0f);
+    if (chip.layers[l].cuba) syn[l].assign(chip.layers[l].m.neurons, 0.0f);
   }
+  std::vector<std::int64_t> feed_forward;  // a recurrent layer's feed-forward sums, waiting for its own rows
   Workspace ws;
   std::vector<float> act, scratch;
   std::vector<std::uint16_t> dense_step;  // sparse input before a max-pool only
@@ -324,16 +361,27 @@ SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint6
     std::size_t l = 0;
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (l < NL && chip.layers[l].m.layer_index == i) {
-        Counters& C = res.per_layer[l];
-        ws.added = 0;
-        read_layer(chip, l, act, l == 0 ? active : nullptr, t, sample_index, ws, C);
-        lif_layer(chip, l, v[l], s[l], ws, C);
-        const std::uint64_t cyc = chip.layer_cycles(chip.layers[l], ws.pulses, ws.added);
-        res.cycles[static_cast<std::size_t>(t)][l] = cyc;
-        res.added[static_cast<std::size_t>(t)][l] = ws.added;
-        C.cycles += cyc;
+        // One mapping's step: its reads, then (if it fires) the neuron update.
+        const auto step = [&](std::size_t m, std::span<const float> x, const std::vector<ActiveRow>* rows) {
+          Counters& C = res.per_layer[m];
+          ws.added = 0;
+          read_layer(chip, m, x, rows, t, sample_index, ws, C);
+          const bool rec = chip.layers[m].m.recurrent;
+          neuron_layer(chip, m, rec ? std::span<const std::int64_t>(feed_forward) : ws.acc,
+                       rec ? std::span<const std::int64_t>(ws.acc) : std::span<const std::int64_t>{}, {v[m], s[m], syn[m]}, C);
+          const std::uint64_t cyc = chip.layer_cycles(chip.layers[m], ws.pulses, ws.added);
+          res.cycles[static_cast<std::size_t>(t)][m] = cyc;
+          res.added[static_cast<std::size_t>(t)][m] = ws.added;
+          C.cycles += cyc;
+        };
+        step(l, act, l == 0 ? active : nullptr);
+        if (!chip.layers[l].m.fires) {  // the recurrent rows read the layer's own spikes of step t-1
+          feed_forward.swap(ws.acc);
+          ++l;
+          step(l, s[l], nullptr);
+        }
         act = s[l];
-        ++i;  // the LIF layer was fused
+        i = chip.layers[l].m.lif_index;  // the neuron layer ran in the neuron unit
         ++l;
       } else if (!(l == 0 && active)) {  // before a sparse first layer only flattens stand: nothing to do
         detail::pool_or_flatten(net, chip.shapes, i, act, scratch);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "model.hpp"
+#include "snngx/snn/neuron_coefficients.hpp"
 #include "snngx/snn/quantize.hpp"
 
 namespace snngx::rram {
@@ -31,10 +32,10 @@ std::string Mapping::report() const {
   std::ostringstream os;
   os << "Mapping onto " << tile_rows << " x " << tile_cols << " tiles (G+/G- array pairs, " << bits_per_cell
      << " bit/cell)\n";
-  os << "layer        rows  cols  reads/step  row_tiles  col_tiles  tiles  cols/tile  utilisation\n";
+  os << "layer          rows  cols  reads/step  row_tiles  col_tiles  tiles  cols/tile  utilisation\n";
   for (const auto& l : layers) {
     char line[200];
-    std::snprintf(line, sizeof line, "%-10s %6d %5d %11d %10d %10d %6d %10d %11.1f%%\n", l.name.c_str(), l.rows, l.cols,
+    std::snprintf(line, sizeof line, "%-12s %6d %5d %11d %10d %10d %6d %10d %11.1f%%\n", l.name.c_str(), l.rows, l.cols,
                   l.positions, l.row_tiles, l.col_tiles, l.tiles(), l.cols_per_tile, 100.0 * l.utilisation(tile_rows, tile_cols));
     os << line;
   }
@@ -53,9 +54,32 @@ nlohmann::json Mapping::to_json() const {
   return j;
 }
 
+namespace {
+
+// Whether layer i's output is whole numbers (spikes or counts), which the wordline drivers need:
+// the software engine's rule (a quantized layer refuses real-valued inputs).
+bool whole_number_output(const snn::Layer& layer, bool input_whole) {
+  if (std::holds_alternative<snn::Linear>(layer) || std::holds_alternative<snn::Conv2d>(layer) ||
+      std::holds_alternative<snn::Scale>(layer))
+    return false;
+  if (std::holds_alternative<snn::Lif>(layer)) return true;
+  if (const auto* N = std::get_if<snn::Neuron>(&layer)) return snn::spiking(N->model);
+  if (const auto* P = std::get_if<snn::Pool2d>(&layer)) return input_whole && P->mode == snn::Pool2d::Mode::Sum;
+  return input_whole;  // MaxPool2d, Flatten
+}
+
+std::string layer_name(const snn::Network& net, std::size_t i) {
+  return "model layer " + std::to_string(i) + " (" + snn::kind_name(net.layers[i]) + ")";
+}
+
+bool neuron_kind(const snn::Layer& layer) {
+  return std::holds_alternative<snn::Lif>(layer) || std::holds_alternative<snn::Neuron>(layer);
+}
+
+}  // namespace
+
 Mapping map_network(const snn::Network& net, const ChipConfig& config) {
   snn::validate(net);
-  snn::require_reference_kinds(net, "the accelerator model");  // biases and Neuron layers are not mapped yet
   Mapping map;
   map.tile_rows = config.get_int("crossbar", "rows");
   map.tile_cols = config.get_int("crossbar", "columns");
@@ -67,23 +91,42 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
                                 std::to_string(slices) + " slices of " + std::to_string(map.bits_per_cell) + " bits)");
   const auto tree = make_component<IAdderTree>(config);
   const auto shapes = net.layer_output_shapes();
+  const auto place = [&](LayerMapping& m, const snn::Weights& weights, std::size_t i) {
+    if (!weights.quant || weights.quant->bits != 8)
+      throw std::invalid_argument(layer_name(net, i) + " (" + m.name +
+                                  "): the accelerator needs 8-bit quantized weights (quantize the model first)");
+    if (m.rows > 65535 || m.cols > 65535)
+      throw std::invalid_argument(m.name + ": more than 65535 rows or columns do not fit the key store's 16-bit fields");
+    m.slices = slices;
+    m.cols_per_tile = cols_per_tile;
+    m.row_tiles = ceil_div(m.rows, map.tile_rows);
+    m.col_tiles = ceil_div(m.cols, cols_per_tile);
+    m.tree_levels = tree->levels(m.row_tiles);
+    map.layers.push_back(m);
+  };
   std::size_t w = 0;
+  bool whole = true;  // the frames are event counts
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const auto& layer = net.layers[i];
     const bool lin = std::holds_alternative<snn::Linear>(layer), conv = std::holds_alternative<snn::Conv2d>(layer);
-    if (!lin && !conv) continue;
+    if (neuron_kind(layer) && (i == 0 || !(std::holds_alternative<snn::Linear>(net.layers[i - 1]) ||
+                                           std::holds_alternative<snn::Conv2d>(net.layers[i - 1]))))
+      throw std::invalid_argument(layer_name(net, i) +
+                                  ": the chip's neuron units sit behind the crossbars; a neuron layer must follow a Linear or Conv2d layer");
+    if (!lin && !conv) {
+      whole = whole_number_output(layer, whole);
+      continue;
+    }
+    if (!whole)
+      throw std::invalid_argument(layer_name(net, i) + ": the wordline drivers take whole-number inputs (spikes or counts), but " +
+                                  layer_name(net, i - 1) + " outputs real values");
+    if (i + 1 >= net.layers.size() || !neuron_kind(net.layers[i + 1]))
+      throw std::invalid_argument(layer_name(net, i) + ": a weighted layer must be followed by a LIF or Neuron layer to be mapped");
     LayerMapping m;
     m.name = "L" + std::to_string(w) + (lin ? " linear" : " conv2d");
     m.layer_index = i;
     m.weighted_index = w;
     m.conv = conv;
-    const auto& weights = net.weights(w);
-    if (!weights.quant || weights.quant->bits != 8)
-      throw std::invalid_argument("model layer " + std::to_string(i) + " (" + m.name +
-                                  "): the accelerator needs 8-bit quantized weights (quantize the model first)");
-    if (i + 1 >= net.layers.size() || !std::holds_alternative<snn::Lif>(net.layers[i + 1]))
-      throw std::invalid_argument("model layer " + std::to_string(i) + " (" + m.name +
-                                  "): a weighted layer must be followed by a LIF layer to be mapped");
     m.lif_index = i + 1;
     if (lin) {
       const auto& L = std::get<snn::Linear>(layer);
@@ -96,16 +139,28 @@ Mapping map_network(const snn::Network& net, const ChipConfig& config) {
       m.cols = C.out_channels;
       m.positions = shapes[i][1] * shapes[i][2];
     }
-    if (m.rows > 65535 || m.cols > 65535)
-      throw std::invalid_argument(m.name + ": more than 65535 rows or columns do not fit the key store's 16-bit fields");
-    m.slices = slices;
-    m.cols_per_tile = cols_per_tile;
-    m.row_tiles = ceil_div(m.rows, map.tile_rows);
-    m.col_tiles = ceil_div(m.cols, cols_per_tile);
-    m.tree_levels = tree->levels(m.row_tiles);
-    m.neurons = static_cast<std::uint64_t>(m.cols) * static_cast<std::uint64_t>(m.positions);
-    map.layers.push_back(m);
+    const auto neurons = static_cast<std::uint64_t>(m.cols) * static_cast<std::uint64_t>(m.positions);
+    const auto* N = std::get_if<snn::Neuron>(&net.layers[i + 1]);
+    m.fires = !(N && N->recurrent);
+    if (!m.fires && !snn::spiking(N->model))
+      throw std::invalid_argument(layer_name(net, i + 1) + ": recurrent weights of a non-spiking neuron layer cannot be driven by spikes");
+    m.neurons = m.fires ? neurons : 0;
+    place(m, net.weights(w), i);
     ++w;
+    if (!m.fires) {
+      // The recurrent weights [n, n] on tiles of their own, read by the layer's previous spikes.
+      LayerMapping r;
+      r.name = "L" + std::to_string(w) + " recurrent";
+      r.layer_index = r.lif_index = i + 1;
+      r.weighted_index = w;
+      r.recurrent = true;
+      r.rows = r.cols = static_cast<int>(neurons);
+      r.neurons = neurons;
+      place(r, net.weights(w), i + 1);
+      ++w;
+    }
+    whole = whole_number_output(net.layers[i + 1], true);
+    ++i;  // the neuron layer belongs to this mapping
   }
   if (map.layers.empty()) throw std::invalid_argument("model has no Linear or Conv2d layer to map");
   return map;
@@ -227,25 +282,48 @@ Chip::Chip(const snn::Network& stored, const ChipConfig& config)
     du_params.validate();
   }
 
-  bool first_weighted = true;
-  for (const auto& m : map.layers) {
-    layers.push_back(make_layer(m, first_weighted));
-    first_weighted = false;
-  }
+  for (std::size_t l = 0; l < map.layers.size(); ++l) layers.push_back(make_layer(l));
   key.assign(layers.size(), {});
 }
 
-ChipLayer Chip::make_layer(const LayerMapping& m, bool first) {
+ChipLayer Chip::make_layer(std::size_t l) {
+  const LayerMapping& m = map.layers[l];
+  const bool first = l == 0;
   ChipLayer L;
   L.m = m;
   const auto& wts = net.weights(m.weighted_index);
-  const auto& lif_layer = std::get<snn::Lif>(net.layers[m.lif_index]);
-  L.neurons = NeuronLayer{std::ldexp(1.0f, wts.quant->exponent), lif_layer.decay, lif_layer.threshold,
-                          static_cast<std::size_t>(m.cols), static_cast<std::size_t>(m.positions)};
-  const snn::Shape in_shape = m.layer_index == 0 ? net.input_shape : shapes[m.layer_index - 1];
+  // The neurons' feed-forward layer: this one, or for recurrent rows the mapping before them.
+  const LayerMapping& ff = m.recurrent ? map.layers[l - 1] : m;
+  const auto& ff_wts = net.weights(ff.weighted_index);
+  L.neurons.scale = std::ldexp(1.0f, ff_wts.quant->exponent);
+  L.neurons.columns = static_cast<std::size_t>(ff.cols);
+  L.neurons.positions = static_cast<std::size_t>(ff.positions);
+  L.neurons.bias = net.bias(ff.weighted_index);
+  const snn::Layer& unit = net.layers[m.lif_index];
+  if (const auto* lif = std::get_if<snn::Lif>(&unit)) {
+    L.neurons.decay = lif->decay;
+    L.neurons.threshold = lif->threshold;
+  } else {
+    const auto& N = std::get<snn::Neuron>(unit);
+    EulerNeuron e;
+    e.k = snn::neuron_coefficients(N, snn::numel(shapes[m.lif_index]));
+    if (N.recurrent) {
+      e.recurrent = true;
+      e.recurrent_scale = std::ldexp(1.0f, N.recurrent->quant->exponent);
+      e.recurrent_bias = N.recurrent_bias;
+    }
+    L.cuba = e.k.cuba;
+    L.neurons.euler = std::move(e);
+  }
+  const snn::Shape in_shape = m.recurrent ? shapes[m.layer_index] : m.layer_index == 0 ? net.input_shape : shapes[m.layer_index - 1];
   L.in_numel = snn::numel(in_shape);
-  L.out_numel = snn::numel(shapes[m.layer_index]);
+  L.out_numel = snn::numel(shapes[m.lif_index]);
   L.first = first;
+  // Counts (frames, or a sum pool's outputs) take input_bits per value in the buffers, spikes one.
+  L.count_input = first;
+  if (!m.recurrent)
+    for (std::size_t i = m.layer_index; i-- > 0 && !neuron_kind(net.layers[i]);)
+      L.count_input = L.count_input || std::holds_alternative<snn::Pool2d>(net.layers[i]);
   if (m.conv) {
     const auto& C = std::get<snn::Conv2d>(net.layers[m.layer_index]);
     L.cin = C.in_channels, L.kh = C.kernel[0], L.kw = C.kernel[1], L.sh = C.stride[0], L.sw = C.stride[1];

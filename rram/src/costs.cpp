@@ -191,7 +191,7 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     lc.energy_pj[kAdc] = n(c.adc_conversions) * adc_pj;
     lc.energy_pj[kShiftAdd] = n(c.shift_adds) * t.shift_add_pj;
     lc.energy_pj[kAdderTree] = n(c.adder_adds) * t.adder_pj;
-    lc.energy_pj[kLif] = n(c.lif_updates) * t.lif_pj;
+    lc.energy_pj[kLif] = n(c.lif_updates) * t.lif_pj + n(c.neuron_adds) * t.fp32_add_pj;
     lc.energy_pj[kBuffers] = n(c.buffer_read_bits + c.buffer_write_bits) * t.buffer_pj_per_bit;
     // Engines: the active-row mask latched per request, the sum stage (one add per column per
     // word read) and the accumulate stage (one add per column per work cycle); the key SRAM reads.
@@ -220,10 +220,12 @@ CostReport estimate_costs(const Accelerator& chip, std::span<const Counters> per
     buffer_bits += in * (l == 0 ? cfg.get("buffer", "input_bits") : 1.0);
   }
   buffer_bits += static_cast<double>(net.num_classes);
+  // One neuron unit per mapping that updates neurons (a recurrent layer's feed-forward half has none).
+  const auto neuron_units = std::count_if(map.layers.begin(), map.layers.end(), [](const LayerMapping& m) { return m.fires; });
   r.area_mm2 = {{"crossbar", arrays * t.crossbar_mm2 * R * C / (128.0 * 128.0)},
                 {"adc", adcs * t.adc_mm2},
                 {"shift_add", shift_adds * t.shift_add_mm2},
-                {"lif", static_cast<double>(map.layers.size()) * cfg.get("lif", "units") * t.lif_mm2},
+                {"lif", static_cast<double>(neuron_units) * cfg.get("lif", "units") * t.lif_mm2},
                 {"buffers", buffer_bits / 8192.0 * t.buffer_mm2_per_kb}};
   if (has_unit) {  // the engine pool: synthesized logic (rtl/synth) and the cited key-SRAM density
     const double engines = cfg.get("decryption_unit", "engines");

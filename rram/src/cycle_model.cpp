@@ -94,6 +94,7 @@ SC_MODULE(SpikeBuffer) {
   std::size_t first_op, end_op;  // network layers applied on write: [first_op, end_op)
   std::unique_ptr<ISpikeBuffer> memory;
   std::vector<float> data, scratch;
+  std::size_t reset_size = 0;  // values a reset writes as zeros
 
   SpikeBuffer(sc_core::sc_module_name name, const Chip& c, std::size_t first, std::size_t end)
       : sc_module(name), socket("socket"), write_in("write_in"), chip(c), first_op(first), end_op(end),
@@ -103,7 +104,10 @@ SC_MODULE(SpikeBuffer) {
   }
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
-    if (gp.is_write()) {
+    if (gp.get_address() == kReset) {  // a recurrent layer's spike register: s[-1] = 0
+      data.assign(reset_size, 0.0f);
+      memory->write(data);
+    } else if (gp.is_write()) {
       data = *a.data;
       for (std::size_t i = first_op; i < end_op; ++i) detail::pool_or_flatten(chip.net, chip.shapes, i, data, scratch);
       memory->write(data);
@@ -143,13 +147,17 @@ SC_MODULE(NeuronUnit) {
   tlm_utils::simple_target_socket<NeuronUnit> socket;   // from the controller: LIF command, reset
   tlm_utils::simple_target_socket<NeuronUnit> psum_in;  // from the tiles: adder-tree partial sums
   tlm_utils::simple_initiator_socket<NeuronUnit> out;
+  // A recurrent layer's unit: the feed-forward tiles' sums come in on ff_in (psum_in brings the
+  // recurrent rows'), and its spikes also go back to its own spike register (loop_out).
+  std::unique_ptr<tlm_utils::simple_target_socket<NeuronUnit>> ff_in;
+  std::unique_ptr<tlm_utils::simple_initiator_socket<NeuronUnit>> loop_out;
   sc_core::sc_signal<std::uint64_t> done;
   const Chip& chip;
   const ChipLayer& L;
   std::size_t l;
   SimState& sim;
-  std::vector<std::int64_t> acc;
-  std::vector<float> v, s;
+  std::vector<std::int64_t> acc, ff_acc;
+  std::vector<float> v, s, syn;
   std::uint64_t cycle = 0, start = 0, next = 0, finished = 0;
   bool busy = false;
 
@@ -158,9 +166,16 @@ SC_MODULE(NeuronUnit) {
       : sc_module(name), socket("socket"), psum_in("psum_in"), out("out"), chip(c), L(c.layers[layer]), l(layer), sim(st) {
     socket.register_b_transport(this, &NeuronUnit::b_transport);
     psum_in.register_b_transport(this, &NeuronUnit::b_transport);
-    acc.assign(L.m.neurons, 0);
+    acc.assign(static_cast<std::size_t>(L.m.positions) * static_cast<std::size_t>(L.m.cols), 0);
     v.assign(L.m.neurons, 0.0f);
     s.assign(L.m.neurons, 0.0f);
+    if (L.cuba) syn.assign(L.m.neurons, 0.0f);
+    if (L.m.recurrent) {
+      ff_in = std::make_unique<tlm_utils::simple_target_socket<NeuronUnit>>("ff_in");
+      ff_in->register_b_transport(this, &NeuronUnit::ff_transport);
+      loop_out = std::make_unique<tlm_utils::simple_initiator_socket<NeuronUnit>>("loop_out");
+      ff_acc.assign(L.m.neurons, 0);
+    }
     SC_METHOD(on_clock);
     sensitive << clk.pos();
     dont_initialize();
@@ -181,24 +196,34 @@ SC_MODULE(NeuronUnit) {
         message<int>(gp);
         std::fill(v.begin(), v.end(), 0.0f);
         std::fill(s.begin(), s.end(), 0.0f);
+        std::fill(syn.begin(), syn.end(), 0.0f);
         break;
       default: gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     }
+  }
+  void ff_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    const auto& m = message<PsumMsg>(gp);
+    std::copy(m.psum.begin(), m.psum.end(), ff_acc.begin() + static_cast<std::ptrdiff_t>(m.position * L.neurons.columns));
   }
   void on_clock() {
     ++cycle;
     if (!busy || cycle < start) return;
     // `units` neurons per cycle, in neuron order (channel-major for conv layers).
     const std::size_t end = std::min<std::size_t>(next + static_cast<std::size_t>(chip.timing.lif_units), L.m.neurons);
-    chip.lif->step(L.neurons, acc, next, end, v, s);
-    (*sim.counters)[l].lif_updates += end - next;
+    Counters& C = (*sim.counters)[l];
+    if (L.m.recurrent) chip.lif->step(L.neurons, ff_acc, acc, next, end, NeuronState{v, s, syn});
+    else chip.lif->step(L.neurons, acc, {}, next, end, NeuronState{v, s, syn});
+    C.lif_updates += (end - next) * L.updates_per_neuron();
+    C.neuron_adds += (end - next) * L.adds_per_neuron();
     next = end;
     if (next < L.m.neurons) return;
     busy = false;
     std::fill(acc.begin(), acc.end(), 0);
-    (*sim.counters)[l].buffer_write_bits += chip.buffer->bits(L.out_numel, false);
+    std::fill(ff_acc.begin(), ff_acc.end(), 0);
+    C.buffer_write_bits += chip.buffer->bits(L.out_numel, false) * (L.m.recurrent ? 2 : 1);
     Activation a{&s};
     transport(out, tlm::TLM_WRITE_COMMAND, kWrite, a);
+    if (loop_out) transport(*loop_out, tlm::TLM_WRITE_COMMAND, kWrite, a);
     done.write(++finished);
   }
 };
@@ -415,7 +440,10 @@ SC_MODULE(Controller) {
       const std::string n = std::to_string(i);
       to_buffer.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_buffer_" + n).c_str()));
       to_tiles.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_tiles_" + n).c_str()));
-      to_neurons.push_back(std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_neurons_" + n).c_str()));
+      // A feed-forward layer waiting for its recurrent rows has no neuron unit of its own.
+      to_neurons.push_back(chip.layers[i].m.fires
+                               ? std::make_unique<tlm_utils::simple_initiator_socket<Controller>>(("to_neurons_" + n).c_str())
+                               : nullptr);
     }
     issued.assign(chip.layers.size(), 0);
     lif_issued.assign(chip.layers.size(), 0);
@@ -435,7 +463,7 @@ SC_MODULE(Controller) {
     }
     Activation a{&act};
     transport(*to_buffer[l], tlm::TLM_READ_COMMAND, kRead, a);
-    C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.first);
+    C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.count_input);
     chip.gather(L, act, reads);  // the wordline drivers' view: active rows per output position
     position = 0;
     any_read = false;
@@ -464,8 +492,13 @@ SC_MODULE(Controller) {
           iface->counts.assign(static_cast<std::size_t>(chip.net.num_classes), 0);
           for (auto& s : to_neurons) {
             int dummy = 0;
-            transport(*s, tlm::TLM_WRITE_COMMAND, kReset, dummy);
+            if (s) transport(*s, tlm::TLM_WRITE_COMMAND, kReset, dummy);
           }
+          for (std::size_t m = 0; m < NL; ++m)
+            if (chip.layers[m].m.recurrent) {
+              Activation none;
+              transport(*to_buffer[m], tlm::TLM_WRITE_COMMAND, kReset, none);
+            }
           t = 0;
           l = 0;
           state = State::LayerStart;
@@ -519,7 +552,13 @@ SC_MODULE(Controller) {
           state = State::Lif;
           continue;
         case State::Lif: {
-          if (!lif_pending) {
+          if (!chip.layers[l].m.fires) {  // one cycle: the sums stay in the neuron unit for the recurrent rows
+            if (!lif_pending) {
+              lif_pending = true;
+              ++layer_cycles;
+              return;
+            }
+          } else if (!lif_pending) {
             LifCmd cmd{cycle + 1};
             transport(*to_neurons[l], tlm::TLM_WRITE_COMMAND, kLif, cmd);
             ++lif_issued[l];
@@ -527,7 +566,7 @@ SC_MODULE(Controller) {
             ++layer_cycles;
             return;
           }
-          if (neuron_done[l]->read() != lif_issued[l]) {
+          if (chip.layers[l].m.fires && neuron_done[l]->read() != lif_issued[l]) {
             ++layer_cycles;
             return;
           }
@@ -593,22 +632,37 @@ struct Top {
     ctrl.to_interface.bind(iface.socket);
     for (std::size_t l = 0; l < NL; ++l) {
       const std::string n = std::to_string(l);
-      const std::size_t first = l == 0 ? 0 : chip.layers[l - 1].m.lif_index + 1;
-      buffers.push_back(std::make_unique<SpikeBuffer>(("buffer_" + n).c_str(), chip, first, chip.layers[l].m.layer_index));
+      const auto& m = chip.layers[l].m;
+      // Buffer l applies the layers between the previous neuron layer and layer l on write; a
+      // recurrent layer's buffer is its own spike register (nothing in between).
+      const std::size_t first = m.recurrent ? m.layer_index : l == 0 ? 0 : chip.layers[l - 1].m.lif_index + 1;
+      buffers.push_back(std::make_unique<SpikeBuffer>(("buffer_" + n).c_str(), chip, first, m.layer_index));
+      buffers[l]->reset_size = m.recurrent ? static_cast<std::size_t>(m.rows) : 0;
       tiles.push_back(std::make_unique<TileArray>(("tiles_" + n).c_str(), chip, l, sim));
-      neurons.push_back(std::make_unique<NeuronUnit>(("neurons_" + n).c_str(), chip, l, sim));
+      neurons.push_back(m.fires ? std::make_unique<NeuronUnit>(("neurons_" + n).c_str(), chip, l, sim) : nullptr);
       tiles[l]->clk(clk);
-      neurons[l]->clk(clk);
       ctrl.to_buffer[l]->bind(buffers[l]->socket);
       ctrl.to_tiles[l]->bind(tiles[l]->socket);
-      ctrl.to_neurons[l]->bind(neurons[l]->socket);
-      tiles[l]->out.bind(neurons[l]->psum_in);
       ctrl.tile_done.push_back(&tiles[l]->done);
-      ctrl.neuron_done.push_back(&neurons[l]->done);
+      if (neurons[l]) {
+        neurons[l]->clk(clk);
+        ctrl.to_neurons[l]->bind(neurons[l]->socket);
+        ctrl.neuron_done.push_back(&neurons[l]->done);
+      } else {
+        ctrl.neuron_done.push_back(nullptr);
+      }
     }
     ctrl.to_input_buffer.bind(buffers[0]->write_in);
-    for (std::size_t l = 0; l + 1 < NL; ++l) neurons[l]->out.bind(buffers[l + 1]->write_in);
-    neurons[NL - 1]->out.bind(iface.write_in);
+    for (std::size_t l = 0; l < NL; ++l) {
+      if (!neurons[l]) {  // its sums wait in the recurrent layer's neuron unit (mapping l + 1)
+        tiles[l]->out.bind(*neurons[l + 1]->ff_in);
+        continue;
+      }
+      tiles[l]->out.bind(neurons[l]->psum_in);
+      if (l + 1 < NL) neurons[l]->out.bind(buffers[l + 1]->write_in);
+      else neurons[l]->out.bind(iface.write_in);
+      if (neurons[l]->loop_out) neurons[l]->loop_out->bind(buffers[l]->write_in);
+    }
   }
 };
 

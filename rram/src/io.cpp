@@ -24,7 +24,7 @@ class CountsInterface final : public IFrameInterface {
   }
   void count(std::span<const float> spikes, std::span<std::int32_t> counts) const override {
     for (std::size_t c = 0; c < counts.size(); ++c)
-      if (spikes[c] > 0.0f) counts[c] = std::min(counts[c] + 1, max_count_);
+      if (spikes[c] != 0.0f) counts[c] = std::min(counts[c] + 1, max_count_);
   }
 
  private:

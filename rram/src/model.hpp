@@ -23,9 +23,11 @@ struct Timing {
 struct ChipLayer {
   LayerMapping m;
   int cin = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, H = 1, W = 1, OH = 1, OW = 1;
-  NeuronLayer neurons;           // what the LIF units need
+  NeuronLayer neurons;           // what the LIF units need (the fed neurons' layer for recurrent rows)
   std::size_t in_numel = 0, out_numel = 0;
   bool first = false;            // fed by the frames (counts)
+  bool count_input = false;      // its inputs are counts (frames, a sum pool's outputs): input_bits each in the buffers
+  bool cuba = false;             // CubaLIF neurons: a synaptic current per neuron, two updates per step
   // Keyed tiles (rt * col_tiles + ct), each bound to one engine: its entries (tile-local) and
   // the key-SRAM image the engine holds.
   struct TileKey {
@@ -34,6 +36,14 @@ struct ChipLayer {
   };
   std::map<int, TileKey> tile_keys;
   [[nodiscard]] int tile_col_begin(int ct) const { return ct * m.cols_per_tile; }
+  /// Updates per neuron and step: the membrane, and for CubaLIF first the synaptic current.
+  [[nodiscard]] std::uint64_t updates_per_neuron() const { return cuba ? 2 : 1; }
+  /// float32 adds per neuron and step in the neuron unit: the bias, and with recurrent rows the
+  /// recurrent bias and the merge of the two sums.
+  [[nodiscard]] std::uint64_t adds_per_neuron() const {
+    const auto* e = neurons.euler ? &*neurons.euler : nullptr;
+    return (neurons.bias.empty() ? 0 : 1) + (e && e->recurrent ? 1 + (e->recurrent_bias.empty() ? 0 : 1) : 0);
+  }
   [[nodiscard]] int tile_col_count(int ct) const;
 };
 
@@ -90,8 +100,8 @@ struct Chip {
   /// the first layer gets them from a sparse frame: scatter each input to the output positions
   /// whose window holds it. Equal to gather of the dense activation.
   void gather_active(const ChipLayer& L, std::span<const ActiveRow> inputs, Reads& reads) const;
-  /// Builds weighted layer m's state and programs its cells into the crossbar.
-  ChipLayer make_layer(const LayerMapping& m, bool first);
+  /// Builds mapping l's state and programs its cells into the crossbar.
+  ChipLayer make_layer(std::size_t l);
   /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).
   [[nodiscard]] bool has_unit() const { return du_name != "none"; }
   /// Cycles of one layer at one step: the controller's schedule plus the cycles the

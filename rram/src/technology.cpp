@@ -19,6 +19,7 @@ class TableTechnology final : public ITechnology {
     n_.shift_add_pj = t("shift_add_energy_pj");
     n_.adder_pj = t("adder_energy_pj");
     n_.lif_pj = t("lif_energy_pj");
+    n_.fp32_add_pj = t("fp32_add_energy_pj");
     n_.buffer_pj_per_bit = t("buffer_energy_pj_per_bit");
     n_.key_read_pj_per_bit = t("key_sram_read_energy_pj_per_bit");
     n_.key_write_pj_per_bit = t("key_sram_write_energy_pj_per_bit");
@@ -70,6 +71,8 @@ std::vector<ParamSpec> table_params() {
                       horowitz("32-bit add 0.1 pJ")),
           cited_param("lif_energy_pj", "pJ", 8.4, "one LIF update: 2 float32 multiplies + add + compare",
                       horowitz("fp32 mult 3.7 pJ, fp32 add 0.9 pJ, compare ~0.1 pJ")),
+          cited_param("fp32_add_energy_pj", "pJ", 0.9, "float32 addition in the neuron unit (bias, recurrent sums)",
+                      horowitz("fp32 add 0.9 pJ")),
           cited_param("buffer_energy_pj_per_bit", "pJ", 0.156, "SRAM buffer read or write energy per bit",
                       horowitz("8 KB SRAM 64-bit access 10 pJ")),
           cited_param("key_sram_read_energy_pj_per_bit", "pJ", 0.156, "key SRAM read energy per bit (a word = COLS x 9 bits)",

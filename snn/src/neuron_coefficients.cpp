@@ -1,6 +1,6 @@
-#include "neuron_coefficients.hpp"
+#include "snngx/snn/neuron_coefficients.hpp"
 
-namespace snngx::snn::detail {
+namespace snngx::snn {
 
 NeuronCoefficients neuron_coefficients(const Neuron& n, std::size_t count) {
   NeuronCoefficients c;
@@ -39,4 +39,4 @@ NeuronCoefficients neuron_coefficients(const Neuron& n, std::size_t count) {
   return c;
 }
 
-}  // namespace snngx::snn::detail
+}  // namespace snngx::snn

@@ -53,8 +53,14 @@ struct LayerMapping {
   std::string name;               // "L0".. in weighted-layer order, plus the kind ("L0 conv2d")
   std::size_t layer_index = 0;    // index into Network::layers
   std::size_t weighted_index = 0;
-  std::size_t lif_index = 0;      // the LIF layer fed by this layer
+  std::size_t lif_index = 0;      // the neuron layer (LIF or Neuron) fed by this layer
   bool conv = false;
+  // The recurrent weights of Neuron layer `layer_index` (== lif_index): rows are the layer's own
+  // spikes of the previous step; their sums go to the neurons of the mapping before this one.
+  bool recurrent = false;
+  // Whether the neuron update ends this layer's step; false for a feed-forward layer whose
+  // Neuron layer has recurrent weights (the update waits for those rows, the next mapping).
+  bool fires = true;
   int rows = 0;                   // unrolled rows
   int cols = 0;                   // logical columns (output neurons / channels)
   int positions = 1;              // reads per step at most (output pixels; 1 for Linear)
@@ -62,7 +68,7 @@ struct LayerMapping {
   int cols_per_tile = 0;          // logical columns per tile
   int slices = 0;                 // physical columns per weight per array
   int tree_levels = 0;            // adder-tree levels (IAdderTree::levels of row_tiles)
-  std::uint64_t neurons = 0;      // LIF neurons (cols * positions)
+  std::uint64_t neurons = 0;      // neurons updated at the end of the step (cols * positions; 0 unless `fires`)
   [[nodiscard]] int tiles() const { return row_tiles * col_tiles; }
   /// Used cells / available cells (both arrays of every tile).
   [[nodiscard]] double utilisation(int tile_rows, int tile_cols) const;
@@ -77,7 +83,8 @@ struct Mapping {
 };
 
 /// Maps a network onto the configured tiles; throws std::invalid_argument if a layer cannot be
-/// mapped (not quantized at 8 bits, a weighted layer not followed by a LIF layer, too large).
+/// mapped (not quantized at 8 bits, a weighted layer not followed by a LIF or Neuron layer, too
+/// large). A Neuron layer with recurrent weights adds a mapping of its own ("L1 recurrent").
 Mapping map_network(const snn::Network& net, const ChipConfig& config);
 
 /// Per-component event counters (what the energy model multiplies).
@@ -88,7 +95,8 @@ struct Counters {
   std::uint64_t adc_conversions = 0;
   std::uint64_t shift_adds = 0;
   std::uint64_t adder_adds = 0;        // adder tree (tile partial sums into neuron sums)
-  std::uint64_t lif_updates = 0;
+  std::uint64_t lif_updates = 0;       // neuron updates (a CubaLIF neuron counts 2: synaptic current, membrane)
+  std::uint64_t neuron_adds = 0;       // float32 adds in the neuron unit: biases, recurrent sums merged
   std::uint64_t buffer_read_bits = 0;
   std::uint64_t buffer_write_bits = 0;
   std::uint64_t decrypt_requests = 0;  // requests to engines (keyed tiles) per pulse

@@ -23,7 +23,8 @@ class IFrameInterface {
   /// map. Replaces `active`.
   virtual void load_active(std::span<const std::uint32_t> index, std::span<const std::uint16_t> count,
                            std::vector<ActiveRow>& active) const = 0;
-  /// Adds one time step's output spikes (> 0 = spike) to the per-class counters.
+  /// Adds one time step's outputs to the per-class counters: a nonzero output counts (a spike; a
+  /// non-spiking output layer's nonzero membrane, as the software engine counts it).
   virtual void count(std::span<const float> spikes, std::span<std::int32_t> counts) const = 0;
 };
 

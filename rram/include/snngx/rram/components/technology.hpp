@@ -11,6 +11,7 @@ namespace snngx::rram {
 struct TechnologyNumbers {
   // Energy per event.
   double cell_read_fj = 0, wordline_fj = 0, shift_add_pj = 0, adder_pj = 0, lif_pj = 0, buffer_pj_per_bit = 0;
+  double fp32_add_pj = 0;  // the neuron unit's bias and recurrent-sum adds
   double key_read_pj_per_bit = 0, key_write_pj_per_bit = 0, decrypt_add_pj = 0;  // decryption engines
   // Area per unit.
   double crossbar_mm2 = 0;  // one 128 x 128 array (scaled by cells)
