@@ -63,14 +63,6 @@ Loaded load(const ModelSource& s) {
   return r;
 }
 
-// The ideal ADC converts exactly: its `bits` only scale its energy and area, never the results,
-// so asking it for a resolution is refused rather than silently measuring nothing.
-void refuse_ideal_adc_bits(const rram::ChipConfig& cfg, const std::string& name, const std::string& option) {
-  if (name == "adc.bits" && cfg.component("adc").impl == "ideal" && cfg.component("adc").values.at("bits") != 0)
-    throw std::invalid_argument(option + ": the ideal ADC ignores bits (it converts exactly; bits would change only its energy and area); "
-                                "add --set adc.impl=sar for a finite-resolution ADC");
-}
-
 rram::ChipConfig base_config(const SimulateOptions& o) {
   rram::ChipConfig cfg = o.config.empty() ? rram::ChipConfig{} : rram::ChipConfig::load(o.config);
   for (const auto& s : o.sets) {
@@ -78,14 +70,14 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
     if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
     cfg.set(s.substr(0, eq), s.substr(eq + 1), "--set");
   }
-  for (const auto& s : o.sets) refuse_ideal_adc_bits(cfg, s.substr(0, s.find('=')), "--set " + s);
+  for (const auto& s : o.sets) cfg.refuse_ignored(s.substr(0, s.find('=')), "--set " + s);
   return cfg;
 }
 
 // Sets a swept parameter (switching to the implementation that declares it, if need be).
 void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
   cfg.set_switching_impl(name, value, "--sweep");
-  refuse_ideal_adc_bits(cfg, name, "--sweep " + name + "=" + value);
+  cfg.refuse_ignored(name, "--sweep " + name + "=" + value);
 }
 
 struct Simulation {
