@@ -9,15 +9,13 @@
 #include "commands.hpp"
 
 #ifdef SNNGX_HAVE_COSIM
-#include <H5Cpp.h>
-
-
 #include "model_loading.hpp"
 #include "report.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/memory.hpp"
+#include "snngx/datasets/outputs_export.hpp"
 #include "snngx/io/output_files.hpp"
 #include "snngx/rram/config.hpp"
 #include "snngx/rtl/cosim.hpp"
@@ -38,27 +36,21 @@ struct CosimCliOptions {
   bool json = false;
 };
 
-template <class T>
-void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>& v, std::size_t rows, const H5::PredType& file_type,
-                   const H5::PredType& mem_type) {
-  const hsize_t cols = rows ? v.size() / rows : 0;
-  const hsize_t dims[2] = {rows, cols};
-  f.createDataSet(name, file_type, H5::DataSpace(cols == 1 ? 1 : 2, dims)).write(v.data(), mem_type);
-}
-
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rtl::CosimReport& r) {
-  const std::size_t n = r.rtl.predictions.size();
-  staged.write(path, [&](const std::filesystem::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
-    write_dataset(f, "spike_counts", r.rtl.spike_counts, n, i32, ni32);
-    write_dataset(f, "predictions", r.rtl.predictions, n, i32, ni32);
-    write_dataset(f, "labels", r.rtl.labels, n, i32, ni32);
-    write_dataset(f, "software_spike_counts", r.software.spike_counts, n, i32, ni32);
-    write_dataset(f, "cycles_per_sample", r.rtl.cycles_per_sample, n, H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64);
-    write_dataset(f, "baseline_cycles_per_sample", r.baseline.cycles_per_sample, n, H5::PredType::STD_U64LE,
-                  H5::PredType::NATIVE_UINT64);
-  });
+  const std::uint64_t n = r.rtl.predictions.size();
+  const auto shape = [n](std::size_t size) {  // [n] or [n, size / n]
+    const std::uint64_t cols = n ? size / n : 0;
+    return cols == 1 ? std::vector<std::uint64_t>{n} : std::vector<std::uint64_t>{n, cols};
+  };
+  datasets::OutputsWriter out;
+  const auto add = [&](const std::string& name, const auto& v) { out.add(name, std::span(v), shape(v.size())); };
+  add("spike_counts", r.rtl.spike_counts);
+  add("predictions", r.rtl.predictions);
+  add("labels", r.rtl.labels);
+  add("software_spike_counts", r.software.spike_counts);
+  add("cycles_per_sample", r.rtl.cycles_per_sample);
+  add("baseline_cycles_per_sample", r.baseline.cycles_per_sample);
+  staged.write(path, [&](const std::filesystem::path& tmp) { out.write(tmp); });
 }
 
 nlohmann::json to_json(const rtl::CosimReport& r, const CosimCliOptions& o) {

@@ -29,6 +29,7 @@
 #include "snngx/datasets/memory.hpp"
 #include "snngx/ga/attack.hpp"
 #include "snngx/ga/distributed.hpp"
+#include "snngx/ga/encryption.hpp"
 #include "snngx/ga/fitness.hpp"
 #include "snngx/ga/memory.hpp"
 #include "snngx/ga/restarts.hpp"
@@ -145,33 +146,6 @@ void plot_search_history(const fs::path& csv, const fs::path& svg) {
   plot::render(plot::Figure{csv, {search, accuracy}}, svg);
 }
 
-/// The fitness subset and, with --validation, the held-out samples the restarts' keys are
-/// compared on. When both come from the same file the subset's samples are left out of the
-/// validation set. Only the chosen samples are read (after one pass over the labels).
-struct SearchData {
-  datasets::FrameSet subset;
-  std::optional<datasets::FrameSet> validation;
-  std::size_t excluded_from_validation = 0;
-};
-
-SearchData load_search_data(const EncryptOptions& o, bool with_validation) {
-  const std::uint64_t subset_seed = o.subset_seed.value_or(o.ga.seed);
-  SearchData d;
-  datasets::FrameSource source(o.subset);
-  if (source.size() == 0) throw std::runtime_error(o.subset + ": holds no samples");  // as read_frames
-  ga::FileSubset subset = ga::read_subset(source, o.subset_size, o.per_class, subset_seed);
-  d.subset = std::move(subset.frames);
-  if (!with_validation || o.validation.empty()) return d;
-  const bool same_file = fs::equivalent(o.subset, o.validation);
-  if (!same_file) source = datasets::FrameSource(o.validation);
-  if (source.size() == 0) throw std::runtime_error(o.validation + ": holds no samples");
-  const std::vector<std::size_t> exclude = same_file ? subset.indices : std::vector<std::size_t>{};
-  d.validation = source.read_selected(ga::holdout_indices(source.size(), exclude, o.validation_size, subset_seed));
-  d.excluded_from_validation = exclude.size();
-  if (d.validation->size() == 0) throw std::invalid_argument(o.validation + ": no held-out samples left for validation");
-  return d;
-}
-
 // Test accuracies of the restarts' keys are reported (to show how validation tracks test),
 // never used to choose; empty without --test.
 void write_restarts_csv(io::StagedOutputs& staged, const fs::path& path, const ga::RestartsResult& r,
@@ -253,7 +227,8 @@ void run_encrypt(const EncryptOptions& o) {
   check_fits_in_memory(encrypt_memory_bytes(o, space.size()),
                        fmt::format("encrypt (population {} x {} searched bits, frames decoded)", o.ga.population, space.size()));
   // Every rank needs the subset; only rank 0 scores (and so reads) the validation set.
-  const SearchData data = load_search_data(o, mpi.rank() == 0);
+  const ga::SearchData data = ga::read_search_data(
+      {o.subset, o.subset_size, o.per_class, o.subset_seed.value_or(o.ga.seed), o.validation, o.validation_size}, mpi.rank() == 0);
   const datasets::FrameSet& subset = data.subset;
   snn::check_compatible(plain, subset, o.subset);
   if (data.validation) snn::check_compatible(plain, *data.validation, o.validation);
@@ -316,16 +291,11 @@ void run_encrypt(const EncryptOptions& o) {
   if (method == ga::SearchMethod::Ga) {
     outcome = ga::run_restarts(o.ga, o.restarts, space.size(), evaluator, validator.get(), [&](int r) { restart = r; }, on_generation);
   } else {  // one run, reported as a single restart so the key is written the GA's way
-    ga::RestartRun run;
-    run.seed = o.ga.seed;
-    run.result = method == ga::SearchMethod::Sensitivity
-                     ? ga::sensitivity_search(plain, space, subset, local, sensitivity, o.threads, on_generation)
-                     : ga::hybrid_search(o.ga, *candidates, evaluator, local, on_generation);
-    if (validator) {
-      const ga::BitVector* key_bits = &run.result.best;
-      run.validation_accuracy = validator->accuracies(std::span<const ga::BitVector* const>(&key_bits, 1)).front();
-    }
-    outcome.runs.push_back(std::move(run));
+    outcome = ga::single_restart(o.ga.seed,
+                                 method == ga::SearchMethod::Sensitivity
+                                     ? ga::sensitivity_search(plain, space, subset, local, sensitivity, o.threads, on_generation)
+                                     : ga::hybrid_search(o.ga, *candidates, evaluator, local, on_generation),
+                                 validator.get());
   }
   evaluator.stop();
   const ga::SearchResult& result = outcome.best().result;
@@ -387,21 +357,13 @@ void run_encrypt(const EncryptOptions& o) {
   j["key_layers"] = per_layer;
   std::vector<double> restart_test_accuracy;
   if (test) {
-    snn::Network decrypted = encrypted;
-    keyed::decrypt(decrypted, key);
-    const double acc_plain = test->accuracy(plain, o.threads);
-    warn_if_at_chance(acc_plain, plain.num_classes, o.test);
-    const double acc_enc = test->accuracy(encrypted, o.threads);
-    const double acc_key = test->accuracy(decrypted, o.threads);
-    j["test"] = {{"frames", o.test}, {"samples", test->size()}, {"accuracy_plain", acc_plain}, {"accuracy_encrypted_without_key", acc_enc},
-                 {"accuracy_with_key", acc_key}, {"chance", 1.0 / plain.num_classes}};
-    if (acc_key != acc_plain) throw std::logic_error("decrypting with the key did not restore the plain accuracy");
-    if (o.restarts > 1)
-      for (std::size_t i = 0; i < outcome.runs.size(); ++i)  // the kept key's model is `encrypted`: measured above
-        restart_test_accuracy.push_back(
-            i == outcome.chosen ? acc_enc : test->accuracy(ga::apply_flips(plain, space, outcome.runs[i].result.best), o.threads));
-    fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc_plain,
-               100 * acc_enc, 100 * acc_key, test->size());
+    const ga::EncryptionAccuracies acc = ga::measure_encryption(plain, encrypted, key, *test, o.threads);
+    warn_if_at_chance(acc.plain, plain.num_classes, o.test);
+    j["test"] = {{"frames", o.test}, {"samples", test->size()}, {"accuracy_plain", acc.plain}, {"accuracy_encrypted_without_key", acc.without_key},
+                 {"accuracy_with_key", acc.with_key}, {"chance", 1.0 / plain.num_classes}};
+    if (o.restarts > 1) restart_test_accuracy = ga::restart_test_accuracies(plain, space, outcome, *test, acc.without_key, o.threads);
+    fmt::print("test accuracy: plain {:.2f} %, encrypted without key {:.2f} %, with key {:.2f} % ({} samples)\n", 100 * acc.plain,
+               100 * acc.without_key, 100 * acc.with_key, test->size());
   }
   if (data.validation) {
     j["validation"] = {{"frames", o.validation},
@@ -502,6 +464,15 @@ void write_histogram_csv(io::StagedOutputs& staged, const fs::path& path, const 
   staged.write_text(path, csv.str());
 }
 
+// The one weighted layer the key touches, with the key file named when there is none or several.
+std::size_t key_layer_of(const crypto::XorKey& key, const std::string& key_path) {
+  try {
+    return ga::key_layer(key);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(key_path + ": " + e.what());
+  }
+}
+
 void run_attack(const AttackOptions& o) {
   const fs::path prefix = o.report.empty() ? fs::path(fs::path(o.model).replace_extension("").replace_extension("").string() + ".attack")
                                            : fs::path(o.report);
@@ -552,18 +523,14 @@ void run_attack(const AttackOptions& o) {
   double acc_plain = -1.0;
   if (key) {
     // Brute force: the key space from the public facts (L, and which layers the key touches).
-    const std::uint64_t flipped = key->flipped_bits();
-    std::uint64_t sign_bits = 0;
-    for (const auto& l : key->layers)
-      if (!l.positions.empty()) sign_bits += l.total_bits / static_cast<std::uint64_t>(l.bits_per_weight);
-    const double bf_sign = ga::log2_binomial(sign_bits, flipped), bf_all = ga::log2_binomial(model_bits, flipped);
-    j["brute_force"] = {{"flipped_bits", flipped},
-                        {"candidate_sign_bits", sign_bits},
-                        {"log2_keyspace_sign_bits_of_key_layers", bf_sign},
-                        {"log2_keyspace_all_bits", bf_all}};
+    const ga::KeySpace bf = ga::brute_force_key_space(*key, model_bits);
+    j["brute_force"] = {{"flipped_bits", bf.flipped_bits},
+                        {"candidate_sign_bits", bf.candidate_sign_bits},
+                        {"log2_keyspace_sign_bits_of_key_layers", bf.log2_sign_bits},
+                        {"log2_keyspace_all_bits", bf.log2_all_bits}};
     fmt::print("brute force: log2 C({}, {}) = {:.1f} bits (attacker knows the layers and that only sign bits are flipped); "
                "log2 C({}, {}) = {:.1f} bits over all weight bits\n",
-               sign_bits, flipped, bf_sign, model_bits, flipped, bf_all);
+               bf.candidate_sign_bits, bf.flipped_bits, bf.log2_sign_bits, model_bits, bf.flipped_bits, bf.log2_all_bits);
 
     snn::Network plain = encrypted;
     keyed::decrypt(plain, *key);
@@ -574,7 +541,7 @@ void run_attack(const AttackOptions& o) {
 
     std::fflush(stdout);  // results so far appear before the progress bar on stderr
     std::vector<double> baseline = o.baseline_fractions;
-    const double share = static_cast<double>(flipped) / static_cast<double>(model_bits);
+    const double share = static_cast<double>(bf.flipped_bits) / static_cast<double>(model_bits);
     if (baseline.empty()) baseline = {share, std::min(1.0, 10 * share), std::min(1.0, 100 * share), 1e-3, 1e-2};
     std::sort(baseline.begin(), baseline.end());  // the plot's x axis
     const std::size_t total = o.known_fractions.size() * static_cast<std::size_t>(o.known_trials) +
@@ -626,13 +593,13 @@ void run_attack(const AttackOptions& o) {
 
   AttackOutputs outputs{prefix, j, staged, plots, written, acc_without, acc_plain};
   if (o.weight_stats) {
-    const std::size_t layer = ga::key_layer(*key);
+    const std::size_t layer = key_layer_of(*key, o.key);
     fmt::print(stderr, "weight-statistics detectors on layer {}...\n", layer);
     report_weight_statistics(outputs, ga::weight_statistics_attack(encrypted, *key, layer, test, o.weight_stats_factors, o.threads), layer,
                              key->flipped_bits());
   }
   const std::optional<std::size_t> finetune_layer =
-      o.finetune_layers == "encrypted" ? std::optional<std::size_t>(ga::key_layer(*key)) : std::nullopt;
+      o.finetune_layers == "encrypted" ? std::optional<std::size_t>(key_layer_of(*key, o.key)) : std::nullopt;
   // The attacker's labelled samples: K per class, only those read from the file.
   const auto read_finetune_data = [&] {
     datasets::FrameSource finetune(o.finetune_data);
@@ -661,14 +628,7 @@ void run_attack(const AttackOptions& o) {
                100 * ft.float_accuracy, 100 * ft.quantized_accuracy);
   }
   if (!o.recover_per_class.empty()) {
-    // The key's one layer (its index and L are public in the key header).
-    std::optional<std::size_t> layer;
-    for (const auto& lk : key->layers)
-      if (!lk.positions.empty()) {
-        if (layer) throw std::invalid_argument(o.key + ": key recovery by search needs a key of one layer");
-        layer = lk.layer;
-      }
-    if (!layer) throw std::invalid_argument(o.key + ": the key is empty");
+    const std::size_t layer = key_layer_of(*key, o.key);  // public in the key header
     datasets::FrameSource source(o.recover_data);
     if (source.size() == 0) throw std::runtime_error(o.recover_data + ": holds no samples");  // as read_frames
     snn::check_compatible(encrypted, source.meta().shape, o.recover_data);
@@ -680,7 +640,7 @@ void run_attack(const AttackOptions& o) {
     for (const int k : o.recover_per_class) {
       const auto data = source.read_selected(ga::random_per_class_indices(labels, classes, k, o.seed));
       fmt::print(stderr, "key recovery by search with {} samples per class...\n", k);
-      const auto r = ga::key_recovery_attack(encrypted, *key, *layer, data, test, o.recover_rounds, o.threads);
+      const auto r = ga::key_recovery_attack(encrypted, *key, layer, data, test, o.recover_rounds, o.threads);
       jr.push_back({{"per_class", k}, {"samples", r.samples}, {"accuracy", r.accuracy}, {"flipped_bits", r.flipped},
                     {"true_key_bits_found", r.true_key_bits_found}, {"key_bits", r.key_bits}, {"share_of_key_found", r.share_found()},
                     {"seconds", r.seconds},
@@ -690,7 +650,7 @@ void run_attack(const AttackOptions& o) {
       fmt::print("key recovery by search, {} per class ({} samples, {:.1f} s): accuracy {:.2f} %, {} of the {} key bits found ({:.1f} %)\n", k,
                  r.samples, r.seconds, 100 * r.accuracy, r.true_key_bits_found, r.key_bits, 100 * r.share_found());
     }
-    j["key_recovery"] = {{"data", o.recover_data}, {"layer", *layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
+    j["key_recovery"] = {{"data", o.recover_data}, {"layer", layer}, {"rounds", o.recover_rounds}, {"runs", jr}};
     staged.write_text(out(".key_recovery.csv"), csv.str());
     plots.emplace_back([&] {
       plot::Panel p;

@@ -1,6 +1,5 @@
 #include <fmt/core.h>
 
-#include <H5Cpp.h>
 
 #include <memory>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/memory.hpp"
+#include "snngx/datasets/outputs_export.hpp"
 #include "snngx/io/output_files.hpp"
 #include "snngx/snn/inference.hpp"
 
@@ -29,18 +29,17 @@ struct InferOptions {
 };
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r, const snn::OutputTrace* trace) {
-  staged.write(path, [&](const std::filesystem::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    const hsize_t d2[2] = {r.size(), static_cast<hsize_t>(r.num_classes)};
-    const hsize_t d1 = r.size();
-    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
-    if (!trace) return;
-    const hsize_t d3[3] = {trace->samples, static_cast<hsize_t>(trace->time_steps), static_cast<hsize_t>(trace->outputs)};
-    f.createDataSet("spikes", H5::PredType::STD_U8LE, H5::DataSpace(3, d3)).write(trace->spikes.data(), H5::PredType::NATIVE_UINT8);
-    f.createDataSet("membrane", H5::PredType::IEEE_F32LE, H5::DataSpace(3, d3)).write(trace->membrane.data(), H5::PredType::NATIVE_FLOAT);
-  });
+  const std::uint64_t n = r.size();
+  datasets::OutputsWriter out;
+  out.add("spike_counts", std::span<const std::int32_t>(r.spike_counts), {n, static_cast<std::uint64_t>(r.num_classes)});
+  out.add("predictions", std::span<const std::int32_t>(r.predictions), {n});
+  out.add("labels", std::span<const std::int32_t>(r.labels), {n});
+  if (trace) {
+    const std::vector<std::uint64_t> d3{trace->samples, static_cast<std::uint64_t>(trace->time_steps), static_cast<std::uint64_t>(trace->outputs)};
+    out.add("spikes", std::span<const std::uint8_t>(trace->spikes), d3);
+    out.add("membrane", std::span<const float>(trace->membrane), d3);
+  }
+  staged.write(path, [&](const std::filesystem::path& tmp) { out.write(tmp); });
 }
 
 nlohmann::json to_json(const snn::InferenceResult& r, const InferOptions& o, int threads) {

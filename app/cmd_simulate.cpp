@@ -3,7 +3,6 @@
 // sweeps of any chip parameter (docs/accelerator.md).
 #include <fmt/core.h>
 
-#include <H5Cpp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,6 +20,7 @@
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
+#include "snngx/datasets/outputs_export.hpp"
 #include "snngx/io/output_files.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/costs.hpp"
@@ -63,14 +63,6 @@ Loaded load(const ModelSource& s) {
   return r;
 }
 
-// The ideal ADC converts exactly: its `bits` only scale its energy and area, never the results,
-// so asking it for a resolution is refused rather than silently measuring nothing.
-void refuse_ideal_adc_bits(const rram::ChipConfig& cfg, const std::string& name, const std::string& option) {
-  if (name == "adc.bits" && cfg.component("adc").impl == "ideal" && cfg.component("adc").values.at("bits") != 0)
-    throw std::invalid_argument(option + ": the ideal ADC ignores bits (it converts exactly; bits would change only its energy and area); "
-                                "add --set adc.impl=sar for a finite-resolution ADC");
-}
-
 rram::ChipConfig base_config(const SimulateOptions& o) {
   rram::ChipConfig cfg = o.config.empty() ? rram::ChipConfig{} : rram::ChipConfig::load(o.config);
   for (const auto& s : o.sets) {
@@ -78,14 +70,14 @@ rram::ChipConfig base_config(const SimulateOptions& o) {
     if (eq == std::string::npos) throw std::invalid_argument("--set '" + s + "': expected component.param=value");
     cfg.set(s.substr(0, eq), s.substr(eq + 1), "--set");
   }
-  for (const auto& s : o.sets) refuse_ideal_adc_bits(cfg, s.substr(0, s.find('=')), "--set " + s);
+  for (const auto& s : o.sets) cfg.refuse_ignored(s.substr(0, s.find('=')), "--set " + s);
   return cfg;
 }
 
 // Sets a swept parameter (switching to the implementation that declares it, if need be).
 void set_swept(rram::ChipConfig& cfg, const std::string& name, const std::string& value) {
   cfg.set_switching_impl(name, value, "--sweep");
-  refuse_ideal_adc_bits(cfg, name, "--sweep " + name + "=" + value);
+  cfg.refuse_ignored(name, "--sweep " + name + "=" + value);
 }
 
 struct Simulation {
@@ -161,15 +153,13 @@ nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram
 }
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rram::RunResult& r, int classes) {
-  staged.write(path, [&](const fs::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    const hsize_t d2[2] = {r.predictions.size(), static_cast<hsize_t>(classes)};
-    const hsize_t d1 = r.predictions.size();
-    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("cycles", H5::PredType::STD_U64LE, H5::DataSpace(1, &d1)).write(r.cycles_per_sample.data(), H5::PredType::NATIVE_UINT64);
-  });
+  const std::uint64_t n = r.predictions.size();
+  datasets::OutputsWriter out;
+  out.add("spike_counts", std::span<const std::int32_t>(r.spike_counts), {n, static_cast<std::uint64_t>(classes)});
+  out.add("predictions", std::span<const std::int32_t>(r.predictions), {n});
+  out.add("labels", std::span<const std::int32_t>(r.labels), {n});
+  out.add("cycles", std::span<const std::uint64_t>(r.cycles_per_sample), {n});
+  staged.write(path, [&](const fs::path& tmp) { out.write(tmp); });
 }
 
 // The report's text files are staged with the run's other outputs (all or none); the plots are

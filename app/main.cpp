@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
+#include "snngx/io/errors.hpp"
 #include "snngx/io/memory.hpp"
 #include "snngx/io/output_files.hpp"
 
@@ -19,6 +21,15 @@ int fail(std::string message) {
   std::replace(message.begin(), message.end(), '\n', ' ');
   std::fprintf(stderr, "snngx: error: %s\n", message.empty() ? "unknown error" : message.c_str());
   return 1;
+}
+
+// The option that sets a library parameter named in an io::ParameterError: the libraries name
+// their parameters as the options that set them are spelled, with '_' for '-'
+// ("subset_size" -> "--subset-size", "max_memory" -> "--max-memory").
+std::string option_for(std::string_view parameter) {
+  std::string option = "--" + std::string(parameter);
+  std::replace(option.begin(), option.end(), '_', '-');
+  return option;
 }
 
 }  // namespace
@@ -48,6 +59,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return fail(e.what());
+  } catch (const snngx::io::ParameterError& e) {
+    return fail(e.render(option_for));
   } catch (const std::exception& e) {
     return fail(e.what());
   } catch (const H5::Exception& e) {

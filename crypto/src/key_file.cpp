@@ -9,6 +9,7 @@
 //   payload: AES-256-GCM ciphertext of the delta + varint positions;  then the 16-byte tag.
 #include "snngx/io/files.hpp"
 #include "snngx/crypto/key_file.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <openssl/crypto.h>
 
@@ -398,7 +399,7 @@ XorKey unseal_key_bytes(std::span<const std::uint8_t> file, const KeySecret& sec
   const KeyHeader h = parse_key_header(file, name);
   const bool device_file = h.kdf.kind == KdfKind::DeviceKeyHkdf;
   if (device_file && secret.kind() != KeySecret::Kind::DeviceKey)
-    bad(name, "this key file is sealed with a device key; give --device-key, not a passphrase");
+    throw io::ParameterError(io::ParameterError::literal(name) + ": this key file is sealed with a device key; give {device_key}, not a passphrase");
   if (!device_file && secret.kind() == KeySecret::Kind::DeviceKey)
     bad(name, "this key file is sealed with a passphrase (" + to_string(h.kdf.kind) + "), not a device key");
   const SecretBytes kek = derive_key_encryption_key(secret, h.kdf, h.salt);

@@ -6,6 +6,7 @@
 
 #include "readers_detail.hpp"
 #include "snngx/datasets/memory.hpp"
+#include "snngx/io/errors.hpp"
 #include "snngx/datasets/nmnist.hpp"
 #include "snngx/datasets/reader.hpp"
 
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 std::unique_ptr<EventDataset> open_dataset(const std::string& format, const fs::path& root, const std::string& split,
                                            const ReaderOptions& options) {
   if (split != "train" && split != "test")
-    throw std::invalid_argument("--split must be 'train' or 'test', got '" + split + "'");
+    throw io::ParameterError("{split} must be 'train' or 'test', got '" + split + "'");
   if (format == "nmnist") return detail::open_nmnist(root, split, options);
   if (format == "dvsgesture") return detail::open_dvsgesture(root, split);
   if (format == "shd") return detail::open_shd(root, split);
@@ -54,14 +55,14 @@ std::size_t frame_sample(Events& events, SensorSize sensor, const ConvertOptions
 
 ConvertStats convert_dataset(const EventDataset& dataset, const ConvertOptions& options, const fs::path& output,
                              const ConvertProgressFn& progress) {
-  if (options.time_bins <= 0) throw std::invalid_argument("--time-bins must be positive");
+  if (options.time_bins <= 0) throw io::ParameterError("{time_bins} must be positive");
   if (options.to_frame.mode == ToFrame::Mode::time_bins && options.to_frame.value != options.time_bins)
     throw std::invalid_argument("ToFrame(n_time_bins) must equal the stored number of frames");
   if (!(options.downsample > 0.0 && options.downsample <= 1.0))
-    throw std::invalid_argument("--downsample must be in (0, 1]");
+    throw io::ParameterError("{downsample} must be in (0, 1]");
   const SensorSize raw = dataset.sensor();
   const SensorSize sensor = options.downsample != 1.0 ? downsample(raw, options.downsample) : raw;
-  if (sensor.w <= 0 || sensor.h <= 0) throw std::invalid_argument("--downsample leaves an empty sensor");
+  if (sensor.w <= 0 || sensor.h <= 0) throw io::ParameterError("{downsample} leaves an empty sensor");
   const FrameShape shape{options.time_bins, sensor.p, sensor.h, sensor.w};
   const auto classes = dataset.classes();
   FrameWriter writer(output, shape, dataset.description(), describe_transform(options), {sensor.w, sensor.h, sensor.p},

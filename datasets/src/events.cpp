@@ -1,4 +1,5 @@
 #include "snngx/datasets/events.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -41,9 +42,9 @@ void accumulate_windows(std::span<const Event> events, std::int64_t w, std::size
 void check_time_order(std::span<const Event> events, const std::string& where) {
   for (std::size_t i = 1; i < events.size(); ++i)
     if (events[i].t < events[i - 1].t)
-      throw std::runtime_error(where + ": timestamp decreases at event " + std::to_string(i) + " (" +
+      throw io::ParameterError(io::ParameterError::literal(where) + ": timestamp decreases at event " + std::to_string(i) + " (" +
                                std::to_string(events[i - 1].t) + " -> " + std::to_string(events[i].t) +
-                               " us); use --sort to sort events by time");
+                               " us); use {sort} to sort events by time");
 }
 
 void sort_by_time(Events& events) {

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "snngx/datasets/frames.hpp"
+#include "snngx/io/errors.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "snngx/io/output_files.hpp"
 
@@ -115,7 +116,7 @@ FrameWriter::FrameWriter(const fs::path& path, FrameShape shape, std::string sou
   if (shape.t <= 0 || shape.c <= 0 || shape.h <= 0 || shape.w <= 0)
     throw std::invalid_argument(path.string() + ": frame shape must be positive in every dimension");
   if (layout == FrameLayout::Sparse && shape.sample_size() > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument(path.string() + ": a sample of more than 2^32 cells does not fit layout 2 (use --layout dense)");
+    throw io::ParameterError(io::ParameterError::literal(path.string()) + ": a sample of more than 2^32 cells does not fit layout 2 (use {layout} dense)");
   if (layout == FrameLayout::Dense && static_cast<double>(shape.sample_size()) * 2.0 >= 4294967296.0)  // HDF5 chunks (one sample each) stay below 4 GiB
     throw std::invalid_argument(path.string() + ": one sample of [T=" + std::to_string(shape.t) + ", C=" + std::to_string(shape.c) +
                                 ", H=" + std::to_string(shape.h) + ", W=" + std::to_string(shape.w) +

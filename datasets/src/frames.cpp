@@ -1,4 +1,5 @@
 #include "snngx/datasets/frames.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -95,9 +96,9 @@ class SynthStream {
   SynthStream(FrameShape shape, double density, int classes, std::uint64_t seed)
       : shape_(shape), rng_(seed), active_(density), label_(0, classes - 1) {
     if (shape.t <= 0 || shape.c <= 0 || shape.h <= 0 || shape.w <= 0)
-      throw std::invalid_argument("frames synth: every dimension of --shape must be positive");
-    if (!(density >= 0.0 && density <= 1.0)) throw std::invalid_argument("frames synth: --density must be in [0, 1]");
-    if (classes <= 0) throw std::invalid_argument("frames synth: --classes must be positive");
+      throw io::ParameterError("frames synth: every dimension of {shape} must be positive");
+    if (!(density >= 0.0 && density <= 1.0)) throw io::ParameterError("frames synth: {density} must be in [0, 1]");
+    if (classes <= 0) throw io::ParameterError("frames synth: {classes} must be positive");
   }
   std::int32_t next(std::span<std::uint16_t> cells) {
     const std::int32_t label = label_(rng_);

@@ -106,6 +106,46 @@ std::optional<OutputArray> read_array(const H5::H5File& file, const std::string&
 }
 }  // namespace
 
+void OutputsWriter::add_array(std::string name, const void* data, std::size_t count, Element element,
+                              std::vector<std::uint64_t> shape) {
+  std::uint64_t elements = 1;
+  for (const auto d : shape) elements *= d;
+  if (shape.empty() || shape.size() > 3 || elements != count)
+    throw std::logic_error("outputs array '" + name + "': " + std::to_string(count) + " values do not fill its shape");
+  arrays_.push_back({std::move(name), std::move(shape), data, element});
+}
+
+void OutputsWriter::add(std::string name, std::span<const std::int32_t> v, std::vector<std::uint64_t> shape) {
+  add_array(std::move(name), v.data(), v.size(), Element::i32, std::move(shape));
+}
+void OutputsWriter::add(std::string name, std::span<const std::uint8_t> v, std::vector<std::uint64_t> shape) {
+  add_array(std::move(name), v.data(), v.size(), Element::u8, std::move(shape));
+}
+void OutputsWriter::add(std::string name, std::span<const std::uint64_t> v, std::vector<std::uint64_t> shape) {
+  add_array(std::move(name), v.data(), v.size(), Element::u64, std::move(shape));
+}
+void OutputsWriter::add(std::string name, std::span<const float> v, std::vector<std::uint64_t> shape) {
+  add_array(std::move(name), v.data(), v.size(), Element::f32, std::move(shape));
+}
+
+void OutputsWriter::write(const fs::path& path) const {
+  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  for (const auto& a : arrays_) {
+    // (stored type, memory type) per element kind: little-endian in the file, native in memory.
+    const auto [file_type, mem_type] = [&] {
+      switch (a.element) {
+        case Element::u8: return std::pair{H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8};
+        case Element::u64: return std::pair{H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64};
+        case Element::f32: return std::pair{H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT};
+        case Element::i32: break;
+      }
+      return std::pair{H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32};
+    }();
+    const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+    f.createDataSet(a.name, file_type, H5::DataSpace(static_cast<int>(dims.size()), dims.data())).write(a.data, mem_type);
+  }
+}
+
 std::vector<OutputArray> read_output_arrays(const fs::path& path) {
   const std::string where = path.string();
   const H5::H5File file = h5::open_read(path);

@@ -176,6 +176,17 @@ double log2_binomial(std::uint64_t n, std::uint64_t k) {
   return (std::lgamma(N + 1) - std::lgamma(K + 1) - std::lgamma(N - K + 1)) / std::log(2.0);
 }
 
+KeySpace brute_force_key_space(const crypto::XorKey& key, std::uint64_t model_weight_bits) {
+  KeySpace s;
+  s.flipped_bits = key.flipped_bits();
+  s.model_weight_bits = model_weight_bits;
+  for (const auto& l : key.layers)
+    if (!l.positions.empty()) s.candidate_sign_bits += l.total_bits / static_cast<std::uint64_t>(l.bits_per_weight);
+  s.log2_sign_bits = log2_binomial(s.candidate_sign_bits, s.flipped_bits);
+  s.log2_all_bits = log2_binomial(model_weight_bits, s.flipped_bits);
+  return s;
+}
+
 }  // namespace snngx::ga
 
 namespace snngx::ga {

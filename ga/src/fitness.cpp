@@ -1,4 +1,5 @@
 #include "snngx/ga/fitness.hpp"
+#include "snngx/io/errors.hpp"
 #include "snngx/io/threads.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
@@ -29,7 +30,7 @@ void require_quantized(const snn::Network& net) {
 SearchSpace SearchSpace::layer(const snn::Network& net, std::size_t weighted_index) {
   require_quantized(net);
   if (weighted_index >= net.num_weighted())
-    throw std::invalid_argument("--layer " + std::to_string(weighted_index) + " does not exist: the model has " +
+    throw io::ParameterError("{layer} " + std::to_string(weighted_index) + " does not exist: the model has " +
                                 std::to_string(net.num_weighted()) + " weighted layers (0.." +
                                 std::to_string(net.num_weighted() - 1) + ")");
   SearchSpace s;
@@ -120,7 +121,7 @@ std::vector<std::size_t> subset_indices(std::span<const std::int32_t> labels, in
                                     " has only " + std::to_string(taken[c]));
   } else {
     if (size == 0 || size > labels.size())
-      throw std::invalid_argument("--subset-size " + std::to_string(size) + " must be in 1.." + std::to_string(labels.size()) +
+      throw io::ParameterError("{subset_size} " + std::to_string(size) + " must be in 1.." + std::to_string(labels.size()) +
                                   " (samples in the subset file)");
     std::vector<std::size_t> idx(labels.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
@@ -289,11 +290,11 @@ constexpr int kSilentExponent = -1000;
 /// exponent is lower. Returns the number of weights that wrapped.
 std::size_t requantize_like_reference(snn::Weights& w) {
   auto& q = *w.quant;
-  if (q.bits != 8) throw std::invalid_argument("--reference-compat supports 8-bit weights only (the reference's 127)");
+  if (q.bits != 8) throw io::ParameterError("{reference_compat} supports 8-bit weights only (the reference's 127)");
   int max_signed = std::numeric_limits<int>::min();
   for (const auto b : q.weight_bits) max_signed = std::max(max_signed, snn::signed_magnitude(b));
   const auto e = reference_exponent(max_signed, q.exponent);
-  if (!e) throw std::invalid_argument("--reference-compat: the searched layer has no positive weight (the reference's exponent is undefined)");
+  if (!e) throw io::ParameterError("{reference_compat}: the searched layer has no positive weight (the reference's exponent is undefined)");
   const int shift = q.exponent - *e;
   if (shift <= 0) return 0;
   std::size_t wrapped = 0;
@@ -370,7 +371,7 @@ struct SubsetEvaluator::Impl {
   }
 
   void start_reference_chain() {
-    if (space.segments.size() != 1) throw std::invalid_argument("--reference-compat searches one layer (not --whole), as the paper's runs do");
+    if (space.segments.size() != 1) throw io::ParameterError("{reference_compat} searches one layer (not {whole}), as the paper's runs do");
     auto& w = net.weights(space.segments[0].layer);
     ref.on = true;
     ref.wrapped = requantize_like_reference(w);

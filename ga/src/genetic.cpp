@@ -1,4 +1,5 @@
 #include "snngx/ga/genetic.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -29,16 +30,16 @@ std::uint64_t Rng::geometric(double p) {
 }
 
 void GaParams::validate() const {
-  const auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
-  if (epsilon < 0) bad("--epsilon must be >= 0");
-  if (population < 4) bad("--population must be >= 4");
-  if (generations < 0) bad("--generations must be >= 0");
-  if (!(retain > 0.0 && retain <= 1.0)) bad("--retain must be in (0, 1]");
-  if (static_cast<int>(retain * population) < 2) bad("--retain * --population must keep at least 2 parents");
-  if (!(mutation >= 0.0 && mutation <= 1.0)) bad("--mutation must be in [0, 1]");
-  if (swaps < 0) bad("--swaps must be >= 0");
+  const auto bad = [](const std::string& what) { throw io::ParameterError(what); };
+  if (epsilon < 0) bad("{epsilon} must be >= 0");
+  if (population < 4) bad("{population} must be >= 4");
+  if (generations < 0) bad("{generations} must be >= 0");
+  if (!(retain > 0.0 && retain <= 1.0)) bad("{retain} must be in (0, 1]");
+  if (static_cast<int>(retain * population) < 2) bad("{retain} * {population} must keep at least 2 parents");
+  if (!(mutation >= 0.0 && mutation <= 1.0)) bad("{mutation} must be in [0, 1]");
+  if (swaps < 0) bad("{swaps} must be >= 0");
   if (reference_compat && (population - static_cast<int>(retain * population)) % 2 != 0)
-    bad("--reference-compat needs an even number of children per generation (--population minus the retained parents): the "
+    bad("{reference_compat} needs an even number of children per generation ({population} minus the retained parents): the "
         "reference appends children in pairs");
 }
 

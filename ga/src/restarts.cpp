@@ -1,4 +1,5 @@
 #include "snngx/ga/restarts.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -28,10 +29,10 @@ std::size_t RestartsResult::total_evaluations() const {
 }
 
 void check_restarts(int restarts, bool has_validation) {
-  if (restarts < 1) throw std::invalid_argument("--restarts must be >= 1");
+  if (restarts < 1) throw io::ParameterError("{restarts} must be >= 1");
   if (restarts > 1 && !has_validation)
-    throw std::invalid_argument("--restarts " + std::to_string(restarts) +
-                                " needs --validation V.frames.h5: the keys are compared on held-out samples, never on the test set");
+    throw io::ParameterError("{restarts} " + std::to_string(restarts) +
+                                " needs {validation} V.frames.h5: the keys are compared on held-out samples, never on the test set");
 }
 
 RestartsResult run_restarts(const GaParams& params, int restarts, std::size_t space_bits, FitnessEvaluator& evaluator,

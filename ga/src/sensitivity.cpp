@@ -1,4 +1,5 @@
 #include "snngx/ga/sensitivity.hpp"
+#include "snngx/io/errors.hpp"
 #include "snngx/io/threads.hpp"
 
 #include <tbb/parallel_for.h>
@@ -20,7 +21,7 @@ SearchMethod parse_search_method(const std::string& name) {
   if (name == "ga") return SearchMethod::Ga;
   if (name == "sensitivity") return SearchMethod::Sensitivity;
   if (name == "hybrid") return SearchMethod::Hybrid;
-  throw std::invalid_argument("--method '" + name + "': expected ga, sensitivity or hybrid");
+  throw io::ParameterError("{method} '" + name + "': expected ga, sensitivity or hybrid");
 }
 
 std::string to_string(SearchMethod method) {
@@ -134,7 +135,7 @@ std::vector<std::size_t> random_per_class_indices(const datasets::FrameSet& fram
 
 std::vector<std::size_t> random_per_class_indices(std::span<const std::int32_t> labels, int classes, int per_class,
                                                   std::uint64_t seed) {
-  if (per_class < 1) throw std::invalid_argument("--per-class must be >= 1 for a random per-class draw");
+  if (per_class < 1) throw io::ParameterError("{per_class} must be >= 1 for a random per-class draw");
   std::vector<std::size_t> chosen;
   for (int c = 0; c < classes; ++c) {
     std::vector<std::size_t> idx;
@@ -157,8 +158,8 @@ std::vector<std::size_t> rank_by_score(std::span<const double> scores) {
 }
 
 void SensitivityParams::validate() const {
-  if (budget < 0) throw std::invalid_argument("--epsilon must be >= 0");
-  if (rounds < 1) throw std::invalid_argument("--rounds must be >= 1");
+  if (budget < 0) throw io::ParameterError("{epsilon} must be >= 0");
+  if (rounds < 1) throw io::ParameterError("{rounds} must be >= 1");
 }
 
 namespace {

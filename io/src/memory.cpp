@@ -1,4 +1,5 @@
 #include "snngx/io/memory.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -97,12 +98,12 @@ std::string human_bytes(std::uint64_t bytes) {
 
 void check_memory(std::uint64_t estimate, const std::string& what, const std::optional<MemoryLimit>& limit) {
   if (!limit || estimate <= limit->bytes) return;
-  throw std::invalid_argument(what + " needs about " + human_bytes(estimate) + " of memory, more than the " + human_bytes(limit->bytes) +
-                              " available (" + limit->source + "); use smaller values, or --max-memory SIZE if you know better");
+  throw ParameterError(ParameterError::literal(what) + " needs about " + human_bytes(estimate) + " of memory, more than the " + human_bytes(limit->bytes) +
+                              " available (" + limit->source + "); use smaller values, or {max_memory} SIZE if you know better");
 }
 
 std::optional<MemoryLimit> memory_limit() {
-  if (override_bytes()) return MemoryLimit{*override_bytes(), "--max-memory"};
+  if (override_bytes()) return MemoryLimit{*override_bytes(), "{max_memory}"};
   return available_memory();
 }
 

@@ -2,6 +2,7 @@
 // clocked model, computed per read with event counters and cycles from the timing formula.
 #include "snngx/io/threads.hpp"
 #include "snngx/rram/accelerator.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -59,7 +60,7 @@ double RunResult::accuracy() const {
 Mode parse_mode(const std::string& name) {
   if (name == "fast") return Mode::Fast;
   if (name == "cycle") return Mode::Cycle;
-  throw std::invalid_argument("--mode: unknown mode '" + name + "' (fast | cycle)");
+  throw io::ParameterError("{mode}: unknown mode '" + name + "' (fast | cycle)");
 }
 std::string to_string(Mode mode) { return mode == Mode::Fast ? "fast" : "cycle"; }
 

@@ -3,6 +3,7 @@
 #include "snngx/rram/config.hpp"
 
 #include "snngx/rram/components/all.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -233,6 +234,13 @@ void ChipConfig::set_switching_impl(const std::string& dotted_name, const std::s
     }
   }
   set(dotted_name, value, origin);
+}
+
+void ChipConfig::refuse_ignored(const std::string& dotted_name, const std::string& origin) const {
+  if (dotted_name == "adc.bits" && impl("adc") == "ideal" && component("adc").values.at("bits") != 0)
+    throw io::ParameterError(io::ParameterError::literal(origin) +
+                             ": the ideal ADC ignores bits (it converts exactly; bits would change only its energy and area); "
+                             "add {set} adc.impl=sar for a finite-resolution ADC");
 }
 
 nlohmann::json ChipConfig::to_json() const {

@@ -1,4 +1,5 @@
 #include "snngx/snn/quantize.hpp"
+#include "snngx/io/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +8,7 @@
 namespace snngx::snn {
 
 Quantization quantize_weights(std::span<const float> weights, int bits, QuantRule rule) {
-  if (bits < 2 || bits > 8) throw std::invalid_argument("--bits must be in 2..8, got " + std::to_string(bits));
+  if (bits < 2 || bits > 8) throw io::ParameterError("{bits} must be in 2..8, got " + std::to_string(bits));
   Quantization q;
   q.bits = bits;
   q.rule = rule;

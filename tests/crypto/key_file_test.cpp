@@ -239,7 +239,8 @@ TEST(KeyFile, WrongDeviceKeyFails) {
 
 TEST(KeyFile, SecretKindMustMatchTheFile) {
   const auto dev_file = seal_key_bytes(small_key(), kModelFp, device_secret(), {}, kSalt, kNonce);
-  EXPECT_NE(error_of([&] { (void)unseal_key_bytes(dev_file, KeySecret::passphrase("x"), "k"); }).find("--device-key"), std::string::npos);
+  EXPECT_EQ(error_of([&] { (void)unseal_key_bytes(dev_file, KeySecret::passphrase("x"), "k"); }),
+            "k: this key file is sealed with a device key; give device key, not a passphrase");  // crypto's terms; the CLI says --device-key
   const auto pass_file = seal_key_bytes(small_key(), kModelFp, KeySecret::passphrase("x"), kFastScrypt, kSalt, kNonce);
   EXPECT_NE(error_of([&] { (void)unseal_key_bytes(pass_file, device_secret(), "k"); }).find("sealed with a passphrase"), std::string::npos);
 }

@@ -2,6 +2,8 @@
 // comparison with a slow transcription of tonic's searchsorted-based slicers.
 #include <gtest/gtest.h>
 
+#include "snngx/io/errors.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -239,8 +241,9 @@ TEST(FrameSample, RefusesDecreasingTimeUnlessAskedToSort) {
   try {
     (void)frame_sample(events, tiny, o, "rec.aedat#4", out);
     FAIL() << "no error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "rec.aedat#4: timestamp decreases at event 2 (20 -> 10 us); use --sort to sort events by time");
+  } catch (const io::ParameterError& e) {  // in the library's terms; the CLI renders {sort} as --sort
+    EXPECT_STREQ(e.what(), "rec.aedat#4: timestamp decreases at event 2 (20 -> 10 us); use sort to sort events by time");
+    EXPECT_EQ(e.parameters(), std::vector<std::string>{"sort"});
   }
   o.sort = true;
   EXPECT_EQ(frame_sample(events, tiny, o, "x", out), 3u);

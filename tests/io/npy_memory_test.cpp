@@ -1,6 +1,8 @@
 // .npy v1.0 headers parsed back byte by byte, and the memory guard's arithmetic and message.
 #include <gtest/gtest.h>
 
+#include "snngx/io/errors.hpp"
+
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -76,15 +78,17 @@ TEST(Memory, SaturatingArithmeticNeverWraps) {
 }
 
 TEST(Memory, CheckNamesTheEstimateAndTheLimit) {
-  const io::MemoryLimit limit{std::uint64_t{1} << 30, "--max-memory"};
+  const io::MemoryLimit limit{std::uint64_t{1} << 30, "{max_memory}"};
   EXPECT_NO_THROW(io::check_memory(std::uint64_t{1} << 30, "x", limit));
   try {
-    io::check_memory(std::uint64_t{3} << 30, "encrypt (population)", limit);
+    io::check_memory(std::uint64_t{3} << 30, "encrypt {population}", limit);  // a literal brace in `what`
     FAIL() << "not refused";
-  } catch (const std::invalid_argument& e) {
+  } catch (const io::ParameterError& e) {
     EXPECT_TRUE(std::string(e.what()).starts_with(
-        "encrypt (population) needs about 3.0 GiB of memory, more than the 1.0 GiB available (--max-memory); "))
+        "encrypt {population} needs about 3.0 GiB of memory, more than the 1.0 GiB available (max memory); "))
         << e.what();
+    EXPECT_TRUE(e.render([](std::string_view p) { return "--" + std::string(p); }).ends_with("or --max_memory SIZE if you know better"));
+    EXPECT_EQ(e.parameters(), (std::vector<std::string>{"max_memory", "max_memory"}));
   }
   EXPECT_NO_THROW(io::check_memory(std::uint64_t{3} << 30, "x", std::nullopt));  // limit unknown: nothing refused
 }

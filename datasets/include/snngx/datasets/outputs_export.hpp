@@ -1,13 +1,40 @@
 #pragma once
-// Results out of HDF5: the arrays of an outputs file (`infer/simulate/cosim --outputs`:
-// spike_counts [N, classes], predictions [N], labels [N], cycles [N], and whatever else it holds
-// at its root) written as CSV or NumPy .npy files, one per array, for users without h5py.
+// The outputs file (`infer/simulate/cosim --outputs`: spike_counts [N, classes], predictions [N],
+// labels [N], cycles [N], and whatever else it holds at its root): its one writer
+// (OutputsWriter), and its arrays written as CSV or NumPy .npy files, one per array, for users
+// without h5py.
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace snngx::datasets {
+
+/// Writes an outputs file: named arrays of int32, uint8, uint64 or float32 at the file's root,
+/// stored little-endian with the shape given (1-D, 2-D or 3-D; samples first). The arrays are
+/// held by reference: they must outlive write(). Stage `path` (io::StagedOutputs::write) for an
+/// all-or-nothing output.
+class OutputsWriter {
+ public:
+  /// Throws std::logic_error when the shape's element count is not the array's size.
+  void add(std::string name, std::span<const std::int32_t> values, std::vector<std::uint64_t> shape);
+  void add(std::string name, std::span<const std::uint8_t> values, std::vector<std::uint64_t> shape);
+  void add(std::string name, std::span<const std::uint64_t> values, std::vector<std::uint64_t> shape);
+  void add(std::string name, std::span<const float> values, std::vector<std::uint64_t> shape);
+  void write(const std::filesystem::path& path) const;
+
+ private:
+  enum class Element { i32, u8, u64, f32 };
+  struct Array {
+    std::string name;
+    std::vector<std::uint64_t> shape;
+    const void* data = nullptr;
+    Element element = Element::i32;
+  };
+  void add_array(std::string name, const void* data, std::size_t count, Element element, std::vector<std::uint64_t> shape);
+  std::vector<Array> arrays_;
+};
 
 /// One numeric array of an outputs file, its bytes as stored (little-endian, C order).
 struct OutputArray {

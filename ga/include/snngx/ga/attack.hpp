@@ -82,6 +82,18 @@ Distribution random_bit_baseline(const snn::Network& plain, double fraction, con
 /// log2 C(n, k): the key space of L flipped bits among n candidate bits.
 double log2_binomial(std::uint64_t n, std::uint64_t k);
 
+/// The brute-force key space from the public facts: the key's bit count L and the layers it
+/// touches (an attacker who knows that only sign bits are flipped tries those layers' sign bits),
+/// or, knowing nothing, all of the model's weight bits.
+struct KeySpace {
+  std::uint64_t flipped_bits = 0;         // L
+  std::uint64_t candidate_sign_bits = 0;  // sign bits of the layers the key touches
+  std::uint64_t model_weight_bits = 0;
+  double log2_sign_bits = 0.0;            // log2 C(candidate_sign_bits, L)
+  double log2_all_bits = 0.0;             // log2 C(model_weight_bits, L)
+};
+KeySpace brute_force_key_space(const crypto::XorKey& key, std::uint64_t model_weight_bits);
+
 /// Fine-tuning attack: the attacker trains the encrypted model (as a float network, starting
 /// from its stored, encrypted weights) for `epochs` epochs on `data` (e.g. k samples per class)
 /// with snn::fine_tune, and we measure the test accuracy of the result: the float network, and

@@ -9,7 +9,7 @@ namespace snngx::io {
 
 struct MemoryLimit {
   std::uint64_t bytes = 0;
-  std::string source;  // "MemAvailable in /proc/meminfo", "the cgroup limit ...", "--max-memory"
+  std::string source;  // "MemAvailable in /proc/meminfo", "the cgroup limit ...", "{max_memory}" (errors.hpp form)
 };
 
 /// The smaller of /proc/meminfo's MemAvailable and the cgroup's room (memory.max minus

@@ -82,6 +82,11 @@ class ChipConfig {
   /// first registered implementation that declares it (a sweep of crossbar.conductance_sigma runs
   /// on the rram crossbar).
   void set_switching_impl(const std::string& dotted_name, const std::string& value, const std::string& origin = "set");
+  /// Refuses a value that the selected implementation ignores, so that asking for it never
+  /// silently measures nothing: today "adc.bits" (nonzero) on the ideal ADC, which converts
+  /// exactly. Call after all values are set (the order of settings does not matter). Throws
+  /// io::ParameterError starting with `origin`, naming the "{set}" that would help.
+  void refuse_ignored(const std::string& dotted_name, const std::string& origin = "set") const;
   /// Every component, impl, value and source (for the JSON report).
   [[nodiscard]] nlohmann::json to_json() const;
   /// Describes every implementation and parameter (for `snngx simulate --list-params`).
