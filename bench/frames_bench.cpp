@@ -16,6 +16,7 @@
 #include <string>
 
 #include "snngx/datasets/frames.hpp"
+#include "snngx/io/memory.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/model_file.hpp"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "samples per streamed batch (snngx infer uses 1,024)")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
   bench::add_quick_flag(app, quick)->description("accepted for scripts/bench.sh; no effect here (the file sets the size)");
   return bench::run(app, argc, argv, [&] {
+  (void)io::use_huge_page_heap();  // as the snngx executable does at start-up (streamed: same allocations)
   const snn::Network net = snn::load_model(model);
   const snn::Engine engine(net, snn::EngineKind::Event);
   datasets::FrameSource source(frames);
