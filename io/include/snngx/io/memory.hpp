@@ -40,9 +40,10 @@ std::uint64_t saturating_sum(std::initializer_list<std::uint64_t> terms);
 /// heap, blocks below `reserve_bytes` come from it (not from fresh mmaps), freed pages stay
 /// mapped for reuse, and the heap's first `reserve_bytes` are advised as transparent huge pages
 /// (THP mode "madvise", the Debian default). On a VM the first touch of a 4 KiB page costs tens of
-/// microseconds (a fresh 6 MB buffer ~80 ms); a 2 MiB page is one fault. Call once, first thing in
-/// main, before any thread starts. Returns false (and changes nothing but the malloc options)
-/// where THP is off. Results of any computation are unaffected.
+/// microseconds (a fresh 6 MB buffer ~80 ms); a 2 MiB page is one fault. Call once, before any
+/// thread starts (the snngx executable calls it from libsnngx_early_heap.so, before any library
+/// initialises). Returns false (and changes nothing but the malloc options) where THP is off.
+/// Results of any computation are unaffected.
 bool use_huge_page_heap(std::size_t reserve_bytes = std::size_t{64} << 20);
 /// Whether the page holding `address` lies in a mapping advised for huge pages (VmFlags "hg" in
 /// /proc/self/smaps); for tests and diagnostics.
