@@ -35,6 +35,8 @@ std::string option_for(std::string_view parameter) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The heap is already in 2 MiB pages: libsnngx_early_heap.so (early_heap.cpp) set it up
+  // before any library initialised.
   CLI::App app{"snngx: spiking networks on an RRAM crossbar accelerator, protected by SNNGX encryption"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "snngx 0.1.0");

@@ -101,12 +101,16 @@ void bench_aes(double min_seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Key files and the full-weight AES baseline: seal/unseal times, AES MB/s", "crypto_bench"};
   double min_seconds = 1.0;
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--min-seconds") min_seconds = std::atof(argv[i + 1]);
+  bool quick = false;
+  app.add_option("--min-seconds", min_seconds, "time each AES measurement for at least this long")->check(CLI::PositiveNumber);
+  snngx::bench::add_quick_flag(app, quick);
+  return snngx::bench::run(app, argc, argv, [&] {
+  if (quick) min_seconds = std::min(min_seconds, 0.2);
   fmt::print("# snngx crypto benchmark\nmachine: {}, {} hardware threads, {}\n\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency(),
              OPENSSL_VERSION_TEXT);
   bench_key_files();
   bench_aes(min_seconds);
-  return 0;
+  });
 }

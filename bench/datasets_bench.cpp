@@ -75,16 +75,12 @@ double rate(double min_s, Work work) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Event decoding and ToFrame rates per core; optionally a whole NMNIST conversion", "datasets_bench"};
   bool quick = false;
   std::string convert_root;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else if (!std::strcmp(argv[i], "--convert") && i + 1 < argc) convert_root = argv[++i];
-    else {
-      fmt::print(stderr, "usage: datasets_bench [--quick] [--convert NMNIST_ROOT]\n");
-      return 2;
-    }
-  }
+  snngx::bench::add_quick_flag(app, quick);
+  app.add_option("--convert", convert_root, "also time `dataset convert` of this NMNIST root")->check(CLI::ExistingDirectory);
+  return snngx::bench::run(app, argc, argv, [&] {
   const double min_s = quick ? 0.3 : 2.0;
   fmt::print("machine: {}, {} hardware threads; rates per core (events / thread CPU time), files decoded from memory\n", snngx::bench::cpu_name(),
              std::thread::hardware_concurrency());
@@ -185,5 +181,5 @@ int main(int argc, char** argv) {
                static_cast<double>(stats.events) / wall / 1e6, static_cast<double>(stats.samples) / wall);
     fs::remove(out);
   }
-  return 0;
+  });
 }

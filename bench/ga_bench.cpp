@@ -34,18 +34,6 @@ double cpu_seconds() {
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-std::vector<std::size_t> parse_list(const std::string& s) {
-  std::vector<std::size_t> v;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t end = s.find(',', start);
-    v.push_back(std::stoul(s.substr(start, end - start)));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,21 +42,17 @@ int main(int argc, char** argv) {
   double density = 0.1;
   int generations = 125, threads = 0;
   std::vector<std::size_t> layers{1, 0};
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      const auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--model") model_path = value();
-      else if (a == "--frames") frames_path = value();
-      else if (a == "--density") density = std::stod(value());
-      else if (a == "--generations") generations = std::stoi(value());
-      else if (a == "--threads") threads = std::stoi(value());
-      else if (a == "--layers") layers = parse_list(value());
-      else throw std::invalid_argument("unknown option " + a);
-    }
+  bool quick = false;
+  CLI::App app{"SNNGX search: setup and search time per layer against the reference's time", "ga_bench"};
+  app.add_option("--model", model_path, "model file (default: a random 8-bit nmnist-mlp, seed 1)")->check(CLI::ExistingFile);
+  app.add_option("--frames", frames_path, "frame file the 16-sample subset is drawn from (default: synthetic)")->check(CLI::ExistingFile);
+  app.add_option("--density", density, "input density of the synthetic frames")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--generations", generations, "GA generations")->check(CLI::Range(1, 1000000));
+  app.add_option("--threads", threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  app.add_option("--layers", layers, "weighted layers to search, in order")->delimiter(',');
+  snngx::bench::add_quick_flag(app, quick);
+  return snngx::bench::run(app, argc, argv, [&] {
+    if (quick) generations = std::min(generations, 10);
     snn::Network net;
     if (model_path.empty()) {
       net = snn::make_nmnist_mlp();
@@ -104,9 +88,5 @@ int main(int argc, char** argv) {
                  layer, ev.space().size(), generations, setup, r.seconds, r.seconds / std::max(generations, 1), cpu, ref,
                  ref / (setup + r.seconds), r.best.count(), r.accuracy, r.evaluations);
     }
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "ga_bench: error: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -75,12 +75,12 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Accelerator model: fast and cycle mode rates, synaptic ops/s, AES comparison", "rram_bench"};
   bool quick = false;
   std::string json_path;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
-  }
+  snngx::bench::add_quick_flag(app, quick);
+  app.add_option("--json", json_path, "also write the rows as JSON to this file");
+  return snngx::bench::run(app, argc, argv, [&] {
   fmt::print("# snngx accelerator-model benchmark\nmachine: {}, {} hardware threads; default chip (configs/chip.yaml), "
              "random weights x4, 8-bit, 5 % input density\n\n",
              snngx::bench::cpu_name(), std::thread::hardware_concurrency());
@@ -153,5 +153,5 @@ int main(int argc, char** argv) {
                    {"synaptic_ops_per_second", r.synops_per_second}, {"cycles_per_inference", r.cycles_per_inference}});
     std::ofstream(json_path) << nlohmann::json{{"speed", j}, {"aes_comparison", comparison}}.dump(2) << "\n";
   }
-  return 0;
+  });
 }

@@ -53,31 +53,23 @@ int main(int argc, char** argv) {
   int layer = -1, generations = 1500, hybrid_generations = -1, rounds = 10, threads = 2;
   double mutation = 0.005;
   std::size_t test_limit = 0;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string a = argv[i];
-      const auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--model") model_path = value();
-      else if (a == "--train") train_path = value();
-      else if (a == "--test") test_path = value();
-      else if (a == "--layer") layer = std::stoi(value());
-      else if (a == "--methods") methods = value();
-      else if (a == "--budgets") budgets = value();
-      else if (a == "--seeds") seeds = value();
-      else if (a == "--per-class") per_class = value();
-      else if (a == "--mutation") mutation = std::stod(value());
-      else if (a == "--generations") generations = std::stoi(value());
-      else if (a == "--hybrid-generations") hybrid_generations = std::stoi(value());
-      else if (a == "--rounds") rounds = std::stoi(value());
-      else if (a == "--threads") threads = std::stoi(value());
-      else if (a == "--test-limit") test_limit = std::stoul(value());
-      else if (a == "--out") out_path = value();
-      else throw std::invalid_argument("unknown option " + a);
-    }
-    if (model_path.empty() || train_path.empty() || test_path.empty()) throw std::invalid_argument("--model, --train and --test are required");
+  CLI::App app{"Search methods compared (GA, sensitivity, hybrid) over budgets and seeds; one CSV row per run", "search_bench"};
+  app.add_option("--model", model_path, "model file")->required()->check(CLI::ExistingFile);
+  app.add_option("--train", train_path, "frame file the subsets are drawn from")->required()->check(CLI::ExistingFile);
+  app.add_option("--test", test_path, "frame file the keys are scored on")->required()->check(CLI::ExistingFile);
+  app.add_option("--layer", layer, "weighted layer to search (default: the last)");
+  app.add_option("--methods", methods, "comma-separated: ga, sensitivity, hybrid");
+  app.add_option("--budgets", budgets, "comma-separated bit budgets");
+  app.add_option("--seeds", seeds, "comma-separated seeds");
+  app.add_option("--per-class", per_class, "comma-separated subset samples per class");
+  app.add_option("--mutation", mutation, "GA mutation rate")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--generations", generations, "GA generations")->check(CLI::Range(1, 1000000));
+  app.add_option("--hybrid-generations", hybrid_generations, "generations of the hybrid's GA (default: --generations)");
+  app.add_option("--rounds", rounds, "sensitivity rounds")->check(CLI::Range(1, 1000000));
+  app.add_option("--threads", threads, "worker threads")->check(CLI::Range(0, 1024));
+  app.add_option("--test-limit", test_limit, "score on this many test samples (0 = all)");
+  app.add_option("--out", out_path, "CSV file of the runs");
+  return snngx::bench::run(app, argc, argv, [&] {
     const snn::Network plain = snn::load_model(model_path);
     const std::size_t l = layer >= 0 ? static_cast<std::size_t>(layer) : plain.num_weighted() - 1;
     const auto space = ga::SearchSpace::layer(plain, l);
@@ -123,9 +115,5 @@ int main(int argc, char** argv) {
             std::cerr << row << '\n';
           }
       }
-  } catch (const std::exception& e) {
-    std::cerr << "search_bench: error: " << e.what() << '\n';
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -56,21 +56,18 @@ int main(int argc, char** argv) {
   std::string json_path, only_arch, only_engine, only_weights;
   int only_batch = 0, only_threads = 0;
   double only_density = 0, seconds = 0;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
-    else if (!std::strcmp(argv[i], "--arch") && i + 1 < argc) only_arch = argv[++i];
-    else if (!std::strcmp(argv[i], "--engine") && i + 1 < argc) only_engine = argv[++i];
-    else if (!std::strcmp(argv[i], "--weights") && i + 1 < argc) only_weights = argv[++i];
-    else if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) only_batch = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--density") && i + 1 < argc) only_density = std::atof(argv[++i]) / 100;
-    else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else {
-      fmt::print(stderr, "snn_bench: unknown argument '{}'\n", argv[i]);
-      return 2;
-    }
-  }
+  CLI::App app{"Inference engines: samples/s per network, precision, engine, density, batch and threads", "snn_bench"};
+  snngx::bench::add_quick_flag(app, quick);
+  app.add_option("--json", json_path, "also write the rows as JSON to this file");
+  app.add_option("--arch", only_arch, "only this network")->check(CLI::IsMember({"nmnist-mlp", "dvsgesture-csnn"}));
+  app.add_option("--engine", only_engine, "only this engine")->check(CLI::IsMember({"event", "dense"}));
+  app.add_option("--weights", only_weights, "only this precision")->check(CLI::IsMember({"float32", "int8"}));
+  app.add_option("--batch", only_batch, "only this batch size")->check(CLI::IsMember({1, 64}));
+  app.add_option("--threads", only_threads, "only this thread count")->check(CLI::IsMember({1, 2}));
+  app.add_option_function<double>("--density", [&](double percent) { only_density = percent / 100; },
+                                  "only this input density, in percent")->check(CLI::Range(0.0, 100.0));
+  app.add_option("--seconds", seconds, "time each row for at least this long")->check(CLI::PositiveNumber);
+  return snngx::bench::run(app, argc, argv, [&] {
   const auto keep = [&](const std::string& filter, const std::string& value) { return filter.empty() || filter == value; };
   fmt::print("# snngx inference benchmark\nmachine: {}, {} hardware threads\n\n", snngx::bench::cpu_name(), std::thread::hardware_concurrency());
   fmt::print("| arch | weights | engine | density | batch | threads | samples/s |\n|---|---|---|---|---|---|---|\n");
@@ -118,5 +115,5 @@ int main(int argc, char** argv) {
                    {"batch", r.batch}, {"threads", r.threads}, {"samples_per_s", r.samples_per_s}});
     std::ofstream(json_path) << j.dump(2) << "\n";
   }
-  return 0;
+  });
 }

@@ -1,6 +1,7 @@
 // Training throughput (samples/s of forward + BPTT backward + Adam) of both reference networks at
 // 1 and 2 threads, on synthetic frames with the event density of the default data.
 // Usage: train_bench [batches=4] [batch=32]
+#include "bench_common.hpp"
 #include <fmt/core.h>
 
 #include <chrono>
@@ -54,8 +55,15 @@ Rate samples_per_second(const snn::Network& initial, const datasets::FrameSet& d
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int batches = argc > 1 ? std::atoi(argv[1]) : 4;
-  const std::size_t batch = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 32;
+  CLI::App app{"Training throughput: forward + BPTT + Adam per network, 1 and 2 threads", "train_bench"};
+  int batches = 4;
+  std::size_t batch = 32;
+  bool quick = false;
+  app.add_option("--batches", batches, "timed batches per row")->check(CLI::Range(1, 1000000));
+  app.add_option("--batch", batch, "samples per batch")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  snngx::bench::add_quick_flag(app, quick);
+  return snngx::bench::run(app, argc, argv, [&] {
+  if (quick) batches = 1;
   struct Case {
     std::string arch;
     datasets::FrameShape shape;
@@ -79,5 +87,5 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  return 0;
+  });
 }

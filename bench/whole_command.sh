@@ -13,27 +13,38 @@ snngx=$build/snngx
 mkdir -p "$work"
 threads=${THREADS:-2}
 
-make_inputs() {  # arch, shape, count, classes, name
-  local arch=$1 shape=$2 count=$3 classes=$4 name=$5
+make_inputs() {  # arch, shape, count, classes, frame file name, model name
+  local arch=$1 shape=$2 count=$3 classes=$4 name=$5 model=$6
   [[ -f $work/$name.frames.h5 ]] || "$snngx" frames synth --shape "$shape" --count "$count" --density 0.02 --classes "$classes" \
     -o "$work/$name.frames.h5" >/dev/null
-  [[ -f $work/$name-q8.snn.h5 ]] || {
-    "$snngx" model init --arch "$arch" -o "$work/$name.snn.h5" >/dev/null
-    "$snngx" model quantize "$work/$name.snn.h5" -o "$work/$name-q8.snn.h5" >/dev/null
+  [[ -f $work/$model-q8.snn.h5 ]] || {
+    "$snngx" model init --arch "$arch" -o "$work/$model.snn.h5" >/dev/null
+    "$snngx" model quantize "$work/$model.snn.h5" -o "$work/$model-q8.snn.h5" >/dev/null
   }
 }
-make_inputs nmnist-mlp 15,2,34,34 20480 10 mlp
-make_inputs dvsgesture-csnn 15,2,32,32 1024 11 csnn
+# MLP_SIZES: the NMNIST MLP file sizes (default 2,048 / 20,480 / 61,440 samples); CSNN: 1,024.
+mlp_sizes=${MLP_SIZES:-2048 20480 61440}
+runs=()
+for n in $mlp_sizes; do
+  make_inputs nmnist-mlp 15,2,34,34 "$n" 10 "mlp-$n" mlp
+  runs+=("mlp mlp-$n")
+done
+make_inputs dvsgesture-csnn 15,2,32,32 1024 11 csnn-1024 csnn
+runs+=("csnn csnn-1024")
 
-echo "| network | samples | load avg | engine alone | streamed infer | whole \`snngx infer\` (wall) | CPU user + sys | whole / engine | peak RSS |"
-echo "|---|---|---|---|---|---|---|---|---|"
-for name in mlp csnn; do
+# On a shared machine wall-clock rates are a fraction of a quiet run: the "per CPU-s" columns
+# (samples per second of process CPU time) are the fair comparison there.
+echo "| network | samples | load avg | engine alone | streamed infer | whole \`snngx infer\` (wall) | CPU user + sys | whole / engine | engine per CPU-s | whole per CPU-s | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for run in "${runs[@]}"; do
+  read -r model name <<<"$run"
   load=$(cut -d' ' -f1 /proc/loadavg)
-  bench=$("$build/bench/frames_bench" --model "$work/$name-q8.snn.h5" --frames "$work/$name.frames.h5" --threads "$threads" --batch 1024)
+  bench=$("$build/bench/frames_bench" --model "$work/$model-q8.snn.h5" --frames "$work/$name.frames.h5" --threads "$threads" --batch 1024)
   engine=$(sed -E 's/.*engine alone ([0-9]+) samples.*/\1/' <<<"$bench")
   streamed=$(sed -E 's/.*streamed ([0-9]+) samples.*/\1/' <<<"$bench")
   samples=$(sed -E 's/.*\| ([0-9]+) samples \|.*/\1/' <<<"$bench")
-  /usr/bin/time -v "$snngx" infer --model "$work/$name-q8.snn.h5" --frames "$work/$name.frames.h5" --threads "$threads" \
+  engine_cpu=$(sed -E 's/.*engine ([0-9]+) samples per CPU-s.*/\1/' <<<"$bench")
+  /usr/bin/time -v "$snngx" infer --model "$work/$model-q8.snn.h5" --frames "$work/$name.frames.h5" --threads "$threads" \
     >/dev/null 2>"$work/$name.time"
   wall=$(awk -F': ' '/Elapsed/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + p[i]; print s}' "$work/$name.time")
   user=$(awk -F': ' '/User time/ {print $2}' "$work/$name.time")
@@ -41,5 +52,6 @@ for name in mlp csnn; do
   rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f MB", $2 / 1024}' "$work/$name.time")
   rate=$(awk -v n="$samples" -v w="$wall" 'BEGIN {printf "%.0f", n / w}')
   share=$(awk -v r="$rate" -v e="$engine" 'BEGIN {printf "%.0f %%", 100 * r / e}')
-  echo "| $name | $samples | $load | $engine /s | $streamed /s | $rate /s ($wall s) | $user + $sys s | $share | $rss |"
+  whole_cpu=$(awk -v n="$samples" -v u="$user" -v s="$sys" 'BEGIN {printf "%.0f", n / (u + s)}')
+  echo "| $model | $samples | $load | $engine /s | $streamed /s | $rate /s ($wall s) | $user + $sys s | $share | $engine_cpu | $whole_cpu | $rss |"
 done
