@@ -20,6 +20,7 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+#include "snngx/snn/geometry.hpp"
 #include "snngx/snn/quantize.hpp"
 
 namespace snngx::snn {
@@ -47,15 +48,18 @@ struct Compiled {
   // (linear_lif): the integer sums go straight into the LIF, whose spikes leave as an index list.
   bool fused_lif = false;
   int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  // Conv2d, MaxPool2d, Pool2d: the window (snngx/snn/geometry.hpp); the event engine's paths use
+  // it, the dense reference keeps its own arithmetic on the plain parameters.
+  geometry::Window window;
   // Event-driven Conv2d: for input row y, the (ky, oy) pairs it reaches (and the same for columns),
   // so that the scatter loop does no division or bounds test.
-  std::vector<std::vector<std::pair<int, int>>> row_taps, col_taps;
+  geometry::Taps row_taps, col_taps;
   // Fused event stage (event_conv.hpp): this quantized Conv2d, the next layer's LIF and a following
   // MaxPool2d run as one on spike bitmaps. For output coordinates, the (kernel offset, input
   // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
   bool fused = false, fused_pool = false;
   int max_magnitude = 0;
-  std::vector<std::vector<std::pair<int, int>>> out_row_taps, out_col_taps;
+  geometry::Taps out_row_taps, out_col_taps;
   std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
@@ -145,30 +149,6 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
     if (c.quantized) c.wi = transpose_conv<std::int8_t>(mags, c.cout, c.cin, c.kh, c.kw);
     else c.wf = transpose_conv<float>(w.values, c.cout, c.cin, c.kh, c.kw);
   }
-}
-
-/// For each input coordinate along one axis, the (kernel offset, output coordinate) pairs that read it:
-/// out = (in + pad - k) / stride when that is a whole number inside the output.
-std::vector<std::vector<std::pair<int, int>>> kernel_taps(int in_size, int kernel, int stride, int pad, int out_size) {
-  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(in_size));
-  for (int i = 0; i < in_size; ++i)
-    for (int k = 0; k < kernel; ++k) {
-      const int n = i + pad - k;
-      if (n >= 0 && n % stride == 0 && n / stride < out_size) taps[static_cast<std::size_t>(i)].emplace_back(k, n / stride);
-    }
-  return taps;
-}
-
-/// For each output coordinate along one axis, the (kernel offset, input coordinate) pairs it reads:
-/// in = out * stride - pad + k when that is inside the input.
-std::vector<std::vector<std::pair<int, int>>> output_taps(int in_size, int kernel, int stride, int pad, int out_size) {
-  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(out_size));
-  for (int o = 0; o < out_size; ++o)
-    for (int k = 0; k < kernel; ++k) {
-      const int i = o * stride - pad + k;
-      if (i >= 0 && i < in_size) taps[static_cast<std::size_t>(o)].emplace_back(k, i);
-    }
-  return taps;
 }
 
 std::size_t words_for(int channels) { return (static_cast<std::size_t>(channels) + 31) / 32; }
@@ -277,8 +257,9 @@ struct Engine::Impl {
         c.ph = C->padding[0], c.pw = C->padding[1];
         compile_weights(c, C->weight, kind == EngineKind::Event);
         c.bias = C->bias;
-        c.row_taps = kernel_taps(in[1], c.kh, c.sh, c.ph, shapes[i][1]);
-        c.col_taps = kernel_taps(in[2], c.kw, c.sw, c.pw, shapes[i][2]);
+        c.window = geometry::window(*C, in);
+        c.row_taps = geometry::taps_by_input(c.window.y);
+        c.col_taps = geometry::taps_by_input(c.window.x);
       } else if (const auto* N = std::get_if<Lif>(&l)) {
         c.op = Op::Lif;
         c.decay = N->decay;
@@ -287,11 +268,13 @@ struct Engine::Impl {
       } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
         c.op = Op::MaxPool2d;
         c.pkh = P->kernel[0], c.pkw = P->kernel[1], c.psh = P->stride[0], c.psw = P->stride[1];
+        c.window = geometry::window(*P, in);
       } else if (const auto* Q = std::get_if<Pool2d>(&l)) {
         c.op = Op::Pool2d;
         c.average = Q->mode == Pool2d::Mode::Average;
         c.pkh = Q->kernel[0], c.pkw = Q->kernel[1], c.psh = Q->stride[0], c.psw = Q->stride[1];
         c.pph = Q->padding[0], c.ppw = Q->padding[1];
+        c.window = geometry::window(*Q, in);
       } else if (const auto* S = std::get_if<Scale>(&l)) {
         c.op = Op::Scale;
         c.factors = S->factors;
@@ -375,8 +358,8 @@ struct Engine::Impl {
       c.fused = true;
       c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
       for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
-      c.out_row_taps = output_taps(c.in_shape[1], c.kh, c.sh, c.ph, c.out_shape[1]);
-      c.out_col_taps = output_taps(c.in_shape[2], c.kw, c.sw, c.pw, c.out_shape[2]);
+      c.out_row_taps = geometry::taps_by_output(c.window.y);
+      c.out_col_taps = geometry::taps_by_output(c.window.x);
       const auto positions = [](const Shape& s) { return static_cast<std::size_t>(s[1]) * static_cast<std::size_t>(s[2]); };
       c.bits_in = bits_words;
       bits_words += positions(c.in_shape) * words_for(c.cin);
@@ -672,20 +655,9 @@ struct Engine::Impl {
   }
 
   static void maxpool_channels_last(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
-    const std::size_t C = static_cast<std::size_t>(c.in_shape[0]);
-    const int W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
-    y.resize(C * static_cast<std::size_t>(OH) * OW);
-    for (int oy = 0; oy < OH; ++oy)
-      for (int ox = 0; ox < OW; ++ox) {
-        float* out = y.data() + (static_cast<std::size_t>(oy) * OW + ox) * C;
-        const float* first = x.data() + (static_cast<std::size_t>(oy * c.psh) * W + ox * c.psw) * C;
-        std::copy(first, first + C, out);
-        for (int ky = 0; ky < c.pkh; ++ky)
-          for (int kx = 0; kx < c.pkw; ++kx) {
-            const float* in = x.data() + (static_cast<std::size_t>(oy * c.psh + ky) * W + ox * c.psw + kx) * C;
-            for (std::size_t ch = 0; ch < C; ++ch) out[ch] = std::max(out[ch], in[ch]);
-          }
-      }
+    const auto C = static_cast<std::size_t>(c.in_shape[0]);
+    y.resize(C * c.window.out_positions());
+    geometry::max_pool_channels_last(c.window, C, x.data(), y.data());
   }
 
   // ---- shared, elementwise ----------------------------------------------------------------------
@@ -768,8 +740,7 @@ struct Engine::Impl {
     if (!pool) return out;
     const Compiled& p = layers[i + 2];
     std::uint32_t* pooled = s.bucket.data() + c.bits_pool;
-    detail::pool_or(out, c.out_shape[2], static_cast<int>(words_for(c.cout)), p.out_shape[1], p.out_shape[2], p.pkh, p.pkw, p.psh,
-                    p.psw, pooled);
+    geometry::max_pool_bits(p.window, words_for(c.cout), out, pooled);
     return pooled;
   }
 
