@@ -40,7 +40,8 @@ inline bool conv_lif_supports(int cout) { return cout > 0 && cout % 32 == 0; }
 /// [H*W][cin], read only where a bit is set) gives their values, or is null when every active
 /// input is a spike (value 1). `v` is the LIF membrane, channels-last [OH*OW][cout]; the spike of
 /// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
-/// `lists` is scratch for spike inputs (unused when `counts` is given, so it may hold them).
+/// `lists` is this stage's own scratch: per input position, the weight-row offsets of its spikes
+/// (used only when `counts` is null).
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               std::vector<std::int32_t>& lists);
 
