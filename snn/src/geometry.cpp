@@ -60,4 +60,20 @@ void max_pool_channels_last(const Window& window, std::size_t channels, const fl
     }
 }
 
+void max_pool_channels_first(const Window& window, std::size_t channels, const float* in, float* out) {
+  const int OH = window.out_height(), OW = window.out_width(), W = window.x.in;
+  const std::size_t in_plane = window.in_positions(), out_plane = window.out_positions();
+  for (std::size_t c = 0; c < channels; ++c)
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        float& o = out[c * out_plane + static_cast<std::size_t>(oy) * OW + ox];
+        bool first = true;
+        window.receptive_field(oy, ox, [&](int, int, int iy, int ix) {
+          const float v = in[c * in_plane + static_cast<std::size_t>(iy) * W + ix];
+          o = first ? v : std::max(o, v);
+          first = false;
+        });
+      }
+}
+
 }  // namespace snngx::snn::geometry

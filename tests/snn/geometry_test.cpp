@@ -145,6 +145,16 @@ TEST(Geometry, MaxPoolChannelsLastTakesTheLargestValuePerChannel) {
   EXPECT_EQ(out, (std::vector<float>{-1, 7, -2, 7, 4, 7, 4, 9}));
 }
 
+TEST(Geometry, MaxPoolChannelsFirstEqualsChannelsLastTransposed) {
+  // The map of the channels-last test in [C][H][W] order: the same maxima, channels-first.
+  const Window w = window(MaxPool2d{{2, 2}, {1, 1}}, Shape{2, 3, 3});
+  const std::vector<float> in = {-1, -2, -3, -4, -5, -6, -7, 4, -8,  // channel 0
+                                 5, 0, 1, 2, 7, 0, 3, -1, 9};        // channel 1
+  std::vector<float> out(2 * 2 * 2, 99.0f);
+  max_pool_channels_first(w, 2, in.data(), out.data());
+  EXPECT_EQ(out, (std::vector<float>{-1, -2, 4, 4, 7, 7, 7, 9}));
+}
+
 TEST(Geometry, NetworkRefusesConvWhoseWindowDoesNotFit) {
   Network n;
   n.arch = "tiny";

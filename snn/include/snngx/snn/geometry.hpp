@@ -93,5 +93,8 @@ void max_pool_bits(const Window& window, std::size_t words, const std::uint32_t*
 /// Max-pool of a channels-last float map ([H][W][channels] -> [OH][OW][channels]); windows are
 /// scanned ky then kx ascending, the first tap giving the start value.
 void max_pool_channels_last(const Window& window, std::size_t channels, const float* in, float* out);
+/// The same on a channels-first map ([C][H][W] -> [C][OH][OW]), for callers that keep PyTorch's
+/// layout (the accelerator model's spike maps between crossbar layers).
+void max_pool_channels_first(const Window& window, std::size_t channels, const float* in, float* out);
 
 }  // namespace snngx::snn::geometry
