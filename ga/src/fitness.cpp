@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "snngx/snn/geometry.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/quantize.hpp"
 
@@ -176,7 +177,7 @@ struct LayerCache {
   bool conv = false;
   std::vector<float> bias;  // per output (channel), added after the scaled integer sum as the engines do
   int in = 0;  // linear: in_features; conv: in_channels
-  int H = 0, W = 0, OH = 0, OW = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  snn::geometry::Window window;  // conv only
   std::size_t out_numel = 0, per_out = 0;  // outputs per (n,t); weights per output neuron / channel
   std::size_t out_channels = 0, out_plane = 1, nt_count = 0;  // out_numel = out_channels * out_plane
   float scale = 1.0f;
@@ -197,15 +198,15 @@ struct LayerCache {
       for (std::uint32_t e = begin[r]; e < begin[r + 1]; ++e) row[entries[e].nt] += mult * entries[e].count;
       return;
     }
+    const int kh = window.y.kernel, kw = window.x.kernel, W = window.x.in, OW = window.out_width();
     const std::size_t ci = r / static_cast<std::size_t>(kh * kw);
     const int ky = static_cast<int>(r / static_cast<std::size_t>(kw)) % kh, kx = static_cast<int>(r % static_cast<std::size_t>(kw));
     const std::size_t base = o * nt_count * out_plane;
     for (std::uint32_t e = begin[ci]; e < begin[ci + 1]; ++e) {
-      const int iy = static_cast<int>(entries[e].pos) / W, ix = static_cast<int>(entries[e].pos) % W;
-      const int ny = iy + ph - ky, nx = ix + pw - kx;
-      if (ny < 0 || nx < 0 || ny % sh || nx % sw) continue;
-      const int oy = ny / sh, ox = nx / sw;
-      if (oy >= OH || ox >= OW) continue;
+      // The output that weight tap (ky, kx) carries this input to, if any.
+      const int oy = window.y.output(static_cast<int>(entries[e].pos) / W, ky);
+      const int ox = window.x.output(static_cast<int>(entries[e].pos) % W, kx);
+      if (oy < 0 || ox < 0) continue;
       acc[base + entries[e].nt * out_plane + static_cast<std::size_t>(oy) * OW + ox] += mult * entries[e].count;
     }
   }
@@ -239,9 +240,8 @@ LayerCache make_cache(const snn::Network& net, std::size_t weighted, std::vector
     const auto& C = std::get<snn::Conv2d>(layer);
     c.conv = true;
     c.in = C.in_channels;
-    c.H = in_shape[1], c.W = in_shape[2], c.OH = shapes[c.net_layer][1], c.OW = shapes[c.net_layer][2];
-    c.kh = C.kernel[0], c.kw = C.kernel[1], c.sh = C.stride[0], c.sw = C.stride[1], c.ph = C.padding[0], c.pw = C.padding[1];
-    c.per_out = static_cast<std::size_t>(C.in_channels) * c.kh * c.kw;
+    c.window = snn::geometry::window(C, in_shape);
+    c.per_out = static_cast<std::size_t>(C.in_channels) * static_cast<std::size_t>(c.window.taps());
     c.bias = C.bias;
     weights = &C.weight;
   }
@@ -250,7 +250,7 @@ LayerCache make_cache(const snn::Network& net, std::size_t weighted, std::vector
   for (const auto b : weights->quant->weight_bits) c.w.push_back(static_cast<std::int16_t>(snn::signed_magnitude(b)));
 
   // Bucket the nonzero inputs by feature (linear) or channel (conv), (n,t) ascending inside.
-  const std::size_t plane = c.conv ? static_cast<std::size_t>(c.H) * c.W : 1;
+  const std::size_t plane = c.conv ? c.window.in_positions() : 1;
   c.begin.assign(static_cast<std::size_t>(c.in) + 1, 0);
   for (const auto& x : inputs)
     for (std::size_t i = 0; i < x.size(); ++i)

@@ -314,21 +314,6 @@ void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*,
 
 #endif
 
-void pool_or(const std::uint32_t* in, int width, int words, int out_height, int out_width, int kh, int kw, int sh, int sw,
-             std::uint32_t* out) {
-  const auto nw = static_cast<std::size_t>(words);
-  for (int oy = 0; oy < out_height; ++oy)
-    for (int ox = 0; ox < out_width; ++ox) {
-      std::uint32_t* o = out + (static_cast<std::size_t>(oy) * out_width + ox) * nw;
-      for (std::size_t w = 0; w < nw; ++w) o[w] = 0;
-      for (int ky = 0; ky < kh; ++ky)
-        for (int kx = 0; kx < kw; ++kx) {
-          const std::uint32_t* i = in + (static_cast<std::size_t>(oy * sh + ky) * width + ox * sw + kx) * nw;
-          for (std::size_t w = 0; w < nw; ++w) o[w] |= i[w];
-        }
-    }
-}
-
 void bits_to_list(const std::uint32_t* bits, std::size_t positions, int channels, std::vector<std::uint32_t>& list) {
   const std::size_t words = (static_cast<std::size_t>(channels) + 31) / 32;
   list.resize(positions * static_cast<std::size_t>(channels));

@@ -13,9 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "snngx/snn/geometry.hpp"
+
 namespace snngx::snn::detail {
 
-using Taps = std::vector<std::vector<std::pair<int, int>>>;  // per output coordinate: (kernel offset, input coordinate)
+using Taps = geometry::Taps;  // per output coordinate: (kernel offset, input coordinate), geometry::taps_by_output
 
 /// One quantized Conv2d followed by a LIF layer.
 struct ConvLif {
@@ -38,7 +40,8 @@ inline bool conv_lif_supports(int cout) { return cout > 0 && cout % 32 == 0; }
 /// [H*W][cin], read only where a bit is set) gives their values, or is null when every active
 /// input is a spike (value 1). `v` is the LIF membrane, channels-last [OH*OW][cout]; the spike of
 /// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
-/// `lists` is scratch for spike inputs (unused when `counts` is given, so it may hold them).
+/// `lists` is this stage's own scratch: per input position, the weight-row offsets of its spikes
+/// (used only when `counts` is null).
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               std::vector<std::int32_t>& lists);
 
@@ -49,10 +52,6 @@ void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t
 /// has no kernel for it; callers then take the portable loop.
 bool linear_currents(const std::int8_t* w, std::size_t stride, std::size_t outputs, const std::uint32_t* active, std::size_t count,
                      const std::uint16_t* counts, int max_magnitude, float scale, float* current);
-
-/// Max-pooling of a spike bitmap (an OR over each window).
-void pool_or(const std::uint32_t* in, int width, int words, int out_height, int out_width, int kh, int kw, int sh, int sw,
-             std::uint32_t* out);
 
 /// Spike bitmap -> channels-last floats 0/1 ([positions][channels], channels % 32 == 0).
 void bits_to_floats(const std::uint32_t* bits, std::size_t positions, int channels, float* out);

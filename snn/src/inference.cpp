@@ -20,6 +20,7 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+#include "snngx/snn/geometry.hpp"
 #include "snngx/snn/quantize.hpp"
 
 namespace snngx::snn {
@@ -47,15 +48,18 @@ struct Compiled {
   // (linear_lif): the integer sums go straight into the LIF, whose spikes leave as an index list.
   bool fused_lif = false;
   int cin = 0, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  // Conv2d, MaxPool2d, Pool2d: the window (snngx/snn/geometry.hpp); the event engine's paths use
+  // it, the dense reference keeps its own arithmetic on the plain parameters.
+  geometry::Window window;
   // Event-driven Conv2d: for input row y, the (ky, oy) pairs it reaches (and the same for columns),
   // so that the scatter loop does no division or bounds test.
-  std::vector<std::vector<std::pair<int, int>>> row_taps, col_taps;
+  geometry::Taps row_taps, col_taps;
   // Fused event stage (event_conv.hpp): this quantized Conv2d, the next layer's LIF and a following
   // MaxPool2d run as one on spike bitmaps. For output coordinates, the (kernel offset, input
   // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
   bool fused = false, fused_pool = false;
   int max_magnitude = 0;
-  std::vector<std::vector<std::pair<int, int>>> out_row_taps, out_col_taps;
+  geometry::Taps out_row_taps, out_col_taps;
   std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
@@ -147,30 +151,6 @@ void compile_weights(Compiled& c, const Weights& w, bool transpose) {
   }
 }
 
-/// For each input coordinate along one axis, the (kernel offset, output coordinate) pairs that read it:
-/// out = (in + pad - k) / stride when that is a whole number inside the output.
-std::vector<std::vector<std::pair<int, int>>> kernel_taps(int in_size, int kernel, int stride, int pad, int out_size) {
-  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(in_size));
-  for (int i = 0; i < in_size; ++i)
-    for (int k = 0; k < kernel; ++k) {
-      const int n = i + pad - k;
-      if (n >= 0 && n % stride == 0 && n / stride < out_size) taps[static_cast<std::size_t>(i)].emplace_back(k, n / stride);
-    }
-  return taps;
-}
-
-/// For each output coordinate along one axis, the (kernel offset, input coordinate) pairs it reads:
-/// in = out * stride - pad + k when that is inside the input.
-std::vector<std::vector<std::pair<int, int>>> output_taps(int in_size, int kernel, int stride, int pad, int out_size) {
-  std::vector<std::vector<std::pair<int, int>>> taps(static_cast<std::size_t>(out_size));
-  for (int o = 0; o < out_size; ++o)
-    for (int k = 0; k < kernel; ++k) {
-      const int i = o * stride - pad + k;
-      if (i >= 0 && i < in_size) taps[static_cast<std::size_t>(o)].emplace_back(k, i);
-    }
-  return taps;
-}
-
 std::size_t words_for(int channels) { return (static_cast<std::size_t>(channels) + 31) / 32; }
 
 /// Integer accumulation of a quantized layer in int16 lanes (twice the SIMD width of int32),
@@ -180,7 +160,8 @@ std::size_t words_for(int channels) { return (static_cast<std::size_t>(channels)
 /// the results equal plain int32 accumulation bit for bit.
 class Int16Blocks {
  public:
-  Int16Blocks(Engine::State& s, std::size_t size) : acc16_(s.iacc16), acc32_(s.iacc), size_(size) {
+  Int16Blocks(std::vector<std::int16_t>& narrow, std::vector<std::int32_t>& wide, std::size_t size)
+      : acc16_(narrow), acc32_(wide), size_(size) {
     acc16_.assign(size, 0);
   }
   /// Whether one input of count n can go into the int16 lanes (127 * n must fit).
@@ -238,13 +219,53 @@ struct SparseStep {
 };
 }  // namespace
 
+/// The working buffers of one step, private to the engine; each holds one thing. Reused from step
+/// to step and sample to sample, so the steady state does not allocate.
+struct Engine::State::Scratch {
+  // Quantized sums (Int16Blocks): the int16 lanes and their exact int32 totals.
+  std::vector<std::int16_t> narrow_sums;
+  std::vector<std::int32_t> wide_sums;
+  // A fused quantized Linear's currents, handed to its LIF (linear_lif, linear_lif_counts).
+  std::vector<float> currents;
+  // Indices of a float map's nonzero values, ascending, for a Linear that iterates them.
+  std::vector<std::uint32_t> nonzero;
+  // A Conv2d's nonzero inputs (canonical index, value) in (c, y, x) order, and the counting sort's
+  // per-channel cursors that order a channels-last map (gather_active).
+  std::vector<std::pair<std::uint32_t, float>> active;
+  std::vector<std::uint32_t> channel_cursor;
+  // The fused conv stages' spike bitmaps, at Compiled::bits_in / bits_out / bits_pool.
+  std::vector<std::uint32_t> bitmaps;
+  // The counts of the map entering a fused stage from floats or a sparse frame, channels-last
+  // [H*W][cin], read only where its bitmap has a bit set.
+  std::vector<std::int32_t> input_counts;
+  // conv_lif's per-position weight-row offsets of spike inputs (detail::conv_lif).
+  std::vector<std::int32_t> spike_rows;
+  // Per layer: the spiking neurons of a fused Linear + LIF, or a conv stage's spikes listed
+  // through a Flatten for the fused Linear after it; ascending canonical indices.
+  std::vector<std::vector<std::uint32_t>> spike_lists;
+  // A recurrent Neuron layer's input current (feed-forward input + recurrent weights x output).
+  std::vector<float> recurrent_current;
+  // Layout copies: a channels-last map in [C,H,W] order for a layer that needs it; step()'s input
+  // turned channels-last for a conv stage; the last layer's channels-last output as [C,H,W].
+  std::vector<float> channels_first, input_channels_last, output_channels_first;
+  // A sparse sample's current step: its cells relative to the step, and (engines that need a
+  // map) the same densified.
+  std::vector<std::uint32_t> step_cells;
+  std::vector<float> step_frame;
+};
+
+Engine::State::State() : scratch_(std::make_unique<Scratch>()) {}
+Engine::State::~State() = default;
+
 struct Engine::Impl {
+  static State::Scratch& scratch(State& s) { return *s.scratch_; }
+
   Network net;
   EngineKind kind;
   std::vector<Compiled> layers;
   // Whether each layer's output map is stored channels-last (event engine, conv stage only).
   std::vector<bool> out_cl;
-  std::size_t bits_words = 0;  // State::bucket words the fused stages' bitmaps need
+  std::size_t bits_words = 0;  // words of Scratch::bitmaps the fused stages need
   // The layer that takes a sparse frame's active cells directly: the first Linear or Conv2d
   // after leading Flattens (identity on [C,H,W] order) in the event engine; npos = densify.
   std::size_t sparse_entry = std::string::npos;
@@ -277,8 +298,9 @@ struct Engine::Impl {
         c.ph = C->padding[0], c.pw = C->padding[1];
         compile_weights(c, C->weight, kind == EngineKind::Event);
         c.bias = C->bias;
-        c.row_taps = kernel_taps(in[1], c.kh, c.sh, c.ph, shapes[i][1]);
-        c.col_taps = kernel_taps(in[2], c.kw, c.sw, c.pw, shapes[i][2]);
+        c.window = geometry::window(*C, in);
+        c.row_taps = geometry::taps_by_input(c.window.y);
+        c.col_taps = geometry::taps_by_input(c.window.x);
       } else if (const auto* N = std::get_if<Lif>(&l)) {
         c.op = Op::Lif;
         c.decay = N->decay;
@@ -287,11 +309,13 @@ struct Engine::Impl {
       } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
         c.op = Op::MaxPool2d;
         c.pkh = P->kernel[0], c.pkw = P->kernel[1], c.psh = P->stride[0], c.psw = P->stride[1];
+        c.window = geometry::window(*P, in);
       } else if (const auto* Q = std::get_if<Pool2d>(&l)) {
         c.op = Op::Pool2d;
         c.average = Q->mode == Pool2d::Mode::Average;
         c.pkh = Q->kernel[0], c.pkw = Q->kernel[1], c.psh = Q->stride[0], c.psw = Q->stride[1];
         c.pph = Q->padding[0], c.ppw = Q->padding[1];
+        c.window = geometry::window(*Q, in);
       } else if (const auto* S = std::get_if<Scale>(&l)) {
         c.op = Op::Scale;
         c.factors = S->factors;
@@ -375,8 +399,8 @@ struct Engine::Impl {
       c.fused = true;
       c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
       for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
-      c.out_row_taps = output_taps(c.in_shape[1], c.kh, c.sh, c.ph, c.out_shape[1]);
-      c.out_col_taps = output_taps(c.in_shape[2], c.kw, c.sw, c.pw, c.out_shape[2]);
+      c.out_row_taps = geometry::taps_by_output(c.window.y);
+      c.out_col_taps = geometry::taps_by_output(c.window.x);
       const auto positions = [](const Shape& s) { return static_cast<std::size_t>(s[1]) * static_cast<std::size_t>(s[2]); };
       c.bits_in = bits_words;
       bits_words += positions(c.in_shape) * words_for(c.cin);
@@ -460,8 +484,8 @@ struct Engine::Impl {
   static constexpr std::size_t kPrefetchAhead = 8;
 
   static void linear_event(const Compiled& c, std::span<const float> x, std::vector<float>& y, State& s) {
-    nonzero_inputs(x, s.bucket);
-    linear_active(c, s.bucket, [&](std::size_t, std::uint32_t i) { return x[i]; }, y, s);
+    nonzero_inputs(x, scratch(s).nonzero);
+    linear_active(c, scratch(s).nonzero, [&](std::size_t, std::uint32_t i) { return x[i]; }, y, s);
   }
 
   // Adds the weight column of every active input (ascending), `value(k, i)` being the k-th active
@@ -500,7 +524,7 @@ struct Engine::Impl {
                             State& s) {
     const auto out = static_cast<std::size_t>(c.cout);
     if (c.quantized) {
-      Int16Blocks blocks(s, c.row_stride);
+      Int16Blocks blocks(scratch(s).narrow_sums, scratch(s).wide_sums, c.row_stride);
       accumulate_quantized(c, active, value, blocks);
       blocks.finish(c.scale, y, out);
     } else {
@@ -526,20 +550,20 @@ struct Engine::Impl {
   static void linear_lif(const Compiled& c, const Compiled& n, std::span<const std::uint32_t> active, const Value& value,
                          std::vector<float>& v, std::vector<std::uint32_t>& spikes, State& s) {
     const auto out = static_cast<std::size_t>(c.cout);
-    Int16Blocks blocks(s, c.row_stride);
+    Int16Blocks blocks(scratch(s).narrow_sums, scratch(s).wide_sums, c.row_stride);
     accumulate_quantized(c, active, value, blocks);
-    blocks.finish(c.scale, s.facc, out);
-    lif_to_list(n, s.facc.data(), v.data(), out, spikes);
+    blocks.finish(c.scale, scratch(s).currents, out);
+    lif_to_list(n, scratch(s).currents.data(), v.data(), out, spikes);
   }
 
   // The same for inputs given as counts (a sparse frame step) or, without counts, as spikes:
   // the int16 register kernel when this build has it (detail::linear_currents), else the loop.
   static void linear_lif_counts(const Compiled& c, const Compiled& n, std::span<const std::uint32_t> active, const std::uint16_t* counts,
                          std::vector<float>& v, std::vector<std::uint32_t>& spikes, State& s) {
-    if (s.facc.size() < c.row_stride) s.facc.resize(c.row_stride);
+    if (scratch(s).currents.size() < c.row_stride) scratch(s).currents.resize(c.row_stride);
     if (detail::linear_currents(c.wi.data(), c.row_stride, static_cast<std::size_t>(c.cout), active.data(), active.size(), counts,
-                                c.max_magnitude, c.scale, s.facc.data())) {
-      lif_to_list(n, s.facc.data(), v.data(), static_cast<std::size_t>(c.cout), spikes);
+                                c.max_magnitude, c.scale, scratch(s).currents.data())) {
+      lif_to_list(n, scratch(s).currents.data(), v.data(), static_cast<std::size_t>(c.cout), spikes);
       return;
     }
     if (counts) linear_lif(c, n, active, [counts](std::size_t k, std::uint32_t) { return counts[k]; }, v, spikes, s);
@@ -588,23 +612,23 @@ struct Engine::Impl {
   static void gather_active(const Compiled& c, std::span<const float> x, bool cl, State& s) {
     const std::size_t C = static_cast<std::size_t>(c.in_shape[0]);
     const std::size_t HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
-    s.active.clear();
+    scratch(s).active.clear();
     if (!cl) {
       for (std::size_t i = 0; i < x.size(); ++i)
-        if (x[i] != 0.0f) s.active.emplace_back(static_cast<std::uint32_t>(i), x[i]);
+        if (x[i] != 0.0f) scratch(s).active.emplace_back(static_cast<std::uint32_t>(i), x[i]);
       return;
     }
     // Counting sort by channel: one pass to count, one to place.
-    s.bucket.assign(C + 1, 0);
+    scratch(s).channel_cursor.assign(C + 1, 0);
     std::size_t total = 0;
     for (std::size_t p = 0; p < HW; ++p)
       for (std::size_t ch = 0; ch < C; ++ch)
-        if (x[p * C + ch] != 0.0f) ++s.bucket[ch + 1], ++total;
-    for (std::size_t ch = 0; ch < C; ++ch) s.bucket[ch + 1] += s.bucket[ch];
-    s.active.resize(total);
+        if (x[p * C + ch] != 0.0f) ++scratch(s).channel_cursor[ch + 1], ++total;
+    for (std::size_t ch = 0; ch < C; ++ch) scratch(s).channel_cursor[ch + 1] += scratch(s).channel_cursor[ch];
+    scratch(s).active.resize(total);
     for (std::size_t p = 0; p < HW; ++p)
       for (std::size_t ch = 0; ch < C; ++ch)
-        if (const float v = x[p * C + ch]; v != 0.0f) s.active[s.bucket[ch]++] = {static_cast<std::uint32_t>(ch * HW + p), v};
+        if (const float v = x[p * C + ch]; v != 0.0f) scratch(s).active[scratch(s).channel_cursor[ch]++] = {static_cast<std::uint32_t>(ch * HW + p), v};
   }
 
   // Scatters each active input through the kernel into channels-last accumulators [oy][ox][o],
@@ -643,16 +667,16 @@ struct Engine::Impl {
     conv_active(c, y, s);
   }
 
-  // Scatters the inputs listed in s.active ((c, y, x) order) through the kernel.
+  // Scatters the inputs listed in the scratch's `active` ((c, y, x) order) through the kernel.
   static void conv_active(const Compiled& c, std::vector<float>& y, State& s) {
     const std::size_t n = static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2] * static_cast<std::size_t>(c.cout);
     if (c.quantized) {
-      Int16Blocks blocks(s, n);
-      conv_scatter_int(c, s.active, blocks);
+      Int16Blocks blocks(scratch(s).narrow_sums, scratch(s).wide_sums, n);
+      conv_scatter_int(c, scratch(s).active, blocks);
       blocks.finish(c.scale, y);
     } else {
       y.assign(n, 0.0f);
-      conv_scatter(c, s.active, y.data(), c.wf.data());
+      conv_scatter(c, scratch(s).active, y.data(), c.wf.data());
     }
     add_bias(c, y, static_cast<std::size_t>(c.out_shape[1]) * c.out_shape[2], true);
   }
@@ -672,20 +696,9 @@ struct Engine::Impl {
   }
 
   static void maxpool_channels_last(const Compiled& c, std::span<const float> x, std::vector<float>& y) {
-    const std::size_t C = static_cast<std::size_t>(c.in_shape[0]);
-    const int W = c.in_shape[2], OH = c.out_shape[1], OW = c.out_shape[2];
-    y.resize(C * static_cast<std::size_t>(OH) * OW);
-    for (int oy = 0; oy < OH; ++oy)
-      for (int ox = 0; ox < OW; ++ox) {
-        float* out = y.data() + (static_cast<std::size_t>(oy) * OW + ox) * C;
-        const float* first = x.data() + (static_cast<std::size_t>(oy * c.psh) * W + ox * c.psw) * C;
-        std::copy(first, first + C, out);
-        for (int ky = 0; ky < c.pkh; ++ky)
-          for (int kx = 0; kx < c.pkw; ++kx) {
-            const float* in = x.data() + (static_cast<std::size_t>(oy * c.psh + ky) * W + ox * c.psw + kx) * C;
-            for (std::size_t ch = 0; ch < C; ++ch) out[ch] = std::max(out[ch], in[ch]);
-          }
-      }
+    const auto C = static_cast<std::size_t>(c.in_shape[0]);
+    y.resize(C * c.window.out_positions());
+    geometry::max_pool_channels_last(c.window, C, x.data(), y.data());
   }
 
   // ---- shared, elementwise ----------------------------------------------------------------------
@@ -713,10 +726,10 @@ struct Engine::Impl {
   static const std::uint32_t* bits_from_floats(const Compiled& c, std::span<const float> x, bool cl, State& s) {
     const auto C = static_cast<std::size_t>(c.cin), HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
     const std::size_t words = words_for(c.cin);
-    std::uint32_t* bits = s.bucket.data() + c.bits_in;
+    std::uint32_t* bits = scratch(s).bitmaps.data() + c.bits_in;
     std::fill(bits, bits + HW * words, 0U);
-    if (s.iacc.size() < C * HW) s.iacc.resize(C * HW);
-    std::int32_t* counts = s.iacc.data();  // read only where a bit is set
+    if (scratch(s).input_counts.size() < C * HW) scratch(s).input_counts.resize(C * HW);
+    std::int32_t* counts = scratch(s).input_counts.data();  // read only where a bit is set
     const auto mark = [&](std::size_t ch, std::size_t p, float value) {
       bits[p * words + ch / 32] |= 1U << (ch % 32);
       counts[p * C + ch] = static_cast<std::int32_t>(value);
@@ -737,10 +750,10 @@ struct Engine::Impl {
   static const std::uint32_t* bits_from_sparse(const Compiled& c, const SparseStep& in, State& s) {
     const auto C = static_cast<std::size_t>(c.cin), HW = static_cast<std::size_t>(c.in_shape[1]) * c.in_shape[2];
     const std::size_t words = words_for(c.cin);
-    std::uint32_t* bits = s.bucket.data() + c.bits_in;
+    std::uint32_t* bits = scratch(s).bitmaps.data() + c.bits_in;
     std::fill(bits, bits + HW * words, 0U);
-    if (s.iacc.size() < C * HW) s.iacc.resize(C * HW);
-    std::int32_t* counts = s.iacc.data();
+    if (scratch(s).input_counts.size() < C * HW) scratch(s).input_counts.resize(C * HW);
+    std::int32_t* counts = scratch(s).input_counts.data();
     for (std::size_t k = 0; k < in.index.size(); ++k) {
       const std::size_t ch = in.index[k] / HW, p = in.index[k] % HW;
       bits[p * words + ch / 32] |= 1U << (ch % 32);
@@ -756,20 +769,19 @@ struct Engine::Impl {
     const Compiled& c = layers[i];
     const Compiled& n = layers[i + 1];
     const std::int32_t* counts = nullptr;
-    if (!in_bits) {  // else the previous stage's map is in s.bucket, already large enough
-      if (s.bucket.size() < bits_words) s.bucket.resize(bits_words);
+    if (!in_bits) {  // else the previous stage's map is in the bitmaps, already large enough
+      if (scratch(s).bitmaps.size() < bits_words) scratch(s).bitmaps.resize(bits_words);
       in_bits = sparse ? bits_from_sparse(c, *sparse, s) : bits_from_floats(c, x, x_cl, s);
-      counts = s.iacc.data();
+      counts = scratch(s).input_counts.data();
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
                             c.wi.data(), &c.out_row_taps, &c.out_col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
-    std::uint32_t* out = s.bucket.data() + c.bits_out;
-    detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, s.iacc);
+    std::uint32_t* out = scratch(s).bitmaps.data() + c.bits_out;
+    detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).spike_rows);
     if (!pool) return out;
     const Compiled& p = layers[i + 2];
-    std::uint32_t* pooled = s.bucket.data() + c.bits_pool;
-    detail::pool_or(out, c.out_shape[2], static_cast<int>(words_for(c.cout)), p.out_shape[1], p.out_shape[2], p.pkh, p.pkw, p.psh,
-                    p.psw, pooled);
+    std::uint32_t* pooled = scratch(s).bitmaps.data() + c.bits_pool;
+    geometry::max_pool_bits(p.window, words_for(c.cout), out, pooled);
     return pooled;
   }
 
@@ -804,10 +816,10 @@ struct Engine::Impl {
     std::span<const float> current = x;
     if (!c.recurrent.empty()) {
       const Compiled& r = c.recurrent[0];
-      if (kind == EngineKind::Event) linear_event(r, out, s.recurrent, s);
-      else linear_dense(r, out, s.recurrent);
-      for (std::size_t k = 0; k < x.size(); ++k) s.recurrent[k] = x[k] + s.recurrent[k];
-      current = s.recurrent;
+      if (kind == EngineKind::Event) linear_event(r, out, scratch(s).recurrent_current, s);
+      else linear_dense(r, out, scratch(s).recurrent_current);
+      for (std::size_t k = 0; k < x.size(); ++k) scratch(s).recurrent_current[k] = x[k] + scratch(s).recurrent_current[k];
+      current = scratch(s).recurrent_current;
     }
     const bool cuba = c.model == NeuronModel::CubaLif;
     auto& syn = s.syn[i];
@@ -872,7 +884,7 @@ struct Engine::Impl {
       if (bits && c.op == Op::Flatten && i + 2 < last && L[i + 1].fused_lif) {
         // A conv stage's spike bitmap flattened into a fused Linear: list its spikes in [C,H,W]
         // numbering straight from the bits (no float map, no transpose, no scan).
-        auto& flat = s.spikes[i];
+        auto& flat = scratch(s).spike_lists[i];
         detail::bits_to_list(bits, static_cast<std::size_t>(L[bits_layer].out_shape[1]) * L[bits_layer].out_shape[2],
                              L[bits_layer].out_shape[0], flat);
         bits = nullptr;
@@ -881,19 +893,19 @@ struct Engine::Impl {
       }
       if (bits && !(c.fused && i + 1 < last)) materialize();
       if (c.fused_lif && i + 1 < last) {
-        auto& spikes = s.spikes[i + 1];
+        auto& spikes = scratch(s).spike_lists[i + 1];
         if (in_sparse)
           Impl::linear_lif_counts(c, L[i + 1], in_sparse->index, in_sparse->count.data(), s.v[i + 1], spikes, s);
         else if (list)
           Impl::linear_lif_counts(c, L[i + 1], *list, nullptr, s.v[i + 1], spikes, s);
         else {
           if (x_cl) {  // a Linear reads [C,H,W] order
-            Impl::to_channels_first(c.in_shape, x, s.layout);
-            x = s.layout;
+            Impl::to_channels_first(c.in_shape, x, scratch(s).channels_first);
+            x = scratch(s).channels_first;
             x_cl = false;
           }
-          nonzero_inputs(x, s.bucket);
-          Impl::linear_lif(c, L[i + 1], s.bucket, [&](std::size_t, std::uint32_t k) { return x[k]; }, s.v[i + 1], spikes, s);
+          nonzero_inputs(x, scratch(s).nonzero);
+          Impl::linear_lif(c, L[i + 1], scratch(s).nonzero, [&](std::size_t, std::uint32_t k) { return x[k]; }, s.v[i + 1], spikes, s);
         }
         list = &spikes;
         list_layer = i + 1;
@@ -920,8 +932,8 @@ struct Engine::Impl {
       }
       if (bits) materialize();
       if (x_cl && channels_first_only(c.op)) {
-        Impl::to_channels_first(c.in_shape, x, s.layout);
-        x = s.layout;
+        Impl::to_channels_first(c.in_shape, x, scratch(s).channels_first);
+        x = scratch(s).channels_first;
         x_cl = false;
       }
       auto& y = s.out[i];
@@ -929,9 +941,9 @@ struct Engine::Impl {
       if (in_sparse && c.op == Op::Linear) {
         Impl::linear_active(c, in_sparse->index, [&](std::size_t k, std::uint32_t) { return in_sparse->count[k]; }, y, s);
       } else if (in_sparse && c.op == Op::Conv2d) {
-        s.active.clear();
+        scratch(s).active.clear();
         for (std::size_t k = 0; k < in_sparse->index.size(); ++k)
-          s.active.emplace_back(in_sparse->index[k], static_cast<float>(in_sparse->count[k]));
+          scratch(s).active.emplace_back(in_sparse->index[k], static_cast<float>(in_sparse->count[k]));
         Impl::conv_active(c, y, s);
       } else switch (c.op) {
         case Op::Linear: event ? Impl::linear_event(c, x, y, s) : Impl::linear_dense(c, x, y); break;
@@ -952,8 +964,8 @@ struct Engine::Impl {
     if (bits) materialize();
     if (x_stale) materialize_list();
     if (x_cl) {
-      Impl::to_channels_first(L[last - 1].out_shape, x, s.boundary_out);
-      return s.boundary_out;
+      Impl::to_channels_first(L[last - 1].out_shape, x, scratch(s).output_channels_first);
+      return scratch(s).output_channels_first;
     }
     return x;
   }
@@ -972,8 +984,8 @@ std::unique_ptr<Engine::State> Engine::new_state() const {
   s->out.resize(impl_->layers.size());
   s->v.resize(impl_->layers.size());
   s->syn.resize(impl_->layers.size());
-  s->spikes.resize(impl_->layers.size());
-  s->bucket.resize(impl_->bits_words);
+  s->scratch_->spike_lists.resize(impl_->layers.size());
+  s->scratch_->bitmaps.resize(impl_->bits_words);
   reset(*s);
   return s;
 }
@@ -1001,8 +1013,9 @@ std::span<const float> Engine::step(State& s, std::size_t first, std::size_t las
   std::span<const float> x = input;
   bool x_cl = false;
   if (im.in_cl(first) && L[first].op != Op::Conv2d && !channels_first_only(L[first].op)) {
-    Impl::to_channels_last(L[first].in_shape, input, s.boundary_in);
-    x = s.boundary_in;
+    auto& copy = Impl::scratch(s).input_channels_last;
+    Impl::to_channels_last(L[first].in_shape, input, copy);
+    x = copy;
     x_cl = true;
   }
   return im.forward(s, first, last, x, x_cl, nullptr);
@@ -1045,15 +1058,17 @@ std::vector<std::int32_t> Engine::run(State& s, datasets::SparseSample sample, i
     const std::size_t begin = k;
     while (k < sample.size() && sample.index[k] < end_index) ++k;
     if (begin < k && sample.index[begin] < base) throw std::invalid_argument("sparse sample: indices must ascend");
-    s.input_index.resize(k - begin);
-    for (std::size_t e = begin; e < k; ++e) s.input_index[e - begin] = static_cast<std::uint32_t>(sample.index[e] - base);
+    auto& cells = Impl::scratch(s).step_cells;
+    cells.resize(k - begin);
+    for (std::size_t e = begin; e < k; ++e) cells[e - begin] = static_cast<std::uint32_t>(sample.index[e] - base);
     if (im.sparse_entry != std::string::npos) {
-      const SparseStep in{s.input_index, sample.count.subspan(begin, k - begin)};
+      const SparseStep in{cells, sample.count.subspan(begin, k - begin)};
       add_spikes(im.forward(s, im.sparse_entry, im.layers.size(), {}, false, &in));
     } else {  // dense reference engine (or a first layer without weights): the plain map
-      s.input_frame.assign(step_size, 0.0f);
-      for (std::size_t e = begin; e < k; ++e) s.input_frame[s.input_index[e - begin]] = static_cast<float>(sample.count[e]);
-      add_spikes(step(s, 0, im.layers.size(), s.input_frame));
+      auto& frame = Impl::scratch(s).step_frame;
+      frame.assign(step_size, 0.0f);
+      for (std::size_t e = begin; e < k; ++e) frame[cells[e - begin]] = static_cast<float>(sample.count[e]);
+      add_spikes(step(s, 0, im.layers.size(), frame));
     }
   }
   if (k != sample.size()) throw std::invalid_argument("sparse sample: an index lies outside T x C x H x W");

@@ -1,4 +1,5 @@
 #include "snngx/snn/network.hpp"
+#include "snngx/snn/geometry.hpp"
 
 #include <cmath>
 #include <numeric>
@@ -210,8 +211,8 @@ std::vector<Shape> Network::layer_output_shapes() const {
                 bad(name + ": in_channels " + std::to_string(C.in_channels) + " but input has " + std::to_string(cur[0]));
               for (int d = 0; d < 2; ++d)
                 if (C.kernel[d] <= 0 || C.stride[d] <= 0 || C.padding[d] < 0) bad(name + ": bad kernel/stride/padding");
-              const int oh = (cur[1] + 2 * C.padding[0] - C.kernel[0]) / C.stride[0] + 1;
-              const int ow = (cur[2] + 2 * C.padding[1] - C.kernel[1]) / C.stride[1] + 1;
+              const geometry::Window g = geometry::window(C, cur);
+              const int oh = g.out_height(), ow = g.out_width();
               if (oh <= 0 || ow <= 0 || C.out_channels <= 0) bad(name + ": output would be empty");
               cur = {C.out_channels, oh, ow};
             },
@@ -222,8 +223,8 @@ std::vector<Shape> Network::layer_output_shapes() const {
               if (cur.size() != 3) bad(name + ": input " + to_string(cur) + " is not [C,H,W]");
               if (P.kernel[0] <= 0 || P.kernel[1] <= 0 || P.stride[0] <= 0 || P.stride[1] <= 0)
                 bad(name + ": kernel and stride must be positive");
-              const int oh = (cur[1] - P.kernel[0]) / P.stride[0] + 1;
-              const int ow = (cur[2] - P.kernel[1]) / P.stride[1] + 1;
+              const geometry::Window g = geometry::window(P, cur);
+              const int oh = g.out_height(), ow = g.out_width();
               if (oh <= 0 || ow <= 0) bad(name + ": output would be empty");
               cur = {cur[0], oh, ow};
             },
@@ -232,8 +233,8 @@ std::vector<Shape> Network::layer_output_shapes() const {
               if (cur.size() != 3) bad(name + ": input " + to_string(cur) + " is not [C,H,W]");
               for (int d = 0; d < 2; ++d)
                 if (P.kernel[d] <= 0 || P.stride[d] <= 0 || P.padding[d] < 0) bad(name + ": bad kernel/stride/padding");
-              const int oh = (cur[1] + 2 * P.padding[0] - P.kernel[0]) / P.stride[0] + 1;
-              const int ow = (cur[2] + 2 * P.padding[1] - P.kernel[1]) / P.stride[1] + 1;
+              const geometry::Window g = geometry::window(P, cur);
+              const int oh = g.out_height(), ow = g.out_width();
               if (oh <= 0 || ow <= 0) bad(name + ": output would be empty");
               cur = {cur[0], oh, ow};
             },

@@ -25,6 +25,7 @@
 #include <variant>
 
 #include "snngx/io/threads.hpp"
+#include "snngx/snn/geometry.hpp"
 #include "snngx/snn/inference.hpp"
 #include "neuron_coefficients.hpp"
 #include "train_spike.hpp"
@@ -120,21 +121,25 @@ void linear_forward(const Plan& p, const float* x, float* y) {
     for (std::size_t o = 0; o < out; ++o) y[o] += (*p.bias)[o];
 }
 
+// The window of a conv / pooling layer on this plan's input (snngx/snn/geometry.hpp).
+template <class L>
+geometry::Window window_of(const Plan& p, const L& layer) {
+  return geometry::window(layer, Shape{p.in.c, p.in.h, p.in.w});
+}
+
 void conv_forward(const Plan& p, const Conv2d& c, const float* x, float* y) {
   const int H = p.in.h, W = p.in.w, OH = p.out.h, OW = p.out.w, kh = c.kernel[0], kw = c.kernel[1];
+  const geometry::Window win = window_of(p, c);
   const auto& w = c.weight.values;
   for (int o = 0; o < c.out_channels; ++o)
     for (int oy = 0; oy < OH; ++oy)
       for (int ox = 0; ox < OW; ++ox) {
         float sum = 0.0f;
         for (int ci = 0; ci < c.in_channels; ++ci)
-          for (int ky = 0; ky < kh; ++ky)
-            for (int kx = 0; kx < kw; ++kx) {
-              const int iy = oy * c.stride[0] - c.padding[0] + ky, ix = ox * c.stride[1] - c.padding[1] + kx;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-              sum += w[((static_cast<std::size_t>(o) * c.in_channels + ci) * kh + ky) * kw + kx] *
-                     x[(static_cast<std::size_t>(ci) * H + iy) * W + ix];
-            }
+          win.receptive_field(oy, ox, [&](int ky, int kx, int iy, int ix) {
+            sum += w[((static_cast<std::size_t>(o) * c.in_channels + ci) * kh + ky) * kw + kx] *
+                   x[(static_cast<std::size_t>(ci) * H + iy) * W + ix];
+          });
         y[(static_cast<std::size_t>(o) * OH + oy) * OW + ox] = sum;
       }
   if (!c.bias.empty())
@@ -142,24 +147,21 @@ void conv_forward(const Plan& p, const Conv2d& c, const float* x, float* y) {
       for (int q = 0; q < OH * OW; ++q) y[static_cast<std::size_t>(o) * OH * OW + q] += c.bias[static_cast<std::size_t>(o)];
 }
 
-// Window (ky, kx) of output (oy, ox): the input index, or -1 in the padding.
+// The in-input taps of output (oy, ox) of a pooling window, as positions iy * W + ix (padding skipped).
 template <class F>
-void for_window(const Dims& in, int oy, int ox, std::array<int, 2> k, std::array<int, 2> s, std::array<int, 2> pad, F&& f) {
-  for (int ky = 0; ky < k[0]; ++ky)
-    for (int kx = 0; kx < k[1]; ++kx) {
-      const int iy = oy * s[0] - pad[0] + ky, ix = ox * s[1] - pad[1] + kx;
-      f(iy >= 0 && iy < in.h && ix >= 0 && ix < in.w ? iy * in.w + ix : -1);
-    }
+void for_window(const geometry::Window& win, int oy, int ox, F&& f) {
+  win.receptive_field(oy, ox, [&](int, int, int iy, int ix) { f(iy * win.x.in + ix); });
 }
 
 void maxpool_forward(const Plan& p, const MaxPool2d& m, const float* x, float* y, std::int32_t* route) {
   const std::size_t plane = static_cast<std::size_t>(p.in.h) * p.in.w;
+  const geometry::Window win = window_of(p, m);
   for (int c = 0; c < p.out.c; ++c)
     for (int oy = 0; oy < p.out.h; ++oy)
       for (int ox = 0; ox < p.out.w; ++ox) {
         const std::size_t o = (static_cast<std::size_t>(c) * p.out.h + oy) * p.out.w + ox;
         bool first = true;
-        for_window(p.in, oy, ox, m.kernel, m.stride, {0, 0}, [&](int q) {
+        for_window(win, oy, ox, [&](int q) {
           const auto src = static_cast<std::int32_t>(c * plane + static_cast<std::size_t>(q));
           if (first || x[src] > y[o]) y[o] = x[src], route[o] = src;  // ties keep the first maximum
           first = false;
@@ -169,13 +171,14 @@ void maxpool_forward(const Plan& p, const MaxPool2d& m, const float* x, float* y
 
 void pool_forward(const Plan& p, const Pool2d& m, const float* x, float* y) {
   const std::size_t plane = static_cast<std::size_t>(p.in.h) * p.in.w;
+  const geometry::Window win = window_of(p, m);
   const auto area = static_cast<float>(m.kernel[0] * m.kernel[1]);
   for (int c = 0; c < p.out.c; ++c)
     for (int oy = 0; oy < p.out.h; ++oy)
       for (int ox = 0; ox < p.out.w; ++ox) {
         float sum = 0.0f;
-        for_window(p.in, oy, ox, m.kernel, m.stride, m.padding, [&](int q) {
-          if (q >= 0) sum += x[c * plane + static_cast<std::size_t>(q)];
+        for_window(win, oy, ox, [&](int q) {
+          sum += x[c * plane + static_cast<std::size_t>(q)];
         });
         y[(static_cast<std::size_t>(c) * p.out.h + oy) * p.out.w + ox] = m.mode == Pool2d::Mode::Average ? sum / area : sum;
       }
@@ -241,6 +244,7 @@ void linear_backward(const Plan& p, const float* x, const float* g, float* dx, s
 void conv_backward(const Plan& p, const Conv2d& c, const float* x, const float* g, float* dx, std::vector<float>& dw,
                    std::vector<float>& db) {
   const int H = p.in.h, W = p.in.w, OH = p.out.h, OW = p.out.w, kh = c.kernel[0], kw = c.kernel[1];
+  const geometry::Window win = window_of(p, c);
   const auto& w = c.weight.values;
   if (dx) std::fill(dx, dx + p.in.n(), 0.0f);
   for (int o = 0; o < c.out_channels; ++o)
@@ -250,28 +254,26 @@ void conv_backward(const Plan& p, const Conv2d& c, const float* x, const float* 
         if (go == 0.0f) continue;
         if (!db.empty()) db[static_cast<std::size_t>(o)] += go;
         for (int ci = 0; ci < c.in_channels; ++ci)
-          for (int ky = 0; ky < kh; ++ky)
-            for (int kx = 0; kx < kw; ++kx) {
-              const int iy = oy * c.stride[0] - c.padding[0] + ky, ix = ox * c.stride[1] - c.padding[1] + kx;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-              const std::size_t wk = ((static_cast<std::size_t>(o) * c.in_channels + ci) * kh + ky) * kw + kx;
-              const std::size_t xk = (static_cast<std::size_t>(ci) * H + iy) * W + ix;
-              dw[wk] += go * x[xk];
-              if (dx) dx[xk] += go * w[wk];
-            }
+          win.receptive_field(oy, ox, [&](int ky, int kx, int iy, int ix) {
+            const std::size_t wk = ((static_cast<std::size_t>(o) * c.in_channels + ci) * kh + ky) * kw + kx;
+            const std::size_t xk = (static_cast<std::size_t>(ci) * H + iy) * W + ix;
+            dw[wk] += go * x[xk];
+            if (dx) dx[xk] += go * w[wk];
+          });
       }
 }
 
 void pool_backward(const Plan& p, const Pool2d& m, const float* g, float* dx) {
   const std::size_t plane = static_cast<std::size_t>(p.in.h) * p.in.w;
+  const geometry::Window win = window_of(p, m);
   const float scale = m.mode == Pool2d::Mode::Average ? 1.0f / static_cast<float>(m.kernel[0] * m.kernel[1]) : 1.0f;
   std::fill(dx, dx + p.in.n(), 0.0f);
   for (int c = 0; c < p.out.c; ++c)
     for (int oy = 0; oy < p.out.h; ++oy)
       for (int ox = 0; ox < p.out.w; ++ox) {
         const float go = g[(static_cast<std::size_t>(c) * p.out.h + oy) * p.out.w + ox] * scale;
-        for_window(p.in, oy, ox, m.kernel, m.stride, m.padding, [&](int q) {
-          if (q >= 0) dx[c * plane + static_cast<std::size_t>(q)] += go;
+        for_window(win, oy, ox, [&](int q) {
+          dx[c * plane + static_cast<std::size_t>(q)] += go;
         });
       }
 }

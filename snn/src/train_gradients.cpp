@@ -17,6 +17,7 @@
 
 #include "snngx/io/threads.hpp"
 #include "snngx/io/memory.hpp"
+#include "snngx/snn/geometry.hpp"
 #include "snngx/snn/inference.hpp"
 #include "snngx/snn/train.hpp"
 #include "train_spike.hpp"
@@ -42,7 +43,7 @@ enum class Op { Linear, Conv2d, Lif, MaxPool2d, Flatten };
 struct Step {
   Op op{};
   int in_c = 0, in_h = 1, in_w = 1, out_c = 0, out_h = 1, out_w = 1;
-  int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;  // conv / pool
+  geometry::Window window;                              // conv / pool
   float decay = 0.0f, threshold = 0.0f;                // lif
   int weighted = -1;                                   // index among weighted layers
   // Column-major [out, K]: column k holds the weights one input touches, contiguous. Linear:
@@ -75,9 +76,8 @@ std::vector<Step> compile(const Network& net) {
     } else if (const auto* C = std::get_if<Conv2d>(&l)) {
       s.op = Op::Conv2d;
       s.weighted = weighted++;
-      s.kh = C->kernel[0], s.kw = C->kernel[1], s.sh = C->stride[0], s.sw = C->stride[1];
-      s.ph = C->padding[0], s.pw = C->padding[1];
-      const int cin = C->in_channels, kk = s.kh * s.kw;
+      s.window = geometry::window(*C, in);
+      const int cin = C->in_channels, kk = s.window.taps();
       s.weight.resize(C->out_channels, static_cast<Eigen::Index>(kk) * cin);
       const auto& w = C->weight.values;
       for (int o = 0; o < C->out_channels; ++o)
@@ -89,7 +89,7 @@ std::vector<Step> compile(const Network& net) {
       s.threshold = N->threshold;
     } else if (const auto* P = std::get_if<MaxPool2d>(&l)) {
       s.op = Op::MaxPool2d;
-      s.kh = P->kernel[0], s.kw = P->kernel[1], s.sh = P->stride[0], s.sw = P->stride[1];
+      s.window = geometry::window(*P, in);
     } else {
       s.op = Op::Flatten;
     }
@@ -107,7 +107,7 @@ void load_weights(std::vector<Step>& steps, const Network& net) {
     if (s.op == Op::Linear) {
       s.weight = Eigen::Map<const RowMat>(w.data(), s.out_c, s.in_c);
     } else {
-      const int cin = s.in_c, kk = s.kh * s.kw;
+      const int cin = s.in_c, kk = s.window.taps();
       s.weight.resize(s.out_c, static_cast<Eigen::Index>(kk) * cin);
       for (int o = 0; o < s.out_c; ++o)
         for (int c = 0; c < cin; ++c)
@@ -148,22 +148,12 @@ void find_nonzeros(const Mat& x, Nonzeros& nz) {
 // Calls f(k, out_col) for every (weight column, output column) an input at (c, in_col) reaches.
 template <class F>
 void conv_targets(const Step& s, Eigen::Index in_col, int c, F&& f) {
-  const int H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
+  const int H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w, KW = s.window.x.kernel;
   const Eigen::Index n = in_col / (static_cast<Eigen::Index>(H) * W);
   const int p = static_cast<int>(in_col % (static_cast<Eigen::Index>(H) * W)), iy = p / W, ix = p % W;
-  for (int ky = 0; ky < s.kh; ++ky) {
-    const int ny = iy + s.ph - ky;
-    if (ny < 0 || ny % s.sh) continue;
-    const int oy = ny / s.sh;
-    if (oy >= OH) continue;
-    for (int kx = 0; kx < s.kw; ++kx) {
-      const int nx = ix + s.pw - kx;
-      if (nx < 0 || nx % s.sw) continue;
-      const int ox = nx / s.sw;
-      if (ox >= OW) continue;
-      f(static_cast<Eigen::Index>(ky * s.kw + kx) * s.in_c + c, (n * OH + oy) * OW + ox);
-    }
-  }
+  s.window.outputs_reached(iy, ix, [&](int ky, int kx, int oy, int ox) {
+    f(static_cast<Eigen::Index>(ky * KW + kx) * s.in_c + c, (n * OH + oy) * OW + ox);
+  });
 }
 
 template <class F>
@@ -283,18 +273,18 @@ void maxpool_forward(const Step& s, const Act& x, int n_frames, Act& y, IndexMat
     for (int oy = 0; oy < OH; ++oy)
       for (int ox = 0; ox < OW; ++ox) {
         const Eigen::Index col = (static_cast<Eigen::Index>(n) * OH + oy) * OW + ox;
-        for (int ky = 0; ky < s.kh; ++ky)
-          for (int kx = 0; kx < s.kw; ++kx) {
-            const auto src = static_cast<std::int32_t>((static_cast<Eigen::Index>(n) * H + oy * s.sh + ky) * W + ox * s.sw + kx);
-            const bool first = ky == 0 && kx == 0;
-            for (int c = 0; c < C; ++c) {
-              const float val = x.m(c, src);
-              if (first || val > y.m(c, col)) {  // strict: ties keep the first maximum
-                y.m(c, col) = val;
-                argmax(c, col) = src;
-              }
+        bool first = true;
+        s.window.receptive_field(oy, ox, [&](int, int, int iy, int ix) {
+          const auto src = static_cast<std::int32_t>((static_cast<Eigen::Index>(n) * H + iy) * W + ix);
+          for (int c = 0; c < C; ++c) {
+            const float val = x.m(c, src);
+            if (first || val > y.m(c, col)) {  // strict: ties keep the first maximum
+              y.m(c, col) = val;
+              argmax(c, col) = src;
             }
           }
+          first = false;
+        });
       }
   if (x.needed.size() == 0) {
     y.needed.resize(0, 0);
@@ -605,7 +595,7 @@ struct GradientComputer::Impl {
       if (s.op == Op::Linear) {
         Eigen::Map<RowMat>(flat.data(), d.rows(), d.cols()) = d;
       } else {
-        const int cin = s.in_c, kk = s.kh * s.kw;
+        const int cin = s.in_c, kk = s.window.taps();
         for (Eigen::Index o = 0; o < d.rows(); ++o)
           for (int c = 0; c < cin; ++c)
             for (int k = 0; k < kk; ++k)

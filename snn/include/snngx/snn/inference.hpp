@@ -28,24 +28,30 @@ EngineKind parse_engine(const std::string& name);  // "event" | "dense"
 /// the layers after the searched one; the trainer and the accelerator model check against it).
 /// Activations are float arrays in [C,H,W] / [F] order: input counts, or spikes as 0/1.
 class Engine {
+  struct Impl;
+
  public:
-  /// Per-sample state: the activation leaving each layer, each LIF layer's membrane v[t-1] and
-  /// scratch accumulators. Create with new_state(). The event engine does not keep spikes: it
-  /// re-derives s[t-1] = (v[t-1] > threshold) (exact, v is stored before the reset gating) and
-  /// keeps fused quantized conv stages as channel bitmaps (see snn/src/event_conv.hpp).
-  struct State {
-    std::vector<std::vector<float>> out;  // the event engine keeps conv-stage maps channels-last
-    std::vector<std::vector<float>> v;
-    std::vector<float> facc, boundary_in, boundary_out;
-    std::vector<std::int32_t> iacc;
-    std::vector<std::int16_t> iacc16;  // quantized layers accumulate in int16 blocks (see inference.cpp)
-    std::vector<std::pair<std::uint32_t, float>> active;  // (canonical index, value), (c,y,x) order
-    std::vector<std::uint32_t> bucket;
-    std::vector<std::uint32_t> input_index;  // a sparse sample's current step, relative to the step
-    std::vector<float> input_frame;          // ... densified, for engines that need a map
-    std::vector<std::vector<float>> syn;  // CubaLIF synaptic currents, per layer
-    std::vector<float> recurrent, layout;  // a Neuron layer's input current; channels-first copy
-    std::vector<std::vector<std::uint32_t>> spikes;  // per fused Linear + LIF layer: its spiking neurons, ascending
+  /// Per-sample state, created with new_state(): the activation leaving each layer, each LIF /
+  /// Neuron layer's membrane v[t-1] and each CubaLIF layer's synaptic current. The event engine
+  /// does not keep spikes: it re-derives s[t-1] = (v[t-1] > threshold) (exact, v is stored before
+  /// the reset gating), keeps conv-stage maps channels-last and fused quantized conv stages as
+  /// channel bitmaps (see snn/src/event_conv.hpp). The working buffers of a step are private.
+  class State {
+   public:
+    std::vector<std::vector<float>> out;  // per layer (the event engine's conv-stage maps channels-last)
+    std::vector<std::vector<float>> v;    // per LIF / Neuron layer: the membrane
+    std::vector<std::vector<float>> syn;  // per CubaLIF layer: the synaptic current
+
+    State();
+    ~State();
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+   private:
+    friend class Engine;
+    friend struct Engine::Impl;
+    struct Scratch;  // defined in inference.cpp
+    std::unique_ptr<Scratch> scratch_;
   };
 
   Engine(const Network& net, EngineKind kind);
@@ -74,7 +80,6 @@ class Engine {
   [[nodiscard]] EngineKind kind() const;
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
