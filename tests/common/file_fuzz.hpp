@@ -47,6 +47,17 @@ inline void write_bytes(const std::filesystem::path& path, const Bytes& b) {
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
+/// A failing mutated file is copied into $SNNGX_FUZZ_KEEP (a folder), when set, as
+/// "<label>, <kind>, mutation <i>.bin", so that a fault can be studied and turned into a
+/// hand-built regression test.
+inline void keep_failing_file(const std::filesystem::path& path, const std::string& label, const char* kind, int i) {
+  const char* keep = std::getenv("SNNGX_FUZZ_KEEP");
+  if (keep == nullptr || *keep == '\0') return;
+  std::error_code ec;
+  std::filesystem::copy_file(path, std::filesystem::path(keep) / (label + ", " + kind + ", mutation " + std::to_string(i) + ".bin"),
+                             std::filesystem::copy_options::overwrite_existing, ec);
+}
+
 /// Bytes [begin, begin + size) of a file: where DataBitFlips aims.
 struct ByteRange {
   std::size_t begin = 0, size = 0;
@@ -118,13 +129,16 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
       (read() ? t.same : t.changed) += 1;
     } catch (const std::runtime_error& e) {
       const std::string what = e.what();
-      EXPECT_EQ(what.rfind(path.string() + ":", 0), 0U) << label << ", mutation " << i << ": " << what;
-      EXPECT_EQ(what.find('\n'), std::string::npos) << label << ", mutation " << i << ": " << what;
+      const bool one_line_naming_the_file = what.rfind(path.string() + ":", 0) == 0 && what.find('\n') == std::string::npos;
+      EXPECT_TRUE(one_line_naming_the_file) << label << ", " << to_string(kind) << ", mutation " << i << ": " << what;
+      if (!one_line_naming_the_file) keep_failing_file(path, label, to_string(kind), i);
       ++t.rejected;
     } catch (const std::exception& e) {
       ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": " << typeid(e).name() << ": " << e.what();
+      keep_failing_file(path, label, to_string(kind), i);
     } catch (...) {
       ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": a non-standard exception escaped";
+      keep_failing_file(path, label, to_string(kind), i);
     }
   }
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);

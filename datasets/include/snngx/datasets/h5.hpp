@@ -51,7 +51,10 @@ std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string&
 
 /// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
 /// larger than the stored bytes, or a chunk larger than the dataset, made it read past its buffers
-/// (SIGSEGV found by fuzzing). Throws "<where>: dataset '<name>' ..." for either; call before a read.
+/// (SIGSEGV found by fuzzing). It also converts numbers trusting their stored type: a corrupted
+/// precision gave different values for different selections. Throws "<where>: dataset '<name>' ..."
+/// for any of these (an integer or float type must be a standard HDF5 integer or IEEE float type,
+/// field for field); call before a read. The attribute getters check number types the same way.
 void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name);
 
 /// Variable-length strings live in HDF5's global heap, which libhdf5 1.10 reads trusting every
