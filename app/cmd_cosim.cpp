@@ -42,8 +42,8 @@ template <class T>
 void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>& v, std::size_t rows, const H5::PredType& file_type,
                    const H5::PredType& mem_type) {
   const hsize_t cols = rows ? v.size() / rows : 0;
-  const hsize_t dims[2] = {rows, cols};
-  f.createDataSet(name, file_type, H5::DataSpace(cols == 1 ? 1 : 2, dims)).write(v.data(), mem_type);
+  const std::vector<hsize_t> dims = cols == 1 ? std::vector<hsize_t>{rows} : std::vector<hsize_t>{rows, cols};
+  h5::write_checksummed(f, name, file_type, dims, mem_type, v.data());  // checksummed (docs/formats.md, outputs files)
 }
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rtl::CosimReport& r) {

@@ -30,16 +30,16 @@ struct InferOptions {
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r, const snn::OutputTrace* trace) {
   staged.write(path, [&](const std::filesystem::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    const hsize_t d2[2] = {r.size(), static_cast<hsize_t>(r.num_classes)};
-    const hsize_t d1 = r.size();
-    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);  // every array checksummed (docs/formats.md, outputs files)
+    const hsize_t n = r.size();
+    const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
+    h5::write_checksummed(f, "spike_counts", i32, {n, static_cast<hsize_t>(r.num_classes)}, ni32, r.spike_counts.data());
+    h5::write_checksummed(f, "predictions", i32, {n}, ni32, r.predictions.data());
+    h5::write_checksummed(f, "labels", i32, {n}, ni32, r.labels.data());
     if (!trace) return;
-    const hsize_t d3[3] = {trace->samples, static_cast<hsize_t>(trace->time_steps), static_cast<hsize_t>(trace->outputs)};
-    f.createDataSet("spikes", H5::PredType::STD_U8LE, H5::DataSpace(3, d3)).write(trace->spikes.data(), H5::PredType::NATIVE_UINT8);
-    f.createDataSet("membrane", H5::PredType::IEEE_F32LE, H5::DataSpace(3, d3)).write(trace->membrane.data(), H5::PredType::NATIVE_FLOAT);
+    const std::vector<hsize_t> d3 = {trace->samples, static_cast<hsize_t>(trace->time_steps), static_cast<hsize_t>(trace->outputs)};
+    h5::write_checksummed(f, "spikes", H5::PredType::STD_U8LE, d3, H5::PredType::NATIVE_UINT8, trace->spikes.data());
+    h5::write_checksummed(f, "membrane", H5::PredType::IEEE_F32LE, d3, H5::PredType::NATIVE_FLOAT, trace->membrane.data());
   });
 }
 

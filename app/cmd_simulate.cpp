@@ -162,13 +162,13 @@ nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rram::RunResult& r, int classes) {
   staged.write(path, [&](const fs::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
-    const hsize_t d2[2] = {r.predictions.size(), static_cast<hsize_t>(classes)};
-    const hsize_t d1 = r.predictions.size();
-    f.createDataSet("spike_counts", H5::PredType::STD_I32LE, H5::DataSpace(2, d2)).write(r.spike_counts.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("predictions", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.predictions.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &d1)).write(r.labels.data(), H5::PredType::NATIVE_INT32);
-    f.createDataSet("cycles", H5::PredType::STD_U64LE, H5::DataSpace(1, &d1)).write(r.cycles_per_sample.data(), H5::PredType::NATIVE_UINT64);
+    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);  // every array checksummed (docs/formats.md, outputs files)
+    const hsize_t n = r.predictions.size();
+    const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
+    h5::write_checksummed(f, "spike_counts", i32, {n, static_cast<hsize_t>(classes)}, ni32, r.spike_counts.data());
+    h5::write_checksummed(f, "predictions", i32, {n}, ni32, r.predictions.data());
+    h5::write_checksummed(f, "labels", i32, {n}, ni32, r.labels.data());
+    h5::write_checksummed(f, "cycles", H5::PredType::STD_U64LE, {n}, H5::PredType::NATIVE_UINT64, r.cycles_per_sample.data());
   });
 }
 

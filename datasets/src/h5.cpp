@@ -350,6 +350,25 @@ void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const s
   }
 }
 
+H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const H5::PredType& file_type,
+                              const std::vector<hsize_t>& dims, const H5::PredType& mem_type, const void* data) {
+  const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+  const bool empty = std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; });
+  H5::DSetCreatPropList props;
+  if (!dims.empty() && !empty) {
+    constexpr hsize_t chunk_bytes = hsize_t{1} << 20;
+    hsize_t row_bytes = file_type.getSize();
+    for (std::size_t k = 1; k < dims.size(); ++k) row_bytes *= dims[k];
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = std::clamp<hsize_t>(chunk_bytes / std::max<hsize_t>(row_bytes, 1), 1, dims[0]);
+    props.setChunk(static_cast<int>(chunk.size()), chunk.data());
+    props.setFletcher32();
+  }
+  H5::DataSet ds = parent.createDataSet(name, file_type, space, props);
+  if (!empty) ds.write(data, mem_type);
+  return ds;
+}
+
 std::vector<hsize_t> dims(const H5::DataSet& ds) {
   const H5::DataSpace space = ds.getSpace();
   std::vector<hsize_t> d(static_cast<size_t>(space.getSimpleExtentNdims()));

@@ -101,7 +101,11 @@ std::optional<OutputArray> read_array(const H5::H5File& file, const std::string&
   } catch (const std::exception&) {  // bad_alloc / length_error: a chunked extent no memory can hold
     h5::fail(where, "dataset '" + name + "' is too large to read (" + std::to_string(count) + " values)");
   }
-  if (count > 0) ds.read(a.bytes.data(), type->type);
+  try {
+    if (count > 0) ds.read(a.bytes.data(), type->type);
+  } catch (const H5::Exception& e) {  // most often a Fletcher-32 mismatch: a flipped bit in the stored numbers
+    h5::fail(where, "dataset '" + name + "' cannot be read: corrupt (checksum or stored bytes; " + e.getDetailMsg() + ")");
+  }
   return a;
 }
 }  // namespace
