@@ -49,7 +49,7 @@ void write_dataset(H5::H5File& f, const std::string& name, const std::vector<T>&
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rtl::CosimReport& r) {
   const std::size_t n = r.rtl.predictions.size();
   staged.write(path, [&](const std::filesystem::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    H5::H5File f = h5::create_checksummed_file(tmp);  // headers and every array checksummed (docs/formats.md)
     const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
     write_dataset(f, "spike_counts", r.rtl.spike_counts, n, i32, ni32);
     write_dataset(f, "predictions", r.rtl.predictions, n, i32, ni32);

@@ -30,7 +30,7 @@ struct InferOptions {
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const snn::InferenceResult& r, const snn::OutputTrace* trace) {
   staged.write(path, [&](const std::filesystem::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);  // every array checksummed (docs/formats.md, outputs files)
+    H5::H5File f = h5::create_checksummed_file(tmp);  // headers and every array checksummed (docs/formats.md)
     const hsize_t n = r.size();
     const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
     h5::write_checksummed(f, "spike_counts", i32, {n, static_cast<hsize_t>(r.num_classes)}, ni32, r.spike_counts.data());

@@ -162,7 +162,7 @@ nlohmann::json to_json(const Simulation& s, const SimulateOptions& o, const rram
 
 void write_outputs(io::StagedOutputs& staged, const std::string& path, const rram::RunResult& r, int classes) {
   staged.write(path, [&](const fs::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);  // every array checksummed (docs/formats.md, outputs files)
+    H5::H5File f = h5::create_checksummed_file(tmp);  // headers and every array checksummed (docs/formats.md)
     const hsize_t n = r.predictions.size();
     const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
     h5::write_checksummed(f, "spike_counts", i32, {n, static_cast<hsize_t>(classes)}, ni32, r.spike_counts.data());

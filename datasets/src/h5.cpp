@@ -89,12 +89,28 @@ H5::Attribute open_attr(const H5::H5Object& obj, const std::string& name, const 
 // 4-byte integer made its conversion return different values for different selections of the same
 // dataset (FrameFileFuzz, layout 1, seed 203: the labels read whole were shifted by ten samples,
 // read seven at a time they were all 0). A number type must therefore be one of HDF5's standard
-// integer or IEEE float types, field for field (what every writer, h5py included, stores).
+// integer types or an IEEE binary16/32/64 float, field for field (what every writer, h5py
+// included, stores).
+bool ieee_float_layout(hid_t type) {  // binary16 (numpy's float16, as h5py stores it), binary32, binary64
+  const std::size_t size = H5Tget_size(type);
+  const std::size_t exponent_bits = size == 2 ? 5 : size == 4 ? 8 : size == 8 ? 11 : 0;
+  if (exponent_bits == 0 || H5Tget_offset(type) != 0 || H5Tget_precision(type) != 8 * size) return false;
+  std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+  if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0) return false;
+  const std::size_t mantissa_bits = 8 * size - 1 - exponent_bits;
+  H5T_pad_t lsb = H5T_PAD_ERROR, msb = H5T_PAD_ERROR;
+  const H5T_order_t order = H5Tget_order(type);
+  return spos == 8 * size - 1 && epos == mantissa_bits && esize == exponent_bits && mpos == 0 && msize == mantissa_bits &&
+         H5Tget_ebias(type) == (std::size_t{1} << (exponent_bits - 1)) - 1 && H5Tget_norm(type) == H5T_NORM_IMPLIED &&
+         H5Tget_inpad(type) == H5T_PAD_ZERO && H5Tget_pad(type, &lsb, &msb) >= 0 && lsb == H5T_PAD_ZERO &&
+         msb == H5T_PAD_ZERO && (order == H5T_ORDER_LE || order == H5T_ORDER_BE);
+}
+
 bool standard_number_type(hid_t type) {
-  static const hid_t standard[] = {H5T_STD_I8LE,  H5T_STD_I8BE,  H5T_STD_U8LE,   H5T_STD_U8BE,   H5T_STD_I16LE,
-                                   H5T_STD_I16BE, H5T_STD_U16LE, H5T_STD_U16BE,  H5T_STD_I32LE,  H5T_STD_I32BE,
-                                   H5T_STD_U32LE, H5T_STD_U32BE, H5T_STD_I64LE,  H5T_STD_I64BE,  H5T_STD_U64LE,
-                                   H5T_STD_U64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE};
+  if (H5Tget_class(type) == H5T_FLOAT) return ieee_float_layout(type);
+  static const hid_t standard[] = {H5T_STD_I8LE,  H5T_STD_I8BE,  H5T_STD_U8LE,  H5T_STD_U8BE,  H5T_STD_I16LE, H5T_STD_I16BE,
+                                   H5T_STD_U16LE, H5T_STD_U16BE, H5T_STD_I32LE, H5T_STD_I32BE, H5T_STD_U32LE, H5T_STD_U32BE,
+                                   H5T_STD_I64LE, H5T_STD_I64BE, H5T_STD_U64LE, H5T_STD_U64BE};
   return std::any_of(std::begin(standard), std::end(standard), [type](hid_t s) { return H5Tequal(type, s) > 0; });
 }
 
@@ -350,13 +366,21 @@ void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const s
   }
 }
 
+H5::H5File create_checksummed_file(const fs::path& path) {
+  H5::FileAccPropList access;
+  access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  return H5::H5File(path.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+}
+
 H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const H5::PredType& file_type,
                               const std::vector<hsize_t>& dims, const H5::PredType& mem_type, const void* data) {
   const H5::DataSpace space = dims.empty() ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
   const bool empty = std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; });
   H5::DSetCreatPropList props;
   if (!dims.empty() && !empty) {
-    constexpr hsize_t chunk_bytes = hsize_t{1} << 20;
+    // 256 KiB: several chunks fit libhdf5's default 1 MiB chunk cache, so that a reader going
+    // through an array in batches (frame labels) decodes and verifies each chunk once.
+    constexpr hsize_t chunk_bytes = hsize_t{1} << 18;
     hsize_t row_bytes = file_type.getSize();
     for (std::size_t k = 1; k < dims.size(); ++k) row_bytes *= dims[k];
     std::vector<hsize_t> chunk = dims;

@@ -14,7 +14,9 @@
 // an HDF5 file come from file_fuzz_hdf5.hpp (this header needs no HDF5).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -122,6 +124,9 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
                            const std::vector<ByteRange>& data, int n, std::mt19937_64& rng,
                            const std::function<bool()>& read, const std::string& label) {
   FuzzTally t;
+  // Wall and process CPU time per kind (the CI budget is set from these: README, Development).
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   ::testing::internal::CaptureStderr();  // nothing but our one line may reach the user (no HDF5 stack dumps)
   for (int i = 0; i < n; ++i) {
     write_bytes(path, mutate_file(valid, kind, data, rng));
@@ -142,8 +147,10 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
     }
   }
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);
-  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected\n", label.c_str(),
-              to_string(kind), n, t.same, t.changed, t.rejected);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected (%.1f s wall, %.1f s CPU)\n",
+              label.c_str(), to_string(kind), n, t.same, t.changed, t.rejected, wall, cpu);
   return t;
 }
 

@@ -224,10 +224,24 @@ void write_file_bytes(const fs::path& path, const std::vector<std::uint8_t>& byt
 // makes libhdf5 take the file as 4 bytes shorter; the labels, stored last, then end past what it
 // reads, and its sieve buffer returned stale memory for the last label (a different value read
 // whole and read in batches). Built here by hand: that one flip. Refused, one line.
+// The file as snngx wrote layout 1 then (and other tools do): contiguous labels, written last.
+void write_layout1_with_contiguous_labels(const fs::path& path) {
+  const FrameSet set = synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203);
+  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  const hsize_t d[5] = {40, 4, 2, 16, 16}, chunk[5] = {1, 4, 2, 16, 16};
+  H5::DSetCreatPropList props;
+  props.setChunk(5, chunk);
+  props.setDeflate(4);
+  f.createDataSet("frames", H5::PredType::STD_U16LE, H5::DataSpace(5, d), props).write(set.counts.data(), H5::PredType::NATIVE_UINT16);
+  const hsize_t n = 40;
+  f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n)).write(set.labels.data(), H5::PredType::NATIVE_INT32);
+}
+
 TEST(FrameLayouts, DatasetPastTheEndOfTheFileIsOneErrorInEveryReader) {
   const testing::TempDir dir;
   const fs::path path = dir / "base.frames.h5";
-  write_frames(path, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203), FrameLayout::Dense);
+  write_layout1_with_contiguous_labels(path);
+  EXPECT_EQ(read_frames(path).labels, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203).labels);
   std::vector<std::uint8_t> bytes = file_bytes(path);
   ASSERT_EQ(bytes[8], 0) << "superblock version 0 expected (base address at byte 24)";
   {  // the labels are the last bytes of the file: what a 4-byte shorter file cuts
@@ -266,6 +280,39 @@ TEST(FrameLayouts, Layout1WithAUserBlockLoads) {
     write_file_bytes(path, bytes);
   }
   EXPECT_NE(error_of([&] { (void)read_frames(path); }).find(path.string() + ": "), std::string::npos);
+}
+
+// snngx writes labels with a Fletcher-32 checksum: a flipped label bit that stays in range
+// (label 1 -> 5 of 10 classes) is one error naming the file, in both layouts.
+TEST(FrameLayouts, AFlippedLabelBitIsOneErrorNamingTheFile) {
+  const testing::TempDir dir;
+  for (const FrameLayout layout : {FrameLayout::Sparse, FrameLayout::Dense}) {
+    SCOPED_TRACE(to_string(layout));
+    const fs::path path = dir / "labels.frames.h5";
+    FrameSet set = synth_frames({2, 1, 3, 3}, 4, 0.5, 10, 7);
+    set.labels = {1, 2, 3, 0};
+    write_frames(path, set, layout);
+    std::size_t at = 0;
+    {
+      const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+      const H5::DataSet ds = f.openDataSet("labels");
+      haddr_t addr = 0;
+      hsize_t size = 0;
+      unsigned mask = 0;
+      ASSERT_GE(H5Dget_chunk_info(ds.getId(), ds.getSpace().getId(), 0, nullptr, &mask, &addr, &size), 0);
+      ASSERT_EQ(size, 4U * 4U + 4U) << "one chunk: 4 labels and the checksum";
+      at = static_cast<std::size_t>(addr);
+    }
+    std::vector<std::uint8_t> bytes = file_bytes(path);
+    ASSERT_EQ(bytes.at(at), 1);
+    bytes[at] ^= 0x04;
+    write_file_bytes(path, bytes);
+    const std::string e = error_of([&] { (void)read_frames(path); });
+    EXPECT_EQ(e.rfind(path.string() + ": ", 0), 0U) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    const std::string labels_error = error_of([&] { FrameSource source(path); (void)source.read_labels(); });
+    EXPECT_EQ(labels_error.rfind(path.string() + ": ", 0), 0U) << labels_error;
+  }
 }
 
 // What the number-type check must keep accepting: files of other tools in any standard integer
