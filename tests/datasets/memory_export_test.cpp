@@ -198,6 +198,30 @@ TEST(OutputsExport, AFlippedSpikeCountBitIsOneErrorNamingTheFile) {
   EXPECT_EQ(read_text(dir / "old" / "spike_counts.csv"), "sample,spike_counts_0,spike_counts_1\n0,1,2\n1,0,-3\n2,6,8\n");
 }
 
+// Fuzzing found (OutputsFileFuzz seed 403, bit flips, mutation 2,052): a flip made spike_counts'
+// extent [3, 2^62 + 2] (above its maximum [3, 2]; the element count wraps to 6), and the export
+// sized its rows by it: std::bad_alloc. Built by hand: the same high bit of the same dimension.
+TEST(OutputsExport, ACorruptExtentIsOneErrorNamingTheFile) {
+  const TempDir dir;
+  const fs::path path = dir / "o.h5";
+  write_outputs_file(path);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  // The dataspace message's dims then max dims, 8-byte little-endian: 3, 2, 3, 2.
+  std::string pattern(32, '\0');
+  pattern[0] = 3, pattern[8] = 2, pattern[16] = 3, pattern[24] = 2;
+  const std::string all(bytes.begin(), bytes.end());
+  const auto at = all.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(all.find(pattern, at + 1), std::string::npos);
+  bytes[at + 15] = 0x40;  // dims[1] = 2^62 + 2
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_EQ(error_of([&] { export_outputs(path, dir / "out", ExportFormat::csv); }),
+            path.string() + ": dataset 'spike_counts' has a corrupt shape (larger than its maximum)");
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(OutputsExport, AFrameFileIsNamedAsSuchAndNothingIsWritten) {
   const TempDir dir;
   write_frames(dir / "f.frames.h5", synth_frames({1, 1, 2, 2}, 2, 0.5, 2, 1));
