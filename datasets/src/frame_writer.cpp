@@ -271,8 +271,9 @@ void FrameWriter::finish() {
       h5::set_attr(m.file, "layout", std::int64_t{2});
       h5::set_attr(m.file, "frame_shape", std::vector<std::int64_t>{m.shape.t, m.shape.c, m.shape.h, m.shape.w});
     }
-    H5::DataSet ls = m.file.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n));
-    if (n > 0) ls.write(m.labels.data(), H5::PredType::NATIVE_INT32);
+    // Labels checksummed too (Fletcher-32): a flipped label bit that stays in range was read as a
+    // different, valid label (FrameFileFuzz: the one "changed but valid" of 10,000 layout-2 flips).
+    H5::DataSet ls = h5::write_checksummed(m.file, "labels", H5::PredType::STD_I32LE, {n}, H5::PredType::NATIVE_INT32, m.labels.data());
     set_fixed_strings(m.file, "source", {m.source}, true);
     set_fixed_strings(m.file, "transform", {m.transform}, true);
     h5::set_attr(m.file, "sensor_size", std::vector<std::int64_t>(m.sensor_size.begin(), m.sensor_size.end()));

@@ -101,7 +101,11 @@ std::optional<OutputArray> read_array(const H5::H5File& file, const std::string&
   } catch (const std::exception&) {  // bad_alloc / length_error: a chunked extent no memory can hold
     h5::fail(where, "dataset '" + name + "' is too large to read (" + std::to_string(count) + " values)");
   }
-  if (count > 0) ds.read(a.bytes.data(), type->type);
+  try {
+    if (count > 0) ds.read(a.bytes.data(), type->type);
+  } catch (const H5::Exception& e) {  // most often a Fletcher-32 mismatch: a flipped bit in the stored numbers
+    h5::fail(where, "dataset '" + name + "' cannot be read: corrupt (checksum or stored bytes; " + e.getDetailMsg() + ")");
+  }
   return a;
 }
 }  // namespace
@@ -129,7 +133,7 @@ void OutputsWriter::add(std::string name, std::span<const float> v, std::vector<
 }
 
 void OutputsWriter::write(const fs::path& path) const {
-  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  H5::H5File f = h5::create_checksummed_file(path);  // headers and every array checksummed (docs/formats.md)
   for (const auto& a : arrays_) {
     // (stored type, memory type) per element kind: little-endian in the file, native in memory.
     const auto [file_type, mem_type] = [&] {
@@ -142,7 +146,7 @@ void OutputsWriter::write(const fs::path& path) const {
       return std::pair{H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32};
     }();
     const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-    f.createDataSet(a.name, file_type, H5::DataSpace(static_cast<int>(dims.size()), dims.data())).write(a.data, mem_type);
+    h5::write_checksummed(f, a.name, file_type, dims, mem_type, a.data);
   }
 }
 

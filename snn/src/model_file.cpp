@@ -312,9 +312,7 @@ void save_model(const fs::path& path, const Network& net) {
     // The HDF5 1.8 file format (readable by HDF5 >= 1.8, h5py included) checksums the superblock
     // and every object header, where the attributes live: a flipped bit in a layer's kind, shape
     // or LIF constants is a read error too, not a silently different model (ModelFileFuzz).
-    H5::FileAccPropList access;
-    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+    H5::H5File f = h5::create_checksummed_file(tmp);
     h5::set_attr(f, "format", std::string("snngx-model"));
     h5::set_attr(f, "version", std::int64_t{kModelFormatVersion});
     h5::set_attr(f, "arch", net.arch);

@@ -170,17 +170,18 @@ void write_array(H5::Group& g, const std::string& name, const Array& a) {
   for (const auto x : a.shape) count *= x < 0 ? std::size_t{0} : static_cast<std::size_t>(x);
   if (count != a.values.size() || std::any_of(a.shape.begin(), a.shape.end(), [](std::int64_t x) { return x < 0; }))
     throw std::invalid_argument("parameter '" + name + "' has " + std::to_string(a.values.size()) + " values for its shape");
-  std::vector<hsize_t> d(a.shape.begin(), a.shape.end());
-  const H5::DataSpace space = d.empty() ? H5::DataSpace(H5S_SCALAR) : H5::DataSpace(static_cast<int>(d.size()), d.data());
+  // Arrays carry Fletcher-32 (scalars live unchecksummed, contiguous): a flipped bit in a stored
+  // weight is a read error, as in model files (docs/formats.md, NIR).
+  const std::vector<hsize_t> d(a.shape.begin(), a.shape.end());
   if (a.integer) {
     const std::vector<std::int64_t> v(a.values.begin(), a.values.end());
-    g.createDataSet(name, H5::PredType::STD_I64LE, space).write(v.data(), H5::PredType::NATIVE_INT64);
+    h5::write_checksummed(g, name, H5::PredType::STD_I64LE, d, H5::PredType::NATIVE_INT64, v.data());
   } else if (a.float64) {
-    g.createDataSet(name, H5::PredType::IEEE_F64LE, space).write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+    h5::write_checksummed(g, name, H5::PredType::IEEE_F64LE, d, H5::PredType::NATIVE_DOUBLE, a.values.data());
   } else {
     std::vector<float> v(a.values.size());
     std::transform(a.values.begin(), a.values.end(), v.begin(), [](double x) { return static_cast<float>(x); });
-    g.createDataSet(name, H5::PredType::IEEE_F32LE, space).write(v.data(), H5::PredType::NATIVE_FLOAT);
+    h5::write_checksummed(g, name, H5::PredType::IEEE_F32LE, d, H5::PredType::NATIVE_FLOAT, v.data());
   }
 }
 
@@ -949,7 +950,7 @@ Document read(const fs::path& path) {
 
 void write(const fs::path& path, const Document& doc) {
   h5::write_atomically(path, [&](const fs::path& tmp) {
-    H5::H5File f(tmp.string(), H5F_ACC_TRUNC);
+    H5::H5File f = h5::create_checksummed_file(tmp);  // checksummed headers: docs/formats.md, NIR
     write_text(f, "version", doc.version);
     Node root;
     root.type = "NIRGraph";

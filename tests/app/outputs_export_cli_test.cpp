@@ -4,6 +4,7 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,45 @@ TEST(CliOutputsExport, NeedsExactlyOneFormatAndTheRightKindOfFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("m.snn.h5: is a model file, not an outputs file"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(e.dir / "x"));
+}
+
+// Issue 17 point 5: infer writes every array of an outputs file with a Fletcher-32 checksum, so a
+// flipped bit in a spike count is one error line naming the file, exit 1, and no export folder.
+TEST(CliOutputsExport, AFlippedSpikeCountBitIsOneErrorLine) {
+  const Exported e;
+  std::size_t at = 0;
+  {
+    const H5::H5File f(e.outputs.string(), H5F_ACC_RDONLY);
+    for (const char* name : {"spike_counts", "predictions", "labels"}) {
+      SCOPED_TRACE(name);
+      const H5::DSetCreatPropList props = f.openDataSet(name).getCreatePlist();
+      ASSERT_EQ(props.getNfilters(), 1);
+      unsigned flags = 0, config = 0;
+      std::size_t n_values = 0;
+      char filter[32];
+      EXPECT_EQ(props.getFilter(0, flags, n_values, nullptr, sizeof filter, filter, config), H5Z_FILTER_FLETCHER32);
+    }
+    const H5::DataSet ds = f.openDataSet("spike_counts");
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    unsigned mask = 0;
+    ASSERT_GE(H5Dget_chunk_info(ds.getId(), ds.getSpace().getId(), 0, nullptr, &mask, &addr, &size), 0);
+    ASSERT_EQ(size, 7U * 10U * 4U + 4U) << "one chunk: 7 x 10 int32 counts and the checksum";
+    at = static_cast<std::size_t>(addr);  // spike count [0][0], lowest byte
+  }
+  {
+    std::fstream f(e.outputs, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    const char c = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 1));
+  }
+  const auto r = run_snngx("outputs export " + q(e.outputs) + " --csv " + q(e.dir / "csv"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("snngx: error: " + e.outputs.string() + ": dataset 'spike_counts' cannot be read: corrupt (checksum", 0), 0U)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(e.dir / "csv"));
 }
 
 }  // namespace

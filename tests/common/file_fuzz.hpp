@@ -14,7 +14,9 @@
 // an HDF5 file come from file_fuzz_hdf5.hpp (this header needs no HDF5).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +47,17 @@ inline Bytes read_bytes(const std::filesystem::path& path) {
 inline void write_bytes(const std::filesystem::path& path, const Bytes& b) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+/// A failing mutated file is copied into $SNNGX_FUZZ_KEEP (a folder), when set, as
+/// "<label>, <kind>, mutation <i>.bin", so that a fault can be studied and turned into a
+/// hand-built regression test.
+inline void keep_failing_file(const std::filesystem::path& path, const std::string& label, const char* kind, int i) {
+  const char* keep = std::getenv("SNNGX_FUZZ_KEEP");
+  if (keep == nullptr || *keep == '\0') return;
+  std::error_code ec;
+  std::filesystem::copy_file(path, std::filesystem::path(keep) / (label + ", " + kind + ", mutation " + std::to_string(i) + ".bin"),
+                             std::filesystem::copy_options::overwrite_existing, ec);
 }
 
 /// Bytes [begin, begin + size) of a file: where DataBitFlips aims.
@@ -111,6 +124,9 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
                            const std::vector<ByteRange>& data, int n, std::mt19937_64& rng,
                            const std::function<bool()>& read, const std::string& label) {
   FuzzTally t;
+  // Wall and process CPU time per kind (the CI budget is set from these: README, Development).
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   ::testing::internal::CaptureStderr();  // nothing but our one line may reach the user (no HDF5 stack dumps)
   for (int i = 0; i < n; ++i) {
     write_bytes(path, mutate_file(valid, kind, data, rng));
@@ -118,18 +134,23 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
       (read() ? t.same : t.changed) += 1;
     } catch (const std::runtime_error& e) {
       const std::string what = e.what();
-      EXPECT_EQ(what.rfind(path.string() + ":", 0), 0U) << label << ", mutation " << i << ": " << what;
-      EXPECT_EQ(what.find('\n'), std::string::npos) << label << ", mutation " << i << ": " << what;
+      const bool one_line_naming_the_file = what.rfind(path.string() + ":", 0) == 0 && what.find('\n') == std::string::npos;
+      EXPECT_TRUE(one_line_naming_the_file) << label << ", " << to_string(kind) << ", mutation " << i << ": " << what;
+      if (!one_line_naming_the_file) keep_failing_file(path, label, to_string(kind), i);
       ++t.rejected;
     } catch (const std::exception& e) {
       ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": " << typeid(e).name() << ": " << e.what();
+      keep_failing_file(path, label, to_string(kind), i);
     } catch (...) {
       ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": a non-standard exception escaped";
+      keep_failing_file(path, label, to_string(kind), i);
     }
   }
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);
-  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected\n", label.c_str(),
-              to_string(kind), n, t.same, t.changed, t.rejected);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected (%.1f s wall, %.1f s CPU)\n",
+              label.c_str(), to_string(kind), n, t.same, t.changed, t.rejected, wall, cpu);
   return t;
 }
 

@@ -6,10 +6,12 @@
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <functional>
 #include <sstream>
 
 #include "snngx/datasets/frames.hpp"
+#include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/memory.hpp"
 #include "snngx/datasets/outputs_export.hpp"
 #include "temp_dir.hpp"
@@ -116,6 +118,108 @@ TEST(OutputsExport, NpyHeaderAndBytesParseBack) {
   std::uint64_t last = 0;
   std::memcpy(&last, c.data() + c.size() - 8, 8);
   EXPECT_EQ(last, 12345678901234ull);
+}
+
+// Outputs files carry Fletcher-32 on every array (h5::write_checksummed, what infer, simulate and
+// cosim call). The same spike counts as write_outputs_file, written the commands' way.
+void write_checksummed_outputs_file(const fs::path& path) {
+  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  const std::int32_t counts[6] = {1, 2, 0, -3, 7, 8};
+  const std::int32_t pred[3] = {1, 0, 1};
+  const std::uint64_t cycles[3] = {10, 11, 12345678901234ull};
+  const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
+  h5::write_checksummed(f, "spike_counts", i32, {3, 2}, ni32, counts);
+  h5::write_checksummed(f, "predictions", i32, {3}, ni32, pred);
+  h5::write_checksummed(f, "cycles", H5::PredType::STD_U64LE, {3}, H5::PredType::NATIVE_UINT64, cycles);
+  h5::write_checksummed(f, "empty", i32, {0}, ni32, nullptr);  // N = 0: nothing to checksum, still an array
+}
+
+// Where spike count `index` (row-major) is stored: the one chunk of an uncompressed, checksummed
+// dataset, or a contiguous block, holds the int32 values in order.
+std::size_t spike_count_byte(const fs::path& path, std::size_t index) {
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  const H5::DataSet ds = f.openDataSet("spike_counts");
+  if (ds.getCreatePlist().getLayout() == H5D_CONTIGUOUS) return static_cast<std::size_t>(H5Dget_offset(ds.getId())) + 4 * index;
+  haddr_t addr = 0;
+  hsize_t size = 0;
+  unsigned mask = 0;
+  EXPECT_GE(H5Dget_chunk_info(ds.getId(), ds.getSpace().getId(), 0, nullptr, &mask, &addr, &size), 0);
+  EXPECT_EQ(size, 6U * 4U + 4U) << "one chunk: 6 int32 and the 4-byte checksum";
+  return static_cast<std::size_t>(addr) + 4 * index;
+}
+
+void flip_bit(const fs::path& path, std::size_t byte, int bit) {
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes.at(byte) = static_cast<char>(bytes.at(byte) ^ (1 << bit));
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(OutputsExport, ChecksummedFileExportsTheSameNumbers) {
+  const TempDir dir;
+  write_checksummed_outputs_file(dir / "o.h5");
+  {
+    const H5::H5File f((dir / "o.h5").string(), H5F_ACC_RDONLY);
+    for (const char* name : {"spike_counts", "predictions", "cycles"}) {
+      SCOPED_TRACE(name);
+      const H5::DSetCreatPropList props = f.openDataSet(name).getCreatePlist();
+      ASSERT_EQ(props.getNfilters(), 1);
+      unsigned flags = 0, config = 0;
+      std::size_t n_values = 0;
+      char filter_name[32];
+      EXPECT_EQ(props.getFilter(0, flags, n_values, nullptr, sizeof filter_name, filter_name, config), H5Z_FILTER_FLETCHER32);
+    }
+  }
+  export_outputs(dir / "o.h5", dir / "csv", ExportFormat::csv);
+  EXPECT_EQ(read_text(dir / "csv" / "spike_counts.csv"), "sample,spike_counts_0,spike_counts_1\n0,1,2\n1,0,-3\n2,7,8\n");
+  EXPECT_EQ(read_text(dir / "csv" / "cycles.csv"), "sample,cycles\n0,10\n1,11\n2,12345678901234\n");
+  EXPECT_EQ(read_text(dir / "csv" / "empty.csv"), "sample,empty\n");
+}
+
+// Issue 17 point 5: a flipped bit in a spike count (7 -> 6, the lowest bit of count [2][0]) is one
+// error line naming the file and the array, and no export folder; in a file written before the
+// checksums the same flip is silently exported as a 6 (why the writers checksum now).
+TEST(OutputsExport, AFlippedSpikeCountBitIsOneErrorNamingTheFile) {
+  const TempDir dir;
+  const fs::path path = dir / "o.h5";
+  write_checksummed_outputs_file(path);
+  flip_bit(path, spike_count_byte(path, 4), 0);
+  const std::string e = error_of([&] { export_outputs(path, dir / "out", ExportFormat::csv); });
+  EXPECT_EQ(e.rfind(path.string() + ": dataset 'spike_counts' cannot be read: corrupt (checksum", 0), 0U) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+
+  write_outputs_file(path);  // the older, unchecksummed file
+  flip_bit(path, spike_count_byte(path, 4), 0);
+  export_outputs(path, dir / "old", ExportFormat::csv);
+  EXPECT_EQ(read_text(dir / "old" / "spike_counts.csv"), "sample,spike_counts_0,spike_counts_1\n0,1,2\n1,0,-3\n2,6,8\n");
+}
+
+// Fuzzing found (OutputsFileFuzz seed 403, bit flips, mutation 2,052): a flip made spike_counts'
+// extent [3, 2^62 + 2] (above its maximum [3, 2]; the element count wraps to 6), and the export
+// sized its rows by it: std::bad_alloc. Built by hand: the same high bit of the same dimension.
+TEST(OutputsExport, ACorruptExtentIsOneErrorNamingTheFile) {
+  const TempDir dir;
+  const fs::path path = dir / "o.h5";
+  write_outputs_file(path);
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  // The dataspace message's dims then max dims, 8-byte little-endian: 3, 2, 3, 2.
+  std::string pattern(32, '\0');
+  pattern[0] = 3, pattern[8] = 2, pattern[16] = 3, pattern[24] = 2;
+  const std::string all(bytes.begin(), bytes.end());
+  const auto at = all.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(all.find(pattern, at + 1), std::string::npos);
+  bytes[at + 15] = 0x40;  // dims[1] = 2^62 + 2
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_EQ(error_of([&] { export_outputs(path, dir / "out", ExportFormat::csv); }),
+            path.string() + ": dataset 'spike_counts' has a corrupt shape (larger than its maximum)");
+  EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
 TEST(OutputsExport, AFrameFileIsNamedAsSuchAndNothingIsWritten) {

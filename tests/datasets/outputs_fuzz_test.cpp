@@ -10,6 +10,7 @@
 #include <map>
 
 #include "file_fuzz_hdf5.hpp"
+#include "snngx/datasets/h5.hpp"
 #include "snngx/datasets/outputs_export.hpp"
 #include "temp_dir.hpp"
 
@@ -18,9 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace snngx::testing;
 
+enum class Checksums { Fletcher32, None };
+
 // An outputs file as `simulate --outputs` writes it: spike_counts [N, classes] int32,
-// predictions / labels [N] int32, cycles [N] uint64 (contiguous, uncompressed).
-void write_outputs_file(const fs::path& path) {
+// predictions / labels [N] int32, cycles [N] uint64, each checksummed (h5::write_checksummed, as
+// the commands do); or, as snngx wrote them before, contiguous without checksums.
+void write_outputs_file(const fs::path& path, Checksums checksums) {
   constexpr hsize_t n = 24, classes = 5;
   std::vector<std::int32_t> counts(n * classes), predictions(n), labels(n);
   std::vector<std::uint64_t> cycles(n);
@@ -29,6 +33,19 @@ void write_outputs_file(const fs::path& path) {
     predictions[i] = static_cast<std::int32_t>(i % classes);
     labels[i] = static_cast<std::int32_t>((i + i / 3) % classes);
     cycles[i] = 100'000 + i * 977;
+  }
+  if (checksums == Checksums::Fletcher32) {
+    // As the commands write it: checksummed headers (HDF5 1.8 format) and Fletcher-32 arrays.
+    // Checksummed headers matter: in the older format a flip in a chunked dataset's layout
+    // message (a chunk dimension 4 -> 0) made libhdf5 divide by zero inside H5Dopen (SIGFPE,
+    // found by this test at 10,000 mutations), before any reader check can run.
+    H5::H5File f = h5::create_checksummed_file(path);
+    const auto i32 = H5::PredType::STD_I32LE, ni32 = H5::PredType::NATIVE_INT32;
+    h5::write_checksummed(f, "spike_counts", i32, {n, classes}, ni32, counts.data());
+    h5::write_checksummed(f, "predictions", i32, {n}, ni32, predictions.data());
+    h5::write_checksummed(f, "labels", i32, {n}, ni32, labels.data());
+    h5::write_checksummed(f, "cycles", H5::PredType::STD_U64LE, {n}, H5::PredType::NATIVE_UINT64, cycles.data());
+    return;
   }
   H5::H5File f(path.string(), H5F_ACC_TRUNC);
   const hsize_t d2[2] = {n, classes};
@@ -45,10 +62,10 @@ std::map<std::string, Bytes> folder_contents(const fs::path& dir) {
   return out;
 }
 
-void fuzz_outputs_file(ExportFormat format, std::uint64_t seed) {
+void fuzz_outputs_file(ExportFormat format, Checksums checksums, std::uint64_t seed) {
   const TempDir dir;
   const fs::path valid_path = dir / "valid.h5", path = dir / "fuzz.h5", out = dir / "export";
-  write_outputs_file(valid_path);
+  write_outputs_file(valid_path, checksums);
   (void)export_outputs(valid_path, out, format);
   const auto expected = folder_contents(out);
   ASSERT_EQ(expected.size(), 4U);
@@ -58,7 +75,8 @@ void fuzz_outputs_file(ExportFormat format, std::uint64_t seed) {
   ASSERT_EQ(data.size(), 4U);
   std::mt19937_64 rng(seed);
   const int n = fuzz_mutations();
-  const std::string label = std::string("outputs file, export to ") + (format == ExportFormat::csv ? "CSV" : ".npy");
+  const std::string label = std::string(checksums == Checksums::None ? "outputs file without checksums" : "outputs file") +
+                            ", export to " + (format == ExportFormat::csv ? "CSV" : ".npy");
   const auto read = [&] {
     try {
       const auto written = export_outputs(path, out, format);
@@ -80,8 +98,10 @@ void fuzz_outputs_file(ExportFormat format, std::uint64_t seed) {
   }
 }
 
-TEST(OutputsFileFuzz, CsvExportSurvivesBitFlipsTruncationAndRandomRuns) { fuzz_outputs_file(ExportFormat::csv, 401); }
-TEST(OutputsFileFuzz, NpyExportSurvivesBitFlipsTruncationAndRandomRuns) { fuzz_outputs_file(ExportFormat::npy, 402); }
+TEST(OutputsFileFuzz, CsvExportSurvivesBitFlipsTruncationAndRandomRuns) { fuzz_outputs_file(ExportFormat::csv, Checksums::Fletcher32, 401); }
+TEST(OutputsFileFuzz, NpyExportSurvivesBitFlipsTruncationAndRandomRuns) { fuzz_outputs_file(ExportFormat::npy, Checksums::Fletcher32, 402); }
+// Files written before the checksums (contiguous arrays): still read, and still one error line or a result.
+TEST(OutputsFileFuzz, UnchecksummedFileSurvivesBitFlipsTruncationAndRandomRuns) { fuzz_outputs_file(ExportFormat::csv, Checksums::None, 403); }
 
 }  // namespace
 }  // namespace snngx::datasets

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -325,6 +326,45 @@ TEST(NirErrors, FileErrorsNameTheFile) {
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()), (dir / "empty.nir").string() + ": group '/node' missing (not a NIR file)");
+  }
+}
+
+// Issue 17 point 5: NIR files snngx writes carry Fletcher-32 on every array parameter, so a
+// flipped bit in a stored weight (0.25 -> 0.2519531, still a plausible weight) is one error naming
+// the file, not a silently different network.
+TEST(NirErrors, FlippedWeightBitInAWrittenFileIsOneErrorNamingTheFile) {
+  const TempDir dir;
+  const fs::path path = dir / "w.nir";
+  nir::Document doc = chain(0.25, node("IF", {{"r", arr({1})}, {"v_threshold", arr({0.9})}, {"v_reset", arr({0.0})}}));
+  doc.graph.nodes.at("fc").params.at("weight") = arr(std::vector<double>(64, 0.25), {1, 64});
+  doc.graph.nodes.at("in").params.at("shape") = arr({64});
+  nir::write(path, doc);
+  {
+    const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+    const H5::DSetCreatPropList props = f.openDataSet("/node/nodes/fc/weight").getCreatePlist();
+    ASSERT_EQ(props.getNfilters(), 1);
+    unsigned flags = 0, config = 0;
+    std::size_t n_values = 0;
+    char name[32];
+    EXPECT_EQ(props.getFilter(0, flags, n_values, nullptr, sizeof name, name, config), H5Z_FILTER_FLETCHER32);
+  }
+  EXPECT_EQ(nir::read(path).graph.nodes.at("fc").params.at("weight").values, std::vector<double>(64, 0.25));
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string run;
+  for (int i = 0; i < 64; ++i) run += std::string("\x00\x00\x80\x3e", 4);  // 0.25f, little endian
+  const auto at = bytes.find(run);
+  ASSERT_NE(at, std::string::npos) << "the weights must be stored uncompressed";
+  f.seekp(static_cast<std::streamoff>(at + 2));
+  f.put(static_cast<char>(0x81));
+  f.close();
+  try {
+    (void)nir::read(path);
+    FAIL() << "a corrupted weight was read";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(path.string() + ": ", 0), 0U) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
 }
 

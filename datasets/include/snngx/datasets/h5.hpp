@@ -51,7 +51,10 @@ std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string&
 
 /// libhdf5 copies a dataset's bytes trusting its dataspace and chunk layout: a corrupted extent
 /// larger than the stored bytes, or a chunk larger than the dataset, made it read past its buffers
-/// (SIGSEGV found by fuzzing). Throws "<where>: dataset '<name>' ..." for either; call before a read.
+/// (SIGSEGV found by fuzzing). It also converts numbers trusting their stored type: a corrupted
+/// precision gave different values for different selections. Throws "<where>: dataset '<name>' ..."
+/// for any of these (an integer or float type must be a standard HDF5 integer or IEEE float type,
+/// field for field); call before a read. The attribute getters check number types the same way.
 void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name);
 
 /// Variable-length strings live in HDF5's global heap, which libhdf5 1.10 reads trusting every
@@ -61,6 +64,20 @@ void check_storage(const std::string& where, const H5::DataSet& ds, const std::s
 /// "<where>: dataset '<name>' has a corrupt variable-length string". Does nothing for other types.
 /// Compact and chunked layouts (not written by snngx or h5py's defaults) are not checked.
 void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const std::string& name);
+
+/// Creates (truncates) an HDF5 file in the HDF5 1.8 file format, whose superblock and object
+/// headers (where the attributes, types and shapes live) carry checksums: a flipped bit there is a
+/// read error too. Readable by HDF5 >= 1.8 and h5py. Model, outputs and NIR files use it.
+H5::H5File create_checksummed_file(const std::filesystem::path& path);
+
+/// Creates dataset `name` in `parent` with HDF5 Fletcher-32 checksums and writes `data` (in
+/// `mem_type`, C order) into it, so that a flipped bit in the stored numbers is a read error
+/// naming the file rather than a silently different value (outputs files, docs/formats.md).
+/// Chunked along the first dimension, at most about 256 KiB a chunk; an empty or scalar dataset is
+/// written contiguous (there is nothing to checksum). Readers need nothing special: libhdf5
+/// verifies the checksum on every read, and files without one read as before.
+H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const H5::PredType& file_type,
+                              const std::vector<hsize_t>& dims, const H5::PredType& mem_type, const void* data);
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(const H5::DataSet& ds);
