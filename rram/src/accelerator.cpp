@@ -2,6 +2,7 @@
 // clocked model, computed per read with event counters and cycles from the timing formula.
 #include "snngx/io/threads.hpp"
 #include "snngx/rram/accelerator.hpp"
+#include "snngx/snn/geometry.hpp"
 #include "snngx/io/errors.hpp"
 
 #include <tbb/global_control.h>
@@ -219,37 +220,24 @@ void pool_or_flatten(const snn::Network& net, const std::vector<snn::Shape>& sha
     return;
   }
   if (const auto* Q = std::get_if<snn::Pool2d>(&net.layers[i])) {
-    const snn::Shape& out = shapes[i];
-    const int C = in[0], H = in[1], W = in[2], OH = out[1], OW = out[2];
-    const auto area = static_cast<float>(Q->kernel[0] * Q->kernel[1]);
-    scratch.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
+    const auto window = snn::geometry::window(*Q, in);
+    const int C = in[0], H = in[1], W = in[2], OH = window.out_height(), OW = window.out_width();
+    const auto area = static_cast<float>(window.taps());
+    scratch.assign(static_cast<std::size_t>(C) * window.out_positions(), 0.0f);
     for (int ch = 0; ch < C; ++ch)
       for (int oy = 0; oy < OH; ++oy)
         for (int ox = 0; ox < OW; ++ox) {
-          float sum = 0.0f;
-          for (int ky = 0; ky < Q->kernel[0]; ++ky)
-            for (int kx = 0; kx < Q->kernel[1]; ++kx) {
-              const int iy = oy * Q->stride[0] - Q->padding[0] + ky, ix = ox * Q->stride[1] - Q->padding[1] + kx;
-              if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += act[(static_cast<std::size_t>(ch) * H + iy) * W + ix];
-            }
+          float sum = 0.0f;  // zero padding: taps outside the map add nothing, in (ky, kx) order
+          window.receptive_field(oy, ox, [&](int, int, int iy, int ix) { sum += act[(static_cast<std::size_t>(ch) * H + iy) * W + ix]; });
           scratch[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = Q->mode == snn::Pool2d::Mode::Average ? sum / area : sum;
         }
     act.swap(scratch);
     return;
   }
   if (const auto* P = std::get_if<snn::MaxPool2d>(&net.layers[i])) {
-    const snn::Shape& out = shapes[i];
-    const int C = in[0], H = in[1], W = in[2], OH = out[1], OW = out[2];
-    scratch.assign(static_cast<std::size_t>(C) * OH * OW, 0.0f);
-    for (int ch = 0; ch < C; ++ch)
-      for (int oy = 0; oy < OH; ++oy)
-        for (int ox = 0; ox < OW; ++ox) {
-          float mx = act[(static_cast<std::size_t>(ch) * H + oy * P->stride[0]) * W + ox * P->stride[1]];
-          for (int ky = 0; ky < P->kernel[0]; ++ky)
-            for (int kx = 0; kx < P->kernel[1]; ++kx)
-              mx = std::max(mx, act[(static_cast<std::size_t>(ch) * H + oy * P->stride[0] + ky) * W + ox * P->stride[1] + kx]);
-          scratch[(static_cast<std::size_t>(ch) * OH + oy) * OW + ox] = mx;
-        }
+    const auto window = snn::geometry::window(*P, in);
+    scratch.assign(static_cast<std::size_t>(in[0]) * window.out_positions(), 0.0f);
+    snn::geometry::max_pool_channels_first(window, static_cast<std::size_t>(in[0]), act.data(), scratch.data());
     act.swap(scratch);
   }
   // Flatten: [C,H,W] row-major is already the flat order.

@@ -326,9 +326,8 @@ ChipLayer Chip::make_layer(std::size_t l) {
       L.count_input = L.count_input || std::holds_alternative<snn::Pool2d>(net.layers[i]);
   if (m.conv) {
     const auto& C = std::get<snn::Conv2d>(net.layers[m.layer_index]);
-    L.cin = C.in_channels, L.kh = C.kernel[0], L.kw = C.kernel[1], L.sh = C.stride[0], L.sw = C.stride[1];
-    L.ph = C.padding[0], L.pw = C.padding[1], L.H = in_shape[1], L.W = in_shape[2];
-    L.OH = shapes[m.layer_index][1], L.OW = shapes[m.layer_index][2];
+    L.cin = C.in_channels;
+    L.window = snn::geometry::window(C, in_shape);
   }
   // PyTorch layout [out][rows] -> crossbar layout [rows][out].
   const auto rows = static_cast<std::size_t>(m.rows), cols = static_cast<std::size_t>(m.cols);
@@ -385,22 +384,19 @@ void Chip::gather(const ChipLayer& L, std::span<const float> x, Reads& reads) co
     wordline->drive(reads.rows);
     return;
   }
-  // Conv: im2col row r = c*kh*kw + ky*kw + kx of output pixel (oy, ox) reads input (c, oy*sh-ph+ky, ox*sw-pw+kx).
+  // Conv: im2col row r = (c*kh + ky)*kw + kx of output pixel (oy, ox) reads input (c, iy, ix) of
+  // its receptive field (snn::geometry; taps in the padding read zeros and are never listed).
+  const auto& win = L.window;
+  const int H = win.y.in, W = win.x.in, OW = win.out_width(), kh = win.y.kernel, kw = win.x.kernel;
   auto visit = [&](auto&& emit) {
-    for (int oy = 0; oy < L.OH; ++oy)
-      for (int ox = 0; ox < L.OW; ++ox) {
-        const int p = oy * L.OW + ox;
+    for (int oy = 0; oy < win.out_height(); ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        const int p = oy * OW + ox;
         for (int c = 0; c < L.cin; ++c)
-          for (int ky = 0; ky < L.kh; ++ky) {
-            const int iy = oy * L.sh - L.ph + ky;
-            if (iy < 0 || iy >= L.H) continue;
-            for (int kx = 0; kx < L.kw; ++kx) {
-              const int ix = ox * L.sw - L.pw + kx;
-              if (ix < 0 || ix >= L.W) continue;
-              const float v = x[(static_cast<std::size_t>(c) * L.H + iy) * L.W + ix];
-              if (v > 0.0f) emit(p, (c * L.kh + ky) * L.kw + kx, static_cast<std::int32_t>(v));
-            }
-          }
+          win.receptive_field(oy, ox, [&](int ky, int kx, int iy, int ix) {
+            const float v = x[(static_cast<std::size_t>(c) * H + iy) * W + ix];
+            if (v > 0.0f) emit(p, (c * kh + ky) * kw + kx, static_cast<std::int32_t>(v));
+          });
       }
   };
   visit([&](int p, int r, std::int32_t n) {
@@ -420,19 +416,14 @@ void Chip::gather_active(const ChipLayer& L, std::span<const ActiveRow> inputs, 
     wordline->drive(reads.rows);
     return;
   }
-  // Input (c, iy, ix) is im2col row (c*kh + ky)*kw + kx of every output pixel (oy, ox) with
-  // iy = oy*sh - ph + ky, 0 <= ky < kh (and the same in x). Inputs come in ascending (c, iy, ix)
-  // order, so each position's rows come out ascending, as gather emits them.
+  // Input (c, iy, ix) is im2col row (c*kh + ky)*kw + kx of every output pixel it reaches
+  // (snn::geometry). Inputs come in ascending (c, iy, ix) order and one input reaches each position
+  // at most once, so each position's rows come out ascending, as gather emits them.
+  const auto& win = L.window;
+  const int W = win.x.in, plane = win.y.in * W, OW = win.out_width(), kh = win.y.kernel, kw = win.x.kernel;
   const auto each_target = [&](const ActiveRow& in, auto&& emit) {
-    const int plane = L.H * L.W, c = in.row / plane, iy = (in.row % plane) / L.W, ix = in.row % L.W;
-    const int ay = iy + L.ph - L.kh + 1, ax = ix + L.pw - L.kw + 1;  // smallest oy*sh, ox*sw reaching the input
-    const int oy0 = ay <= 0 ? 0 : (ay + L.sh - 1) / L.sh, oy1 = std::min(L.OH - 1, (iy + L.ph) / L.sh);
-    const int ox0 = ax <= 0 ? 0 : (ax + L.sw - 1) / L.sw, ox1 = std::min(L.OW - 1, (ix + L.pw) / L.sw);
-    for (int oy = oy0; oy <= oy1; ++oy)
-      for (int ox = ox0; ox <= ox1; ++ox) {
-        const int ky = iy + L.ph - oy * L.sh, kx = ix + L.pw - ox * L.sw;
-        emit(oy * L.OW + ox, (c * L.kh + ky) * L.kw + kx);
-      }
+    const int c = in.row / plane, iy = (in.row % plane) / W, ix = in.row % W;
+    win.outputs_reached(iy, ix, [&](int ky, int kx, int oy, int ox) { emit(oy * OW + ox, (c * kh + ky) * kw + kx); });
   };
   for (const auto& in : inputs) each_target(in, [&](int p, int) { reads.offsets[static_cast<std::size_t>(p) + 1]++; });
   for (std::size_t p = 1; p < reads.offsets.size(); ++p) reads.offsets[p] += reads.offsets[p - 1];

@@ -10,6 +10,7 @@
 #include "draws.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/components/all.hpp"
+#include "snngx/snn/geometry.hpp"
 
 namespace snngx::rram::detail {
 
@@ -22,7 +23,8 @@ struct Timing {
 
 struct ChipLayer {
   LayerMapping m;
-  int cin = 0, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, H = 1, W = 1, OH = 1, OW = 1;
+  int cin = 0;                   // a conv layer: its input channels and its window (snn geometry)
+  snn::geometry::Window window;
   NeuronLayer neurons;           // what the LIF units need (the fed neurons' layer for recurrent rows)
   std::size_t in_numel = 0, out_numel = 0;
   bool first = false;            // fed by the frames (counts)
