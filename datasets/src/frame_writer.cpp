@@ -131,7 +131,9 @@ FrameWriter::FrameWriter(const fs::path& path, FrameShape shape, std::string sou
   m.sensor_size = sensor_size;
   m.classes = std::move(classes);
   try {
-    m.file = H5::H5File(m.tmp.string(), H5F_ACC_TRUNC);
+    // HDF5 1.8 object headers carry checksums: a corrupt chunk dimension is a read error, not a
+    // division by zero inside libhdf5 (fuzzing, docs/datasets.md).
+    m.file = h5::create_checksummed_file(m.tmp);
     if (layout == FrameLayout::Dense) {
       const hsize_t dims[5] = {0, static_cast<hsize_t>(shape.t), static_cast<hsize_t>(shape.c),
                                static_cast<hsize_t>(shape.h), static_cast<hsize_t>(shape.w)};

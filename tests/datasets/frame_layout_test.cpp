@@ -182,10 +182,37 @@ TEST(FrameLayouts, CorruptLayout2IsOneErrorNamingTheFileAndProblem) {
 // it and converted differently by selection (read whole: labels shifted by ten samples; read
 // seven at a time: all 0), so read_frames and FrameSource disagreed. Built here by hand: the
 // same bit of the same datatype message. Every reader refuses it with one line naming the file.
+std::vector<std::uint8_t> file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+void write_file_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Fuzzing found (same test, mutation 5,107): a flip of the superblock's base address (0 -> 4)
+// makes libhdf5 take the file as 4 bytes shorter; the labels, stored last, then end past what it
+// reads, and its sieve buffer returned stale memory for the last label (a different value read
+// whole and read in batches). Built here by hand: that one flip. Refused, one line.
+// The file as snngx wrote layout 1 then (and other tools do): contiguous labels, written last.
+void write_layout1_with_contiguous_labels(const fs::path& path) {
+  const FrameSet set = synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203);
+  H5::H5File f(path.string(), H5F_ACC_TRUNC);
+  const hsize_t d[5] = {40, 4, 2, 16, 16}, chunk[5] = {1, 4, 2, 16, 16};
+  H5::DSetCreatPropList props;
+  props.setChunk(5, chunk);
+  props.setDeflate(4);
+  f.createDataSet("frames", H5::PredType::STD_U16LE, H5::DataSpace(5, d), props).write(set.counts.data(), H5::PredType::NATIVE_UINT16);
+  const hsize_t n = 40;
+  f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n)).write(set.labels.data(), H5::PredType::NATIVE_INT32);
+}
+
 TEST(FrameLayouts, CorruptIntegerPrecisionIsOneErrorInEveryReader) {
   const testing::TempDir dir;
   const fs::path path = dir / "precision.frames.h5";
-  write_frames(path, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203), FrameLayout::Dense);
+  // The file as older snngx and other tools write layout 1 (object headers without checksums).
+  write_layout1_with_contiguous_labels(path);
   std::vector<std::uint8_t> bytes;
   {
     std::ifstream in(path, std::ios::binary);
@@ -211,30 +238,21 @@ TEST(FrameLayouts, CorruptIntegerPrecisionIsOneErrorInEveryReader) {
   EXPECT_EQ(error_of([&] { FrameSource source(path); }), expected);
 }
 
-std::vector<std::uint8_t> file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-void write_file_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Fuzzing found (same test, mutation 5,107): a flip of the superblock's base address (0 -> 4)
-// makes libhdf5 take the file as 4 bytes shorter; the labels, stored last, then end past what it
-// reads, and its sieve buffer returned stale memory for the last label (a different value read
-// whole and read in batches). Built here by hand: that one flip. Refused, one line.
-// The file as snngx wrote layout 1 then (and other tools do): contiguous labels, written last.
-void write_layout1_with_contiguous_labels(const fs::path& path) {
-  const FrameSet set = synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203);
-  H5::H5File f(path.string(), H5F_ACC_TRUNC);
-  const hsize_t d[5] = {40, 4, 2, 16, 16}, chunk[5] = {1, 4, 2, 16, 16};
-  H5::DSetCreatPropList props;
-  props.setChunk(5, chunk);
-  props.setDeflate(4);
-  f.createDataSet("frames", H5::PredType::STD_U16LE, H5::DataSpace(5, d), props).write(set.counts.data(), H5::PredType::NATIVE_UINT16);
-  const hsize_t n = 40;
-  f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n)).write(set.labels.data(), H5::PredType::NATIVE_INT32);
+// The same flip in a file snngx writes today: its checksummed object headers catch it first.
+TEST(FrameLayouts, CorruptIntegerPrecisionInAChecksummedHeaderIsOneError) {
+  const testing::TempDir dir;
+  const fs::path path = dir / "precision.frames.h5";
+  write_frames(path, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203), FrameLayout::Dense);
+  auto bytes = file_bytes(path);
+  const std::vector<std::uint8_t> i32le = {0x10, 0x08, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00};
+  const auto at = std::search(bytes.begin(), bytes.end(), i32le.begin(), i32le.end());
+  ASSERT_NE(at, bytes.end());
+  at[10] ^= 0x01;
+  write_file_bytes(path, bytes);
+  for (const std::string& e : {error_of([&] { (void)read_frames(path); }), error_of([&] { FrameSource source(path); })}) {
+    EXPECT_TRUE(e.starts_with(path.string() + ": ")) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
 }
 
 TEST(FrameLayouts, DatasetPastTheEndOfTheFileIsOneErrorInEveryReader) {
@@ -332,6 +350,26 @@ TEST(FrameLayouts, Layout1InOtherStandardTypesLoads) {
   const FrameSet set = read_frames(path);
   EXPECT_EQ(set.counts, (std::vector<std::uint16_t>{0, 2, 0, 0, 7, 0, 0, 1}));
   EXPECT_EQ(set.labels, (std::vector<std::int32_t>{3, 0}));
+}
+
+// Both layouts are written with HDF5 1.8 object headers (superblock 2, header version 2), whose
+// checksums turn a corrupt chunk dimension into a read error; in the older format libhdf5 divided
+// by it (SIGFPE inside H5Dopen, found by fuzzing).
+TEST(FrameLayouts, WrittenWithChecksummedObjectHeaders) {
+  const testing::TempDir dir;
+  for (const auto layout : {FrameLayout::Dense, FrameLayout::Sparse}) {
+    const fs::path path = dir / ("l" + std::to_string(static_cast<int>(layout)) + ".frames.h5");
+    write_frames(path, synth_frames({3, 2, 5, 5}, 4, 0.3, 2, 1), layout);
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    H5F_info2_t info{};
+    ASSERT_GE(H5Fget_info2(file, &info), 0);
+    EXPECT_GE(info.super.version, 2U) << path;
+    H5O_info_t object{};
+    ASSERT_GE(H5Oget_info_by_name2(file, "labels", &object, H5O_INFO_HDR, H5P_DEFAULT), 0);
+    EXPECT_EQ(object.hdr.version, 2U) << path;
+    H5Fclose(file);
+  }
 }
 
 TEST(FrameLayouts, SynthStreamedEqualsInMemory) {
