@@ -17,6 +17,7 @@
 #include "snngx/snn/nir.hpp"
 #include "snngx/snn/quantize.hpp"
 #include "shared_nir.hpp"
+#include "outputs_file.hpp"
 #include "temp_dir.hpp"
 
 namespace snngx {
@@ -26,14 +27,6 @@ namespace fs = std::filesystem;
 using testing::q;
 using testing::run_snngx;
 using testing::TempDir;
-
-std::vector<std::int32_t> spike_counts(const fs::path& outputs) {
-  const H5::H5File f(outputs.string(), H5F_ACC_RDONLY);
-  const auto ds = f.openDataSet("spike_counts");
-  std::vector<std::int32_t> v(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
-  ds.read(v.data(), H5::PredType::NATIVE_INT32);
-  return v;
-}
 
 TEST(CliBraille, ImportQuantizeEncryptTheRecurrentWeightsAndInferWithTheKeyAsPlain) {
   const fs::path braille = testing::shared_nir() / "braille_noDelay_bias_zero.nir";
@@ -87,7 +80,7 @@ TEST(CliBraille, ImportQuantizeEncryptTheRecurrentWeightsAndInferWithTheKeyAsPla
   ASSERT_EQ(run_snngx("infer --model " + q(dir / "q.snn.h5") + frames_arg + q(dir / "plain.h5")).exit_code, 0);
   const auto keyed = run_snngx("infer --model " + q(dir / "e.snn.h5") + " --key " + q(dir / "k.key") + secret + frames_arg + q(dir / "keyed.h5"));
   ASSERT_EQ(keyed.exit_code, 0) << keyed.err;
-  EXPECT_EQ(spike_counts(dir / "keyed.h5"), spike_counts(dir / "plain.h5"));
+  EXPECT_EQ(testing::read_outputs_i32(dir / "keyed.h5"), testing::read_outputs_i32(dir / "plain.h5"));
   EXPECT_NE(keyed.out.find("accuracy 100.00 %"), std::string::npos) << keyed.out;
   auto as_stored = enc;
   as_stored.state = snn::ModelState::Quantized;

@@ -11,6 +11,7 @@
 
 #include "cli.hpp"
 #include "shared_nir.hpp"
+#include "outputs_file.hpp"
 #include "temp_dir.hpp"
 
 namespace snngx {
@@ -20,14 +21,6 @@ namespace fs = std::filesystem;
 using testing::q;
 using testing::run_snngx;
 using testing::TempDir;
-
-std::vector<std::int32_t> spike_counts(const fs::path& file) {
-  const H5::H5File f(file.string(), H5F_ACC_RDONLY);
-  const auto ds = f.openDataSet("spike_counts");
-  std::vector<std::int32_t> v(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
-  ds.read(v.data(), H5::PredType::NATIVE_INT32);
-  return v;
-}
 
 // import -> quantize -> encrypt --layer -> simulate (fast, cycle) == infer, all with the key.
 void pipeline(const std::string& nir, const std::string& dt, const std::string& frame_shape, int classes, int layer,
@@ -56,12 +49,12 @@ void pipeline(const std::string& nir, const std::string& dt, const std::string& 
                   q(dir / "locked.h5")));
   ASSERT_TRUE(run("simulate" + model + " --threads 2 --outputs " + q(dir / "fast.h5")));
   ASSERT_TRUE(run("simulate" + model + " --mode cycle --limit " + std::to_string(cycle_limit) + " --outputs " + q(dir / "cycle.h5")));
-  const auto want = spike_counts(dir / "infer.h5");
+  const auto want = testing::read_outputs_i32(dir / "infer.h5");
   ASSERT_EQ(want.size(), 12U * static_cast<std::size_t>(classes));
-  EXPECT_EQ(spike_counts(dir / "fast.h5"), want) << "simulate (fast) with the key == infer with the key, sample by sample";
-  const auto cycle = spike_counts(dir / "cycle.h5");
+  EXPECT_EQ(testing::read_outputs_i32(dir / "fast.h5"), want) << "simulate (fast) with the key == infer with the key, sample by sample";
+  const auto cycle = testing::read_outputs_i32(dir / "cycle.h5");
   EXPECT_EQ(cycle, std::vector<std::int32_t>(want.begin(), want.begin() + cycle_limit * classes)) << "cycle mode";
-  EXPECT_NE(spike_counts(dir / "locked.h5"), want) << "the key must matter for the comparison to mean anything";
+  EXPECT_NE(testing::read_outputs_i32(dir / "locked.h5"), want) << "the key must matter for the comparison to mean anything";
 }
 
 TEST(SimulateImported, SinabsCnnEncryptedLayer3FastAndCycleEqualInfer) {

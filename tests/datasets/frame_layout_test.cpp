@@ -208,27 +208,25 @@ void write_layout1_with_contiguous_labels(const fs::path& path) {
   f.createDataSet("labels", H5::PredType::STD_I32LE, H5::DataSpace(1, &n)).write(set.labels.data(), H5::PredType::NATIVE_INT32);
 }
 
+// Flips the labels' stored precision 32 -> 33 (the fuzzer's flip, seed 203). The labels' datatype
+// message (H5T_STD_I32LE): version 1 fixed-point, signed, 4 bytes, bit offset 0, precision 32;
+// the file's only 4-byte signed integer type.
+void flip_labels_precision(const fs::path& path) {
+  std::vector<std::uint8_t> bytes = file_bytes(path);
+  const std::vector<std::uint8_t> i32le = {0x10, 0x08, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00};
+  const auto at = std::search(bytes.begin(), bytes.end(), i32le.begin(), i32le.end());
+  ASSERT_NE(at, bytes.end());
+  ASSERT_EQ(std::search(at + 1, bytes.end(), i32le.begin(), i32le.end()), bytes.end()) << "pattern not unique";
+  at[10] ^= 0x01;
+  write_file_bytes(path, bytes);
+}
+
 TEST(FrameLayouts, CorruptIntegerPrecisionIsOneErrorInEveryReader) {
   const testing::TempDir dir;
   const fs::path path = dir / "precision.frames.h5";
   // The file as older snngx and other tools write layout 1 (object headers without checksums).
   write_layout1_with_contiguous_labels(path);
-  std::vector<std::uint8_t> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  // The labels' datatype message (H5T_STD_I32LE): version 1 fixed-point, signed, 4 bytes, bit
-  // offset 0, precision 32; the file's only 4-byte signed integer type.
-  const std::vector<std::uint8_t> i32le = {0x10, 0x08, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00};
-  const auto at = std::search(bytes.begin(), bytes.end(), i32le.begin(), i32le.end());
-  ASSERT_NE(at, bytes.end());
-  ASSERT_EQ(std::search(at + 1, bytes.end(), i32le.begin(), i32le.end()), bytes.end()) << "pattern not unique";
-  at[10] ^= 0x01;  // precision 32 -> 33, the fuzzer's flip
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
+  ASSERT_NO_FATAL_FAILURE(flip_labels_precision(path));
   {  // the flip hit what we mean: libhdf5 itself opens the dataset and reports 33 bits
     const H5::H5File f(path.string(), H5F_ACC_RDONLY);
     ASSERT_EQ(H5Tget_precision(f.openDataSet("labels").getDataType().getId()), 33U);
@@ -243,12 +241,7 @@ TEST(FrameLayouts, CorruptIntegerPrecisionInAChecksummedHeaderIsOneError) {
   const testing::TempDir dir;
   const fs::path path = dir / "precision.frames.h5";
   write_frames(path, synth_frames({4, 2, 16, 16}, 40, 0.4, 10, 203), FrameLayout::Dense);
-  auto bytes = file_bytes(path);
-  const std::vector<std::uint8_t> i32le = {0x10, 0x08, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00};
-  const auto at = std::search(bytes.begin(), bytes.end(), i32le.begin(), i32le.end());
-  ASSERT_NE(at, bytes.end());
-  at[10] ^= 0x01;
-  write_file_bytes(path, bytes);
+  ASSERT_NO_FATAL_FAILURE(flip_labels_precision(path));
   for (const std::string& e : {error_of([&] { (void)read_frames(path); }), error_of([&] { FrameSource source(path); })}) {
     EXPECT_TRUE(e.starts_with(path.string() + ": ")) << e;
     EXPECT_EQ(e.find('\n'), std::string::npos) << e;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "test_neurons.hpp"
 #include "error_of.hpp"
 #include "shared_nir.hpp"
 #include "snngx/rram/accelerator.hpp"
@@ -182,18 +183,6 @@ TEST(ImportedKinds, RecurrentRowsReadThePreviousStepsSpikes) {
 
 // ---- random imported-style networks: chip == software engine, fast == cycle --------------------
 
-snn::Neuron neuron_of(snn::NeuronModel model, std::size_t n, snn::ResetMode reset) {
-  snn::NeuronParams p;
-  p.reset = reset;
-  p.dt = 1.0;
-  p.tau = 2.0f;
-  p.tau_syn = 2.0f;
-  p.r = 2.0f;
-  p.w_in = 1.5f;
-  p.v_threshold = 1.0f;
-  return snn::make_neuron(model, n, p);
-}
-
 // [2,8,8] -> Conv2d 2->4 3x3 pad 1 + bias -> IF (subtract) -> SumPool 2x2 -> Conv2d 4->4 3x3 ->
 // LIF -> AvgPool-free MaxPool 2x2 -> Flatten -> Linear 16->10 + bias -> CubaLIF with recurrent
 // weights + bias -> Linear 10->3 -> LIF (zero reset).
@@ -213,20 +202,20 @@ snn::Network imported_style_net(std::uint64_t seed, float gain) {
   f0.bias.assign(10, 0.1f);
   snn::Linear f1{10, 3, {}};
   f1.weight.shape = {3, 10};
-  auto cuba = neuron_of(snn::NeuronModel::CubaLif, 10, snn::ResetMode::Subtract);
+  auto cuba = snngx::testing::small_neuron_layer(snn::NeuronModel::CubaLif, 10, snn::ResetMode::Subtract);
   cuba.recurrent = snn::Weights{{10, 10}, std::vector<float>(100, 0.0f), std::nullopt};
   cuba.recurrent_bias.assign(10, -0.05f);
   n.layers = {c0,
-              neuron_of(snn::NeuronModel::If, 4 * 8 * 8, snn::ResetMode::Subtract),
+              snngx::testing::small_neuron_layer(snn::NeuronModel::If, 4 * 8 * 8, snn::ResetMode::Subtract),
               snn::Pool2d{snn::Pool2d::Mode::Sum, {2, 2}, {2, 2}, {0, 0}},
               c1,
-              neuron_of(snn::NeuronModel::Lif, 4 * 4 * 4, snn::ResetMode::Zero),
+              snngx::testing::small_neuron_layer(snn::NeuronModel::Lif, 4 * 4 * 4, snn::ResetMode::Zero),
               snn::MaxPool2d{{2, 2}, {2, 2}},
               snn::Flatten{},
               f0,
               cuba,
               f1,
-              neuron_of(snn::NeuronModel::Lif, 3, snn::ResetMode::Zero)};
+              snngx::testing::small_neuron_layer(snn::NeuronModel::Lif, 3, snn::ResetMode::Zero)};
   for (std::size_t l = 0; l < n.num_weighted(); ++l) n.weights(l).values.assign(snn::numel(n.weights(l).shape), 0.0f);
   snn::init_weights(n, seed);
   testing::scale_weights(n, gain);

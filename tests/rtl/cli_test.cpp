@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "outputs_file.hpp"
 #include "cosim_models.hpp"
 #include "snngx/crypto/key_file.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -53,14 +54,6 @@ std::string read_text(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::vector<std::int32_t> read_i32(const std::filesystem::path& file, const std::string& name) {
-  H5::H5File f(file.string(), H5F_ACC_RDONLY);
-  const H5::DataSet ds = f.openDataSet(name);
-  std::vector<std::int32_t> v(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
-  ds.read(v.data(), H5::PredType::NATIVE_INT32);
-  return v;
-}
-
 void expect_cli_cosim_passes(const std::string& mode) {
   const snngx::testing::TempDir dir;
   const snn::Network plain = testing_models::small_plain_model();
@@ -76,8 +69,8 @@ void expect_cli_cosim_passes(const std::string& mode) {
   snn::InferenceOptions io;
   io.threads = 1;
   const auto software = snn::infer(plain, frames, io);
-  EXPECT_EQ(read_i32(outputs, "spike_counts"), software.spike_counts);
-  EXPECT_EQ(read_i32(outputs, "software_spike_counts"), software.spike_counts);
+  EXPECT_EQ(testing::read_outputs_i32(outputs, "spike_counts"), software.spike_counts);
+  EXPECT_EQ(testing::read_outputs_i32(outputs, "software_spike_counts"), software.spike_counts);
   const auto report = nlohmann::json::parse(read_text(json));
   EXPECT_TRUE(report.at("passed").get<bool>());
   EXPECT_EQ(report.at("samples").get<std::size_t>(), 5U);

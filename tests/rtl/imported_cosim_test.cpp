@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "test_neurons.hpp"
 #include "cosim_models.hpp"
 #include "shared_nir.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -21,18 +22,6 @@ namespace {
 using testing_models::encrypt;
 using testing_models::strong_weight_key;
 
-snn::Neuron neuron(snn::NeuronModel model, std::size_t n, snn::ResetMode reset) {
-  snn::NeuronParams p;
-  p.reset = reset;
-  p.dt = 1.0;
-  p.tau = 2.0f;
-  p.tau_syn = 2.0f;
-  p.r = 2.0f;
-  p.w_in = 1.5f;
-  p.v_threshold = 1.0f;
-  return snn::make_neuron(model, n, p);
-}
-
 snn::Network small_recurrent_model() {
   snn::Network net;
   net.arch = "rtl-imported";
@@ -45,13 +34,13 @@ snn::Network small_recurrent_model() {
   snn::Linear fc{16, 6, {}};
   fc.weight.shape = {6, 16};
   fc.bias.assign(6, 0.05f);
-  auto cuba = neuron(snn::NeuronModel::CubaLif, 6, snn::ResetMode::Subtract);
+  auto cuba = snngx::testing::small_neuron_layer(snn::NeuronModel::CubaLif, 6, snn::ResetMode::Subtract);
   cuba.recurrent = snn::Weights{{6, 6}, {}, std::nullopt};
   cuba.recurrent_bias.assign(6, -0.05f);
   snn::Linear head{6, 4, {}};
   head.weight.shape = {4, 6};
-  net.layers = {conv,       neuron(snn::NeuronModel::If, 64, snn::ResetMode::Subtract), snn::Pool2d{}, snn::Flatten{}, fc, cuba,
-                head,       neuron(snn::NeuronModel::Lif, 4, snn::ResetMode::Zero)};
+  net.layers = {conv,       snngx::testing::small_neuron_layer(snn::NeuronModel::If, 64, snn::ResetMode::Subtract), snn::Pool2d{}, snn::Flatten{}, fc, cuba,
+                head,       snngx::testing::small_neuron_layer(snn::NeuronModel::Lif, 4, snn::ResetMode::Zero)};
   for (std::size_t l = 0; l < net.num_weighted(); ++l) net.weights(l).values.assign(snn::numel(net.weights(l).shape), 0.0f);
   snn::init_weights(net, 7);
   for (std::size_t l = 0; l < net.num_weighted(); ++l)
