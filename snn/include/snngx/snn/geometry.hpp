@@ -2,7 +2,8 @@
 // Conv / pool geometry, one definition for every fast path (issue 15 point 3): output shapes,
 // receptive fields, "which outputs does input (y, x) reach" with their kernel taps, pooling
 // windows, and max-pool as an OR over spike bitmaps. Used by the network's shape rule, the event
-// engine (inference.cpp, event_conv.cpp), both training paths and the GA's fitness cache.
+// engine (inference.cpp, event_conv.cpp), both training paths, the GA's fitness cache and the
+// accelerator model's chip mapping (rram/src/chip.cpp, accelerator.cpp).
 //
 // The dense reference engine keeps its own index arithmetic on purpose: it is the independent
 // check of everything written here.
