@@ -201,8 +201,7 @@ void neuron_layer(const Chip& chip, std::size_t l, std::span<const std::int64_t>
   if (L.first) C.buffer_write_bits += chip.buffer->bits(L.in_numel, true);
   if (!L.m.fires) return;
   chip.lif->step(L.neurons, psum, recurrent, 0, L.m.neurons, state);
-  C.lif_updates += L.m.neurons * L.updates_per_neuron();
-  C.neuron_adds += L.m.neurons * L.adds_per_neuron();
+  L.count_updates(L.m.neurons, C);
   C.buffer_write_bits += chip.buffer->bits(L.out_numel, false) * (L.m.recurrent ? 2 : 1);  // + its own spike register
 }
 

@@ -213,8 +213,7 @@ SC_MODULE(NeuronUnit) {
     Counters& C = (*sim.counters)[l];
     if (L.m.recurrent) chip.lif->step(L.neurons, ff_acc, acc, next, end, NeuronState{v, s, syn});
     else chip.lif->step(L.neurons, acc, {}, next, end, NeuronState{v, s, syn});
-    C.lif_updates += (end - next) * L.updates_per_neuron();
-    C.neuron_adds += (end - next) * L.adds_per_neuron();
+    L.count_updates(end - next, C);
     next = end;
     if (next < L.m.neurons) return;
     busy = false;

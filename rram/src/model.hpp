@@ -47,6 +47,11 @@ struct ChipLayer {
     return (neurons.bias.empty() ? 0 : 1) + (e && e->recurrent ? 1 + (e->recurrent_bias.empty() ? 0 : 1) : 0);
   }
   [[nodiscard]] int tile_col_count(int ct) const;
+  /// The neuron unit's events for updating `neurons` of this layer (both run modes count them here).
+  void count_updates(std::size_t neurons, Counters& C) const {
+    C.lif_updates += neurons * updates_per_neuron();
+    C.neuron_adds += neurons * adds_per_neuron();
+  }
 };
 
 /// Cycles of one read pulse: the wordline settle plus the ADCs' multiplexed conversions.
