@@ -374,10 +374,60 @@ void check_vlen_strings(const std::string& where, const H5::DataSet& ds, const s
   }
 }
 
+namespace {
+
+// The largest counts libhdf5 accepts: links and attributes then never move to dense storage.
+constexpr unsigned kMaxCompact = 65535;
+
+// Link and attribute phase changes are group (and object) creation properties; the root group's
+// come from the file creation list, which shares them.
+void keep_compact(hid_t creation_list) {
+  if (H5Pset_link_phase_change(creation_list, kMaxCompact, kMaxCompact) < 0 ||
+      H5Pset_attr_phase_change(creation_list, kMaxCompact, kMaxCompact) < 0)
+    throw H5::PropListIException("keep_compact", "cannot set compact link and attribute storage");
+}
+
+herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* names) {
+  auto& out = *static_cast<std::vector<std::string>*>(names);
+  constexpr std::size_t kMaxLinks = std::size_t{1} << 20;  // a corrupted count must not exhaust memory
+  if (out.size() >= kMaxLinks) return -1;
+  out.emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
 H5::H5File create_checksummed_file(const fs::path& path) {
   H5::FileAccPropList access;
   access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-  return H5::H5File(path.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+  const H5::FileCreatPropList creation;
+  keep_compact(creation.getId());
+  return H5::H5File(path.string(), H5F_ACC_TRUNC, creation, access);
+}
+
+H5::Group create_group(H5::Group& parent, const std::string& name) {
+  const hid_t creation = H5Pcreate(H5P_GROUP_CREATE);
+  if (creation < 0) throw H5::PropListIException("create_group", "cannot make a group creation list");
+  try {
+    keep_compact(creation);
+  } catch (...) {
+    H5Pclose(creation);
+    throw;
+  }
+  const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, creation, H5P_DEFAULT);
+  H5Pclose(creation);
+  if (id < 0) throw H5::GroupIException("create_group", "cannot create group '" + name + "'");
+  H5::Group group(id);  // holds its own reference to the id
+  H5Gclose(id);
+  return group;
+}
+
+std::vector<std::string> link_names(const H5::Group& group) {
+  std::vector<std::string> names;
+  if (H5Literate(group.getId(), H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collect_link_name, &names) < 0)
+    throw H5::GroupIException("link_names", "cannot list the group's links (corrupt file)");
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const H5::PredType& file_type,

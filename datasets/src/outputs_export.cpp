@@ -156,8 +156,7 @@ std::vector<OutputArray> read_output_arrays(const fs::path& path) {
   h5::expect_kind(file, where, "an outputs file");
   std::vector<OutputArray> arrays;
   try {
-    for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
-      const std::string name = file.getObjnameByIdx(i);
+    for (const std::string& name : h5::link_names(file)) {
       if (file.childObjType(name) != H5O_TYPE_DATASET) continue;
       if (auto a = read_array(file, name, where)) arrays.push_back(std::move(*a));
     }

@@ -239,7 +239,7 @@ void write_layer(H5::Group& g, const Layer& layer) {
     h5::set_attr(g, "dt", n->dt);
     for (const auto& name : neuron_parameter_names(n->model)) write_floats(g, name, neuron_parameter(*n, name));
     if (n->recurrent) {
-      H5::Group r = g.createGroup("recurrent");
+      H5::Group r = h5::create_group(g, "recurrent");
       write_weights(r, *n->recurrent);
       write_floats(r, "bias", n->recurrent_bias);
     }
@@ -321,9 +321,9 @@ void save_model(const fs::path& path, const Network& net) {
     h5::set_attr(f, "num_classes", std::int64_t{net.num_classes});
     h5::set_attr(f, "state", to_string(net.state));
     if (net.state == ModelState::Encrypted) h5::set_attr(f, "key_fingerprint", net.key_fingerprint);
-    H5::Group layers = f.createGroup("layers");
+    H5::Group layers = h5::create_group(f, "layers");
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
-      H5::Group g = layers.createGroup(group_name(i));
+      H5::Group g = h5::create_group(layers, group_name(i));
       write_layer(g, net.layers[i]);
     }
   });

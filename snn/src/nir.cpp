@@ -111,9 +111,8 @@ Metadata read_metadata(const H5::Group& node, const std::string& where) {
   Metadata out;
   if (!node.nameExists("metadata") || node.childObjType("metadata") != H5O_TYPE_GROUP) return out;
   const H5::Group g = node.openGroup("metadata");
-  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
-    const std::string name = g.getObjnameByIdx(i);
-    if (g.getObjTypeByIdx(i) != H5G_DATASET) continue;
+  for (const std::string& name : h5::link_names(g)) {
+    if (g.childObjType(name) != H5O_TYPE_DATASET) continue;
     const H5::DataSet ds = g.openDataSet(name);
     const H5T_class_t type = ds.getTypeClass();
     const bool single_string = type == H5T_STRING && ds.getSpace().getSimpleExtentNpoints() == 1;
@@ -132,18 +131,16 @@ Node read_node(const H5::Group& g, const std::string& where, int depth) {
     node.graph = std::make_shared<Graph>();
     if (!g.nameExists("nodes")) fail(where, "group 'nodes' missing");
     const H5::Group nodes = g.openGroup("nodes");
-    for (hsize_t i = 0; i < nodes.getNumObjs(); ++i) {
-      const std::string name = nodes.getObjnameByIdx(i);
-      if (nodes.getObjTypeByIdx(i) != H5G_GROUP) fail(where + "/nodes/" + name, "is not a group");
+    for (const std::string& name : h5::link_names(nodes)) {
+      if (nodes.childObjType(name) != H5O_TYPE_GROUP) fail(where + "/nodes/" + name, "is not a group");
       node.graph->nodes.emplace(name, read_node(nodes.openGroup(name), where + "/nodes/" + name, depth + 1));
     }
     node.graph->edges = read_edges(g, where);
     node.graph->metadata = std::move(node.metadata);
     return node;
   }
-  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
-    const std::string name = g.getObjnameByIdx(i);
-    if (name == "type" || g.getObjTypeByIdx(i) != H5G_DATASET) continue;  // metadata and other groups
+  for (const std::string& name : h5::link_names(g)) {
+    if (name == "type" || g.childObjType(name) != H5O_TYPE_DATASET) continue;  // metadata and other groups
     node.params.emplace(name, read_array(g.openDataSet(name), where + "/" + name));
   }
   return node;
@@ -192,13 +189,13 @@ void write_node(H5::Group& g, const Node& node) {
   for (const auto& [name, a] : node.params) write_array(g, name, a);
   // NIR's writer stores an empty metadata dictionary as no group at all; so do we.
   if (const Metadata& meta = node.graph ? node.graph->metadata : node.metadata; !meta.empty()) {
-    H5::Group mg = g.createGroup("metadata");
+    H5::Group mg = h5::create_group(g, "metadata");
     for (const auto& [name, a] : meta) write_array(mg, name, a);
   }
   if (!node.graph) return;
-  H5::Group nodes = g.createGroup("nodes");
+  H5::Group nodes = h5::create_group(g, "nodes");
   for (const auto& [name, child] : node.graph->nodes) {
-    H5::Group cg = nodes.createGroup(name);
+    H5::Group cg = h5::create_group(nodes, name);
     write_node(cg, child);
   }
   std::vector<const char*> names;
@@ -955,7 +952,7 @@ void write(const fs::path& path, const Document& doc) {
     Node root;
     root.type = "NIRGraph";
     root.graph = std::make_shared<Graph>(doc.graph);
-    H5::Group g = f.createGroup("node");
+    H5::Group g = h5::create_group(f, "node");
     write_node(g, root);
   });
 }

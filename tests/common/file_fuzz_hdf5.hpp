@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "file_fuzz.hpp"
+#include "snngx/datasets/h5.hpp"
 
 namespace snngx::testing {
 
@@ -34,8 +35,7 @@ inline void dataset_ranges(const H5::DataSet& ds, std::vector<ByteRange>& out) {
 }
 
 inline void group_ranges(const H5::Group& g, std::vector<ByteRange>& out) {
-  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
-    const std::string name = g.getObjnameByIdx(i);
+  for (const std::string& name : h5::link_names(g)) {
     const H5O_type_t type = g.childObjType(name);
     if (type == H5O_TYPE_GROUP) group_ranges(g.openGroup(name), out);
     else if (type == H5O_TYPE_DATASET) dataset_ranges(g.openDataSet(name), out);

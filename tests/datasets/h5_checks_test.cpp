@@ -5,6 +5,7 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "error_of.hpp"
@@ -73,6 +74,75 @@ TEST(H5Checks, ACorruptNumberTypeFieldIsOneError) {
     EXPECT_EQ(check_type(path, t), expected);
     H5Tclose(t);
   }
+}
+
+}  // namespace
+}  // namespace snngx::h5
+
+namespace snngx::h5 {
+namespace {
+
+H5G_storage_type_t link_storage(const H5::Group& g) {
+  H5G_info_t info;
+  EXPECT_GE(H5Gget_info(g.getId(), &info), 0);
+  return info.storage_type;
+}
+
+// libhdf5 moves a group past 8 links (or an object past 8 attributes) to "dense" storage in a
+// fractal heap whose blocks have no checksum; a fuzzed bit there reached a libhdf5 crash. Files
+// made by create_checksummed_file keep both in the checksummed object headers at any count, and
+// link_names lists a group (dense or not) sorted.
+TEST(ChecksummedFiles, KeepManyLinksAndAttributesInTheCheckedObjectHeaders) {
+  const testing::TempDir dir;
+  const fs::path path = dir.path / "many.h5";
+  std::vector<std::string> expected;
+  {
+    H5::H5File f = create_checksummed_file(path);
+    H5::Group sub = create_group(f, "sub");
+    for (int i = 29; i >= 0; --i) {
+      const std::string name = "g" + std::to_string(i);
+      create_group(sub, name);
+      create_group(f, name);
+      set_attr(sub, "a" + std::to_string(i), std::int64_t{i});
+      expected.push_back(name);
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  const H5::Group sub = f.openGroup("sub");
+  EXPECT_EQ(link_storage(f), H5G_STORAGE_TYPE_COMPACT);
+  EXPECT_EQ(link_storage(sub), H5G_STORAGE_TYPE_COMPACT);
+  H5O_info_t info;
+  ASSERT_GE(H5Oget_info2(sub.getId(), &info, H5O_INFO_NUM_ATTRS), 0);
+  EXPECT_EQ(info.num_attrs, 30U);
+  ASSERT_GE(H5Oget_info2(sub.getId(), &info, H5O_INFO_META_SIZE), 0);
+  EXPECT_EQ(info.meta_size.attr.heap_size, 0U) << "attributes went to a dense (unchecksummed) heap";
+  EXPECT_EQ(get_int(sub, "a17", "many.h5:/sub"), 17);
+  EXPECT_EQ(link_names(sub), expected);
+  auto with_sub = expected;
+  with_sub.push_back("sub");
+  std::sort(with_sub.begin(), with_sub.end());
+  EXPECT_EQ(link_names(f), with_sub);
+}
+
+// A plain file (libhdf5's defaults, as other tools write) does go dense past 8 links; link_names
+// lists it the same, sorted.
+TEST(ChecksummedFiles, LinkNamesListsADenseGroupSorted) {
+  const testing::TempDir dir;
+  const fs::path path = dir.path / "dense.h5";
+  {
+    H5::FileAccPropList access;
+    access.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    H5::H5File f(path.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+    for (int i = 0; i < 20; ++i) f.createGroup("n" + std::to_string(i));
+  }
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  ASSERT_EQ(link_storage(f), H5G_STORAGE_TYPE_DENSE);
+  const auto names = link_names(f);
+  ASSERT_EQ(names.size(), 20U);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(names.front(), "n0");
+  EXPECT_EQ(names.back(), "n9");
 }
 
 }  // namespace
