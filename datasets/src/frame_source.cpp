@@ -340,16 +340,25 @@ void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t lim
   // consumed; the two buffers are recycled, so steady state allocates nothing. If consume throws,
   // the pending read's future waits for it in its destructor, then the error propagates; a
   // reader exception comes back through future::get.
+  //
+  // The first batch is small and the sizes double up to batch_size: nothing overlaps the first
+  // read, so a full first batch left the workers idle for its whole decode (15 ms of a 0.25 s
+  // NMNIST MLP command).
   std::array<SparseBatch, 2> buffers;
-  const auto read = [&source, &buffers, batch_size, n](std::size_t first, std::size_t slot) {
-    source.read_batch(first, std::min(batch_size, n - first), buffers[slot]);
+  const auto read = [&source, &buffers](std::size_t first, std::size_t count, std::size_t slot) {
+    source.read_batch(first, count, buffers[slot]);
   };
-  std::future<void> next = std::async(std::launch::async, read, std::size_t{0}, std::size_t{0});
+  constexpr std::size_t kFirstBatch = 64;
+  std::size_t size = std::min({batch_size, kFirstBatch, n});
+  std::future<void> next = std::async(std::launch::async, read, std::size_t{0}, size, std::size_t{0});
   std::size_t slot = 0;
-  for (std::size_t first = 0; first < n; first += batch_size, slot ^= 1U) {
+  for (std::size_t first = 0; first < n; slot ^= 1U) {
     next.get();
-    if (first + batch_size < n) next = std::async(std::launch::async, read, first + batch_size, slot ^ 1U);
+    const std::size_t after = first + size, next_size = std::min({2 * size, batch_size, n - std::min(after, n)});
+    if (after < n) next = std::async(std::launch::async, read, after, next_size, slot ^ 1U);
     consume(buffers[slot]);
+    first = after;
+    size = next_size;
   }
 }
 

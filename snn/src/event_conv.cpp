@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <span>
 #include <stdexcept>
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -158,17 +159,16 @@ SNNGX_INLINE void gather_counts(Acc<NV>& acc, const ConvLif& c, const std::uint3
     }
 }
 
-/// Spike inputs: for each input position, the weight-row offsets of its active channels
-/// (`lists`: positions + 1 starts, then the offsets), so that the up to kh * kw outputs reading a
-/// position do not decode its bits again.
-void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::vector<std::int32_t>& lists) {
+/// Spike inputs: for each input position, the weight-row offsets (channel x `channel_stride`) of
+/// its active channels (`lists`: positions + 1 starts, then the offsets), so that the up to
+/// kh * kw outputs reading a position do not decode its bits again.
+void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::int32_t channel_stride, std::vector<std::int32_t>& lists) {
   const auto positions = static_cast<std::size_t>(c.height) * c.width;
   const auto words = static_cast<std::size_t>(c.cin + 31) / 32;
   const std::size_t most = positions + 1 + positions * static_cast<std::size_t>(c.cin);
   if (lists.size() < most) lists.resize(most);  // grows once per state, never shrinks
   std::int32_t* start = lists.data();
   std::int32_t* rows = start + positions + 1;
-  const auto channel_stride = static_cast<std::int32_t>(c.kh * c.kw * c.cout);
   std::int32_t n = 0;
   for (std::size_t q = 0; q < positions; ++q) {
     start[q] = n;
@@ -188,7 +188,7 @@ std::uint64_t input_mask(const std::vector<std::pair<int, int>>& taps) {
 
 template <int NV, bool Unit>
 void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
-                   std::vector<std::int32_t>& lists) {
+                   ConvScratch& scratch) {
   constexpr int block = 32 * NV;
   const int in_words = (c.cin + 31) / 32, out_words = c.cout / 32;
   const auto cout = static_cast<std::size_t>(c.cout);
@@ -210,8 +210,8 @@ void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::in
   const std::int32_t* start = nullptr;  // spike inputs: see spike_rows
   const std::int32_t* offsets = nullptr;
   if constexpr (Unit) {
-    spike_rows(c, in_bits, lists);
-    start = lists.data();
+    spike_rows(c, in_bits, static_cast<std::int32_t>(channel_stride), scratch.lists);
+    start = scratch.lists.data();
     offsets = start + static_cast<std::size_t>(c.height) * c.width + 1;
   }
   for (int oy = 0; oy < c.out_height; ++oy) {
@@ -241,11 +241,118 @@ void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::in
   }
 }
 
+/// Adds the rows `rows`..`end` (offsets into `slab`) into the int16 sums of one output position,
+/// kept in memory between kernel offsets (`status`, `used`, `acc32` as in ConvScratch).
+template <int NV>
+SNNGX_INLINE void add_rows_at(std::int16_t* acc16, std::int32_t* acc32, std::int32_t& used, std::uint8_t& status,
+                              const std::int32_t* rows, const std::int32_t* end, const std::int8_t* slab, int max_magnitude) {
+  __m512i a[NV];  // a position's first input starts from zero: the sums are never cleared
+  for (int k = 0; k < NV; ++k) a[k] = status == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(acc16 + 32 * k);
+  const auto spill = [&] {
+    for (int k = 0; k < NV; ++k) {
+      for (int h = 0; h < 2; ++h) {
+        const __m256i half = h ? _mm512_extracti64x4_epi64(a[k], 1) : _mm512_castsi512_si256(a[k]);
+        std::int32_t* wide = acc32 + 32 * k + 16 * h;
+        const __m512i before = status == 2 ? _mm512_loadu_si512(wide) : _mm512_setzero_si512();
+        _mm512_storeu_si512(wide, _mm512_add_epi32(before, _mm512_cvtepi16_epi32(half)));
+      }
+      a[k] = _mm512_setzero_si512();
+    }
+    status = 2;
+    used = 0;
+  };
+  const auto add = [&](std::int32_t offset) {
+    for (int k = 0; k < NV; ++k)
+      a[k] = _mm512_add_epi16(a[k], _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(slab + offset + 32 * k))));
+  };
+  if (status == 0) status = 1, used = 0;
+  const std::int64_t need = static_cast<std::int64_t>(end - rows) * max_magnitude;
+  if (used + need <= kInt16Max) {
+    used += static_cast<std::int32_t>(need);
+    for (; rows != end; ++rows) add(*rows);
+  } else {
+    for (; rows != end; ++rows) {
+      if (used + max_magnitude > kInt16Max) spill();
+      used += max_magnitude;
+      add(*rows);
+    }
+  }
+  for (int k = 0; k < NV; ++k) _mm512_storeu_si512(acc16 + 32 * k, a[k]);
+}
+
+/// Spike inputs with tap-major weights: for each channel block and kernel offset, every output
+/// position adds the rows of the spikes its input at that offset holds, from one L1-sized slab;
+/// the sums wait in memory between offsets; then the LIF runs per position as in conv_lif_impl.
+/// Positions with no spike in their receptive field take lif_quiet, as there.
+template <int NV>
+void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, std::uint32_t* out_bits, ConvScratch& s) {
+  constexpr int block = 32 * NV;
+  const int out_words = c.cout / 32, blocks = c.cout / block;
+  const auto cout = static_cast<std::size_t>(c.cout);
+  const auto positions = static_cast<std::size_t>(c.out_height) * c.out_width;
+  const bool skip_zero = c.threshold >= 0.0f && std::isfinite(c.decay) && std::isfinite(c.scale);
+  spike_rows(c, in_bits, block, s.lists);
+  const std::int32_t* start = s.lists.data();
+  const std::int32_t* offsets = start + static_cast<std::size_t>(c.height) * c.width + 1;
+  if (s.acc16.size() < positions * block) s.acc16.resize(positions * block);  // grow only: never cleared
+  if (s.acc32.size() < positions * block) s.acc32.resize(positions * block);
+  if (s.used.size() < positions) s.used.resize(positions);
+  s.status.resize(positions);
+  // (output, input) pairs of each kernel row, then of each kernel column; `first` indexes them.
+  s.taps.clear();
+  std::vector<std::size_t> first;
+  for (int k = 0; k < c.kh + c.kw; ++k) {
+    first.push_back(s.taps.size());
+    const bool row = k < c.kh;
+    for (std::size_t o = 0; o < (row ? c.rows : c.cols)->size(); ++o)
+      for (const auto& [offset, i] : (*(row ? c.rows : c.cols))[o])
+        if (offset == (row ? k : k - c.kh)) s.taps.emplace_back(static_cast<int>(o), i);
+  }
+  first.push_back(s.taps.size());
+  const auto pairs = [&](int k) { return std::span(s.taps.data() + first[k], first[k + 1] - first[k]); };
+  const std::size_t slab_size = static_cast<std::size_t>(c.cin) * block;
+  for (int bb = 0; bb < blocks; ++bb) {
+    std::fill(s.status.begin(), s.status.end(), std::uint8_t{0});
+    for (int ky = 0; ky < c.kh; ++ky) {
+      const auto ys = pairs(ky);
+      for (int kx = 0; kx < c.kw; ++kx) {
+        const auto xs = pairs(c.kh + kx);
+        const std::int8_t* slab = c.tap_major + (static_cast<std::size_t>(ky * c.kw + kx) * blocks + bb) * slab_size;
+        for (const auto& [oy, iy] : ys)
+          for (const auto& [ox, ix] : xs) {
+            const auto q = static_cast<std::size_t>(iy) * c.width + ix;
+            if (start[q] == start[q + 1]) continue;
+            const auto p = static_cast<std::size_t>(oy) * c.out_width + ox;
+            add_rows_at<NV>(s.acc16.data() + p * block, s.acc32.data() + p * block, s.used[p], s.status[p], offsets + start[q],
+                            offsets + start[q + 1], slab, c.max_magnitude);
+          }
+      }
+    }
+    const auto b = static_cast<std::size_t>(bb) * block;
+    for (std::size_t p = 0; p < positions; ++p) {
+      float* vp = v + p * cout + b;
+      std::uint32_t* op = out_bits + p * out_words + b / 32;
+      if (s.status[p] == 0) {
+        lif_quiet<NV>(c, skip_zero, vp, op);
+        continue;
+      }
+      Acc<NV> acc;
+      for (int k = 0; k < NV; ++k) acc.a16[k] = _mm512_loadu_si512(s.acc16.data() + p * block + 32 * k);
+      if (s.status[p] == 2) {
+        acc.wide = true;
+        for (int j = 0; j < 2 * NV; ++j) acc.a32[j] = _mm512_loadu_si512(s.acc32.data() + p * block + 16 * j);
+      }
+      lif<NV>(acc, c, vp, op);
+    }
+  }
+}
+
 template <int NV>
 void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
-                       std::vector<std::int32_t>& lists) {
-  if (counts) conv_lif_impl<NV, false>(c, in_bits, counts, v, out_bits, lists);
-  else conv_lif_impl<NV, true>(c, in_bits, counts, v, out_bits, lists);
+                       ConvScratch& scratch) {
+  if (counts) conv_lif_impl<NV, false>(c, in_bits, counts, v, out_bits, scratch);
+  else if (c.tap_major) conv_lif_spikes<NV>(c, in_bits, v, out_bits, scratch);
+  else conv_lif_impl<NV, true>(c, in_bits, counts, v, out_bits, scratch);
 }
 
 /// One block of 32 * NV outputs of linear_currents, its sums kept in registers over all inputs.
@@ -289,12 +396,14 @@ bool linear_currents(const std::int8_t* w, std::size_t stride, std::size_t outpu
 bool conv_lif_available() { return true; }
 
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
-              std::vector<std::int32_t>& lists) {
+              ConvScratch& scratch) {
   if (!conv_lif_supports(c.cout)) throw std::logic_error("conv_lif: out channels must be a multiple of 32");
   // Blocks of 128 channels keep 4 int16 + 8 int32 accumulators in registers.
-  if (c.cout % 128 == 0) conv_lif_dispatch<4>(c, in_bits, counts, v, out_bits, lists);
-  else if (c.cout % 64 == 0) conv_lif_dispatch<2>(c, in_bits, counts, v, out_bits, lists);
-  else conv_lif_dispatch<1>(c, in_bits, counts, v, out_bits, lists);
+  switch (conv_lif_block(c.cout)) {
+    case 128: conv_lif_dispatch<4>(c, in_bits, counts, v, out_bits, scratch); break;
+    case 64: conv_lif_dispatch<2>(c, in_bits, counts, v, out_bits, scratch); break;
+    default: conv_lif_dispatch<1>(c, in_bits, counts, v, out_bits, scratch); break;
+  }
 }
 
 #undef SNNGX_INLINE
@@ -308,11 +417,25 @@ bool linear_currents(const std::int8_t*, std::size_t, std::size_t, const std::ui
   return false;
 }
 
-void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*, std::uint32_t*, std::vector<std::int32_t>&) {
+void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*, std::uint32_t*, ConvScratch&) {
   throw std::logic_error("conv_lif: this build has no AVX-512BW kernel");
 }
 
 #endif
+
+int conv_lif_block(int cout) { return cout % 128 == 0 ? 128 : cout % 64 == 0 ? 64 : 32; }
+
+std::vector<std::int8_t> conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout) {
+  const int block = conv_lif_block(cout), blocks = cout / block, taps = kh * kw;
+  std::vector<std::int8_t> out(weights.size());
+  std::size_t n = 0;
+  for (int t = 0; t < taps; ++t)
+    for (int bb = 0; bb < blocks; ++bb)
+      for (int ch = 0; ch < cin; ++ch)
+        for (int j = 0; j < block; ++j)
+          out[n++] = weights[(static_cast<std::size_t>(ch) * taps + t) * cout + static_cast<std::size_t>(bb) * block + j];
+  return out;
+}
 
 void bits_to_list(const std::uint32_t* bits, std::size_t positions, int channels, std::vector<std::uint32_t>& list) {
   const std::size_t words = (static_cast<std::size_t>(channels) + 31) / 32;

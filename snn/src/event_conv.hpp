@@ -23,6 +23,7 @@ using Taps = geometry::Taps;  // per output coordinate: (kernel offset, input co
 struct ConvLif {
   int cin = 0, cout = 0, height = 0, width = 0, out_height = 0, out_width = 0, kh = 1, kw = 1;
   const std::int8_t* weights = nullptr;  // signed magnitudes, [cin][kh][kw][cout]
+  const std::int8_t* tap_major = nullptr;  // the same as conv_lif_tap_major lays them out, or null
   const Taps* rows = nullptr;            // out_height entries
   const Taps* cols = nullptr;            // out_width entries
   int max_magnitude = 127;               // largest |weight| of the layer (bounds one int16 addend)
@@ -36,14 +37,35 @@ bool conv_lif_available();
 /// Whether `cout` suits the kernel (whole 32-channel words).
 inline bool conv_lif_supports(int cout) { return cout > 0 && cout % 32 == 0; }
 
+/// The working buffers of one stage, reused from step to step (the engine's per-sample state).
+struct ConvScratch {
+  std::vector<std::int32_t> lists;   // per input position, the weight-row offsets of its spikes
+  std::vector<std::int16_t> acc16;   // tap-major path: per output position, int16 sums of one block
+  std::vector<std::int32_t> acc32;   // and their int32 spills
+  std::vector<std::int32_t> used;    // bound on |lane| of each position's int16 sums
+  std::vector<std::uint8_t> status;  // 0 no input yet, 1 summed, 2 spilled into acc32
+  std::vector<std::pair<int, int>> taps;  // (output, input) coordinates per kernel row and column
+};
+
+/// Channels per block of the kernel (the int16 sums of 32, 64 or 128 outputs kept in registers).
+int conv_lif_block(int cout);
+
+/// `weights` ([cin][kh][kw][cout]) rearranged for spike inputs as [kh*kw][cout / block][cin][block]
+/// (block = conv_lif_block(cout)): the rows one kernel offset adds into one channel block lie
+/// together, 16 KB for 128 inputs x 128 channels, so they stay in L1 while every output position
+/// takes them. (Gathering per output position instead walked all nine offsets' rows, 9x that,
+/// for each position from L2: the stage's bound.)
+std::vector<std::int8_t> conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout);
+
 /// Runs the stage for one time step. `in_bits` marks the active inputs; `counts` (channels-last
 /// [H*W][cin], read only where a bit is set) gives their values, or is null when every active
 /// input is a spike (value 1). `v` is the LIF membrane, channels-last [OH*OW][cout]; the spike of
 /// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
-/// `lists` is this stage's own scratch: per input position, the weight-row offsets of its spikes
-/// (used only when `counts` is null).
+/// `scratch` is the stage's own. Spike inputs with `tap_major` weights are summed one kernel offset
+/// at a time into per-position int16 sums in `scratch`; otherwise each output position gathers its
+/// receptive field in registers.
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
-              std::vector<std::int32_t>& lists);
+              ConvScratch& scratch);
 
 /// Currents of a quantized Linear from its active inputs: current[o] = scale * sum_k n_k *
 /// w[active[k] * stride + o] for o < outputs (stride % 32 == 0, rows zero padded), n_k = counts[k]

@@ -59,6 +59,7 @@ struct Compiled {
   // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
   bool fused = false, fused_pool = false;
   int max_magnitude = 0;
+  std::vector<std::int8_t> tap_major;  // `wi` for spike inputs (event_conv.hpp: conv_lif_tap_major)
   geometry::Taps out_row_taps, out_col_taps;
   std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
@@ -238,8 +239,8 @@ struct Engine::State::Scratch {
   // The counts of the map entering a fused stage from floats or a sparse frame, channels-last
   // [H*W][cin], read only where its bitmap has a bit set.
   std::vector<std::int32_t> input_counts;
-  // conv_lif's per-position weight-row offsets of spike inputs (detail::conv_lif).
-  std::vector<std::int32_t> spike_rows;
+  // The fused conv stages' spike lists and partial sums (detail::conv_lif).
+  detail::ConvScratch conv;
   // Per layer: the spiking neurons of a fused Linear + LIF, or a conv stage's spikes listed
   // through a Flatten for the fused Linear after it; ascending canonical indices.
   std::vector<std::vector<std::uint32_t>> spike_lists;
@@ -399,6 +400,7 @@ struct Engine::Impl {
       c.fused = true;
       c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
       for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
+      if (i > 0) c.tap_major = detail::conv_lif_tap_major(c.wi, c.cin, c.kh, c.kw, c.cout);  // layer 0 reads frame counts
       c.out_row_taps = geometry::taps_by_output(c.window.y);
       c.out_col_taps = geometry::taps_by_output(c.window.x);
       const auto positions = [](const Shape& s) { return static_cast<std::size_t>(s[1]) * static_cast<std::size_t>(s[2]); };
@@ -775,9 +777,10 @@ struct Engine::Impl {
       counts = scratch(s).input_counts.data();
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
-                            c.wi.data(), &c.out_row_taps, &c.out_col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
+                            c.wi.data(), c.tap_major.empty() ? nullptr : c.tap_major.data(), &c.out_row_taps, &c.out_col_taps,
+                            c.max_magnitude, c.scale, n.decay, n.threshold};
     std::uint32_t* out = scratch(s).bitmaps.data() + c.bits_out;
-    detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).spike_rows);
+    detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).conv);
     if (!pool) return out;
     const Compiled& p = layers[i + 2];
     std::uint32_t* pooled = scratch(s).bitmaps.data() + c.bits_pool;
@@ -1202,7 +1205,7 @@ InferenceResult infer(const Engine& engine, datasets::FrameSource& source, const
         throw std::invalid_argument(source.path().string() + ": label " + std::to_string(b.labels[j]) + " of sample " +
                                     std::to_string(b.first + j) + " is not a class of the " + std::to_string(net.num_classes) +
                                     "-class model");
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, b.size(), 16), [&](const tbb::blocked_range<std::size_t>& range) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, b.size(), 1), [&](const tbb::blocked_range<std::size_t>& range) {
       auto& state = states.local();
       for (std::size_t j = range.begin(); j != range.end(); ++j) {
         const std::size_t i = b.first + j;

@@ -4,6 +4,8 @@
 // file.
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 #include <H5Cpp.h>
 
 #include <algorithm>
@@ -78,6 +80,27 @@ TEST(FrameLayouts, BatchesReadOnlyTheirSamplesAndEqualSlices) {
     seen += b.size();
   });
   EXPECT_EQ(seen, 40U);
+}
+
+// The first batch is small (work starts after a short read) and sizes double up to the batch
+// size; every sample comes exactly once, in order, with its own counts and label.
+TEST(FrameLayouts, BatchesStartSmallAndDoubleUpToTheBatchSize) {
+  const testing::TempDir dir;
+  const FrameSet original = synth_frames({2, 1, 3, 3}, 600, 0.3, 4, 9);
+  write_frames(dir / "r.frames.h5", original);
+  FrameSource source(dir / "r.frames.h5");
+  std::vector<std::size_t> sizes;
+  std::vector<std::int32_t> labels;
+  for_each_batch(source, 200, 0, [&](const SparseBatch& b) {
+    EXPECT_EQ(b.first, std::accumulate(sizes.begin(), sizes.end(), std::size_t{0}));
+    sizes.push_back(b.size());
+    labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+  });
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{64, 128, 200, 200, 8}));
+  EXPECT_EQ(labels, original.labels);
+  sizes.clear();
+  for_each_batch(source, 1024, 100, [&](const SparseBatch& b) { sizes.push_back(b.size()); });
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{64, 36}));
 }
 
 // Layout 2 written by hand with the HDF5 API: T=2, C=1, H=2, W=2 (8 cells per sample).

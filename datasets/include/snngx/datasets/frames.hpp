@@ -125,8 +125,9 @@ class FrameSource {
 
 /// Calls `consume(batch)` for consecutive batches of at most `batch_size` samples of
 /// [0, min(limit, size)) (limit 0 = all), reading the next batch on another thread while the
-/// current one is consumed (double buffering: at most two batches in memory). Exceptions from
-/// either side reach the caller.
+/// current one is consumed (double buffering: at most two batches in memory). The first batch
+/// holds at most 64 samples and each next one twice the last, up to `batch_size`, so that work
+/// starts early. Exceptions from either side reach the caller.
 void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t limit,
                     const std::function<void(const SparseBatch&)>& consume);
 
