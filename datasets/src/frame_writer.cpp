@@ -1,6 +1,7 @@
 // Streaming frame-file writer for both layouts (docs/formats.md).
-// Layout 1: extendible [N,T,C,H,W] dataset, one deflate chunk per sample, compressed by the
-// caller's threads and stored with H5Dwrite_chunk (byte-identical to HDF5's deflate filter).
+// Layout 1: extendible [N,T,C,H,W] dataset, one deflate + Fletcher-32 chunk per sample, compressed
+// and checksummed by the caller's threads and stored with H5Dwrite_chunk (byte-identical to
+// HDF5's own filters).
 // Layout 2: the nonzero cells of each sample (CSR over samples), buffered and appended in blocks
 // to extendible 1-D datasets, so memory stays bounded by one block whatever N is.
 #include <unistd.h>
@@ -142,6 +143,7 @@ FrameWriter::FrameWriter(const fs::path& path, FrameShape shape, std::string sou
       H5::DSetCreatPropList props;
       props.setChunk(5, chunk);
       props.setDeflate(deflate_level);
+      props.setFletcher32();  // after deflate: compress() appends the checksum of the deflated bytes
       m.frames = m.file.createDataSet("frames", H5::PredType::STD_U16LE, H5::DataSpace(5, dims, maxdims), props);
     } else {
       m.offsets_ds = create_1d(m.file, "sample_offsets", H5::PredType::STD_U64LE, offset_chunk, 0);
@@ -180,6 +182,9 @@ std::vector<std::uint8_t> FrameWriter::compress(std::span<const std::uint16_t> s
   if (compress2(out.data(), &size, reinterpret_cast<const Bytef*>(sample.data()), raw, deflate_level) != Z_OK)
     throw std::runtime_error("frame writer: zlib compression failed");
   out.resize(size);
+  // The pipeline's next filter, Fletcher-32: its checksum of the deflated bytes, little-endian.
+  const std::uint32_t sum = h5::fletcher32(out);
+  for (int k = 0; k < 4; ++k) out.push_back(static_cast<std::uint8_t>(sum >> (8 * k)));
   out.shrink_to_fit();  // a block of samples waits in memory: keep the compressed size, not the bound
   return out;
 }

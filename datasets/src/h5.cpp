@@ -451,6 +451,31 @@ H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const 
   return ds;
 }
 
+std::uint32_t fletcher32(std::span<const std::uint8_t> bytes) {
+  std::uint32_t sum1 = 0, sum2 = 0;
+  const auto fold = [](std::uint32_t x) { return (x & 0xffff) + (x >> 16); };
+  std::size_t words = bytes.size() / 2;
+  const std::uint8_t* at = bytes.data();
+  while (words > 0) {
+    // 360 words keep both sums below 2^32 before they are folded back into 16 bits.
+    const std::size_t run = std::min<std::size_t>(words, 360);
+    words -= run;
+    for (std::size_t k = 0; k < run; ++k, at += 2) {
+      sum1 += static_cast<std::uint32_t>(at[0]) << 8 | at[1];
+      sum2 += sum1;
+    }
+    sum1 = fold(sum1);
+    sum2 = fold(sum2);
+  }
+  if (bytes.size() % 2 != 0) {
+    sum1 += static_cast<std::uint32_t>(*at) << 8;
+    sum2 += sum1;
+    sum1 = fold(sum1);
+    sum2 = fold(sum2);
+  }
+  return fold(sum2) << 16 | fold(sum1);
+}
+
 std::vector<hsize_t> dims(const H5::DataSet& ds) {
   const H5::DataSpace space = ds.getSpace();
   std::vector<hsize_t> d(static_cast<size_t>(space.getSimpleExtentNdims()));

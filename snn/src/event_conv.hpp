@@ -3,11 +3,13 @@
 // Internal to snngx_snn (used by inference.cpp).
 //
 // Maps are stored channels-last as bitmaps: position p = y * W + x holds ceil(C / 32) words, bit
-// (c % 32) of word c / 32 set when channel c is active. The convolution is output-stationary: each
-// output position gathers the weight rows of the active inputs in its receptive field into int16
-// registers (exact int32 spills, as Int16Blocks), then the LIF update runs on those registers, so
-// no accumulator map is written, zeroed or re-read. Integer sums are exact in any order, so the
-// result equals the dense engine bit for bit; the LIF uses the reference float operations.
+// (c % 32) of word c / 32 set when channel c is active. Spike inputs (every stage after the
+// first) are summed one kernel offset at a time: each output position adds the weight rows of the
+// spikes its input at that offset holds, from a tap-major slab that stays in L1, into int16 sums
+// kept per position (exact int32 spills, as Int16Blocks). Count inputs (the first stage, from a
+// frame) are output-stationary: each output position gathers its receptive field in registers.
+// The LIF update then runs per position. Integer sums are exact in any order, so the result equals
+// the dense engine bit for bit; the LIF uses the reference float operations.
 #include <cstddef>
 #include <cstdint>
 #include <utility>

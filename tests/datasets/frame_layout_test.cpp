@@ -394,5 +394,49 @@ TEST(FrameLayouts, SynthStreamedEqualsInMemory) {
   expect_same_set(synth_frames({4, 2, 3, 3}, 25, 0.1, 3, 7), read_frames(dir / "s.frames.h5"));
 }
 
+// Layout 1 as snngx writes it carries a Fletcher-32 checksum after each deflated sample (the
+// writer's pre-filtered chunks match libhdf5's own filters: the file reads back through them).
+// A flipped bit inside a stored chunk is then one error naming the file, never a changed count.
+TEST(FrameLayouts, Layout1ChunksAreChecksummed) {
+  const testing::TempDir dir;
+  const fs::path path = dir / "dense.frames.h5";
+  const FrameSet original = synth_frames({4, 2, 8, 8}, 6, 0.3, 3, 17);
+  write_frames(path, original, FrameLayout::Dense);
+  expect_same_set(original, read_frames(path));
+  haddr_t chunk_at = 0;
+  hsize_t chunk_size = 0;
+  {
+    const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+    const H5::DataSet frames = f.openDataSet("frames");
+    const H5::DSetCreatPropList props = frames.getCreatePlist();
+    ASSERT_EQ(props.getNfilters(), 2);
+    EXPECT_TRUE(props.allFiltersAvail());
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    unsigned config = 0;
+    char name[32];
+    EXPECT_EQ(props.getFilter(1, flags, nelmts, nullptr, sizeof name, name, config), H5Z_FILTER_FLETCHER32);
+    const hsize_t sample3[5] = {3, 0, 0, 0, 0};
+    unsigned mask = 0;
+    const H5::DataSpace space = frames.getSpace();
+    hsize_t offset[5];
+    for (hsize_t k = 0; k < 6; ++k) {
+      ASSERT_GE(H5Dget_chunk_info(frames.getId(), space.getId(), k, offset, &mask, &chunk_at, &chunk_size), 0);
+      if (offset[0] == sample3[0]) break;
+    }
+    ASSERT_EQ(offset[0], 3U);
+  }
+  std::vector<std::uint8_t> bytes = file_bytes(path);
+  ASSERT_LT(chunk_at + chunk_size, bytes.size());
+  bytes[chunk_at + chunk_size / 2] ^= 0x10;  // inside sample 3's deflated counts
+  write_file_bytes(path, bytes);
+  const std::string error = error_of([&] { (void)read_frames(path); });
+  EXPECT_EQ(error.rfind(path.string() + ":", 0), 0U) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  FrameSource source(path);
+  EXPECT_EQ(error_of([&] { (void)source.read_batch(0, 3); }), "no error");  // samples 0-2 are intact
+  EXPECT_EQ(error_of([&] { (void)source.read_batch(3, 1); }).rfind(path.string() + ":", 0), 0U);
+}
+
 }  // namespace
 }  // namespace snngx::datasets

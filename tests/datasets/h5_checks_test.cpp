@@ -147,3 +147,41 @@ TEST(ChecksummedFiles, LinkNamesListsADenseGroupSorted) {
 
 }  // namespace
 }  // namespace snngx::h5
+
+namespace snngx::h5 {
+namespace {
+
+// h5::fletcher32 against libhdf5's own filter: a chunk written through the Fletcher-32 filter
+// alone, read back raw (H5Dread_chunk), is the data followed by the checksum, little-endian.
+// Odd and even chunk lengths, and one long enough for several 360-word runs.
+TEST(ChecksummedFiles, Fletcher32EqualsLibhdf5sFilter) {
+  const testing::TempDir dir;
+  const fs::path path = dir.path / "f.h5";
+  for (const hsize_t n : {hsize_t{1}, hsize_t{2}, hsize_t{7}, hsize_t{720}, hsize_t{721}, hsize_t{5001}}) {
+    SCOPED_TRACE(n);
+    std::vector<std::uint8_t> data(n);
+    for (hsize_t i = 0; i < n; ++i) data[i] = static_cast<std::uint8_t>(255 - (i * 37 + i / 7) % 256);
+    {
+      H5::H5File f(path.string(), H5F_ACC_TRUNC);
+      H5::DSetCreatPropList props;
+      props.setChunk(1, &n);
+      props.setFletcher32();
+      f.createDataSet("x", H5::PredType::STD_U8LE, H5::DataSpace(1, &n), props).write(data.data(), H5::PredType::NATIVE_UINT8);
+    }
+    const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+    const H5::DataSet ds = f.openDataSet("x");
+    const hsize_t origin = 0;
+    hsize_t stored = 0;
+    ASSERT_GE(H5Dget_chunk_storage_size(ds.getId(), &origin, &stored), 0);
+    ASSERT_EQ(stored, n + 4);
+    std::vector<std::uint8_t> raw(stored);
+    std::uint32_t filters = 0;
+    ASSERT_GE(H5Dread_chunk(ds.getId(), H5P_DEFAULT, &origin, &filters, raw.data()), 0);
+    ASSERT_TRUE(std::equal(data.begin(), data.end(), raw.begin()));
+    const std::uint32_t sum = fletcher32(data);
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(raw[n + static_cast<hsize_t>(k)], static_cast<std::uint8_t>(sum >> (8 * k))) << "byte " << k;
+  }
+}
+
+}  // namespace
+}  // namespace snngx::h5

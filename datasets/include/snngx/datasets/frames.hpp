@@ -147,7 +147,7 @@ std::size_t convert_frames(const std::filesystem::path& input, const std::filesy
 
 /// Streams samples into a frame file without holding them in memory. The file appears under
 /// `path` only when finish() succeeds; a writer destroyed before finish() leaves nothing behind.
-/// Layout 1: one deflate chunk per sample, compressible on any thread with compress().
+/// Layout 1: one deflate + Fletcher-32 chunk per sample, made on any thread with compress().
 /// Layout 2: the nonzero cells, buffered and written in blocks; encode() (any thread) extracts
 /// them. `sparse_deflate` > 0 adds HDF5 shuffle + deflate at that level to layout 2's event
 /// datasets (smaller, slower to read; default none, see docs/formats.md). Appends must come from one thread, in sample order.
@@ -173,7 +173,7 @@ class FrameWriter {
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;
 
-  /// One sample's counts as an HDF5 deflate chunk. Thread-safe.
+  /// One sample's counts as a stored layout-1 chunk: deflated, then its Fletcher-32. Thread-safe.
   [[nodiscard]] static std::vector<std::uint8_t> compress(std::span<const std::uint16_t> sample);
   void append(std::span<const std::uint16_t> sample, std::int32_t label);
   void append_compressed(std::span<const std::uint8_t> chunk, std::int32_t label);

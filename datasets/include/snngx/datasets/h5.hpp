@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,11 @@ std::vector<std::string> link_names(const H5::Group& group);
 /// verifies the checksum on every read, and files without one read as before.
 H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const H5::PredType& file_type,
                               const std::vector<hsize_t>& dims, const H5::PredType& mem_type, const void* data);
+
+/// HDF5's Fletcher-32 of `bytes`, as its filter (H5Z_FILTER_FLETCHER32) computes it: big-endian
+/// 16-bit words, an odd last byte as the high half of a word. The filter stores it after the
+/// filtered bytes, little-endian; a writer of pre-filtered chunks (H5Dwrite_chunk) appends it so.
+std::uint32_t fletcher32(std::span<const std::uint8_t> bytes);
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(const H5::DataSet& ds);
