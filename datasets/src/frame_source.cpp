@@ -43,6 +43,7 @@ template <class T>
 void read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem, std::vector<T>& out) {
   out.resize(n);
   if (n == 0) return;
+  h5::check_chunks(ds, start, n);
   H5::DataSpace fspace = ds.getSpace();
   fspace.selectHyperslab(H5S_SELECT_SET, &n, &start);
   const H5::DataSpace mspace(1, &n);
@@ -165,6 +166,7 @@ struct FrameSource::Impl {
     const auto& s = meta.shape;
     out.resize(count * s.sample_size());
     if (count == 0) return;
+    h5::check_chunks(frames, first, count);
     H5::DataSpace fspace = frames.getSpace();
     const hsize_t start[5] = {first, 0, 0, 0, 0};
     const hsize_t extent[5] = {count, static_cast<hsize_t>(s.t), static_cast<hsize_t>(s.c), static_cast<hsize_t>(s.h),

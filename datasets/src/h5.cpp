@@ -281,6 +281,16 @@ void check_storage(const std::string& where, const H5::DataSet& ds, const std::s
     if (props.getChunk(rank, chunk.data()) != rank) fail(where, "dataset '" + name + "' has a corrupt chunk layout");
     for (std::size_t k = 0; k < chunk.size(); ++k)
       if (chunk[k] == 0 || (max[k] != H5S_UNLIMITED && chunk[k] > max[k])) fail(where, "dataset '" + name + "' has a corrupt chunk layout");
+    constexpr hsize_t kChunksCheckedHere = 1024;  // larger datasets: their readers check what they read
+    hsize_t chunks = 1;
+    for (std::size_t k = 0; k < chunk.size(); ++k) chunks *= (cur[k] + chunk[k] - 1) / chunk[k];
+    if (rank > 0 && cur[0] > 0 && chunks <= kChunksCheckedHere) {
+      try {
+        check_chunks(ds, 0, cur[0]);
+      } catch (const H5::Exception& e) {
+        fail(where, "dataset '" + name + "': " + e.getDetailMsg());
+      }
+    }
     return;
   }
   if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
@@ -289,6 +299,48 @@ void check_storage(const std::string& where, const H5::DataSet& ds, const std::s
     fail(where, "dataset '" + name + "' holds fewer bytes than its shape needs (truncated or corrupt)");
   if (layout == H5D_CONTIGUOUS && points > 0 && !within_file(ds, points * element))
     fail(where, "dataset '" + name + "' lies beyond the end of the file (truncated or corrupt)");
+}
+
+void check_chunks(const H5::DataSet& ds, hsize_t first, hsize_t count) {
+  const H5::DSetCreatPropList props = ds.getCreatePlist();
+  if (count == 0 || props.getLayout() != H5D_CHUNKED) return;
+  const H5::DataSpace space = ds.getSpace();
+  const int rank = space.getSimpleExtentNdims();
+  if (rank <= 0) return;
+  std::vector<hsize_t> cur(static_cast<std::size_t>(rank)), chunk(cur.size());
+  space.getSimpleExtentDims(cur.data());
+  if (props.getChunk(rank, chunk.data()) != rank) throw H5::DataSetIException("check_chunks", "corrupt chunk layout");
+  hsize_t raw = ds.getDataType().getSize();
+  for (const hsize_t c : chunk) {
+    if (c == 0 || raw > std::numeric_limits<hsize_t>::max() / c) throw H5::DataSetIException("check_chunks", "corrupt chunk layout");
+    raw *= c;
+  }
+  // Which filters may shrink a chunk: all but shuffle and Fletcher-32 (bit k of a chunk's mask
+  // set = filter k skipped for that chunk).
+  const int filters = props.getNfilters();
+  std::uint32_t compressing = 0;
+  for (int k = 0; k < filters && k < 32; ++k) {
+    unsigned flags = 0, config = 0;
+    std::size_t values = 0;
+    char name[64];
+    const H5Z_filter_t id = props.getFilter(k, flags, values, nullptr, sizeof name, name, config);
+    if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32) compressing |= std::uint32_t{1} << k;
+  }
+  const hsize_t last = std::min(first + count, cur[0]);
+  std::vector<hsize_t> at(cur.size(), 0);
+  for (hsize_t row = first / chunk[0] * chunk[0]; row < last; row += chunk[0]) {
+    at[0] = row;
+    unsigned mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t stored = 0;
+    if (H5Dget_chunk_info_by_coord(ds.getId(), at.data(), &mask, &address, &stored) < 0)
+      throw H5::DataSetIException("check_chunks", "cannot look up the chunk at row " + std::to_string(row) + " (corrupt file)");
+    if (address == HADDR_UNDEF) continue;  // never written: reads as fill values
+    const bool compressed = (compressing & ~mask) != 0;
+    if (!compressed && stored < raw)
+      throw H5::DataSetIException("check_chunks", "chunk at row " + std::to_string(row) +
+                                                      " is stored shorter than its data with no compression applied (corrupt file)");
+  }
 }
 
 namespace {

@@ -58,6 +58,18 @@ std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string&
 /// field for field); call before a read. The attribute getters check number types the same way.
 void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name);
 
+/// libhdf5 1.10 trusts each chunk's filter mask: a deflated chunk whose mask was corrupted into
+/// "deflate skipped" is taken for raw data, and a whole raw chunk's worth of bytes is copied out of
+/// the shorter stored block (a heap over-read, FrameFileFuzz under ASan; layout 1's chunk index is
+/// a v1 B-tree, which has no checksum). Throws H5::DataSetIException("check_chunks", "chunk at row
+/// R is stored shorter than its data with no compression applied (corrupt file)") for a chunk
+/// holding rows [first, first + count) along the first dimension that is stored shorter than its
+/// raw size with no compressing filter applied (shuffle and Fletcher-32 do not compress).
+/// Unallocated chunks (fill values) pass; so do contiguous and compact datasets. One chunk-index
+/// lookup per chunk: readers call it for the rows they read. check_storage calls it for every row
+/// of a chunked dataset of at most 1,024 chunks.
+void check_chunks(const H5::DataSet& ds, hsize_t first, hsize_t count);
+
 /// Variable-length strings live in HDF5's global heap, which libhdf5 1.10 reads trusting every
 /// length and index there (a corrupted one crashed or hung it: FrameFileFuzz, NirFileFuzz). For a
 /// contiguous variable-length string dataset, checks each stored string's heap reference against
