@@ -300,7 +300,8 @@ void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, s
   s.status.resize(positions);
   // (output, input) pairs of each kernel row, then of each kernel column; `first` indexes them.
   s.taps.clear();
-  std::vector<std::size_t> first;
+  std::vector<std::size_t>& first = s.tap_starts;  // reused: the steady state does not allocate
+  first.clear();
   for (int k = 0; k < c.kh + c.kw; ++k) {
     first.push_back(s.taps.size());
     const bool row = k < c.kh;

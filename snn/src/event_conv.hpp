@@ -46,7 +46,8 @@ struct ConvScratch {
   std::vector<std::int32_t> acc32;   // and their int32 spills
   std::vector<std::int32_t> used;    // bound on |lane| of each position's int16 sums
   std::vector<std::uint8_t> status;  // 0 no input yet, 1 summed, 2 spilled into acc32
-  std::vector<std::pair<int, int>> taps;  // (output, input) coordinates per kernel row and column
+  std::vector<std::pair<int, int>> taps;  // (output, input) coordinates per kernel row and column,
+  std::vector<std::size_t> tap_starts;     // where each kernel row's and column's pairs start
 };
 
 /// Channels per block of the kernel (the int16 sums of 32, 64 or 128 outputs kept in registers).
