@@ -4,7 +4,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
-#include <span>
 #include <stdexcept>
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -129,23 +128,6 @@ SNNGX_INLINE void lif_quiet(const ConvLif& c, bool skip_zero, float* v, std::uin
   lif<NV>(Acc<NV>{}, c, v, out);
 }
 
-/// Adds the weight rows of the spikes at one input position: `rows` holds their offsets from `tap`
-/// (the rows of one kernel offset, channel block applied).
-template <int NV>
-SNNGX_INLINE void gather_spikes(Acc<NV>& acc, const ConvLif& c, const std::int32_t* rows, const std::int32_t* end,
-                                const std::int8_t* tap) {
-  const auto n = static_cast<int>(end - rows);
-  if (n * c.max_magnitude <= kInt16Max) {
-    acc.reserve(n * c.max_magnitude);
-    for (; rows != end; ++rows) acc.add(tap + *rows);
-  } else {
-    for (; rows != end; ++rows) {
-      acc.reserve(c.max_magnitude);
-      acc.add(tap + *rows);
-    }
-  }
-}
-
 /// Adds the weight rows of the active inputs at one input position, times their counts.
 template <int NV>
 SNNGX_INLINE void gather_counts(Acc<NV>& acc, const ConvLif& c, const std::uint32_t* bits, int words, const std::int32_t* counts,
@@ -186,9 +168,10 @@ std::uint64_t input_mask(const std::vector<std::pair<int, int>>& taps) {
   return m;
 }
 
-template <int NV, bool Unit>
-void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
-                   ConvScratch& scratch) {
+/// Count inputs: each output position gathers the active inputs of its receptive field, times
+/// their counts, in registers; then its LIF runs.
+template <int NV>
+void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits) {
   constexpr int block = 32 * NV;
   const int in_words = (c.cin + 31) / 32, out_words = c.cout / 32;
   const auto cout = static_cast<std::size_t>(c.cout);
@@ -207,13 +190,6 @@ void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::in
         for (int k = 0; k < in_words; ++k) any |= w[k];
         nonempty[static_cast<std::size_t>(iy)] |= static_cast<std::uint64_t>(any != 0) << ix;
       }
-  const std::int32_t* start = nullptr;  // spike inputs: see spike_rows
-  const std::int32_t* offsets = nullptr;
-  if constexpr (Unit) {
-    spike_rows(c, in_bits, static_cast<std::int32_t>(channel_stride), scratch.lists);
-    start = scratch.lists.data();
-    offsets = start + static_cast<std::size_t>(c.height) * c.width + 1;
-  }
   for (int oy = 0; oy < c.out_height; ++oy) {
     const auto& rows = (*c.rows)[static_cast<std::size_t>(oy)];
     std::uint64_t row_any = masks ? 0 : ~std::uint64_t{0};
@@ -232,8 +208,7 @@ void conv_lif_impl(const ConvLif& c, const std::uint32_t* in_bits, const std::in
           for (const auto& [kx, ix] : cols) {
             const auto q = static_cast<std::size_t>(iy) * c.width + ix;
             const std::int8_t* tap = c.weights + static_cast<std::size_t>(ky * c.kw + kx) * cout + b;
-            if constexpr (Unit) gather_spikes<NV>(acc, c, offsets + start[q], offsets + start[q + 1], tap);
-            else gather_counts<NV>(acc, c, in_bits + q * in_words, in_words, counts + q * c.cin, tap, channel_stride);
+            gather_counts<NV>(acc, c, in_bits + q * in_words, in_words, counts + q * c.cin, tap, channel_stride);
           }
         lif<NV>(acc, c, v + p * cout + b, out_bits + p * out_words + b / 32);
       }
@@ -298,26 +273,13 @@ void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, s
   if (s.acc32.size() < positions * block) s.acc32.resize(positions * block);
   if (s.used.size() < positions) s.used.resize(positions);
   s.status.resize(positions);
-  // (output, input) pairs of each kernel row, then of each kernel column; `first` indexes them.
-  s.taps.clear();
-  std::vector<std::size_t>& first = s.tap_starts;  // reused: the steady state does not allocate
-  first.clear();
-  for (int k = 0; k < c.kh + c.kw; ++k) {
-    first.push_back(s.taps.size());
-    const bool row = k < c.kh;
-    for (std::size_t o = 0; o < (row ? c.rows : c.cols)->size(); ++o)
-      for (const auto& [offset, i] : (*(row ? c.rows : c.cols))[o])
-        if (offset == (row ? k : k - c.kh)) s.taps.emplace_back(static_cast<int>(o), i);
-  }
-  first.push_back(s.taps.size());
-  const auto pairs = [&](int k) { return std::span(s.taps.data() + first[k], first[k + 1] - first[k]); };
   const std::size_t slab_size = static_cast<std::size_t>(c.cin) * block;
   for (int bb = 0; bb < blocks; ++bb) {
     std::fill(s.status.begin(), s.status.end(), std::uint8_t{0});
     for (int ky = 0; ky < c.kh; ++ky) {
-      const auto ys = pairs(ky);
+      const auto& ys = (*c.row_offsets)[static_cast<std::size_t>(ky)];
       for (int kx = 0; kx < c.kw; ++kx) {
-        const auto xs = pairs(c.kh + kx);
+        const auto& xs = (*c.col_offsets)[static_cast<std::size_t>(kx)];
         const std::int8_t* slab = c.tap_major + (static_cast<std::size_t>(ky * c.kw + kx) * blocks + bb) * slab_size;
         for (const auto& [oy, iy] : ys)
           for (const auto& [ox, ix] : xs) {
@@ -351,9 +313,8 @@ void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, s
 template <int NV>
 void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
                        ConvScratch& scratch) {
-  if (counts) conv_lif_impl<NV, false>(c, in_bits, counts, v, out_bits, scratch);
-  else if (c.tap_major) conv_lif_spikes<NV>(c, in_bits, v, out_bits, scratch);
-  else conv_lif_impl<NV, true>(c, in_bits, counts, v, out_bits, scratch);
+  if (counts) conv_lif_counts<NV>(c, in_bits, counts, v, out_bits);
+  else conv_lif_spikes<NV>(c, in_bits, v, out_bits, scratch);
 }
 
 /// One block of 32 * NV outputs of linear_currents, its sums kept in registers over all inputs.
@@ -399,6 +360,8 @@ bool conv_lif_available() { return true; }
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               ConvScratch& scratch) {
   if (!conv_lif_supports(c.cout)) throw std::logic_error("conv_lif: out channels must be a multiple of 32");
+  if (!counts && (!c.tap_major || !c.row_offsets || !c.col_offsets))
+    throw std::logic_error("conv_lif: spike inputs need the tap-major weights and the per-offset taps");
   // Blocks of 128 channels keep 4 int16 + 8 int32 accumulators in registers.
   switch (conv_lif_block(c.cout)) {
     case 128: conv_lif_dispatch<4>(c, in_bits, counts, v, out_bits, scratch); break;

@@ -25,9 +25,11 @@ using Taps = geometry::Taps;  // per output coordinate: (kernel offset, input co
 struct ConvLif {
   int cin = 0, cout = 0, height = 0, width = 0, out_height = 0, out_width = 0, kh = 1, kw = 1;
   const std::int8_t* weights = nullptr;  // signed magnitudes, [cin][kh][kw][cout]
-  const std::int8_t* tap_major = nullptr;  // the same as conv_lif_tap_major lays them out, or null
-  const Taps* rows = nullptr;            // out_height entries
+  const std::int8_t* tap_major = nullptr;  // the same as conv_lif_tap_major lays them out (spike inputs)
+  const Taps* rows = nullptr;            // out_height entries (geometry::taps_by_output)
   const Taps* cols = nullptr;            // out_width entries
+  const Taps* row_offsets = nullptr;     // kh entries (geometry::taps_by_offset), for spike inputs
+  const Taps* col_offsets = nullptr;     // kw entries
   int max_magnitude = 127;               // largest |weight| of the layer (bounds one int16 addend)
   float scale = 1.0f;                    // 2^e
   float decay = 0.0f, threshold = 0.0f;
@@ -46,8 +48,6 @@ struct ConvScratch {
   std::vector<std::int32_t> acc32;   // and their int32 spills
   std::vector<std::int32_t> used;    // bound on |lane| of each position's int16 sums
   std::vector<std::uint8_t> status;  // 0 no input yet, 1 summed, 2 spilled into acc32
-  std::vector<std::pair<int, int>> taps;  // (output, input) coordinates per kernel row and column,
-  std::vector<std::size_t> tap_starts;     // where each kernel row's and column's pairs start
 };
 
 /// Channels per block of the kernel (the int16 sums of 32, 64 or 128 outputs kept in registers).
@@ -64,9 +64,9 @@ std::vector<std::int8_t> conv_lif_tap_major(const std::vector<std::int8_t>& weig
 /// [H*W][cin], read only where a bit is set) gives their values, or is null when every active
 /// input is a spike (value 1). `v` is the LIF membrane, channels-last [OH*OW][cout]; the spike of
 /// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
-/// `scratch` is the stage's own. Spike inputs with `tap_major` weights are summed one kernel offset
-/// at a time into per-position int16 sums in `scratch`; otherwise each output position gathers its
-/// receptive field in registers.
+/// `scratch` is the stage's own. Spike inputs (`tap_major`, `row_offsets` and `col_offsets` set)
+/// are summed one kernel offset at a time into per-position int16 sums in `scratch`; count inputs
+/// are gathered per output position in registers.
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               ConvScratch& scratch);
 

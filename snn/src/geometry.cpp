@@ -20,6 +20,14 @@ Taps taps_by_output(const Axis& axis) {
   return taps;
 }
 
+Taps taps_by_offset(const Axis& axis) {
+  Taps taps(static_cast<std::size_t>(std::max(axis.kernel, 0)));
+  for (int k = 0; k < axis.kernel; ++k)
+    for (int o = 0; o < axis.out(); ++o)
+      if (const int i = axis.input(o, k); axis.inside(i)) taps[static_cast<std::size_t>(k)].emplace_back(o, i);
+  return taps;
+}
+
 namespace {
 Window make(const Shape& in, std::array<int, 2> kernel, std::array<int, 2> stride, std::array<int, 2> pad) {
   const int h = in.size() == 3 ? in[1] : 1, w = in.size() == 3 ? in[2] : 1;

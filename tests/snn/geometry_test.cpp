@@ -69,8 +69,17 @@ TEST(Geometry, BothDirectionsMatchBruteForce) {
     const Axis a{std::uniform_int_distribution<int>(1, 13)(rng), std::uniform_int_distribution<int>(1, 5)(rng),
                  std::uniform_int_distribution<int>(1, 4)(rng), std::uniform_int_distribution<int>(0, 2)(rng)};
     const auto expected = brute(a);
-    std::set<std::tuple<int, int, int>> from_inputs, from_outputs;
-    const Taps by_input = taps_by_input(a), by_output = taps_by_output(a);
+    std::set<std::tuple<int, int, int>> from_inputs, from_outputs, from_offsets;
+    const Taps by_input = taps_by_input(a), by_output = taps_by_output(a), by_offset = taps_by_offset(a);
+    ASSERT_EQ(by_offset.size(), static_cast<std::size_t>(a.kernel));
+    for (int k = 0; k < a.kernel; ++k) {
+      int last_o = -1;
+      for (const auto& [o, i] : by_offset[static_cast<std::size_t>(k)]) {
+        EXPECT_GT(o, last_o) << "outputs ascend";
+        last_o = o;
+        from_offsets.emplace(i, k, o);
+      }
+    }
     for (int i = 0; i < a.in; ++i) {
       int last_k = -1;
       for (const auto& [k, o] : by_input[static_cast<std::size_t>(i)]) {
@@ -83,6 +92,7 @@ TEST(Geometry, BothDirectionsMatchBruteForce) {
       for (const auto& [k, i] : by_output[static_cast<std::size_t>(o)]) from_outputs.emplace(i, k, o);
     EXPECT_EQ(from_inputs, expected) << a.in << " " << a.kernel << " " << a.stride << " " << a.pad;
     EXPECT_EQ(from_outputs, expected) << a.in << " " << a.kernel << " " << a.stride << " " << a.pad;
+    EXPECT_EQ(from_offsets, expected) << a.in << " " << a.kernel << " " << a.stride << " " << a.pad;
   }
 }
 

@@ -48,6 +48,9 @@ using Taps = std::vector<std::vector<std::pair<int, int>>>;
 Taps taps_by_input(const Axis& axis);
 /// For each output coordinate, the (k, input) pairs it reads inside the input: its receptive field.
 Taps taps_by_output(const Axis& axis);
+/// For each kernel offset k, the (output, input) pairs it joins inside the input, output ascending:
+/// what a kernel-offset-major loop walks.
+Taps taps_by_offset(const Axis& axis);
 
 /// A 2-D window over [C, H, W] maps: the row axis and the column axis.
 struct Window {
