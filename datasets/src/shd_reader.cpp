@@ -165,6 +165,7 @@ class ShdDataset final : public EventDataset {
     H5::DataSet ds = h5_.openDataSet(name);
     if (ds.getTypeClass() != H5T_VLEN || ds.getVarLenType().getSuper().getClass() != element)
       h5::fail(file_.string(), "/" + name + " is not a dataset of variable-length arrays of " + what);
+    h5::check_storage(file_.string(), ds, "/" + name);  // a corrupt element type is one error, not gigabytes zeroed
     return ds;
   }
 
@@ -187,6 +188,7 @@ class ShdDataset final : public EventDataset {
       const H5::DataSet keys = h5_.openDataSet("extra/keys");
       const auto d = h5::dims(keys);
       if (keys.getTypeClass() == H5T_STRING && d.size() == 1 && d[0] == static_cast<hsize_t>(shd_classes)) {
+        h5::check_storage(file_.string(), keys, "extra/keys");  // a corrupt string type is one error, not gigabytes zeroed
         const H5::StrType type = keys.getStrType();
         if (type.isVariableStr()) {
           std::vector<char*> raw(d[0], nullptr);

@@ -438,35 +438,47 @@ TEST(FrameLayouts, Layout1ChunksAreChecksummed) {
   EXPECT_EQ(error_of([&] { (void)source.read_batch(3, 1); }).rfind(path.string() + ":", 0), 0U);
 }
 
-// Fuzzing found (FrameFileFuzz.Layout1, ASan, 3,000 mutations): one bit of a chunk's filter mask
-// in layout 1's chunk index (a v1 B-tree: no checksum) marks a deflated sample "deflate skipped";
-// libhdf5 then copies a raw sample's 4,096 bytes out of the ~700-byte stored block (a heap
-// over-read). Built here by hand: that bit, in a small file (checked when opened) and in one of
-// 1,100 samples (checked by the batch that reads it). Every reader refuses it with one line.
-void flip_chunk_mask(const fs::path& path, hsize_t sample) {
+struct ChunkInfo {
   unsigned mask = 0;
   haddr_t address = 0;
   hsize_t stored = 0;
+};
+
+ChunkInfo chunk_info(const fs::path& path, hsize_t sample) {
+  ChunkInfo c;
   const hsize_t origin[5] = {sample, 0, 0, 0, 0};
-  const auto chunk_info = [&] {
-    const H5::H5File f(path.string(), H5F_ACC_RDONLY);
-    ASSERT_GE(H5Dget_chunk_info_by_coord(f.openDataSet("frames").getId(), origin, &mask, &address, &stored), 0);
-  };
-  ASSERT_NO_FATAL_FAILURE(chunk_info());
-  ASSERT_EQ(mask, 0U);
-  ASSERT_LT(stored, 4096U);
-  // The B-tree key of the sample: stored size (u32), filter mask (u32), chunk offset (6 x u64).
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  EXPECT_GE(H5Dget_chunk_info_by_coord(f.openDataSet("frames").getId(), origin, &c.mask, &c.address, &c.stored), 0);
+  return c;
+}
+
+// Edits the chunk-index key of `sample` in a layout-1 file (a v1 B-tree: no checksum). The key
+// holds the stored size (u32), the filter mask (u32) and the chunk offset (6 x u64); `edit` gets
+// its first byte.
+template <typename Edit>
+void edit_chunk_key(const fs::path& path, hsize_t sample, Edit edit) {
+  const ChunkInfo before = chunk_info(path, sample);
+  ASSERT_EQ(before.mask, 0U);
+  ASSERT_LT(before.stored, 4096U);
   std::vector<std::uint8_t> key(8 + 6 * 8, 0);
-  for (int k = 0; k < 4; ++k) key[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(stored >> (8 * k));
+  for (int k = 0; k < 4; ++k) key[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(before.stored >> (8 * k));
   for (int k = 0; k < 8; ++k) key[8 + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(sample >> (8 * k));
   std::vector<std::uint8_t> bytes = file_bytes(path);
   const auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end());
   ASSERT_NE(at, bytes.end());
   ASSERT_EQ(std::search(at + 1, bytes.end(), key.begin(), key.end()), bytes.end()) << "key not unique";
-  at[4] ^= 0x01;  // deflate (filter 0) "skipped"
+  edit(&*at);
   write_file_bytes(path, bytes);
-  ASSERT_NO_FATAL_FAILURE(chunk_info());
-  ASSERT_EQ(mask, 1U) << "the flip hit what we mean";
+}
+
+// Fuzzing found (FrameFileFuzz.Layout1, ASan, 3,000 mutations): one bit of a chunk's filter mask
+// in layout 1's chunk index marks a deflated sample "deflate skipped"; libhdf5 then copies a raw
+// sample's 4,096 bytes out of the ~700-byte stored block (a heap over-read). Built here by hand:
+// that bit, in a small file (checked when opened) and in one of 1,100 samples (checked by the
+// batch that reads it). Every reader refuses it with one line.
+void flip_chunk_mask(const fs::path& path, hsize_t sample) {
+  ASSERT_NO_FATAL_FAILURE(edit_chunk_key(path, sample, [](std::uint8_t* key) { key[4] ^= 0x01; }));  // deflate (filter 0) "skipped"
+  ASSERT_EQ(chunk_info(path, sample).mask, 1U) << "the flip hit what we mean";
 }
 
 TEST(FrameLayouts, ChunkStoredWithoutItsCompressionIsOneError) {
@@ -491,6 +503,33 @@ TEST(FrameLayouts, ChunkStoredWithoutItsCompressionIsOneError) {
   EXPECT_EQ(error_of([&] { (void)source.read_batch(0, 1050); }), "no error");
   expect_one_line(large, error_of([&] { (void)source.read_batch(1040, 20); }), "1050");
   expect_one_line(large, error_of([&] { (void)read_frames(large); }), "1050");
+}
+
+// Fuzzing found (ModelFileFuzz, seed 303, ASan): a stored chunk size in the unchecksummed chunk
+// index corrupted to ~3 GB; libhdf5 allocates that much before its read fails (2.7 s and 3 GB of
+// address space under ASan, a std::bad_alloc under a memory cap). Refused before the read, by
+// every reader, as a chunk lying beyond the end of the file.
+TEST(FrameLayouts, ChunkStoredBeyondTheFileIsOneError) {
+  const testing::TempDir dir;
+  const auto expect_one_line = [](const fs::path& path, const std::string& error, const std::string& row) {
+    EXPECT_EQ(error.rfind(path.string() + ":", 0), 0U) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    EXPECT_NE(error.find("chunk at row " + row + " lies beyond the end of the file (truncated or corrupt)"), std::string::npos) << error;
+  };
+  const auto huge_size = [](std::uint8_t* key) { key[3] ^= 0xB0; };  // + 2,952,790,016 bytes
+  const fs::path small = dir / "small.frames.h5";
+  write_frames(small, synth_frames({4, 2, 16, 16}, 8, 0.4, 10, 205), FrameLayout::Dense);
+  ASSERT_NO_FATAL_FAILURE(edit_chunk_key(small, 6, huge_size));
+  ASSERT_GT(chunk_info(small, 6).stored, 2'000'000'000U) << "the edit hit what we mean";
+  expect_one_line(small, error_of([&] { (void)read_frames(small); }), "6");
+  expect_one_line(small, error_of([&] { FrameSource source(small); }), "6");
+
+  const fs::path large = dir / "large.frames.h5";
+  write_frames(large, synth_frames({4, 2, 16, 16}, 1100, 0.4, 10, 206), FrameLayout::Dense);
+  ASSERT_NO_FATAL_FAILURE(edit_chunk_key(large, 1070, huge_size));
+  FrameSource source(large);
+  EXPECT_EQ(error_of([&] { (void)source.read_batch(0, 1070); }), "no error");
+  expect_one_line(large, error_of([&] { (void)source.read_batch(1060, 20); }), "1070");
 }
 
 }  // namespace

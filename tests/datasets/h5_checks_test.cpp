@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <random>
 
 #include "error_of.hpp"
+#include "file_fuzz.hpp"
 #include "snngx/datasets/h5.hpp"
 #include "temp_dir.hpp"
 
@@ -74,6 +76,57 @@ TEST(H5Checks, ACorruptNumberTypeFieldIsOneError) {
     EXPECT_EQ(check_type(path, t), expected);
     H5Tclose(t);
   }
+}
+
+// Fuzzing found (NirFileFuzz, the Norse file, 10,000 mutations): a variable-length string's
+// character type is stored apart with a size of its own; one flipped bit made it 2 GiB, and
+// libhdf5 allocated and zeroed that much per character (54 s for one file, 102 s for another).
+// Built here by hand in a file with unchecksummed object headers (as h5py writes them): the
+// character size of a string dataset, of a string attribute, and the element size of a
+// variable-length float sequence (as SHD stores spike times). Each is one error, at once.
+TEST(H5Checks, ACorruptCharacterOrElementSizeIsOneError) {
+  const testing::TempDir dir;
+  const fs::path path = dir / "strings.h5";
+  {
+    H5::H5File f(path.string(), H5F_ACC_TRUNC);  // default (1.0) object headers: no checksums
+    const H5::StrType text(H5::PredType::C_S1, H5T_VARIABLE);
+    const char* value = "LIF";
+    f.createDataSet("type", text, H5::DataSpace()).write(&value, text);
+    f.createAttribute("name", text, H5::DataSpace()).write(text, &value);
+    const H5::VarLenType floats(H5::PredType::IEEE_F32LE);
+    const float times[3] = {0.1f, 0.2f, 0.3f};
+    hvl_t sequence{3, const_cast<float*>(times)};
+    const hsize_t one = 1;
+    f.createDataSet("times", floats, H5::DataSpace(1, &one)).write(&sequence, H5::VarLenType(H5::PredType::NATIVE_FLOAT));
+  }
+  const auto check = [&] {
+    const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+    std::vector<std::string> errors;
+    errors.push_back(error_of([&] { check_storage(path.string(), f.openDataSet("type"), "type"); }));
+    errors.push_back(error_of([&] { (void)get_strings(f, "name", path.string()); }));
+    errors.push_back(error_of([&] { check_storage(path.string(), f.openDataSet("times"), "times"); }));
+    return errors;
+  };
+  ASSERT_EQ(check(), std::vector<std::string>(3, "no error"));
+  // The variable-length type message (class 9, version 1; its size, 16 bytes) is followed by its
+  // base: an unsigned char (class 0: libhdf5 stores a string's characters so) or a float (class 1)
+  // message, version 1, whose 4-byte size we raise.
+  std::vector<std::uint8_t> bytes = snngx::testing::read_bytes(path);
+  int patched = 0;
+  for (std::size_t p = 0; p + 16 <= bytes.size(); ++p) {
+    const auto le32 = [&](std::size_t at) { return bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24; };
+    if (bytes[p] == 0x19 && le32(p + 4) == 16 && (bytes[p + 8] == 0x10 || bytes[p + 8] == 0x11) && le32(p + 12) == (bytes[p + 8] == 0x10 ? 1 : 4)) {
+      bytes[p + 15] = 0x80;  // + 2 GiB
+      ++patched;
+    }
+  }
+  ASSERT_EQ(patched, 3) << "the dataset's, the attribute's and the sequence's type messages";
+  snngx::testing::write_bytes(path, bytes);
+  const auto errors = check();
+  EXPECT_EQ(errors[0], path.string() + ": dataset 'type' has a corrupt string type (not one-byte characters, ASCII or UTF-8)");
+  EXPECT_EQ(errors[1], path.string() + ": attribute 'name' has a corrupt string type (not one-byte characters, ASCII or UTF-8)");
+  EXPECT_EQ(errors[2], path.string() +
+                           ": dataset 'times' (its elements) has a corrupt number type (not a standard integer or IEEE float layout)");
 }
 
 }  // namespace
@@ -181,6 +234,56 @@ TEST(ChecksummedFiles, Fletcher32EqualsLibhdf5sFilter) {
     const std::uint32_t sum = fletcher32(data);
     for (int k = 0; k < 4; ++k) EXPECT_EQ(raw[n + static_cast<hsize_t>(k)], static_cast<std::uint8_t>(sum >> (8 * k))) << "byte " << k;
   }
+}
+
+// libhdf5's word-by-word loop, written out as the slow path h5::fletcher32 must equal.
+std::uint32_t fletcher32_word_by_word(std::span<const std::uint8_t> bytes) {
+  std::uint32_t sum1 = 0, sum2 = 0;
+  const auto fold = [](std::uint32_t x) { return (x & 0xffff) + (x >> 16); };
+  std::size_t words = bytes.size() / 2;
+  const std::uint8_t* at = bytes.data();
+  while (words > 0) {
+    const std::size_t run = std::min<std::size_t>(words, 360);
+    words -= run;
+    for (std::size_t k = 0; k < run; ++k, at += 2) {
+      sum1 += static_cast<std::uint32_t>(at[0]) << 8 | at[1];
+      sum2 += sum1;
+    }
+    sum1 = fold(sum1);
+    sum2 = fold(sum2);
+  }
+  if (bytes.size() % 2 != 0) {
+    sum1 += static_cast<std::uint32_t>(*at) << 8;
+    sum2 += sum1;
+    sum1 = fold(sum1);
+    sum2 = fold(sum2);
+  }
+  return fold(sum2) << 16 | fold(sum1);
+}
+
+// Every length to 3 blocks and beyond, random bytes and the patterns where the residue
+// representation matters: all zero (0), all 0xff (sums are multiples of 65535: 0xffff), and
+// a lone nonzero byte at either end.
+TEST(ChecksummedFiles, Fletcher32EqualsTheWordByWordSum) {
+  std::mt19937_64 rng(17);
+  for (std::size_t n = 0; n < 1600; n += (n < 600 ? 1 : 37)) {
+    SCOPED_TRACE(n);
+    std::vector<std::uint8_t> random(n), zeros(n, 0), ones(n, 0xff);
+    for (auto& b : random) b = static_cast<std::uint8_t>(rng());
+    for (const auto* data : {&random, &zeros, &ones}) ASSERT_EQ(fletcher32(*data), fletcher32_word_by_word(*data));
+    if (n > 0) {
+      zeros.front() = 1;
+      ASSERT_EQ(fletcher32(zeros), fletcher32_word_by_word(zeros));
+      zeros.front() = 0;
+      zeros.back() = 0x80;
+      ASSERT_EQ(fletcher32(zeros), fletcher32_word_by_word(zeros));
+    }
+  }
+  std::vector<std::uint8_t> large(3'000'001);  // the block sums stay exact over millions of words
+  for (auto& b : large) b = static_cast<std::uint8_t>(rng() | 0xf0);
+  EXPECT_EQ(fletcher32(large), fletcher32_word_by_word(large));
+  EXPECT_EQ(fletcher32(std::vector<std::uint8_t>(4, 0xff)), 0xffffffffU);
+  EXPECT_EQ(fletcher32(std::vector<std::uint8_t>(4, 0)), 0U);
 }
 
 }  // namespace

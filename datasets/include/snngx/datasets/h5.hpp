@@ -55,7 +55,9 @@ std::vector<std::string> get_strings(const H5::H5Object& obj, const std::string&
 /// (SIGSEGV found by fuzzing). It also converts numbers trusting their stored type: a corrupted
 /// precision gave different values for different selections. Throws "<where>: dataset '<name>' ..."
 /// for any of these (an integer or float type must be a standard HDF5 integer or IEEE float type,
-/// field for field); call before a read. The attribute getters check number types the same way.
+/// field for field; a string type must be one-byte C characters, ASCII or UTF-8: a corrupted
+/// character size made libhdf5 zero gigabytes per character); call before a read. The attribute
+/// getters check number and string types the same way.
 void check_storage(const std::string& where, const H5::DataSet& ds, const std::string& name);
 
 /// libhdf5 1.10 trusts each chunk's filter mask: a deflated chunk whose mask was corrupted into
@@ -64,7 +66,9 @@ void check_storage(const std::string& where, const H5::DataSet& ds, const std::s
 /// a v1 B-tree, which has no checksum). Throws H5::DataSetIException("check_chunks", "chunk at row
 /// R is stored shorter than its data with no compression applied (corrupt file)") for a chunk
 /// holding rows [first, first + count) along the first dimension that is stored shorter than its
-/// raw size with no compressing filter applied (shuffle and Fletcher-32 do not compress).
+/// raw size with no compressing filter applied (shuffle and Fletcher-32 do not compress), and
+/// "chunk at row R lies beyond the end of the file (truncated or corrupt)" for one whose stored
+/// extent passes the file's end (a corrupted stored size made libhdf5 allocate gigabytes).
 /// Unallocated chunks (fill values) pass; so do contiguous and compact datasets. One chunk-index
 /// lookup per chunk: readers call it for the rows they read. check_storage calls it for every row
 /// of a chunked dataset of at most 1,024 chunks.
@@ -107,7 +111,9 @@ H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const 
 /// HDF5's Fletcher-32 of `bytes`, as its filter (H5Z_FILTER_FLETCHER32) computes it: big-endian
 /// 16-bit words, an odd last byte as the high half of a word. The filter stores it after the
 /// filtered bytes, little-endian; a writer of pre-filtered chunks (H5Dwrite_chunk) appends it so.
+/// Summed in blocks the compiler vectorizes, bit for bit libhdf5's word-by-word result.
 std::uint32_t fletcher32(std::span<const std::uint8_t> bytes);
+
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(const H5::DataSet& ds);
