@@ -23,10 +23,16 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
+#include <utility>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace snngx::testing {
 
@@ -79,14 +85,32 @@ inline const char* to_string(FileMutation kind) {
   return "?";
 }
 
-/// One mutation of `b`. DataBitFlips needs `data` non-empty (else it flips anywhere).
-inline Bytes mutate_file(Bytes b, FileMutation kind, const std::vector<ByteRange>& data, std::mt19937_64& rng) {
+/// One mutation, drawn from `rng`: either a cut at `truncate_to`, or byte edits applied in order.
+struct Mutation {
+  std::optional<std::size_t> truncate_to;
+  std::vector<std::pair<std::size_t, std::uint8_t>> writes;  // (offset, new value), in order
+};
+
+/// Draws one mutation of the file `b` (the same draws from `rng` as ever, so a seed and a
+/// mutation number still name the same file). DataBitFlips needs `data` non-empty (else it flips
+/// anywhere).
+inline Mutation draw_mutation(const Bytes& b, FileMutation kind, const std::vector<ByteRange>& data, std::mt19937_64& rng) {
   const auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
   const int edits = 1 + static_cast<int>(rng() % 4);
-  if (b.empty()) return b;
+  Mutation m;
+  if (b.empty()) return m;
+  const auto current = [&](std::size_t at) {
+    for (auto it = m.writes.rbegin(); it != m.writes.rend(); ++it)
+      if (it->first == at) return it->second;
+    return b[at];
+  };
+  const auto flip = [&](std::size_t at, unsigned bit) { m.writes.emplace_back(at, static_cast<std::uint8_t>(current(at) ^ (1U << bit))); };
   switch (kind) {
     case FileMutation::BitFlips:
-      for (int k = 0; k < edits; ++k) b[pick(b.size())] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+      for (int k = 0; k < edits; ++k) {
+        const auto bit = static_cast<unsigned>(rng() % 8);  // drawn before the offset, as always
+        flip(pick(b.size()), bit);
+      }
       break;
     case FileMutation::DataBitFlips:
       for (int k = 0; k < edits; ++k) {
@@ -95,21 +119,55 @@ inline Bytes mutate_file(Bytes b, FileMutation kind, const std::vector<ByteRange
           const ByteRange& r = data[pick(data.size())];
           at = r.begin + pick(r.size);
         }
-        if (at < b.size()) b[at] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+        if (at < b.size()) flip(at, static_cast<unsigned>(rng() % 8));
       }
       break;
     case FileMutation::Truncation:
-      b.resize(pick(b.size()));
+      m.truncate_to = pick(b.size());
       break;
     case FileMutation::RandomRuns:
       for (int k = 0; k < edits; ++k) {
         const std::size_t at = pick(b.size()), n = std::min(b.size() - at, 1 + pick(64));
-        for (std::size_t i = 0; i < n; ++i) b[at + i] = static_cast<std::uint8_t>(rng());
+        for (std::size_t i = 0; i < n; ++i) m.writes.emplace_back(at + i, static_cast<std::uint8_t>(rng()));
       }
       break;
   }
-  return b;
+  return m;
 }
+
+/// The file at `path`, holding `valid`, mutated in place and restored: only the edited bytes
+/// (or a cut tail) are written, so a mutation costs no copy of the file (ASan made copying and
+/// rewriting a whole file per mutation a fifth of a fuzz test's time).
+class MutableFile {
+ public:
+  MutableFile(const std::filesystem::path& path, const Bytes& valid) : valid_(valid) {
+    write_bytes(path, valid);
+    fd_ = ::open(path.c_str(), O_RDWR);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path.string());
+  }
+  ~MutableFile() { ::close(fd_); }
+  MutableFile(const MutableFile&) = delete;
+  MutableFile& operator=(const MutableFile&) = delete;
+
+  void apply(const Mutation& m) {
+    if (m.truncate_to) must(::ftruncate(fd_, static_cast<off_t>(*m.truncate_to)) == 0);
+    for (const auto& [at, value] : m.writes) put(at, &value, 1);
+  }
+  void undo(const Mutation& m) {
+    for (const auto& [at, value] : m.writes) put(at, &valid_[at], 1);
+    if (m.truncate_to) put(*m.truncate_to, valid_.data() + *m.truncate_to, valid_.size() - *m.truncate_to);
+  }
+
+ private:
+  static void must(bool ok) {
+    if (!ok) throw std::runtime_error("cannot write the fuzzed file");
+  }
+  void put(std::size_t at, const std::uint8_t* bytes, std::size_t n) {
+    must(::pwrite(fd_, bytes, n, static_cast<off_t>(at)) == static_cast<ssize_t>(n));
+  }
+  const Bytes& valid_;
+  int fd_ = -1;
+};
 
 struct FuzzTally {
   int same = 0, changed = 0, rejected = 0;
@@ -127,9 +185,37 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
   // Wall and process CPU time per kind (the CI budget is set from these: README, Development).
   const auto wall_start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
+  MutableFile file(path, valid);
+  // The slowest mutation is named, and kept with SNNGX_FUZZ_KEEP: a read that takes far longer
+  // than the others is a near-hang to study.
+  double slowest = 0.0;
+  int slowest_at = -1;
+  Mutation slowest_mutation;
   ::testing::internal::CaptureStderr();  // nothing but our one line may reach the user (no HDF5 stack dumps)
   for (int i = 0; i < n; ++i) {
-    write_bytes(path, mutate_file(valid, kind, data, rng));
+    const Mutation m = draw_mutation(valid, kind, data, rng);
+    file.apply(m);
+    struct Undo {  // whatever the read did
+      MutableFile& file;
+      const Mutation& m;
+      ~Undo() { file.undo(m); }
+    } undo{file, m};
+    struct Clock {  // whatever the read did
+      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+      double& slowest;
+      int& slowest_at;
+      Mutation& slowest_mutation;
+      const Mutation& m;
+      int i;
+      ~Clock() {
+        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (took > slowest) {
+          slowest = took;
+          slowest_at = i;
+          slowest_mutation = m;
+        }
+      }
+    } clock{.slowest = slowest, .slowest_at = slowest_at, .slowest_mutation = slowest_mutation, .m = m, .i = i};
     try {
       (read() ? t.same : t.changed) += 1;
     } catch (const std::runtime_error& e) {
@@ -149,8 +235,14 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected (%.1f s wall, %.1f s CPU)\n",
-              label.c_str(), to_string(kind), n, t.same, t.changed, t.rejected, wall, cpu);
+  std::printf("%s, %s: %d mutations: %d read back unchanged, %d changed but valid, %d rejected (%.1f s wall, %.1f s CPU; "
+              "slowest: mutation %d, %.3f s)\n",
+              label.c_str(), to_string(kind), n, t.same, t.changed, t.rejected, wall, cpu, slowest_at, slowest);
+  if (slowest_at >= 0) {
+    file.apply(slowest_mutation);
+    keep_failing_file(path, label, (std::string(to_string(kind)) + " (slowest)").c_str(), slowest_at);
+    file.undo(slowest_mutation);
+  }
   return t;
 }
 
