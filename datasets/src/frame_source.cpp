@@ -3,9 +3,12 @@
 #include <array>
 #include <future>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <new>
 #include <stdexcept>
 
+#include "direct_chunks.hpp"
 #include "snngx/datasets/frames.hpp"
 #include "snngx/datasets/h5.hpp"
 
@@ -75,6 +78,9 @@ struct FrameSource::Impl {
   std::uint64_t events = 0;  // layout 2: stored cells
   H5::H5File file;
   H5::DataSet frames, labels, offsets, index, count;
+  // Layout 2's event datasets, when stored uncompressed as snngx writes them (direct_chunks.hpp).
+  std::unique_ptr<detail::FileDescriptor> fd;
+  std::optional<detail::DirectChunks> direct_index, direct_count;
 
   void open() {
     file = h5::open_read(path);
@@ -137,6 +143,18 @@ struct FrameSource::Impl {
     if (first[0] != 0) h5::fail(where, "sample_offsets[0] must be 0");
     if (last[0] != e) h5::fail(where, "sample_offsets[N] = " + std::to_string(last[0]) + " but there are " + std::to_string(e) + " events");
     events = e;
+    fd = std::make_unique<detail::FileDescriptor>(path);
+    direct_index = detail::DirectChunks::open(index, H5::PredType::STD_U32LE, *fd);
+    direct_count = detail::DirectChunks::open(count, H5::PredType::STD_U16LE, *fd);
+  }
+
+  // Events [first, first + n) of `ds`: directly when it is stored so, else through libhdf5.
+  template <class T>
+  static void read_events(const H5::DataSet& ds, std::optional<detail::DirectChunks>& direct, std::uint64_t first, std::uint64_t n,
+                          const H5::PredType& mem, std::vector<T>& out) {
+    if (!direct) return read_1d(ds, first, n, mem, out);
+    out.resize(n);
+    direct->read(first, n, out.data());
   }
 
   void read_attributes() {
@@ -205,8 +223,8 @@ struct FrameSource::Impl {
         h5::fail(where, "sample_offsets[" + std::to_string(b.first + i + 1) + "] = " + std::to_string(off[i + 1]) +
                             " is out of order or out of range");
     const std::uint64_t base = off[0];
-    read_1d(index, base, off[count] - base, H5::PredType::NATIVE_UINT32, b.index);
-    read_1d(this->count, base, off[count] - base, H5::PredType::NATIVE_UINT16, b.count);
+    read_events(index, direct_index, base, off[count] - base, H5::PredType::NATIVE_UINT32, b.index);
+    read_events(this->count, direct_count, base, off[count] - base, H5::PredType::NATIVE_UINT16, b.count);
     for (auto& o : off) o -= base;
     for (std::size_t i = 0; i < count; ++i) validate_sample(b, i);
   }

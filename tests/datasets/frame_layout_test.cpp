@@ -532,5 +532,130 @@ TEST(FrameLayouts, ChunkStoredBeyondTheFileIsOneError) {
   expect_one_line(large, error_of([&] { (void)source.read_batch(1060, 20); }), "1070");
 }
 
+// Layout 2 as snngx writes it uncompressed is read chunk by chunk with pread and the vectorized
+// Fletcher-32 (direct_chunks.hpp), not through libhdf5. Against libhdf5's own read of the whole
+// datasets: every batch size, batches cutting chunks anywhere, a batch inside one chunk, the
+// whole file at once; and a deflated file (libhdf5's path) decodes the same.
+struct StoredEvents {
+  std::vector<std::uint64_t> offsets;
+  std::vector<std::uint32_t> index;
+  std::vector<std::uint16_t> count;
+};
+
+StoredEvents read_with_libhdf5(const fs::path& path) {
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  StoredEvents e;
+  const auto read = [&f](const char* name, auto& out, const H5::PredType& type) {
+    const H5::DataSet ds = f.openDataSet(name);
+    out.resize(h5::dims(ds)[0]);
+    ds.read(out.data(), type);
+  };
+  read("sample_offsets", e.offsets, H5::PredType::NATIVE_UINT64);
+  read("event_index", e.index, H5::PredType::NATIVE_UINT32);
+  read("event_count", e.count, H5::PredType::NATIVE_UINT16);
+  return e;
+}
+
+TEST(FrameLayouts, Layout2ReadChunkByChunkEqualsLibhdf5sRead) {
+  const testing::TempDir dir;
+  const FrameSet frames = synth_frames({4, 2, 16, 16}, 120, 0.4, 10, 301);
+  for (const int deflate : {0, 1}) {
+    SCOPED_TRACE(deflate);
+    const fs::path path = dir / ("events-" + std::to_string(deflate) + ".frames.h5");
+    write_frames(path, frames, FrameLayout::Sparse, deflate);
+    const StoredEvents e = read_with_libhdf5(path);
+    ASSERT_GT(e.index.size(), 2U * (1U << 15)) << "three or more event chunks";
+    FrameSource source(path);
+    for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{40}, std::size_t{64}, std::size_t{120}}) {
+      SparseBatch b;
+      for (std::size_t first = 0; first < frames.size(); first += batch) {
+        source.read_batch(first, batch, b);  // recycled buffers, as for_each_batch reads
+        const std::size_t last = std::min(first + batch, frames.size());
+        const auto from = static_cast<std::ptrdiff_t>(e.offsets[first]), to = static_cast<std::ptrdiff_t>(e.offsets[last]);
+        ASSERT_TRUE(std::equal(b.index.begin(), b.index.end(), e.index.begin() + from, e.index.begin() + to)) << batch << " " << first;
+        ASSERT_EQ(b.index.size(), static_cast<std::size_t>(to - from));
+        ASSERT_TRUE(std::equal(b.count.begin(), b.count.end(), e.count.begin() + from, e.count.begin() + to)) << batch << " " << first;
+      }
+    }
+    EXPECT_EQ(source.read_dense(0, frames.size()).counts, frames.counts);
+  }
+}
+
+// Chunk `k` of `name` in a layout-2 file: where its stored bytes (data, then the checksum) lie.
+std::pair<haddr_t, hsize_t> event_chunk(const fs::path& path, const char* name, hsize_t k) {
+  const H5::H5File f(path.string(), H5F_ACC_RDONLY);
+  const H5::DataSet ds = f.openDataSet(name);
+  hsize_t chunk = 0;
+  ds.getCreatePlist().getChunk(1, &chunk);
+  const hsize_t origin = k * chunk;
+  unsigned mask = 0;
+  haddr_t address = 0;
+  hsize_t stored = 0;
+  EXPECT_GE(H5Dget_chunk_info_by_coord(ds.getId(), &origin, &mask, &address, &stored), 0);
+  return {address, stored};
+}
+
+// A flipped bit in an event chunk is one error naming the file and the chunk, for the batches
+// that read that chunk only; a checksum in libhdf5's pre-1.6.3 form (16-bit halves byte-swapped)
+// is accepted, as libhdf5 accepts it; a corrupted stored size or one past the file's end is one
+// error too.
+TEST(FrameLayouts, Layout2EventChunksAreCheckedAsLibhdf5ChecksThem) {
+  const testing::TempDir dir;
+  const FrameSet frames = synth_frames({4, 2, 16, 16}, 120, 0.4, 10, 302);
+  const fs::path path = dir / "events.frames.h5";
+  write_frames(path, frames, FrameLayout::Sparse);
+  const StoredEvents e = read_with_libhdf5(path);
+  const auto first_sample_in_chunk = [&](std::uint64_t k) {
+    return static_cast<std::size_t>(std::upper_bound(e.offsets.begin(), e.offsets.end(), k << 15) - e.offsets.begin());
+  };
+  const std::vector<std::uint8_t> valid = file_bytes(path);
+  const auto expect_one_line = [&](const std::string& error, const std::string& what) {
+    EXPECT_EQ(error.rfind(path.string() + ":", 0), 0U) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    EXPECT_NE(error.find(what), std::string::npos) << error;
+  };
+  {  // a flipped bit in chunk 1 of event_index
+    const auto [address, stored] = event_chunk(path, "event_index", 1);
+    std::vector<std::uint8_t> bytes = valid;
+    bytes[address + stored / 2] ^= 0x04;
+    write_file_bytes(path, bytes);
+    FrameSource source(path);
+    const std::size_t inside = first_sample_in_chunk(1) + 2;
+    EXPECT_EQ(error_of([&] { (void)source.read_batch(0, first_sample_in_chunk(1) - 2); }), "no error");
+    expect_one_line(error_of([&] { (void)source.read_batch(inside, 1); }), "chunk 1 of '/event_index' fails its Fletcher-32 checksum");
+  }
+  {  // the checksum of chunk 0 of event_count in its pre-1.6.3 form
+    const auto [address, stored] = event_chunk(path, "event_count", 0);
+    std::vector<std::uint8_t> bytes = valid;
+    std::swap(bytes[address + stored - 4], bytes[address + stored - 3]);
+    std::swap(bytes[address + stored - 2], bytes[address + stored - 1]);
+    ASSERT_NE(bytes, valid);
+    write_file_bytes(path, bytes);
+    FrameSource source(path);
+    const SparseBatch b = source.read_batch(0, frames.size());
+    EXPECT_TRUE(std::equal(b.count.begin(), b.count.end(), e.count.begin(), e.count.end()));
+  }
+  {  // the chunk index's stored size of chunk 2 of event_index (an unchecksummed v1 B-tree key)
+    const auto [address, stored] = event_chunk(path, "event_index", 2);
+    std::vector<std::uint8_t> key(8 + 2 * 8, 0);  // stored size (u32), filter mask (u32), offset (u64), 0 (u64)
+    for (int k = 0; k < 4; ++k) key[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(stored >> (8 * k));
+    for (int k = 0; k < 8; ++k) key[8 + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>((std::uint64_t{2} << 15) >> (8 * k));
+    for (const std::uint8_t high : {std::uint8_t{0x01}, std::uint8_t{0xB0}}) {
+      std::vector<std::uint8_t> bytes = valid;
+      const auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end());
+      ASSERT_NE(at, bytes.end());
+      at[high == 0x01 ? 1 : 3] ^= high;  // + 256 bytes, or + ~3 GB
+      write_file_bytes(path, bytes);
+      const std::string error = error_of([&] {  // refused at open (a chunk past the end) or by the read
+        FrameSource source(path);
+        (void)source.read_batch(first_sample_in_chunk(2) + 1, 1);
+      });
+      EXPECT_EQ(error.rfind(path.string() + ":", 0), 0U) << error;
+      EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+      EXPECT_NE(error.find(high == 0x01 ? "has the wrong stored size" : "lies beyond the end of the file"), std::string::npos) << error;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snngx::datasets
