@@ -70,6 +70,9 @@ namespace {
 using detail::ActiveRow;
 using detail::Chip;
 using detail::ChipLayer;
+using detail::SampleInput;
+using detail::check_sparse_sample;
+using detail::step_cells;
 
 // Per-call workspace: the engines bound to keyed tiles (an engine has pipeline state) and scratch.
 struct Workspace {
@@ -284,21 +287,6 @@ int Accelerator::adc_bits() const { return impl_->chip.adc->bits(); }
 
 namespace {
 
-// One sample as the fast mode takes it: dense counts, or the nonzero cells of a sparse sample.
-struct SampleInput {
-  std::span<const std::uint16_t> dense;
-  const datasets::SparseSample* sparse = nullptr;
-  std::size_t steps = 0;
-};
-
-// Whether the first weighted layer can take a sparse step's active inputs directly: only a
-// flatten (a no-op on [C,H,W] row-major) may stand before it; a pool or scale needs the dense map.
-bool sparse_first_layer(const Chip& chip) {
-  for (std::size_t i = 0; i < chip.layers.front().m.layer_index; ++i)
-    if (!std::holds_alternative<snn::Flatten>(chip.net.layers[i])) return false;
-  return true;
-}
-
 SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint64_t sample_index) {
   const auto& net = chip.net;
   const std::size_t in_size = snn::numel(net.input_shape);
@@ -321,20 +309,13 @@ SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint6
   std::vector<float> act, scratch;
   std::vector<std::uint16_t> dense_step;  // sparse input before a max-pool only
   std::vector<std::uint32_t> local;       // the step's cell indices, step-local
-  const bool direct = in.sparse && sparse_first_layer(chip);
+  const bool direct = in.sparse && chip.takes_active_inputs();
   std::size_t k = 0;  // next cell of the sparse sample
   res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
   for (int t = 0; t < static_cast<int>(steps); ++t) {
     const std::vector<ActiveRow>* active = nullptr;
     if (in.sparse) {
-      // Cells of step t: indices in [t*in_size, (t+1)*in_size), ascending.
-      const auto base = static_cast<std::uint32_t>(static_cast<std::size_t>(t) * in_size);
-      std::size_t end = k;
-      while (end < in.sparse->size() && in.sparse->index[end] < base + in_size) ++end;
-      local.resize(end - k);
-      for (std::size_t j = k; j < end; ++j) local[j - k] = in.sparse->index[j] - base;
-      const auto counts = in.sparse->count.subspan(k, end - k);
-      k = end;
+      const auto counts = step_cells(*in.sparse, static_cast<std::size_t>(t), in_size, k, local);
       if (direct) {
         chip.io->load_active(local, counts, ws.active);
         active = &ws.active;
@@ -392,12 +373,7 @@ SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::u
 }
 
 SampleResult Accelerator::run_fast(datasets::SparseSample sample, int steps, std::uint64_t sample_index) const {
-  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
-  if (steps <= 0) throw std::invalid_argument("sample has no time steps");
-  const std::uint64_t cells = static_cast<std::uint64_t>(steps) * in_size;
-  for (std::size_t k = 0; k < sample.size(); ++k)
-    if (sample.index[k] >= cells || (k > 0 && sample.index[k] <= sample.index[k - 1]) || sample.count[k] == 0)
-      throw std::invalid_argument("sparse sample: cell " + std::to_string(k) + " is out of range, out of order or zero");
+  check_sparse_sample(sample, steps, snn::numel(impl_->chip.net.input_shape));
   return run_fast_sample(impl_->chip, SampleInput{{}, &sample, static_cast<std::size_t>(steps)}, sample_index);
 }
 
@@ -431,11 +407,9 @@ class RunCollector {
         }
       });
     } else {
-      dense_.resize(b.shape.sample_size());
-      for (std::size_t j = 0; j < b.size(); ++j) {
-        b.to_dense(j, dense_);
-        const std::vector<std::span<const std::uint16_t>> one{dense_};
-        results_[j] = acc_.run_cycle(one, b.first + j).front();
+      for (std::size_t j = 0; j < b.size(); ++j) {  // one elaboration per sample: progress per sample
+        const datasets::SparseSample one[] = {b.sample(j)};
+        results_[j] = acc_.run_cycle(one, b.shape.t, b.first + j).front();
         if (options_.progress) options_.progress(++done_, n_);
       }
     }
@@ -466,7 +440,6 @@ class RunCollector {
   std::size_t n_, classes_;
   RunResult r_;
   std::vector<SampleResult> results_;
-  std::vector<std::uint16_t> dense_;
   std::atomic<std::size_t> done_{0};
   std::mutex progress_mutex_;
 };

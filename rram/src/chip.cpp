@@ -442,3 +442,33 @@ std::uint64_t Chip::layer_cycles(const ChipLayer& L, std::span<const int> pulses
 
 }  // namespace detail
 }  // namespace snngx::rram
+
+namespace snngx::rram::detail {
+
+bool Chip::takes_active_inputs() const {
+  for (std::size_t i = 0; i < layers.front().m.layer_index; ++i)
+    if (!std::holds_alternative<snn::Flatten>(net.layers[i])) return false;
+  return true;
+}
+
+std::span<const std::uint16_t> step_cells(const datasets::SparseSample& sample, std::size_t t, std::size_t in_size,
+                                          std::size_t& cursor, std::vector<std::uint32_t>& local) {
+  const std::uint64_t base = static_cast<std::uint64_t>(t) * in_size;
+  std::size_t end = cursor;
+  while (end < sample.size() && sample.index[end] < base + in_size) ++end;
+  local.resize(end - cursor);
+  for (std::size_t j = cursor; j < end; ++j) local[j - cursor] = static_cast<std::uint32_t>(sample.index[j] - base);
+  const auto counts = sample.count.subspan(cursor, end - cursor);
+  cursor = end;
+  return counts;
+}
+
+void check_sparse_sample(const datasets::SparseSample& sample, int steps, std::size_t in_size) {
+  if (steps <= 0) throw std::invalid_argument("sample has no time steps");
+  const std::uint64_t cells = static_cast<std::uint64_t>(steps) * in_size;
+  for (std::size_t k = 0; k < sample.size(); ++k)
+    if (sample.index[k] >= cells || (k > 0 && sample.index[k] <= sample.index[k - 1]) || sample.count[k] == 0)
+      throw std::invalid_argument("sparse sample: cell " + std::to_string(k) + " is out of range, out of order or zero");
+}
+
+}  // namespace snngx::rram::detail

@@ -60,6 +60,7 @@ struct LifCmd {
 };
 struct Activation {
   std::vector<float>* data = nullptr;
+  std::vector<ActiveRow>* active = nullptr;  // frame reads of a sparse sample before a direct first layer
 };
 enum Address : std::uint64_t { kRead = 0, kPsum = 1, kLif = 2, kReset = 3, kWrite = 4 };
 
@@ -122,9 +123,12 @@ SC_MODULE(FrameInterface) {
   tlm_utils::simple_target_socket<FrameInterface> socket;    // from the controller: frame t
   tlm_utils::simple_target_socket<FrameInterface> write_in;  // from the last neuron unit: output spikes
   const IFrameInterface& io;
-  std::span<const std::uint16_t> sample;
+  detail::SampleInput sample;
   std::size_t frame_size = 0;
   std::vector<std::int32_t> counts;
+  std::size_t cursor = 0;              // a sparse sample: the next step's first cell
+  std::vector<std::uint32_t> local;    // its step-local indices
+  std::vector<std::uint16_t> dense_step;
 
   FrameInterface(sc_core::sc_module_name name, const IFrameInterface& impl, std::size_t size)
       : sc_module(name), socket("socket"), write_in("write_in"), io(impl), frame_size(size) {
@@ -133,8 +137,21 @@ SC_MODULE(FrameInterface) {
   }
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
-    if (gp.is_read()) {  // address = time step
-      io.load(sample.subspan(gp.get_address() * frame_size, frame_size), *a.data);
+    if (gp.is_read()) {  // address = time step (read in order, from 0)
+      const std::size_t t = gp.get_address();
+      if (!sample.sparse) {
+        io.load(sample.dense.subspan(t * frame_size, frame_size), *a.data);
+        return;
+      }
+      if (t == 0) cursor = 0;
+      const auto step_counts = detail::step_cells(*sample.sparse, t, frame_size, cursor, local);
+      if (a.active) {  // straight to the wordline drivers
+        io.load_active(local, step_counts, *a.active);
+        return;
+      }
+      dense_step.assign(frame_size, 0);
+      for (std::size_t j = 0; j < local.size(); ++j) dense_step[local[j]] = step_counts[j];
+      io.load(dense_step, *a.data);
     } else {
       io.count(*a.data, counts);
     }
@@ -418,7 +435,7 @@ SC_MODULE(Controller) {
   const Chip& chip;
   SimState& sim;
   std::vector<SampleResult>* results = nullptr;
-  std::vector<std::span<const std::uint16_t>> samples;
+  std::vector<detail::SampleInput> samples;
   FrameInterface* iface = nullptr;
   std::uint64_t first_index = 0;
 
@@ -431,6 +448,7 @@ SC_MODULE(Controller) {
   bool tile_busy = false, lif_pending = false, any_read = false;
   int position = 0;
   std::vector<float> act;
+  std::vector<ActiveRow> active;  // a sparse sample's step before a direct first layer
   Chip::Reads reads;
 
   SC_HAS_PROCESS(Controller);
@@ -454,16 +472,23 @@ SC_MODULE(Controller) {
   void begin_layer() {
     const ChipLayer& L = chip.layers[l];
     Counters& C = (*sim.counters)[l];
+    // A sparse sample's step goes from the interface straight to the first layer's wordline
+    // drivers (the buffer traffic is counted as for the dense frame: fast mode counts it so).
+    const bool direct = l == 0 && samples[sample].sparse && chip.takes_active_inputs();
     if (l == 0) {  // frame t enters the first buffer through the interface
-      Activation a{&act};
+      Activation a{&act, direct ? &active : nullptr};
       transport(to_interface, tlm::TLM_READ_COMMAND, static_cast<std::uint64_t>(t), a);
-      transport(to_input_buffer, tlm::TLM_WRITE_COMMAND, kWrite, a);
+      if (!direct) transport(to_input_buffer, tlm::TLM_WRITE_COMMAND, kWrite, a);
       C.buffer_write_bits += chip.buffer->bits(L.in_numel, true);
     }
-    Activation a{&act};
-    transport(*to_buffer[l], tlm::TLM_READ_COMMAND, kRead, a);
     C.buffer_read_bits += chip.buffer->bits(L.in_numel, L.count_input);
-    chip.gather(L, act, reads);  // the wordline drivers' view: active rows per output position
+    if (direct) {
+      chip.gather_active(L, active, reads);
+    } else {
+      Activation a{&act};
+      transport(*to_buffer[l], tlm::TLM_READ_COMMAND, kRead, a);
+      chip.gather(L, act, reads);  // the wordline drivers' view: active rows per output position
+    }
     position = 0;
     any_read = false;
     layer_cycles = 0;
@@ -483,7 +508,7 @@ SC_MODULE(Controller) {
           auto& r = (*results)[sample];
           const std::size_t NL = chip.layers.size();
           r.per_layer.assign(NL, {});
-          steps = static_cast<int>(samples[sample].size() / snn::numel(chip.net.input_shape));
+          steps = static_cast<int>(samples[sample].steps);
           r.cycles.assign(static_cast<std::size_t>(steps), std::vector<std::uint64_t>(NL, 0));
           r.added = r.cycles;
           sim.counters = &r.per_layer;
@@ -667,13 +692,8 @@ struct Top {
 
 }  // namespace
 
-std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
-                                                 std::uint64_t first_sample_index) const {
-  const Chip& chip = impl_->chip;
-  const std::size_t in_size = snn::numel(chip.net.input_shape);
-  for (const auto& s : samples)
-    if (s.empty() || s.size() % in_size != 0)
-      throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
+namespace {
+std::vector<SampleResult> run_cycle_samples(const Chip& chip, std::vector<detail::SampleInput> samples, std::uint64_t first_sample_index) {
   std::vector<SampleResult> results(samples.size());
   if (samples.empty()) return results;
   // SystemC has one global simulation context: one cycle-mode run at a time per process.
@@ -686,11 +706,35 @@ std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<con
   {
     Top top(chip);
     top.ctrl.results = &results;
-    top.ctrl.samples = samples;
+    top.ctrl.samples = std::move(samples);
     top.ctrl.first_index = first_sample_index;
     sc_core::sc_start();
   }
   return results;
+}
+}  // namespace
+
+std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
+                                                 std::uint64_t first_sample_index) const {
+  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
+  std::vector<detail::SampleInput> inputs;
+  for (const auto& s : samples) {
+    if (s.empty() || s.size() % in_size != 0)
+      throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
+    inputs.push_back({s, nullptr, s.size() / in_size});
+  }
+  return run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
+}
+
+std::vector<SampleResult> Accelerator::run_cycle(std::span<const datasets::SparseSample> samples, int steps,
+                                                 std::uint64_t first_sample_index) const {
+  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
+  std::vector<detail::SampleInput> inputs;
+  for (const auto& s : samples) {
+    detail::check_sparse_sample(s, steps, in_size);
+    inputs.push_back({{}, &s, static_cast<std::size_t>(steps)});
+  }
+  return run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
 }
 
 }  // namespace snngx::rram

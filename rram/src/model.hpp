@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "draws.hpp"
+#include "snngx/datasets/frames.hpp"
 #include "snngx/rram/accelerator.hpp"
 #include "snngx/rram/components/all.hpp"
 #include "snngx/snn/geometry.hpp"
@@ -107,6 +108,9 @@ struct Chip {
   /// the first layer gets them from a sparse frame: scatter each input to the output positions
   /// whose window holds it. Equal to gather of the dense activation.
   void gather_active(const ChipLayer& L, std::span<const ActiveRow> inputs, Reads& reads) const;
+  /// Whether the first weighted layer can take a sparse step's active inputs directly: only a
+  /// flatten (a no-op on [C,H,W] row-major) may stand before it; a pool or scale needs the dense map.
+  [[nodiscard]] bool takes_active_inputs() const;
   /// Builds mapping l's state and programs its cells into the crossbar.
   ChipLayer make_layer(std::size_t l);
   /// Whether the decryption unit is on the chip ("none" has nowhere to hold a key).
@@ -120,6 +124,23 @@ struct Chip {
     return latency + 1 > timing.window ? static_cast<std::uint64_t>(latency + 1 - timing.window) : 0;
   }
 };
+
+/// One sample as both modes take it: dense counts, or the nonzero cells of a sparse sample.
+struct SampleInput {
+  std::span<const std::uint16_t> dense;
+  const datasets::SparseSample* sparse = nullptr;
+  std::size_t steps = 0;
+};
+
+/// The cells of step t of a sparse sample (its indices in [t * in_size, (t + 1) * in_size),
+/// ascending), searched from `cursor` (the previous step's end, 0 for step 0), which moves past
+/// them: their step-local indices into `local`; returns their counts.
+std::span<const std::uint16_t> step_cells(const datasets::SparseSample& sample, std::size_t t, std::size_t in_size,
+                                          std::size_t& cursor, std::vector<std::uint32_t>& local);
+
+/// A sparse sample of `steps` steps checked as both modes need it (cells in range, strictly
+/// ascending, nonzero); throws std::invalid_argument.
+void check_sparse_sample(const datasets::SparseSample& sample, int steps, std::size_t in_size);
 
 }  // namespace snngx::rram::detail
 

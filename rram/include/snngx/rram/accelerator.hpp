@@ -191,13 +191,18 @@ class Accelerator {
   /// Samples in cycle mode: one SystemC elaboration, samples one after another.
   [[nodiscard]] std::vector<SampleResult> run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
                                                     std::uint64_t first_sample_index = 0) const;
+  /// Sparse samples of `steps` steps in cycle mode: per step the frame interface hands the active
+  /// cells to the first layer's wordline drivers, as run_fast of a sparse sample does (before a
+  /// pool the step is scattered into the dense map). Results equal run_cycle of the dense samples.
+  [[nodiscard]] std::vector<SampleResult> run_cycle(std::span<const datasets::SparseSample> samples, int steps,
+                                                    std::uint64_t first_sample_index = 0) const;
   /// One sample in sparse form (its nonzero cells, `steps` x input cells, as layout 2 stores
   /// them) in fast mode: per step the first layer's wordline drivers take the active inputs
   /// directly, with no scan of the dense input map. Results equal run_fast of the dense sample.
   [[nodiscard]] SampleResult run_fast(datasets::SparseSample sample, int steps, std::uint64_t sample_index = 0) const;
   /// Every sample of a frame file, streamed in batches of `batch` samples (the next batch is read
-  /// while this one runs): memory O(batch + model) plus a few numbers per sample. Fast mode
-  /// runs the sparse samples; cycle mode densifies one sample at a time. Results equal run() of
+  /// while this one runs): memory O(batch + model) plus a few numbers per sample. Both modes
+  /// run the sparse samples (cycle mode one elaboration per sample). Results equal run() of
   /// the whole set read at once, for any batch size and thread count.
   [[nodiscard]] RunResult run(datasets::FrameSource& source, const RunOptions& options = {}, std::size_t batch = 256) const;
   /// Every sample of a frame set (run in sparse batches, as the frame-file overload).
