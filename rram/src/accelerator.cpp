@@ -72,7 +72,7 @@ using detail::Chip;
 using detail::ChipLayer;
 using detail::SampleInput;
 using detail::check_sparse_sample;
-using detail::step_cells;
+using detail::StepLoader;
 
 // Per-call workspace: the engines bound to keyed tiles (an engine has pipeline state) and scratch.
 struct Workspace {
@@ -307,26 +307,12 @@ SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint6
   std::vector<std::int64_t> feed_forward;  // a recurrent layer's feed-forward sums, waiting for its own rows
   Workspace ws;
   std::vector<float> act, scratch;
-  std::vector<std::uint16_t> dense_step;  // sparse input before a max-pool only
-  std::vector<std::uint32_t> local;       // the step's cell indices, step-local
+  StepLoader loader;
   const bool direct = in.sparse && chip.takes_active_inputs();
-  std::size_t k = 0;  // next cell of the sparse sample
   res.counts.assign(static_cast<std::size_t>(net.num_classes), 0);
   for (int t = 0; t < static_cast<int>(steps); ++t) {
-    const std::vector<ActiveRow>* active = nullptr;
-    if (in.sparse) {
-      const auto counts = step_cells(*in.sparse, static_cast<std::size_t>(t), in_size, k, local);
-      if (direct) {
-        chip.io->load_active(local, counts, ws.active);
-        active = &ws.active;
-      } else {
-        dense_step.assign(in_size, 0);
-        for (std::size_t j = 0; j < local.size(); ++j) dense_step[local[j]] = counts[j];
-        chip.io->load(dense_step, act);
-      }
-    } else {
-      chip.io->load(in.dense.subspan(static_cast<std::size_t>(t) * in_size, in_size), act);
-    }
+    loader.load(*chip.io, in, static_cast<std::size_t>(t), in_size, act, direct ? &ws.active : nullptr);
+    const std::vector<ActiveRow>* active = direct ? &ws.active : nullptr;
     std::size_t l = 0;
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (l < NL && chip.layers[l].m.layer_index == i) {

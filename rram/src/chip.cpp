@@ -451,16 +451,29 @@ bool Chip::takes_active_inputs() const {
   return true;
 }
 
-std::span<const std::uint16_t> step_cells(const datasets::SparseSample& sample, std::size_t t, std::size_t in_size,
-                                          std::size_t& cursor, std::vector<std::uint32_t>& local) {
+void StepLoader::load(const IFrameInterface& io, const SampleInput& in, std::size_t t, std::size_t in_size, std::vector<float>& act,
+                      std::vector<ActiveRow>* active) {
+  if (!in.sparse) {
+    io.load(in.dense.subspan(t * in_size, in_size), act);
+    return;
+  }
+  // Cells of step t: indices in [t * in_size, (t + 1) * in_size), ascending, after the previous step's.
+  if (t == 0) next_ = 0;
+  const datasets::SparseSample& sample = *in.sparse;
   const std::uint64_t base = static_cast<std::uint64_t>(t) * in_size;
-  std::size_t end = cursor;
+  std::size_t end = next_;
   while (end < sample.size() && sample.index[end] < base + in_size) ++end;
-  local.resize(end - cursor);
-  for (std::size_t j = cursor; j < end; ++j) local[j - cursor] = static_cast<std::uint32_t>(sample.index[j] - base);
-  const auto counts = sample.count.subspan(cursor, end - cursor);
-  cursor = end;
-  return counts;
+  local_.resize(end - next_);
+  for (std::size_t j = next_; j < end; ++j) local_[j - next_] = static_cast<std::uint32_t>(sample.index[j] - base);
+  const auto counts = sample.count.subspan(next_, end - next_);
+  next_ = end;
+  if (active) {
+    io.load_active(local_, counts, *active);
+    return;
+  }
+  dense_.assign(in_size, 0);
+  for (std::size_t j = 0; j < local_.size(); ++j) dense_[local_[j]] = counts[j];
+  io.load(dense_, act);
 }
 
 void check_sparse_sample(const datasets::SparseSample& sample, int steps, std::size_t in_size) {

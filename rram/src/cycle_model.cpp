@@ -126,9 +126,7 @@ SC_MODULE(FrameInterface) {
   detail::SampleInput sample;
   std::size_t frame_size = 0;
   std::vector<std::int32_t> counts;
-  std::size_t cursor = 0;              // a sparse sample: the next step's first cell
-  std::vector<std::uint32_t> local;    // its step-local indices
-  std::vector<std::uint16_t> dense_step;
+  detail::StepLoader loader;
 
   FrameInterface(sc_core::sc_module_name name, const IFrameInterface& impl, std::size_t size)
       : sc_module(name), socket("socket"), write_in("write_in"), io(impl), frame_size(size) {
@@ -138,20 +136,7 @@ SC_MODULE(FrameInterface) {
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     auto& a = message<Activation>(gp);
     if (gp.is_read()) {  // address = time step (read in order, from 0)
-      const std::size_t t = gp.get_address();
-      if (!sample.sparse) {
-        io.load(sample.dense.subspan(t * frame_size, frame_size), *a.data);
-        return;
-      }
-      if (t == 0) cursor = 0;
-      const auto step_counts = detail::step_cells(*sample.sparse, t, frame_size, cursor, local);
-      if (a.active) {  // straight to the wordline drivers
-        io.load_active(local, step_counts, *a.active);
-        return;
-      }
-      dense_step.assign(frame_size, 0);
-      for (std::size_t j = 0; j < local.size(); ++j) dense_step[local[j]] = step_counts[j];
-      io.load(dense_step, *a.data);
+      loader.load(io, sample, gp.get_address(), frame_size, *a.data, a.active);
     } else {
       io.count(*a.data, counts);
     }

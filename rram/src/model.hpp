@@ -132,11 +132,20 @@ struct SampleInput {
   std::size_t steps = 0;
 };
 
-/// The cells of step t of a sparse sample (its indices in [t * in_size, (t + 1) * in_size),
-/// ascending), searched from `cursor` (the previous step's end, 0 for step 0), which moves past
-/// them: their step-local indices into `local`; returns their counts.
-std::span<const std::uint16_t> step_cells(const datasets::SparseSample& sample, std::size_t t, std::size_t in_size,
-                                          std::size_t& cursor, std::vector<std::uint32_t>& local);
+/// A sample's steps through the frame interface, read in order from step 0, as the chip's input
+/// stage takes them: a dense step is loaded as it is; a sparse step's cells go straight to the
+/// first layer's wordline drivers (into `active`, when given) or are scattered into the dense
+/// map first (before a pool). Shared by the fast and the cycle mode.
+class StepLoader {
+ public:
+  void load(const IFrameInterface& io, const SampleInput& in, std::size_t t, std::size_t in_size, std::vector<float>& act,
+            std::vector<ActiveRow>* active);
+
+ private:
+  std::size_t next_ = 0;               // a sparse sample: the next step's first cell
+  std::vector<std::uint32_t> local_;   // the step's cell indices, step-local
+  std::vector<std::uint16_t> dense_;   // the step scattered (before a pool only)
+};
 
 /// A sparse sample of `steps` steps checked as both modes need it (cells in range, strictly
 /// ascending, nonzero); throws std::invalid_argument.

@@ -195,27 +195,7 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
   for (int i = 0; i < n; ++i) {
     const Mutation m = draw_mutation(valid, kind, data, rng);
     file.apply(m);
-    struct Undo {  // whatever the read did
-      MutableFile& file;
-      const Mutation& m;
-      ~Undo() { file.undo(m); }
-    } undo{file, m};
-    struct Clock {  // whatever the read did
-      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-      double& slowest;
-      int& slowest_at;
-      Mutation& slowest_mutation;
-      const Mutation& m;
-      int i;
-      ~Clock() {
-        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (took > slowest) {
-          slowest = took;
-          slowest_at = i;
-          slowest_mutation = m;
-        }
-      }
-    } clock{.slowest = slowest, .slowest_at = slowest_at, .slowest_mutation = slowest_mutation, .m = m, .i = i};
+    const auto read_start = std::chrono::steady_clock::now();
     try {
       (read() ? t.same : t.changed) += 1;
     } catch (const std::runtime_error& e) {
@@ -231,6 +211,14 @@ inline FuzzTally fuzz_file(const Bytes& valid, const std::filesystem::path& path
       ADD_FAILURE() << label << ", " << to_string(kind) << ", mutation " << i << ": a non-standard exception escaped";
       keep_failing_file(path, label, to_string(kind), i);
     }
+    // Every handler above returns normally: the file is restored here, whatever the read did.
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
+    if (took > slowest) {
+      slowest = took;
+      slowest_at = i;
+      slowest_mutation = m;
+    }
+    file.undo(m);
   }
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << label << ", " << to_string(kind);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
