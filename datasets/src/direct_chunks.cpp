@@ -55,13 +55,22 @@ std::optional<DirectChunks> DirectChunks::open(const H5::DataSet& ds, const H5::
   if constexpr (std::endian::native != std::endian::little) return std::nullopt;
   if (!fd.valid() || !(ds.getDataType() == file_type)) return std::nullopt;
   const H5::DSetCreatPropList props = ds.getCreatePlist();
-  if (props.getLayout() != H5D_CHUNKED || props.getNfilters() != 1 || ds.getSpace().getSimpleExtentNdims() != 1) return std::nullopt;
+  const H5::DataSpace space = ds.getSpace();
+  const int rank = space.getSimpleExtentNdims();
+  if (props.getLayout() != H5D_CHUNKED || props.getNfilters() != 1 || rank < 1 || rank > 8) return std::nullopt;
   unsigned flags = 0, config = 0;
   std::size_t values = 0;
   char name[64];
   if (props.getFilter(0, flags, values, nullptr, sizeof name, name, config) != H5Z_FILTER_FLETCHER32) return std::nullopt;
-  hsize_t chunk = 0;
-  if (props.getChunk(1, &chunk) != 1 || chunk == 0) return std::nullopt;
+  std::array<hsize_t, 8> extent{}, chunk{};
+  if (props.getChunk(rank, chunk.data()) != rank || space.getSimpleExtentDims(extent.data()) != rank) return std::nullopt;
+  std::uint64_t elements = chunk[0];
+  for (int d = 1; d < rank; ++d) {
+    if (chunk[static_cast<std::size_t>(d)] != extent[static_cast<std::size_t>(d)]) return std::nullopt;  // not whole rows
+    if (chunk[static_cast<std::size_t>(d)] != 0 && elements > (std::uint64_t{1} << 40) / chunk[static_cast<std::size_t>(d)]) return std::nullopt;
+    elements *= chunk[static_cast<std::size_t>(d)];
+  }
+  if (elements == 0) return std::nullopt;
   // Chunk addresses are file offsets only without a user block.
   const hid_t file = H5Iget_file_id(ds.getId());
   const hid_t creation = file < 0 ? H5I_INVALID_HID : H5Fget_create_plist(file);
@@ -71,16 +80,21 @@ std::optional<DirectChunks> DirectChunks::open(const H5::DataSet& ds, const H5::
   if (file >= 0) H5Fclose(file);
   struct stat st {};
   if (!plain || ::fstat(fd.get(), &st) != 0) return std::nullopt;
-  return DirectChunks(ds, fd, file_type.getSize(), chunk, static_cast<std::uint64_t>(st.st_size));
+  // A written chunk lies inside the file: a larger one (a corrupt chunk dimension, or a file of
+  // unwritten chunks) is left to libhdf5, so the one-chunk cache never allocates beyond the file.
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (chunk[0] > size || elements > size / file_type.getSize()) return std::nullopt;
+  return DirectChunks(ds, fd, file_type.getSize(), elements, chunk[0], size);
 }
 
 void DirectChunks::read_chunk(std::uint64_t k, std::uint8_t* to) {
   const std::uint64_t bytes = chunk_ * element_;
-  const hsize_t origin = k * chunk_;
+  std::array<hsize_t, 8> origin{};
+  origin[0] = k * chunk_rows_;
   unsigned mask = 0;
   haddr_t address = HADDR_UNDEF;
   hsize_t stored = 0;
-  if (H5Dget_chunk_info_by_coord(ds_.getId(), &origin, &mask, &address, &stored) < 0) corrupt(ds_, k, "cannot be looked up");
+  if (H5Dget_chunk_info_by_coord(ds_.getId(), origin.data(), &mask, &address, &stored) < 0) corrupt(ds_, k, "cannot be looked up");
   if (address == HADDR_UNDEF) {  // never written: libhdf5 reads the fill value, 0
     std::memset(to, 0, bytes);
     return;

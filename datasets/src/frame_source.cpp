@@ -42,9 +42,23 @@ constexpr std::size_t dense_block = 64;  // layout-1 samples decoded at a time i
 // Reads elements [start, start + n) of a 1-D dataset into `out`, reusing its storage: a recycled
 // batch buffer is already mapped and needs no zeroing up to its old size, so reading it costs no
 // page faults (fresh multi-MB vectors per batch cost more than the read itself; README, issue 17).
+// Sizes a recycled buffer for `n` elements that are about to be overwritten. Growing frees the old
+// block before allocating the new one (with 1/8 headroom) and copies nothing: the freed block goes
+// back to the heap for the next growth, where vector's doubling copy kept both alive and touched
+// fresh memory, which a first touch makes the dearest memory of a short command (~2 ms a MiB on
+// the 2-core VM; README, "Whole command vs engine alone").
+template <class T>
+void fit(std::vector<T>& out, std::size_t n) {
+  if (n > out.capacity()) {
+    std::vector<T>().swap(out);
+    out.reserve(n + n / 8);
+  }
+  out.resize(n);
+}
+
 template <class T>
 void read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem, std::vector<T>& out) {
-  out.resize(n);
+  fit(out, n);
   if (n == 0) return;
   h5::check_chunks(ds, start, n);
   H5::DataSpace fspace = ds.getSpace();
@@ -153,7 +167,7 @@ struct FrameSource::Impl {
   static void read_events(const H5::DataSet& ds, std::optional<detail::DirectChunks>& direct, std::uint64_t first, std::uint64_t n,
                           const H5::PredType& mem, std::vector<T>& out) {
     if (!direct) return read_1d(ds, first, n, mem, out);
-    out.resize(n);
+    fit(out, n);
     direct->read(first, n, out.data());
   }
 
@@ -192,6 +206,19 @@ struct FrameSource::Impl {
     fspace.selectHyperslab(H5S_SELECT_SET, extent, start);
     const H5::DataSpace mspace(5, extent);
     frames.read(out.data(), H5::PredType::NATIVE_UINT16, mspace, fspace);
+  }
+
+  // Reserves `b`'s buffers for batches of `count` samples of layout 2 at the file's mean events
+  // per sample, with a quarter of headroom (a batch above that grows them by fit()).
+  void reserve(std::size_t count, SparseBatch& b) const {
+    if (layout != FrameLayout::Sparse || n == 0) return;
+    count = std::min(count, n);
+    const std::uint64_t mean = events / n + 1, expected = std::min<std::uint64_t>(events, mean * count);
+    const auto cells = static_cast<std::size_t>(expected + expected / 4);
+    b.offsets.reserve(count + 1);
+    b.labels.reserve(count);
+    b.index.reserve(cells);
+    b.count.reserve(cells);
   }
 
   // Fills `b` (its buffers are reused) with samples [first, first + count), clipped.
@@ -290,6 +317,8 @@ SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
   return b;
 }
 
+void FrameSource::reserve(std::size_t count, SparseBatch& into) const { impl_->reserve(count, into); }
+
 void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& into) {
   reading(impl_->where, "cannot read samples " + std::to_string(first) + "..",
           [&] { impl_->read_batch(first, count, into); });
@@ -364,6 +393,7 @@ void for_each_batch(FrameSource& source, std::size_t batch_size, std::size_t lim
   // read, so a full first batch left the workers idle for its whole decode (15 ms of a 0.25 s
   // NMNIST MLP command).
   std::array<SparseBatch, 2> buffers;
+  for (auto& b : buffers) source.reserve(std::min(batch_size, n), b);  // once, at full size: no regrowth
   const auto read = [&source, &buffers](std::size_t first, std::size_t count, std::size_t slot) {
     source.read_batch(first, count, buffers[slot]);
   };

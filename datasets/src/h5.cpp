@@ -2,6 +2,8 @@
 
 #include "snngx/io/output_files.hpp"
 
+#include "direct_chunks.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -534,6 +536,18 @@ H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const 
   H5::DataSet ds = parent.createDataSet(name, file_type, space, props);
   if (!empty) ds.write(data, mem_type);
   return ds;
+}
+
+void read_whole(const H5::DataSet& ds, const H5::PredType& file_type, const H5::PredType& mem_type, void* out) {
+  if (mem_type == file_type) {
+    const datasets::detail::FileDescriptor fd(ds.getFileName());
+    if (auto direct = datasets::detail::DirectChunks::open(ds, file_type, fd)) {
+      const auto points = static_cast<std::uint64_t>(ds.getSpace().getSimpleExtentNpoints());
+      if (points > 0) direct->read(0, points, out);
+      return;
+    }
+  }
+  ds.read(out, mem_type);
 }
 
 std::uint32_t fletcher32(std::span<const std::uint8_t> bytes) {

@@ -103,53 +103,59 @@ void compile_neuron(Compiled& c, const Neuron& n) {
 
 // [out][in] -> [in][stride] (stride >= out, the padding zero), in tiles so that neither side is
 // walked with a large stride for long (the MLP's 1.2 M weights compile in ~1 ms).
-template <class T>
-std::vector<T> transpose_linear(std::span<const T> w, int out, int in, std::size_t stride) {
+template <class T, class From>
+std::vector<T> transpose_linear(std::span<const From> w, int out, int in, std::size_t stride) {
   std::vector<T> t(static_cast<std::size_t>(in) * stride, T{});
   constexpr int kTile = 64;
   for (int o0 = 0; o0 < out; o0 += kTile)
     for (int i0 = 0; i0 < in; i0 += kTile)
       for (int o = o0; o < std::min(out, o0 + kTile); ++o)
         for (int i = i0; i < std::min(in, i0 + kTile); ++i)
-          t[static_cast<std::size_t>(i) * stride + o] = w[static_cast<std::size_t>(o) * in + i];
+          t[static_cast<std::size_t>(i) * stride + o] = static_cast<T>(w[static_cast<std::size_t>(o) * in + i]);
   return t;
 }
 
 std::size_t padded_to_32(int n) { return (static_cast<std::size_t>(n) + 31) / 32 * 32; }
 
-template <class T>
-std::vector<T> transpose_conv(std::span<const T> w, int cout, int cin, int kh, int kw) {
+template <class T, class From>
+std::vector<T> transpose_conv(std::span<const From> w, int cout, int cin, int kh, int kw) {
   std::vector<T> t(w.size());
   for (int o = 0; o < cout; ++o)
     for (int c = 0; c < cin; ++c)
       for (int y = 0; y < kh; ++y)
         for (int x = 0; x < kw; ++x)
           t[((static_cast<std::size_t>(c) * kh + y) * kw + x) * cout + o] =
-              w[((static_cast<std::size_t>(o) * cin + c) * kh + y) * kw + x];
+              static_cast<T>(w[((static_cast<std::size_t>(o) * cin + c) * kh + y) * kw + x]);
   return t;
 }
 
+// weight_bits (sign-magnitude bytes, moved as they are) -> signed int8 magnitudes, in place, in one
+// vectorizable pass (the padding's 0 stays 0).
+void to_magnitudes(std::vector<std::int8_t>& w) {
+  std::transform(w.begin(), w.end(), w.begin(),
+                 [](std::int8_t b) { return static_cast<std::int8_t>(signed_magnitude(static_cast<std::uint8_t>(b))); });
+}
+
+// The engine's copy of a layer's weights: signed int8 magnitudes of a quantized layer, else the
+// floats; transposed to input-major for the event engine. The bytes are transposed first and
+// converted in place after, with no intermediate copy: fresh memory is dear at start-up.
 void compile_weights(Compiled& c, const Weights& w, bool transpose) {
   c.quantized = w.quant.has_value();
-  std::vector<std::int8_t> mags;
-  if (c.quantized) {
-    c.scale = std::ldexp(1.0f, w.quant->exponent);
-    mags.reserve(w.quant->weight_bits.size());
-    for (const auto b : w.quant->weight_bits) mags.push_back(static_cast<std::int8_t>(signed_magnitude(b)));
-  }
+  if (c.quantized) c.scale = std::ldexp(1.0f, w.quant->exponent);
+  const std::span<const std::uint8_t> bits = c.quantized ? std::span<const std::uint8_t>(w.quant->weight_bits) : std::span<const std::uint8_t>{};
+  const std::span<const float> values(w.values);
   if (!transpose) {
     c.wf = w.values;
-    c.wi = std::move(mags);
-    return;
-  }
-  if (c.op == Op::Linear) {
+    c.wi.assign(bits.begin(), bits.end());
+  } else if (c.op == Op::Linear) {
     c.row_stride = c.quantized ? padded_to_32(c.cout) : static_cast<std::size_t>(c.cout);
-    if (c.quantized) c.wi = transpose_linear<std::int8_t>(mags, c.cout, c.cin, c.row_stride);
-    else c.wf = transpose_linear<float>(w.values, c.cout, c.cin, c.row_stride);
+    if (c.quantized) c.wi = transpose_linear<std::int8_t>(bits, c.cout, c.cin, c.row_stride);
+    else c.wf = transpose_linear<float>(values, c.cout, c.cin, c.row_stride);
   } else {
-    if (c.quantized) c.wi = transpose_conv<std::int8_t>(mags, c.cout, c.cin, c.kh, c.kw);
-    else c.wf = transpose_conv<float>(w.values, c.cout, c.cin, c.kh, c.kw);
+    if (c.quantized) c.wi = transpose_conv<std::int8_t>(bits, c.cout, c.cin, c.kh, c.kw);
+    else c.wf = transpose_conv<float>(values, c.cout, c.cin, c.kh, c.kw);
   }
+  to_magnitudes(c.wi);
 }
 
 std::size_t words_for(int channels) { return (static_cast<std::size_t>(channels) + 31) / 32; }

@@ -1,8 +1,10 @@
 #include "snngx/snn/model_file.hpp"
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <stdexcept>
 
 #include "snngx/datasets/h5.hpp"
@@ -24,6 +26,34 @@ int int_attr(const H5::Group& g, const std::string& name, const std::string& whe
   const auto v = h5::get_int(g, name, where);
   if (v <= 0 || v > (1 << 30)) fail(where, "attribute '" + name + "' = " + std::to_string(v) + " is out of range");
   return static_cast<int>(v);
+}
+
+// Whether every value is finite, in one branch-free pass that the compiler vectorizes (an exponent
+// of all ones is Inf or NaN). Callers look for the first bad index only when it fails.
+bool all_finite(std::span<const float> values) {
+  std::uint32_t bad = 0;
+  for (const float x : values) bad |= static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(x) & 0x7f800000U) == 0x7f800000U);
+  return bad == 0;
+}
+
+void require_finite(std::span<const float> values, const std::string& name, const std::string& where) {
+  if (all_finite(values)) return;
+  for (std::size_t k = 0; k < values.size(); ++k)
+    if (!std::isfinite(values[k])) fail(where, "dataset '" + name + "' has NaN/Inf at index " + std::to_string(k));
+}
+
+// Whether weight_bits use no magnitude bit in `unused` and decode exactly to `values`, in one
+// vectorizable pass: m * 2^e is dequantize()'s ldexp exactly for m <= 127 and e in -126..127.
+bool bits_agree(std::span<const std::uint8_t> bits, std::span<const float> values, unsigned unused, int exponent) {
+  const float scale = std::ldexp(1.0f, exponent);
+  std::uint32_t bad = 0;
+  for (std::size_t k = 0; k < bits.size(); ++k) {
+    const std::uint8_t b = bits[k];
+    const float magnitude = static_cast<float>(b & 0x7F) * scale;
+    const float v = (b & 0x80) ? -magnitude : magnitude;
+    bad |= (b & unused) | static_cast<std::uint32_t>(v != values[k]);
+  }
+  return bad == 0;
 }
 
 // Weight datasets carry an HDF5 Fletcher-32 checksum (one chunk per dataset), so a flipped bit in a
@@ -53,9 +83,8 @@ std::vector<float> read_floats(const H5::Group& g, const std::string& name, std:
   if (ds.getTypeClass() != H5T_FLOAT) fail(where, "dataset '" + name + "' must be float32");
   h5::check_storage(where, ds, name);
   std::vector<float> v(count);
-  ds.read(v.data(), H5::PredType::NATIVE_FLOAT);
-  for (std::size_t k = 0; k < v.size(); ++k)
-    if (!std::isfinite(v[k])) fail(where, "dataset '" + name + "' has NaN/Inf at index " + std::to_string(k));
+  h5::read_whole(ds, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, v.data());
+  require_finite(v, name, where);
   return v;
 }
 
@@ -91,9 +120,8 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
   h5::check_storage(where, ds, "weight");
   w.shape = expect;
   w.values.resize(numel(expect));
-  ds.read(w.values.data(), H5::PredType::NATIVE_FLOAT);
-  for (std::size_t k = 0; k < w.values.size(); ++k)
-    if (!std::isfinite(w.values[k])) fail(where, "dataset 'weight' has NaN/Inf at index " + std::to_string(k));
+  h5::read_whole(ds, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, w.values.data());
+  require_finite(w.values, "weight", where);
   if (!quantized) {
     if (g.nameExists("weight_bits")) fail(where, "dataset 'weight_bits' present in a float model");
     return;
@@ -118,8 +146,12 @@ void read_weights(const H5::Group& g, Weights& w, const std::vector<int>& expect
     fail(where, ex.what());
   }
   q.weight_bits.resize(w.values.size());
-  bs.read(q.weight_bits.data(), H5::PredType::NATIVE_UINT8);
+  h5::read_whole(bs, H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, q.weight_bits.data());
   const unsigned unused = 0x7Fu & ~((1u << (q.bits - 1)) - 1u);
+  if (bits_agree(q.weight_bits, w.values, unused, q.exponent)) {
+    w.quant = std::move(q);
+    return;
+  }
   std::array<float, 256> decoded{};  // dequantize() of every byte, once (not an ldexp per weight)
   for (unsigned b = 0; b < decoded.size(); ++b) decoded[b] = dequantize(static_cast<std::uint8_t>(b), q.exponent);
   for (std::size_t k = 0; k < q.weight_bits.size(); ++k) {

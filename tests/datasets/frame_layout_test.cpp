@@ -581,6 +581,34 @@ TEST(FrameLayouts, Layout2ReadChunkByChunkEqualsLibhdf5sRead) {
   }
 }
 
+// Buffers reserved for a batch size (at the file's mean events per sample plus a quarter) are
+// never regrown by batches of that size at an even density: their blocks stay where they are, so
+// a streamed command touches no fresh memory per batch. A batch beyond the reserve still reads
+// correctly (fit() grows the buffers).
+TEST(FrameLayouts, ReservedBatchBuffersAreNotRegrown) {
+  const testing::TempDir dir;
+  const fs::path path = dir / "even.frames.h5";
+  const FrameSet frames = synth_frames({4, 2, 16, 16}, 256, 0.1, 10, 302);
+  write_frames(path, frames, FrameLayout::Sparse);
+  FrameSource source(path);
+  SparseBatch b;
+  source.reserve(64, b);
+  ASSERT_GE(b.index.capacity(), 64U * 4 * 2 * 16 * 16 / 10) << "about 10 % of 64 samples' cells";
+  const auto* index = b.index.data();
+  const auto* count = b.count.data();
+  for (std::size_t first = 0; first < frames.size(); first += 64) {
+    source.read_batch(first, 64, b);
+    EXPECT_EQ(b.index.data(), index) << "batch at " << first;
+    EXPECT_EQ(b.count.data(), count) << "batch at " << first;
+  }
+  source.read_batch(0, frames.size(), b);  // four times the reserve
+  EXPECT_EQ(b.index.size(), b.offsets.back());
+  SparseBatch fresh;
+  source.read_batch(0, frames.size(), fresh);
+  EXPECT_EQ(b.index, fresh.index);
+  EXPECT_EQ(b.count, fresh.count);
+}
+
 // Chunk `k` of `name` in a layout-2 file: where its stored bytes (data, then the checksum) lie.
 std::pair<haddr_t, hsize_t> event_chunk(const fs::path& path, const char* name, hsize_t k) {
   const H5::H5File f(path.string(), H5F_ACC_RDONLY);

@@ -103,6 +103,9 @@ class FrameSource {
   [[nodiscard]] std::size_t size() const;
   /// Samples [first, first + count), clipped to the end of the file.
   [[nodiscard]] SparseBatch read_batch(std::size_t first, std::size_t count);
+  /// Reserves `into`'s buffers for batches of `count` samples (layout 2: at the file's mean
+  /// events per sample plus a quarter), so that recycled batches do not regrow them.
+  void reserve(std::size_t count, SparseBatch& into) const;
   /// The same into `into`, reusing its buffers (no allocation once they are large enough).
   void read_batch(std::size_t first, std::size_t count, SparseBatch& into);
   /// The same samples as a dense FrameSet.

@@ -115,6 +115,14 @@ H5::DataSet write_checksummed(H5::Group& parent, const std::string& name, const 
 std::uint32_t fletcher32(std::span<const std::uint8_t> bytes);
 
 
+/// All of `ds` (C order) into `out`, which holds as many `mem_type` values as the dataset. A
+/// dataset stored as Fletcher-32 chunks of whole rows in `file_type`, when `mem_type` is that very
+/// type on this host (snngx's model weights), is read with pread straight into `out`, each
+/// checksum checked as libhdf5 checks it: libhdf5's path allocated, zeroed and copied every chunk
+/// and summed it word by word (most of a model load). Any other dataset goes through H5Dread.
+/// Throws H5::Exception (naming the chunk for a corrupt one).
+void read_whole(const H5::DataSet& ds, const H5::PredType& file_type, const H5::PredType& mem_type, void* out);
+
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(const H5::DataSet& ds);
 
