@@ -349,18 +349,43 @@ SampleResult run_fast_sample(const Chip& chip, const SampleInput& in, std::uint6
 
 }  // namespace
 
-SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
-  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
-  // T comes from the sample (the frame file), not from the model.
+namespace {
+// A dense sample as both modes take it: T comes from the sample (the frame file), not the model.
+SampleInput dense_input(const Chip& chip, std::span<const std::uint16_t> sample) {
+  const std::size_t in_size = snn::numel(chip.net.input_shape);
   if (sample.empty() || sample.size() % in_size != 0)
     throw std::invalid_argument("sample has " + std::to_string(sample.size()) + " values, the model needs T x " +
                                 std::to_string(in_size));
-  return run_fast_sample(impl_->chip, SampleInput{sample, nullptr, sample.size() / in_size}, sample_index);
+  return {sample, nullptr, sample.size() / in_size};
+}
+
+// A sparse sample of `steps` steps as both modes take it (a view of `sample`, which must outlive it).
+SampleInput sparse_input(const Chip& chip, const datasets::SparseSample& sample, int steps) {
+  check_sparse_sample(sample, steps, snn::numel(chip.net.input_shape));
+  return {{}, &sample, static_cast<std::size_t>(steps)};
+}
+}  // namespace
+
+SampleResult Accelerator::run_fast(std::span<const std::uint16_t> sample, std::uint64_t sample_index) const {
+  return run_fast_sample(impl_->chip, dense_input(impl_->chip, sample), sample_index);
 }
 
 SampleResult Accelerator::run_fast(datasets::SparseSample sample, int steps, std::uint64_t sample_index) const {
-  check_sparse_sample(sample, steps, snn::numel(impl_->chip.net.input_shape));
-  return run_fast_sample(impl_->chip, SampleInput{{}, &sample, static_cast<std::size_t>(steps)}, sample_index);
+  return run_fast_sample(impl_->chip, sparse_input(impl_->chip, sample, steps), sample_index);
+}
+
+std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
+                                                 std::uint64_t first_sample_index) const {
+  std::vector<SampleInput> inputs;
+  for (const auto& s : samples) inputs.push_back(dense_input(impl_->chip, s));
+  return detail::run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
+}
+
+std::vector<SampleResult> Accelerator::run_cycle(std::span<const datasets::SparseSample> samples, int steps,
+                                                 std::uint64_t first_sample_index) const {
+  std::vector<SampleInput> inputs;
+  for (const auto& s : samples) inputs.push_back(sparse_input(impl_->chip, s, steps));
+  return detail::run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
 }
 
 namespace {

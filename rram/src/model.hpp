@@ -151,6 +151,11 @@ class StepLoader {
 /// ascending, nonzero); throws std::invalid_argument.
 void check_sparse_sample(const datasets::SparseSample& sample, int steps, std::size_t in_size);
 
+/// Cycle mode: the samples through the clocked SystemC model of `chip` (cycle_model.cpp). Programs
+/// that link snngx_rram get it directly; the snngx executable gets cycle_loader.cpp's, which runs
+/// the same function from libsnngx_systemc.so, loaded on first use (systemc_module.hpp).
+std::vector<SampleResult> run_cycle_samples(const Chip& chip, std::vector<SampleInput> samples, std::uint64_t first_sample_index);
+
 }  // namespace snngx::rram::detail
 
 namespace snngx::rram {

@@ -138,14 +138,4 @@ std::unique_ptr<rram::IDecryptionUnit> make_rtl_decryption_unit(const rram::Decr
   return std::make_unique<RtlUnit>(params);
 }
 
-void register_rtl_decryption_unit() {
-  // The factory under "rtl" and, for chip configs and --list-params, the behavioural engine's
-  // parameters under that name.
-  rram::register_component<rram::IDecryptionUnit>(
-      rram::derived_spec<rram::IDecryptionUnit>("behavioural", "rtl",
-                         "the Verilated SystemVerilog engine of rtl/sv (snngx_cosim; ROWS, COLS, LANES fixed at build time "
-                         "by SNNGX_RTL_ROWS/_COLS/_LANES)"),
-      make_rtl_decryption_unit);
-}
-
 }  // namespace snngx::rtl

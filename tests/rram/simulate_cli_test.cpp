@@ -89,6 +89,40 @@ TEST(SimulateCli, WithKeyPlainOutputsWithoutKeyEncryptedOutputsFastEqualsCycle) 
   EXPECT_EQ(read_counts(dir / "nokey.h5", plain.spike_counts.size()), snn::infer(f.enc, f.frames).spike_counts);
 }
 
+// The executable loads SystemC only when a command clocks the model: cycle mode loads
+// libsnngx_systemc.so next to the executable (and libsystemc with it), fast mode loads neither
+// (glibc's LD_DEBUG=libs lists every library a process loads). Without the module, cycle mode is
+// one error line naming it and exit 1, and fast mode still runs.
+TEST(SimulateCli, SystemCIsLoadedOnlyForCycleMode) {
+  const TempDir dir;
+  const Files f = make_files(dir);
+  const auto fast = run_snngx("simulate " + f.common + " --limit 2 --json", "LD_DEBUG=libs");
+  ASSERT_EQ(fast.exit_code, 0) << fast.err;
+  EXPECT_EQ(fast.err.find("libsystemc"), std::string::npos);
+  EXPECT_EQ(fast.err.find("libsnngx_systemc.so"), std::string::npos);
+  const auto cycle = run_snngx("simulate " + f.common + " --mode cycle --limit 2 --json", "LD_DEBUG=libs");
+  ASSERT_EQ(cycle.exit_code, 0) << cycle.err;
+  EXPECT_NE(cycle.err.find("libsnngx_systemc.so"), std::string::npos);
+  EXPECT_NE(cycle.err.find("libsystemc"), std::string::npos);
+
+  const std::filesystem::path bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(SNNGX_EXE, bin / "snngx");
+  std::filesystem::permissions(bin / "snngx", std::filesystem::perms::owner_all);
+  const auto run_alone = [&](const std::string& args) {
+    const std::string cmd = q(bin / "snngx") + " " + args + " </dev/null >/dev/null 2>" + q(dir / "err.txt");
+    const int status = std::system(cmd.c_str());
+    std::ifstream in(dir / "err.txt");
+    return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
+  };
+  const auto [missing, error] = run_alone("simulate " + f.common + " --mode cycle --limit 2");
+  EXPECT_EQ(missing, 1);
+  EXPECT_NE(error.find("error: cycle mode and RTL co-simulation need libsnngx_systemc.so"), std::string::npos) << error;
+  EXPECT_NE(error.find((bin / "libsnngx_systemc.so").string() + ": cannot open"), std::string::npos) << error;
+  EXPECT_EQ(error.find("error:"), error.rfind("error:")) << "one error line: " << error;
+  EXPECT_EQ(run_alone("simulate " + f.common + " --limit 2").first, 0);
+}
+
 TEST(SimulateCli, ReportDirHoldsJsonTablesAndPlots) {
   const TempDir dir;
   const Files f = make_files(dir);

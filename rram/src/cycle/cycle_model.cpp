@@ -25,11 +25,11 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "model.hpp"
+#include "../model.hpp"
 
 // libsystemc's main() refers to sc_main; snngx never uses that entry point (it elaborates from
 // library code), so provide a weak one that programs with their own sc_main override.
-extern "C" __attribute__((weak)) int sc_main(int, char**) { return 1; }
+extern "C" __attribute__((weak, visibility("default"))) int sc_main(int, char**) { return 1; }
 
 namespace snngx::rram {
 
@@ -677,7 +677,7 @@ struct Top {
 
 }  // namespace
 
-namespace {
+namespace detail {
 std::vector<SampleResult> run_cycle_samples(const Chip& chip, std::vector<detail::SampleInput> samples, std::uint64_t first_sample_index) {
   std::vector<SampleResult> results(samples.size());
   if (samples.empty()) return results;
@@ -697,29 +697,6 @@ std::vector<SampleResult> run_cycle_samples(const Chip& chip, std::vector<detail
   }
   return results;
 }
-}  // namespace
-
-std::vector<SampleResult> Accelerator::run_cycle(const std::vector<std::span<const std::uint16_t>>& samples,
-                                                 std::uint64_t first_sample_index) const {
-  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
-  std::vector<detail::SampleInput> inputs;
-  for (const auto& s : samples) {
-    if (s.empty() || s.size() % in_size != 0)
-      throw std::invalid_argument("sample has " + std::to_string(s.size()) + " values, the model needs T x " + std::to_string(in_size));
-    inputs.push_back({s, nullptr, s.size() / in_size});
-  }
-  return run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
-}
-
-std::vector<SampleResult> Accelerator::run_cycle(std::span<const datasets::SparseSample> samples, int steps,
-                                                 std::uint64_t first_sample_index) const {
-  const std::size_t in_size = snn::numel(impl_->chip.net.input_shape);
-  std::vector<detail::SampleInput> inputs;
-  for (const auto& s : samples) {
-    detail::check_sparse_sample(s, steps, in_size);
-    inputs.push_back({{}, &s, static_cast<std::size_t>(steps)});
-  }
-  return run_cycle_samples(impl_->chip, std::move(inputs), first_sample_index);
-}
+}  // namespace detail
 
 }  // namespace snngx::rram
