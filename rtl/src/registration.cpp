@@ -1,5 +1,7 @@
 // Decryption unit "rtl" in rram's registry (no SystemC here: the snngx executable registers it at
 // start-up and reaches make_rtl_decryption_unit through libsnngx_systemc.so, lazy/loader.cpp).
+#include "snngx/rram/components/decryption_unit.hpp"
+#include "snngx/rram/components/registry.hpp"
 #include "snngx/rram/config.hpp"
 #include "snngx/rtl/cosim.hpp"
 
