@@ -19,7 +19,7 @@
 // Debian's libsystemc.so provides main() and needs sc_main(); snngx has its own main() and drives
 // the kernel from library code, so this is never called. Defined here, in the object every RTL
 // user links, so that the linker always finds it; weak because rram/'s cycle model has one too.
-extern "C" __attribute__((weak)) int sc_main(int, char**) { return 1; }
+extern "C" __attribute__((weak, visibility("default"))) int sc_main(int, char**) { return 1; }
 
 namespace snngx::rtl {
 namespace detail {
