@@ -7,6 +7,7 @@
 #include <optional>
 #include <new>
 #include <stdexcept>
+#include <system_error>
 
 #include "direct_chunks.hpp"
 #include "snngx/datasets/frames.hpp"
@@ -39,9 +40,6 @@ void quiet_hdf5_on_this_thread() { H5::Exception::dontPrint(); }
 
 constexpr std::size_t dense_block = 64;  // layout-1 samples decoded at a time inside a batch
 
-// Reads elements [start, start + n) of a 1-D dataset into `out`, reusing its storage: a recycled
-// batch buffer is already mapped and needs no zeroing up to its old size, so reading it costs no
-// page faults (fresh multi-MB vectors per batch cost more than the read itself; README, issue 17).
 // Sizes a recycled buffer for `n` elements that are about to be overwritten. Growing frees the old
 // block before allocating the new one (with 1/8 headroom) and copies nothing: the freed block goes
 // back to the heap for the next growth, where vector's doubling copy kept both alive and touched
@@ -56,6 +54,9 @@ void fit(std::vector<T>& out, std::size_t n) {
   out.resize(n);
 }
 
+// Reads elements [start, start + n) of a 1-D dataset into `out`, reusing its storage: a recycled
+// batch buffer is already mapped and needs no zeroing up to its old size, so reading it costs no
+// page faults (fresh multi-MB vectors per batch cost more than the read itself; README, issue 17).
 template <class T>
 void read_1d(const H5::DataSet& ds, hsize_t start, hsize_t n, const H5::PredType& mem, std::vector<T>& out) {
   fit(out, n);
@@ -209,11 +210,15 @@ struct FrameSource::Impl {
   }
 
   // Reserves `b`'s buffers for batches of `count` samples of layout 2 at the file's mean events
-  // per sample, with a quarter of headroom (a batch above that grows them by fit()).
+  // per sample, with a quarter of headroom (a batch above that grows them by fit()). Only a hint:
+  // never more events than the file's bytes could hold (6 bytes each), whatever its extents say.
   void reserve(std::size_t count, SparseBatch& b) const {
     if (layout != FrameLayout::Sparse || n == 0) return;
     count = std::min(count, n);
-    const std::uint64_t mean = events / n + 1, expected = std::min<std::uint64_t>(events, mean * count);
+    std::error_code ec;
+    const std::uint64_t bytes = fs::file_size(path, ec);
+    const std::uint64_t stored = std::min<std::uint64_t>(events, ec ? 0 : bytes / 6);
+    const std::uint64_t mean = stored / n + 1, expected = std::min<std::uint64_t>(stored, mean * count);
     const auto cells = static_cast<std::size_t>(expected + expected / 4);
     b.offsets.reserve(count + 1);
     b.labels.reserve(count);
@@ -317,7 +322,9 @@ SparseBatch FrameSource::read_batch(std::size_t first, std::size_t count) {
   return b;
 }
 
-void FrameSource::reserve(std::size_t count, SparseBatch& into) const { impl_->reserve(count, into); }
+void FrameSource::reserve(std::size_t count, SparseBatch& into) const {
+  reading(impl_->where, "cannot reserve batch buffers", [&] { impl_->reserve(count, into); });
+}
 
 void FrameSource::read_batch(std::size_t first, std::size_t count, SparseBatch& into) {
   reading(impl_->where, "cannot read samples " + std::to_string(first) + "..",
