@@ -31,22 +31,23 @@ Module load() {
   }
   return m;
 }
+
+[[noreturn]] void refuse(const std::string& why) {
+  throw std::runtime_error("cycle mode and RTL co-simulation need libsnngx_systemc.so, built with snngx, next to the executable: " +
+                           why);
+}
 }  // namespace
 
 void* systemc_module_entry(const char* name) {
   static const Module module = load();  // once per process; a module never unloads
-  const auto fail = [&](const std::string& what) -> void* {
-    throw std::runtime_error("cycle mode and RTL co-simulation need libsnngx_systemc.so, built with snngx, next to the executable: " +
-                             what);
-  };
-  if (!module.handle) return fail(module.error);
+  if (!module.handle) refuse(module.error);
   static std::mutex dlerror_mutex;  // dlerror is per thread, but keep lookups and their errors paired
   const std::scoped_lock lock(dlerror_mutex);
   ::dlerror();
   void* entry = ::dlsym(module.handle, name);
   if (!entry) {
     const char* why = ::dlerror();
-    return fail(module.path.string() + " has no entry point " + name + (why ? std::string(" (") + why + ")" : std::string()));
+    refuse(module.path.string() + " has no entry point " + name + (why ? std::string(" (") + why + ")" : std::string()));
   }
   return entry;
 }

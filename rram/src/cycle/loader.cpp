@@ -7,7 +7,7 @@ namespace snngx::rram::detail {
 
 std::vector<SampleResult> run_cycle_samples(const Chip& chip, std::vector<SampleInput> samples, std::uint64_t first_sample_index) {
   using Entry = void (*)(const Chip&, std::vector<SampleInput>&, std::uint64_t, std::vector<SampleResult>&);
-  static const auto entry = reinterpret_cast<Entry>(systemc_module_entry("snngx_run_cycle_samples"));
+  static const auto entry = systemc_module_function<Entry>("snngx_run_cycle_samples");
   std::vector<SampleResult> results;
   entry(chip, samples, first_sample_index, results);
   return results;

@@ -5,16 +5,10 @@
 #include "snngx/rtl/cosim.hpp"
 
 namespace snngx::rtl {
-namespace {
-// Entry point `name` of the module as a function of type F.
-template <class F>
-F entry(const char* name) {
-  return reinterpret_cast<F>(rram::systemc_module_entry(name));
-}
-}  // namespace
+using rram::systemc_module_function;
 
 std::unique_ptr<rram::IDecryptionUnit> make_rtl_decryption_unit(const rram::DecryptionParams& params) {
-  static const auto make = entry<void (*)(const rram::DecryptionParams&, std::unique_ptr<rram::IDecryptionUnit>&)>(
+  static const auto make = systemc_module_function<void (*)(const rram::DecryptionParams&, std::unique_ptr<rram::IDecryptionUnit>&)>(
       "snngx_make_rtl_decryption_unit");
   std::unique_ptr<rram::IDecryptionUnit> unit;
   make(params, unit);
@@ -22,29 +16,29 @@ std::unique_ptr<rram::IDecryptionUnit> make_rtl_decryption_unit(const rram::Decr
 }
 
 VerilatedConfig verilated_config() {
-  static const auto get = entry<void (*)(VerilatedConfig&)>("snngx_rtl_verilated_config");
+  static const auto get = systemc_module_function<void (*)(VerilatedConfig&)>("snngx_rtl_verilated_config");
   VerilatedConfig config;
   get(config);
   return config;
 }
 
 void configure_simulation(const SimulationOptions& options) {
-  static const auto configure = entry<void (*)(const SimulationOptions&)>("snngx_rtl_configure_simulation");
+  static const auto configure = systemc_module_function<void (*)(const SimulationOptions&)>("snngx_rtl_configure_simulation");
   configure(options);
 }
 
 bool simulation_elaborated() {
-  static const auto elaborated = entry<bool (*)()>("snngx_rtl_simulation_elaborated");
+  static const auto elaborated = systemc_module_function<bool (*)()>("snngx_rtl_simulation_elaborated");
   return elaborated();
 }
 
 void close_trace() {
-  static const auto close = entry<void (*)()>("snngx_rtl_close_trace");
+  static const auto close = systemc_module_function<void (*)()>("snngx_rtl_close_trace");
   close();
 }
 
 std::uint64_t simulated_edges() {
-  static const auto edges = entry<std::uint64_t (*)()>("snngx_rtl_simulated_edges");
+  static const auto edges = systemc_module_function<std::uint64_t (*)()>("snngx_rtl_simulated_edges");
   return edges();
 }
 

@@ -11,4 +11,10 @@ namespace snngx::rram {
 /// (thread-safe). Throws std::runtime_error naming the module's path and what failed.
 void* systemc_module_entry(const char* name);
 
+/// The same as a function pointer of type `F` (the entry point's exact signature).
+template <class F>
+F systemc_module_function(const char* name) {
+  return reinterpret_cast<F>(systemc_module_entry(name));
+}
+
 }  // namespace snngx::rram
