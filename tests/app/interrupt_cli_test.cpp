@@ -64,13 +64,25 @@ pid_t spawn_snngx(const std::vector<std::string>& args, const fs::path& out_log 
   return pid;
 }
 
-// Waits until `busy()` holds (or `at_least` passed), sends SIGTERM, returns the wait status.
+// Whether process `pid` catches SIGTERM yet (its SigCgt mask in /proc): before snngx installs
+// its handler a SIGTERM kills it outright, which on a loaded machine (a sanitized executable
+// starting in parallel with other tests) can still be after `at_least`.
+bool catches_sigterm(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1) & 1U) != 0;
+  return false;
+}
+
+// Waits until `busy()` holds (or `at_least` passed) and snngx catches SIGTERM, sends SIGTERM,
+// returns the wait status.
 int terminate_when(pid_t pid, const std::function<bool()>& busy, std::chrono::milliseconds at_least) {
   const auto start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) return status;  // finished before being interrupted
-    if (std::chrono::steady_clock::now() - start >= at_least && busy()) break;
+    if (std::chrono::steady_clock::now() - start >= at_least && catches_sigterm(pid) && busy()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid, SIGTERM);
