@@ -64,13 +64,6 @@ std::optional<DirectChunks> DirectChunks::open(const H5::DataSet& ds, const H5::
   if (props.getFilter(0, flags, values, nullptr, sizeof name, name, config) != H5Z_FILTER_FLETCHER32) return std::nullopt;
   std::array<hsize_t, 8> extent{}, chunk{};
   if (props.getChunk(rank, chunk.data()) != rank || space.getSimpleExtentDims(extent.data()) != rank) return std::nullopt;
-  std::uint64_t elements = chunk[0];
-  for (int d = 1; d < rank; ++d) {
-    if (chunk[static_cast<std::size_t>(d)] != extent[static_cast<std::size_t>(d)]) return std::nullopt;  // not whole rows
-    if (chunk[static_cast<std::size_t>(d)] != 0 && elements > (std::uint64_t{1} << 40) / chunk[static_cast<std::size_t>(d)]) return std::nullopt;
-    elements *= chunk[static_cast<std::size_t>(d)];
-  }
-  if (elements == 0) return std::nullopt;
   // Chunk addresses are file offsets only without a user block.
   const hid_t file = H5Iget_file_id(ds.getId());
   const hid_t creation = file < 0 ? H5I_INVALID_HID : H5Fget_create_plist(file);
@@ -80,10 +73,16 @@ std::optional<DirectChunks> DirectChunks::open(const H5::DataSet& ds, const H5::
   if (file >= 0) H5Fclose(file);
   struct stat st {};
   if (!plain || ::fstat(fd.get(), &st) != 0) return std::nullopt;
-  // A written chunk lies inside the file: a larger one (a corrupt chunk dimension, or a file of
-  // unwritten chunks) is left to libhdf5, so the one-chunk cache never allocates beyond the file.
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (chunk[0] > size || elements > size / file_type.getSize()) return std::nullopt;
+  // Whole rows only, and a chunk no larger than the file: a written chunk lies inside it, so a
+  // larger one (a corrupt chunk dimension, or a file of unwritten chunks) is left to libhdf5 and
+  // the one-chunk cache never allocates beyond the file.
+  const auto size = static_cast<std::uint64_t>(st.st_size), limit = size / file_type.getSize();
+  std::uint64_t elements = chunk[0];
+  if (elements == 0 || elements > limit) return std::nullopt;
+  for (std::size_t d = 1; d < static_cast<std::size_t>(rank); ++d) {
+    if (chunk[d] != extent[d] || chunk[d] == 0 || elements > limit / chunk[d]) return std::nullopt;
+    elements *= chunk[d];
+  }
   return DirectChunks(ds, fd, file_type.getSize(), elements, chunk[0], size);
 }
 
