@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #define SNNGX_EVENT_CONV_AVX512 1
 #include <immintrin.h>
@@ -216,11 +218,15 @@ void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::
   }
 }
 
+/// 32 weights as int16 lanes: widened on the fly from int8, or loaded as they are.
+SNNGX_INLINE __m512i load_row32(const std::int8_t* w) { return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))); }
+SNNGX_INLINE __m512i load_row32(const std::int16_t* w) { return _mm512_loadu_si512(w); }
+
 /// Adds the rows `rows`..`end` (offsets into `slab`) into the int16 sums of one output position,
 /// kept in memory between kernel offsets (`status`, `used`, `acc32` as in ConvScratch).
-template <int NV>
+template <int NV, class Weight>
 SNNGX_INLINE void add_rows_at(std::int16_t* acc16, std::int32_t* acc32, std::int32_t& used, std::uint8_t& status,
-                              const std::int32_t* rows, const std::int32_t* end, const std::int8_t* slab, int max_magnitude) {
+                              const std::int32_t* rows, const std::int32_t* end, const Weight* slab, int max_magnitude) {
   __m512i a[NV];  // a position's first input starts from zero: the sums are never cleared
   for (int k = 0; k < NV; ++k) a[k] = status == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(acc16 + 32 * k);
   const auto spill = [&] {
@@ -237,8 +243,7 @@ SNNGX_INLINE void add_rows_at(std::int16_t* acc16, std::int32_t* acc32, std::int
     used = 0;
   };
   const auto add = [&](std::int32_t offset) {
-    for (int k = 0; k < NV; ++k)
-      a[k] = _mm512_add_epi16(a[k], _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(slab + offset + 32 * k))));
+    for (int k = 0; k < NV; ++k) a[k] = _mm512_add_epi16(a[k], load_row32(slab + offset + 32 * k));
   };
   if (status == 0) status = 1, used = 0;
   const std::int64_t need = static_cast<std::int64_t>(end - rows) * max_magnitude;
@@ -259,8 +264,9 @@ SNNGX_INLINE void add_rows_at(std::int16_t* acc16, std::int32_t* acc32, std::int
 /// position adds the rows of the spikes its input at that offset holds, from one L1-sized slab;
 /// the sums wait in memory between offsets; then the LIF runs per position as in conv_lif_impl.
 /// Positions with no spike in their receptive field take lif_quiet, as there.
-template <int NV>
-void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, std::uint32_t* out_bits, ConvScratch& s) {
+template <int NV, class Weight>
+void conv_lif_spikes(const ConvLif& c, const Weight* tap_major, const std::uint32_t* in_bits, float* v, std::uint32_t* out_bits,
+                     ConvScratch& s) {
   constexpr int block = 32 * NV;
   const int out_words = c.cout / 32, blocks = c.cout / block;
   const auto cout = static_cast<std::size_t>(c.cout);
@@ -280,7 +286,7 @@ void conv_lif_spikes(const ConvLif& c, const std::uint32_t* in_bits, float* v, s
       const auto& ys = (*c.row_offsets)[static_cast<std::size_t>(ky)];
       for (int kx = 0; kx < c.kw; ++kx) {
         const auto& xs = (*c.col_offsets)[static_cast<std::size_t>(kx)];
-        const std::int8_t* slab = c.tap_major + (static_cast<std::size_t>(ky * c.kw + kx) * blocks + bb) * slab_size;
+        const Weight* slab = tap_major + (static_cast<std::size_t>(ky * c.kw + kx) * blocks + bb) * slab_size;
         for (const auto& [oy, iy] : ys)
           for (const auto& [ox, ix] : xs) {
             const auto q = static_cast<std::size_t>(iy) * c.width + ix;
@@ -314,7 +320,8 @@ template <int NV>
 void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
                        ConvScratch& scratch) {
   if (counts) conv_lif_counts<NV>(c, in_bits, counts, v, out_bits);
-  else conv_lif_spikes<NV>(c, in_bits, v, out_bits, scratch);
+  else if (c.tap_major->wide.empty()) conv_lif_spikes<NV>(c, c.tap_major->narrow.data(), in_bits, v, out_bits, scratch);
+  else conv_lif_spikes<NV>(c, c.tap_major->wide.data(), in_bits, v, out_bits, scratch);
 }
 
 /// One block of 32 * NV outputs of linear_currents, its sums kept in registers over all inputs.
@@ -360,7 +367,7 @@ bool conv_lif_available() { return true; }
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               ConvScratch& scratch) {
   if (!conv_lif_supports(c.cout)) throw std::logic_error("conv_lif: out channels must be a multiple of 32");
-  if (!counts && (!c.tap_major || !c.row_offsets || !c.col_offsets))
+  if (!counts && (!c.tap_major || !c.tap_major->valid() || !c.row_offsets || !c.col_offsets))
     throw std::logic_error("conv_lif: spike inputs need the tap-major weights and the per-offset taps");
   // Blocks of 128 channels keep 4 int16 + 8 int32 accumulators in registers.
   switch (conv_lif_block(c.cout)) {
@@ -389,15 +396,35 @@ void conv_lif(const ConvLif&, const std::uint32_t*, const std::int32_t*, float*,
 
 int conv_lif_block(int cout) { return cout % 128 == 0 ? 128 : cout % 64 == 0 ? 64 : 32; }
 
-std::vector<std::int8_t> conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout) {
+bool conv_lif_widens(int cin, int cout) {
+  // The widened slab of one kernel offset and channel block must leave room in L1 for the sums
+  // and the spike lists: at most half of it (sysconf's L1d size; 32 KB when it does not say).
+  static const long l1 = [] {
+    const long size = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    return size > 0 ? size : 32 * 1024L;
+  }();
+  const long slab = static_cast<long>(cin) * conv_lif_block(cout) * static_cast<long>(sizeof(std::int16_t));
+  return 2 * slab <= l1;
+}
+
+TapMajorWeights conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout) {
+  return conv_lif_tap_major(weights, cin, kh, kw, cout, conv_lif_widens(cin, cout));
+}
+
+TapMajorWeights conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout, bool widen) {
   const int block = conv_lif_block(cout), blocks = cout / block, taps = kh * kw;
-  std::vector<std::int8_t> out(weights.size());
+  TapMajorWeights out;
+  if (widen) out.wide.resize(weights.size());
+  else out.narrow.resize(weights.size());
   std::size_t n = 0;
   for (int t = 0; t < taps; ++t)
     for (int bb = 0; bb < blocks; ++bb)
       for (int ch = 0; ch < cin; ++ch)
-        for (int j = 0; j < block; ++j)
-          out[n++] = weights[(static_cast<std::size_t>(ch) * taps + t) * cout + static_cast<std::size_t>(bb) * block + j];
+        for (int j = 0; j < block; ++j) {
+          const std::int8_t w = weights[(static_cast<std::size_t>(ch) * taps + t) * cout + static_cast<std::size_t>(bb) * block + j];
+          if (widen) out.wide[n++] = w;
+          else out.narrow[n++] = w;
+        }
   return out;
 }
 

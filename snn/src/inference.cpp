@@ -59,7 +59,7 @@ struct Compiled {
   // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
   bool fused = false, fused_pool = false;
   int max_magnitude = 0;
-  std::vector<std::int8_t> tap_major;  // `wi` for spike inputs (event_conv.hpp: conv_lif_tap_major)
+  detail::TapMajorWeights tap_major;  // `wi` for spike inputs (event_conv.hpp: conv_lif_tap_major)
   geometry::Taps out_row_taps, out_col_taps, offset_row_taps, offset_col_taps;
   std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
@@ -785,7 +785,7 @@ struct Engine::Impl {
       counts = scratch(s).input_counts.data();
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
-                            c.wi.data(), c.tap_major.data(), &c.out_row_taps, &c.out_col_taps, &c.offset_row_taps,
+                            c.wi.data(), &c.tap_major, &c.out_row_taps, &c.out_col_taps, &c.offset_row_taps,
                             &c.offset_col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
     std::uint32_t* out = scratch(s).bitmaps.data() + c.bits_out;
     detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).conv);
