@@ -130,19 +130,6 @@ SNNGX_INLINE void lif_quiet(const ConvLif& c, bool skip_zero, float* v, std::uin
   lif<NV>(Acc<NV>{}, c, v, out);
 }
 
-/// Adds the weight rows of the active inputs at one input position, times their counts.
-template <int NV>
-SNNGX_INLINE void gather_counts(Acc<NV>& acc, const ConvLif& c, const std::uint32_t* bits, int words, const std::int32_t* counts,
-                                const std::int8_t* tap, std::size_t channel_stride) {
-  for (int w = 0; w < words; ++w)
-    for (std::uint32_t b = bits[w]; b; b &= b - 1) {
-      const int ch = 32 * w + std::countr_zero(b);
-      const std::int32_t n = counts[ch];
-      if (n == 0) continue;
-      acc.add_counted(tap + static_cast<std::size_t>(ch) * channel_stride, n, c.max_magnitude);
-    }
-}
-
 /// Spike inputs: for each input position, the weight-row offsets (channel x `channel_stride`) of
 /// its active channels (`lists`: positions + 1 starts, then the offsets), so that the up to
 /// kh * kw outputs reading a position do not decode its bits again.
@@ -163,57 +150,61 @@ void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::int32_t cha
   start[positions] = n;
 }
 
-/// For each output coordinate along one axis, a mask of the input coordinates it reads (size <= 64).
-std::uint64_t input_mask(const std::vector<std::pair<int, int>>& taps) {
-  std::uint64_t m = 0;
-  for (const auto& [k, i] : taps) m |= std::uint64_t{1} << i;
-  return m;
-}
-
-/// Count inputs: each output position gathers the active inputs of its receptive field, times
-/// their counts, in registers; then its LIF runs.
-template <int NV>
-void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits) {
-  constexpr int block = 32 * NV;
-  const int in_words = (c.cin + 31) / 32, out_words = c.cout / 32;
+/// Count inputs (the first stage, from a frame: few active cells, each with a count): each active
+/// cell scatters count x its weight rows into the int32 sums of the outputs it reaches (the first
+/// to reach an output sets them); then one pass runs every output's LIF, from its sums or, where
+/// nothing reached it, from a zero input. Integer sums are exact in any order. (Gathering each
+/// output's receptive field instead tested all its taps for active cells: 8-9 % slower overall.)
+void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
+                     ConvScratch& s) {
+  const int in_words = (c.cin + 31) / 32, out_words = c.cout / 32, lanes = c.cout / 16;
   const auto cout = static_cast<std::size_t>(c.cout);
-  const std::size_t channel_stride = static_cast<std::size_t>(c.kh) * c.kw * cout;
-  // Output positions whose receptive field holds no active input only decay: found with one mask
-  // of nonempty input columns per input row (maps up to 64 x 64; larger ones always gather).
-  constexpr int kMaxSide = 64;
-  const bool masks = c.height <= kMaxSide && c.width <= kMaxSide;
-  std::array<std::uint64_t, kMaxSide> nonempty{};
-  const bool skip_zero = c.threshold >= 0.0f && std::isfinite(c.decay) && std::isfinite(c.scale);
-  if (masks)
-    for (int iy = 0; iy < c.height; ++iy)
-      for (int ix = 0; ix < c.width; ++ix) {
-        const std::uint32_t* w = in_bits + (static_cast<std::size_t>(iy) * c.width + ix) * in_words;
-        std::uint32_t any = 0;
-        for (int k = 0; k < in_words; ++k) any |= w[k];
-        nonempty[static_cast<std::size_t>(iy)] |= static_cast<std::uint64_t>(any != 0) << ix;
-      }
-  for (int oy = 0; oy < c.out_height; ++oy) {
-    const auto& rows = (*c.rows)[static_cast<std::size_t>(oy)];
-    std::uint64_t row_any = masks ? 0 : ~std::uint64_t{0};
-    for (const auto& [ky, iy] : rows) row_any |= masks ? nonempty[static_cast<std::size_t>(iy)] : 0;
-    for (int ox = 0; ox < c.out_width; ++ox) {
-      const auto p = static_cast<std::size_t>(oy) * c.out_width + ox;
-      const auto& cols = (*c.cols)[static_cast<std::size_t>(ox)];
-      const bool quiet = masks && !(row_any & input_mask(cols));
-      for (int b = 0; b < c.cout; b += block) {
-        if (quiet) {
-          lif_quiet<NV>(c, skip_zero, v + p * cout + b, out_bits + p * out_words + b / 32);
-          continue;
+  const std::size_t taps = static_cast<std::size_t>(c.kh) * c.kw;
+  const std::size_t positions = static_cast<std::size_t>(c.out_height) * c.out_width;
+  if (s.acc32.size() < positions * cout) s.acc32.resize(positions * cout);  // grow only: set on first touch
+  s.status.assign(positions, 0);
+  std::int32_t* sums = s.acc32.data();
+  for (int iy = 0; iy < c.height; ++iy)
+    for (int ix = 0; ix < c.width; ++ix) {
+      const auto q = static_cast<std::size_t>(iy) * c.width + ix;
+      for (int w = 0; w < in_words; ++w)
+        for (std::uint32_t b = in_bits[q * in_words + w]; b; b &= b - 1) {
+          const int ch = 32 * w + std::countr_zero(b);
+          const std::int32_t n = counts[q * c.cin + ch];
+          if (n == 0) continue;
+          const __m512i factor = _mm512_set1_epi32(n);
+          for (const auto& [ky, oy] : (*c.in_rows)[static_cast<std::size_t>(iy)])
+            for (const auto& [kx, ox] : (*c.in_cols)[static_cast<std::size_t>(ix)]) {
+              const auto p = static_cast<std::size_t>(oy) * c.out_width + ox;
+              const std::int8_t* row = c.weights + (static_cast<std::size_t>(ch) * taps + static_cast<std::size_t>(ky * c.kw + kx)) * cout;
+              std::int32_t* sum = sums + p * cout;
+              const bool first = s.status[p] == 0;
+              s.status[p] = 1;
+              for (int j = 0; j < lanes; ++j) {
+                const __m512i w8 = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 16 * j)));
+                const __m512i term = _mm512_mullo_epi32(w8, factor);
+                _mm512_storeu_si512(sum + 16 * j, first ? term : _mm512_add_epi32(_mm512_loadu_si512(sum + 16 * j), term));
+              }
+            }
         }
-        Acc<NV> acc;
-        for (const auto& [ky, iy] : rows)
-          for (const auto& [kx, ix] : cols) {
-            const auto q = static_cast<std::size_t>(iy) * c.width + ix;
-            const std::int8_t* tap = c.weights + static_cast<std::size_t>(ky * c.kw + kx) * cout + b;
-            gather_counts<NV>(acc, c, in_bits + q * in_words, in_words, counts + q * c.cin, tap, channel_stride);
-          }
-        lif<NV>(acc, c, v + p * cout + b, out_bits + p * out_words + b / 32);
-      }
+    }
+  const __m512 scale = _mm512_set1_ps(c.scale), decay = _mm512_set1_ps(c.decay), th = _mm512_set1_ps(c.threshold);
+  const __m512 zero_current = _mm512_mul_ps(_mm512_setzero_ps(), scale);  // lif()'s current for a zero total
+  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+  for (std::size_t p = 0; p < positions; ++p) {
+    float* vp = v + p * cout;
+    std::uint32_t* op = out_bits + p * out_words;
+    const std::int32_t* sum = sums + p * cout;
+    const bool reached = s.status[p] != 0;
+    for (int j = 0; j < lanes; ++j) {  // lif()'s operations, in its order
+      const __m512 current = reached ? _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(sum + 16 * j)), scale) : zero_current;
+      const __m512 old = _mm512_loadu_ps(vp + 16 * j);
+      const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), one, zero);  // 1 - s
+      const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), current);
+      _mm512_storeu_ps(vp + 16 * j, now);
+      const auto spikes = static_cast<std::uint32_t>(_mm512_cmp_ps_mask(now, th, _CMP_GT_OQ));
+      if (j % 2) op[j / 2] |= spikes << 16;
+      else op[j / 2] = spikes;
     }
   }
 }
@@ -319,14 +310,13 @@ void conv_lif_spikes(const ConvLif& c, const Weight* tap_major, const std::uint3
 template <int NV>
 void conv_lif_dispatch(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
                        ConvScratch& scratch) {
-  if (counts) conv_lif_counts<NV>(c, in_bits, counts, v, out_bits);
+  if (counts) conv_lif_counts(c, in_bits, counts, v, out_bits, scratch);
   else if (c.tap_major->wide.empty()) conv_lif_spikes<NV>(c, c.tap_major->narrow.data(), in_bits, v, out_bits, scratch);
   else conv_lif_spikes<NV>(c, c.tap_major->wide.data(), in_bits, v, out_bits, scratch);
 }
 
 /// One block of 32 * NV outputs of linear_currents, its sums kept in registers over all inputs.
-/// `prefetch` bytes of each row from the block's start are fetched a few rows ahead: the first
-/// block fetches whole rows, so that the later blocks of the same rows find them in L1.
+/// `prefetch` bytes of each row from the block's start are fetched a few rows ahead.
 template <int NV>
 void linear_block(const std::int8_t* w, std::size_t stride, const std::uint32_t* active, std::size_t count,
                   const std::uint16_t* counts, int max_magnitude, float scale, float* current, std::size_t prefetch) {
@@ -352,9 +342,13 @@ bool linear_currents(const std::int8_t* w, std::size_t stride, std::size_t outpu
                      const std::uint16_t* counts, int max_magnitude, float scale, float* current) {
   if (stride % 32 != 0 || outputs > stride) return false;
   // `current` holds stride floats: the padded lanes are computed (as zeros) and ignored.
-  // Rows of one step fit in L1 (the MLP: ~46 active inputs x 512 bytes), so only the first block
-  // waits for memory; the rest re-read them from L1.
+  // Blocks of 256 outputs (8 int16 accumulators) walk the active rows half as often as blocks of
+  // 128, each fetching its own 256 bytes of every row ahead: engine alone +33-47 % (MLP) and
+  // +9 % (CSNN, whose 4096 x 1024 rows come from L2/L3) against 128-output blocks whose first
+  // fetched whole rows; 512-output blocks gained less (CSNN +3 %), as did whole-row fetching
+  // in the first 256-output block (session 8, alternated runs). Narrower tails take the rest.
   std::size_t b = 0;
+  for (; b + 256 <= stride; b += 256) linear_block<8>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, 256);
   const auto fetch = [&] { return b == 0 ? stride : 0; };
   for (; b + 128 <= stride; b += 128) linear_block<4>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, fetch());
   for (; b + 64 <= stride; b += 64) linear_block<2>(w + b, stride, active, count, counts, max_magnitude, scale, current + b, fetch());
@@ -367,6 +361,7 @@ bool conv_lif_available() { return true; }
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               ConvScratch& scratch) {
   if (!conv_lif_supports(c.cout)) throw std::logic_error("conv_lif: out channels must be a multiple of 32");
+  if (counts && (!c.in_rows || !c.in_cols)) throw std::logic_error("conv_lif: count inputs need the per-input taps");
   if (!counts && (!c.tap_major || !c.tap_major->valid() || !c.row_offsets || !c.col_offsets))
     throw std::logic_error("conv_lif: spike inputs need the tap-major weights and the per-offset taps");
   // Blocks of 128 channels keep 4 int16 + 8 int32 accumulators in registers.

@@ -7,8 +7,8 @@
 // first) are summed one kernel offset at a time: each output position adds the weight rows of the
 // spikes its input at that offset holds, from a tap-major slab that stays in L1, into int16 sums
 // kept per position (exact int32 spills, as Int16Blocks). Count inputs (the first stage, from a
-// frame) are output-stationary: each output position gathers its receptive field in registers.
-// The LIF update then runs per position. Integer sums are exact in any order, so the result equals
+// frame: few active cells) are scattered: each active cell adds count x its rows into the int32
+// sums of the outputs it reaches. The LIF update then runs per position. Integer sums are exact in any order, so the result equals
 // the dense engine bit for bit; the LIF uses the reference float operations.
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +62,8 @@ struct ConvLif {
   const Taps* cols = nullptr;            // out_width entries
   const Taps* row_offsets = nullptr;     // kh entries (geometry::taps_by_offset), for spike inputs
   const Taps* col_offsets = nullptr;     // kw entries
+  const Taps* in_rows = nullptr;         // height entries (geometry::taps_by_input), for count inputs
+  const Taps* in_cols = nullptr;         // width entries
   int max_magnitude = 127;               // largest |weight| of the layer (bounds one int16 addend)
   float scale = 1.0f;                    // 2^e
   float decay = 0.0f, threshold = 0.0f;
@@ -71,9 +73,9 @@ struct ConvLif {
 struct ConvScratch {
   std::vector<std::int32_t> lists;   // per input position, the weight-row offsets of its spikes
   CacheLineVector<std::int16_t> acc16;  // tap-major path: per output position, int16 sums of one block
-  CacheLineVector<std::int32_t> acc32;  // and their int32 spills
+  CacheLineVector<std::int32_t> acc32;  // and their int32 spills; count inputs: the int32 sums
   std::vector<std::int32_t> used;    // bound on |lane| of each position's int16 sums
-  std::vector<std::uint8_t> status;  // 0 no input yet, 1 summed, 2 spilled into acc32
+  std::vector<std::uint8_t> status;  // 0 no input yet, 1 summed, 2 spilled into acc32 (count inputs: 0 or 1)
 };
 
 /// Channels per block of the kernel (the int16 sums of 32, 64 or 128 outputs kept in registers).
@@ -101,7 +103,7 @@ TapMajorWeights conv_lif_tap_major(const std::vector<std::int8_t>& weights, int 
 /// the previous step is v > threshold (see inference.cpp). Writes the new spikes to `out_bits`.
 /// `scratch` is the stage's own. Spike inputs (`tap_major`, `row_offsets` and `col_offsets` set)
 /// are summed one kernel offset at a time into per-position int16 sums in `scratch`; count inputs
-/// are gathered per output position in registers.
+/// (`in_rows` and `in_cols` set) are scattered into per-position int32 sums there.
 void conv_lif(const ConvLif& c, const std::uint32_t* in_bits, const std::int32_t* counts, float* v, std::uint32_t* out_bits,
               ConvScratch& scratch);
 

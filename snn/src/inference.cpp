@@ -786,7 +786,7 @@ struct Engine::Impl {
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
                             c.wi.data(), &c.tap_major, &c.out_row_taps, &c.out_col_taps, &c.offset_row_taps,
-                            &c.offset_col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
+                            &c.offset_col_taps, &c.row_taps, &c.col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
     std::uint32_t* out = scratch(s).bitmaps.data() + c.bits_out;
     detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).conv);
     if (!pool) return out;
