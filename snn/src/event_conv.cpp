@@ -132,20 +132,32 @@ SNNGX_INLINE void lif_quiet(const ConvLif& c, bool skip_zero, float* v, std::uin
 
 /// Spike inputs: for each input position, the weight-row offsets (channel x `channel_stride`) of
 /// its active channels (`lists`: positions + 1 starts, then the offsets), so that the up to
-/// kh * kw outputs reading a position do not decode its bits again.
+/// kh * kw outputs reading a position do not decode its bits again. Each 16 channels' offsets
+/// are compressed out of one vector by their bits (no branch per spike); every store writes 16
+/// lanes, so the list keeps 16 spare entries at its end.
 void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::int32_t channel_stride, std::vector<std::int32_t>& lists) {
   const auto positions = static_cast<std::size_t>(c.height) * c.width;
   const auto words = static_cast<std::size_t>(c.cin + 31) / 32;
-  const std::size_t most = positions + 1 + positions * static_cast<std::size_t>(c.cin);
+  const std::size_t most = positions + 1 + positions * static_cast<std::size_t>(c.cin) + 16;
   if (lists.size() < most) lists.resize(most);  // grows once per state, never shrinks
   std::int32_t* start = lists.data();
   std::int32_t* rows = start + positions + 1;
+  const __m512i stride = _mm512_set1_epi32(channel_stride);
+  const __m512i low = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), stride);
+  const __m512i half = _mm512_mullo_epi32(_mm512_set1_epi32(16), stride);
   std::int32_t n = 0;
   for (std::size_t q = 0; q < positions; ++q) {
     start[q] = n;
-    for (std::size_t w = 0; w < words; ++w)
-      for (std::uint32_t b = in_bits[q * words + w]; b; b &= b - 1)
-        rows[n++] = (static_cast<std::int32_t>(32 * w) + std::countr_zero(b)) * channel_stride;
+    for (std::size_t w = 0; w < words; ++w) {
+      const std::uint32_t bits = in_bits[q * words + w];
+      if (!bits) continue;
+      const __m512i first = _mm512_add_epi32(low, _mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int>(32 * w)), stride));
+      const auto lo = static_cast<__mmask16>(bits), hi = static_cast<__mmask16>(bits >> 16);
+      _mm512_storeu_si512(rows + n, _mm512_maskz_compress_epi32(lo, first));
+      n += std::popcount(static_cast<unsigned>(lo));
+      _mm512_storeu_si512(rows + n, _mm512_maskz_compress_epi32(hi, _mm512_add_epi32(first, half)));
+      n += std::popcount(static_cast<unsigned>(hi));
+    }
   }
   start[positions] = n;
 }
