@@ -33,6 +33,21 @@ Window make(const Shape& in, std::array<int, 2> kernel, std::array<int, 2> strid
   const int h = in.size() == 3 ? in[1] : 1, w = in.size() == 3 ? in[2] : 1;
   return {Axis{h, kernel[0], stride[0], pad[0]}, Axis{w, kernel[1], stride[1], pad[1]}};
 }
+// The common 2 x 2, stride 2, unpadded window: every output ORs four whole inputs.
+void max_pool_bits_2x2(const Window& window, std::size_t words, const std::uint32_t* in, std::uint32_t* out) {
+  const int OH = window.out_height(), OW = window.out_width();
+  const auto row = static_cast<std::size_t>(window.x.in) * words;
+  for (int oy = 0; oy < OH; ++oy) {
+    const std::uint32_t* top = in + static_cast<std::size_t>(2 * oy) * row;
+    const std::uint32_t* bottom = top + row;
+    std::uint32_t* o = out + static_cast<std::size_t>(oy) * OW * words;
+    for (int ox = 0; ox < OW; ++ox) {
+      const std::size_t left = static_cast<std::size_t>(2 * ox) * words, right = left + words;
+      for (std::size_t w = 0; w < words; ++w) o[static_cast<std::size_t>(ox) * words + w] = top[left + w] | top[right + w] | bottom[left + w] | bottom[right + w];
+    }
+  }
+}
+
 }  // namespace
 
 Window window(const Conv2d& conv, const Shape& in) { return make(in, conv.kernel, conv.stride, conv.padding); }
@@ -40,6 +55,8 @@ Window window(const MaxPool2d& pool, const Shape& in) { return make(in, pool.ker
 Window window(const Pool2d& pool, const Shape& in) { return make(in, pool.kernel, pool.stride, pool.padding); }
 
 void max_pool_bits(const Window& window, std::size_t words, const std::uint32_t* in, std::uint32_t* out) {
+  const auto plain_2x2 = [](const Axis& a) { return a.kernel == 2 && a.stride == 2 && a.pad == 0; };
+  if (plain_2x2(window.y) && plain_2x2(window.x)) return max_pool_bits_2x2(window, words, in, out);
   const int OH = window.out_height(), OW = window.out_width(), W = window.x.in;
   for (int oy = 0; oy < OH; ++oy)
     for (int ox = 0; ox < OW; ++ox) {

@@ -143,6 +143,30 @@ TEST(Geometry, MaxPoolOfSpikeBitmapIsOrOverEachWindow) {
   EXPECT_EQ(out, (std::vector<std::uint32_t>{0x5, 0x80, 0x100, 0x10}));
 }
 
+// The plain 2 x 2 / stride 2 window takes a fast path; other windows the general one. Both equal
+// the OR over each window by definition, on random maps of odd sizes.
+TEST(Geometry, MaxPoolOfSpikeBitmapEqualsTheDefinitionForEveryWindowKind) {
+  std::mt19937 rng(5);
+  const std::size_t words = 3;
+  for (const MaxPool2d& pool : {MaxPool2d{{2, 2}, {2, 2}}, MaxPool2d{{3, 3}, {2, 2}}, MaxPool2d{{2, 3}, {1, 2}}}) {
+    const Window w = window(pool, Shape{96, 7, 9});
+    std::vector<std::uint32_t> in(7 * 9 * words);
+    for (auto& v : in) v = static_cast<std::uint32_t>(rng()) & static_cast<std::uint32_t>(rng());
+    std::vector<std::uint32_t> out(w.out_positions() * words, 0xDEADBEEF), expected(w.out_positions() * words, 0);
+    for (int oy = 0; oy < w.out_height(); ++oy)
+      for (int ox = 0; ox < w.out_width(); ++ox)
+        for (int ky = 0; ky < w.y.kernel; ++ky)
+          for (int kx = 0; kx < w.x.kernel; ++kx) {
+            const int iy = w.y.input(oy, ky), ix = w.x.input(ox, kx);
+            if (!w.y.inside(iy) || !w.x.inside(ix)) continue;
+            for (std::size_t k = 0; k < words; ++k)
+              expected[(static_cast<std::size_t>(oy) * w.out_width() + ox) * words + k] |= in[(static_cast<std::size_t>(iy) * 9 + ix) * words + k];
+          }
+    max_pool_bits(w, words, in.data(), out.data());
+    EXPECT_EQ(out, expected) << "kernel " << w.y.kernel << " x " << w.x.kernel << ", stride " << w.y.stride << " x " << w.x.stride;
+  }
+}
+
 TEST(Geometry, MaxPoolChannelsLastTakesTheLargestValuePerChannel) {
   // 3 x 3 map, 2 channels, 2 x 2 windows with stride 1 -> 2 x 2 outputs.
   const Window w = window(MaxPool2d{{2, 2}, {1, 1}}, Shape{2, 3, 3});
