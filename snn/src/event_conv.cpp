@@ -97,22 +97,23 @@ struct Acc {
   }
 };
 
-/// Reference LIF on 32 * NV neurons: v = v * decay * (1 - s) + I with s = v > threshold from the
-/// previous step, I = total * scale; writes the new spikes as NV words.
+/// Reference LIF on 16 neurons: v = v * decay * (1 - s) + I with s = v > threshold from the
+/// previous step; stores their new spikes as bits 16 (j % 2) .. of word j / 2 of `out`.
+SNNGX_INLINE void lif16(__m512 current, __m512 decay, __m512 th, float* v, std::uint32_t* out, int j) {
+  const __m512 old = _mm512_loadu_ps(v);
+  const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), _mm512_set1_ps(1.0f), _mm512_setzero_ps());  // 1 - s
+  const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), current);
+  _mm512_storeu_ps(v, now);
+  const auto spikes = static_cast<std::uint32_t>(_mm512_cmp_ps_mask(now, th, _CMP_GT_OQ));
+  if (j % 2) out[j / 2] |= spikes << 16;
+  else out[j / 2] = spikes;
+}
+
+/// The LIF of 32 * NV neurons from their sums: I = total * scale; writes the new spikes as NV words.
 template <int NV>
 SNNGX_INLINE void lif(const Acc<NV>& acc, const ConvLif& c, float* v, std::uint32_t* out) {
   const __m512 scale = _mm512_set1_ps(c.scale), decay = _mm512_set1_ps(c.decay), th = _mm512_set1_ps(c.threshold);
-  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
-  for (int j = 0; j < 2 * NV; ++j) {
-    const __m512 current = _mm512_mul_ps(_mm512_cvtepi32_ps(acc.total(j)), scale);
-    const __m512 old = _mm512_loadu_ps(v + 16 * j);
-    const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), one, zero);  // 1 - s
-    const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), current);
-    _mm512_storeu_ps(v + 16 * j, now);
-    const auto spikes = static_cast<std::uint32_t>(_mm512_cmp_ps_mask(now, th, _CMP_GT_OQ));
-    if (j % 2) out[j / 2] |= spikes << 16;
-    else out[j / 2] = spikes;
-  }
+  for (int j = 0; j < 2 * NV; ++j) lif16(_mm512_mul_ps(_mm512_cvtepi32_ps(acc.total(j)), scale), decay, th, v + 16 * j, out, j);
 }
 
 /// The LIF of neurons without input (I = 0 * scale = +0). Membranes that are all +0 stay +0
@@ -202,21 +203,12 @@ void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::
     }
   const __m512 scale = _mm512_set1_ps(c.scale), decay = _mm512_set1_ps(c.decay), th = _mm512_set1_ps(c.threshold);
   const __m512 zero_current = _mm512_mul_ps(_mm512_setzero_ps(), scale);  // lif()'s current for a zero total
-  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
   for (std::size_t p = 0; p < positions; ++p) {
-    float* vp = v + p * cout;
-    std::uint32_t* op = out_bits + p * out_words;
     const std::int32_t* sum = sums + p * cout;
     const bool reached = s.status[p] != 0;
-    for (int j = 0; j < lanes; ++j) {  // lif()'s operations, in its order
+    for (int j = 0; j < lanes; ++j) {
       const __m512 current = reached ? _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(sum + 16 * j)), scale) : zero_current;
-      const __m512 old = _mm512_loadu_ps(vp + 16 * j);
-      const __m512 keep = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(old, th, _CMP_GT_OQ), one, zero);  // 1 - s
-      const __m512 now = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(old, decay), keep), current);
-      _mm512_storeu_ps(vp + 16 * j, now);
-      const auto spikes = static_cast<std::uint32_t>(_mm512_cmp_ps_mask(now, th, _CMP_GT_OQ));
-      if (j % 2) op[j / 2] |= spikes << 16;
-      else op[j / 2] = spikes;
+      lif16(current, decay, th, v + p * cout + 16 * j, out_bits + p * out_words, j);
     }
   }
 }
