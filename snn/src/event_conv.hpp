@@ -8,8 +8,9 @@
 // spikes its input at that offset holds, from a tap-major slab that stays in L1, into int16 sums
 // kept per position (exact int32 spills, as Int16Blocks). Count inputs (the first stage, from a
 // frame: few active cells) are scattered: each active cell adds count x its rows into the int32
-// sums of the outputs it reaches. The LIF update then runs per position. Integer sums are exact in any order, so the result equals
-// the dense engine bit for bit; the LIF uses the reference float operations.
+// sums of the outputs it reaches. The LIF update then runs per position. Integer sums are exact
+// in any order, so the result equals the dense engine bit for bit; the LIF uses the reference
+// float operations.
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -20,8 +21,7 @@
 
 namespace snngx::snn::detail {
 
-using Taps = geometry::Taps;  // per output coordinate: (kernel offset, input coordinate), geometry::taps_by_output
-
+using Taps = geometry::Taps;  // per coordinate: (kernel offset, other coordinate) pairs (snngx/snn/geometry.hpp)
 
 /// Whether this build has the fused kernel (it needs AVX-512BW); callers fall back otherwise.
 bool conv_lif_available();
@@ -58,8 +58,6 @@ struct ConvLif {
   int cin = 0, cout = 0, height = 0, width = 0, out_height = 0, out_width = 0, kh = 1, kw = 1;
   const std::int8_t* weights = nullptr;  // signed magnitudes, [cin][kh][kw][cout]
   const TapMajorWeights* tap_major = nullptr;  // the same as conv_lif_tap_major lays them out (spike inputs)
-  const Taps* rows = nullptr;            // out_height entries (geometry::taps_by_output)
-  const Taps* cols = nullptr;            // out_width entries
   const Taps* row_offsets = nullptr;     // kh entries (geometry::taps_by_offset), for spike inputs
   const Taps* col_offsets = nullptr;     // kw entries
   const Taps* in_rows = nullptr;         // height entries (geometry::taps_by_input), for count inputs

@@ -55,12 +55,12 @@ struct Compiled {
   // so that the scatter loop does no division or bounds test.
   geometry::Taps row_taps, col_taps;
   // Fused event stage (event_conv.hpp): this quantized Conv2d, the next layer's LIF and a following
-  // MaxPool2d run as one on spike bitmaps. For output coordinates, the (kernel offset, input
-  // coordinate) pairs they read; offsets of the bitmaps in State::bucket.
+  // MaxPool2d run as one on spike bitmaps. Per kernel offset, the (output, input) coordinate pairs
+  // it joins (the first stage uses row_taps / col_taps); offsets of the bitmaps in State::bucket.
   bool fused = false, fused_pool = false;
   int max_magnitude = 0;
   detail::TapMajorWeights tap_major;  // `wi` for spike inputs (event_conv.hpp: conv_lif_tap_major)
-  geometry::Taps out_row_taps, out_col_taps, offset_row_taps, offset_col_taps;
+  geometry::Taps offset_row_taps, offset_col_taps;
   std::size_t bits_in = 0, bits_out = 0, bits_pool = 0;
   // LIF
   float decay = 0.0f, threshold = 0.0f;
@@ -407,8 +407,6 @@ struct Engine::Impl {
       c.fused_pool = i + 2 < layers.size() && layers[i + 2].op == Op::MaxPool2d;
       for (const auto w : c.wi) c.max_magnitude = std::max(c.max_magnitude, std::abs(static_cast<int>(w)));
       c.tap_major = detail::conv_lif_tap_major(c.wi, c.cin, c.kh, c.kw, c.cout);
-      c.out_row_taps = geometry::taps_by_output(c.window.y);
-      c.out_col_taps = geometry::taps_by_output(c.window.x);
       c.offset_row_taps = geometry::taps_by_offset(c.window.y);
       c.offset_col_taps = geometry::taps_by_offset(c.window.x);
       const auto positions = [](const Shape& s) { return static_cast<std::size_t>(s[1]) * static_cast<std::size_t>(s[2]); };
@@ -785,8 +783,8 @@ struct Engine::Impl {
       counts = scratch(s).input_counts.data();
     }
     const detail::ConvLif k{c.cin, c.cout, c.in_shape[1], c.in_shape[2], c.out_shape[1], c.out_shape[2], c.kh, c.kw,
-                            c.wi.data(), &c.tap_major, &c.out_row_taps, &c.out_col_taps, &c.offset_row_taps,
-                            &c.offset_col_taps, &c.row_taps, &c.col_taps, c.max_magnitude, c.scale, n.decay, n.threshold};
+                            c.wi.data(), &c.tap_major, &c.offset_row_taps, &c.offset_col_taps, &c.row_taps, &c.col_taps,
+                            c.max_magnitude, c.scale, n.decay, n.threshold};
     std::uint32_t* out = scratch(s).bitmaps.data() + c.bits_out;
     detail::conv_lif(k, in_bits, counts, s.v[i + 1].data(), out, scratch(s).conv);
     if (!pool) return out;

@@ -26,7 +26,7 @@ struct Case {
 struct Layer {
   geometry::Window window;
   std::vector<std::int8_t> weights;  // [cin][kh][kw][cout]
-  Taps rows, cols, row_offsets, col_offsets, in_rows, in_cols;
+  Taps row_offsets, col_offsets, in_rows, in_cols;
 };
 
 Layer make_layer(const Case& k, std::mt19937& rng) {
@@ -36,8 +36,6 @@ Layer make_layer(const Case& k, std::mt19937& rng) {
   l.weights.resize(static_cast<std::size_t>(k.cin) * 9 * k.cout);
   std::uniform_int_distribution<int> w(-k.max_weight, k.max_weight);
   for (auto& v : l.weights) v = static_cast<std::int8_t>(w(rng));
-  l.rows = geometry::taps_by_output(l.window.y);
-  l.cols = geometry::taps_by_output(l.window.x);
   l.row_offsets = geometry::taps_by_offset(l.window.y);
   l.col_offsets = geometry::taps_by_offset(l.window.x);
   l.in_rows = geometry::taps_by_input(l.window.y);
@@ -85,9 +83,8 @@ void expect_kernel_matches_reference(const Case& k, bool widen, bool with_counts
   ASSERT_EQ(tap_major.wide.empty(), !widen);
   int max_magnitude = 0;
   for (const auto w : l.weights) max_magnitude = std::max(max_magnitude, std::abs(static_cast<int>(w)));
-  const ConvLif c{k.cin,   k.cout,  k.height,        k.width,         k.height,   k.width,    3,
-                  3,       l.weights.data(), &tap_major, &l.rows, &l.cols, &l.row_offsets, &l.col_offsets,
-                  &l.in_rows, &l.in_cols, max_magnitude, 0.25f, 0.75f, 1.0f};
+  const ConvLif c{k.cin, k.cout, k.height, k.width, k.height, k.width, 3, 3, l.weights.data(), &tap_major, &l.row_offsets,
+                  &l.col_offsets, &l.in_rows, &l.in_cols, max_magnitude, 0.25f, 0.75f, 1.0f};
   const std::size_t positions = static_cast<std::size_t>(k.height) * k.width;
   std::vector<float> v_kernel(positions * k.cout, 0.0f), v_reference = v_kernel;
   std::vector<std::uint32_t> out_kernel(positions * (k.cout / 32)), out_reference = out_kernel;
