@@ -143,16 +143,16 @@ void spike_rows(const ConvLif& c, const std::uint32_t* in_bits, std::int32_t cha
   if (lists.size() < most) lists.resize(most);  // grows once per state, never shrinks
   std::int32_t* start = lists.data();
   std::int32_t* rows = start + positions + 1;
-  const __m512i stride = _mm512_set1_epi32(channel_stride);
-  const __m512i low = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), stride);
-  const __m512i half = _mm512_mullo_epi32(_mm512_set1_epi32(16), stride);
+  const __m512i low = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                         _mm512_set1_epi32(channel_stride));  // channels 0..15 of a word
+  const __m512i half = _mm512_set1_epi32(16 * channel_stride);
   std::int32_t n = 0;
   for (std::size_t q = 0; q < positions; ++q) {
     start[q] = n;
     for (std::size_t w = 0; w < words; ++w) {
       const std::uint32_t bits = in_bits[q * words + w];
       if (!bits) continue;
-      const __m512i first = _mm512_add_epi32(low, _mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int>(32 * w)), stride));
+      const __m512i first = _mm512_add_epi32(low, _mm512_set1_epi32(static_cast<std::int32_t>(32 * w) * channel_stride));
       const auto lo = static_cast<__mmask16>(bits), hi = static_cast<__mmask16>(bits >> 16);
       _mm512_storeu_si512(rows + n, _mm512_maskz_compress_epi32(lo, first));
       n += std::popcount(static_cast<unsigned>(lo));
@@ -214,7 +214,9 @@ void conv_lif_counts(const ConvLif& c, const std::uint32_t* in_bits, const std::
 }
 
 /// 32 weights as int16 lanes: widened on the fly from int8, or loaded as they are.
-SNNGX_INLINE __m512i load_row32(const std::int8_t* w) { return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))); }
+SNNGX_INLINE __m512i load_row32(const std::int8_t* w) {
+  return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+}
 SNNGX_INLINE __m512i load_row32(const std::int16_t* w) { return _mm512_loadu_si512(w); }
 
 /// Adds the rows `rows`..`end` (offsets into `slab`) into the int16 sums of one output position,
@@ -412,18 +414,18 @@ TapMajorWeights conv_lif_tap_major(const std::vector<std::int8_t>& weights, int 
 
 TapMajorWeights conv_lif_tap_major(const std::vector<std::int8_t>& weights, int cin, int kh, int kw, int cout, bool widen) {
   const int block = conv_lif_block(cout), blocks = cout / block, taps = kh * kw;
+  const auto lay_out = [&](auto& out) {
+    out.resize(weights.size());
+    std::size_t n = 0;
+    for (int t = 0; t < taps; ++t)
+      for (int bb = 0; bb < blocks; ++bb)
+        for (int ch = 0; ch < cin; ++ch)
+          for (int j = 0; j < block; ++j)
+            out[n++] = weights[(static_cast<std::size_t>(ch) * taps + t) * cout + static_cast<std::size_t>(bb) * block + j];
+  };
   TapMajorWeights out;
-  if (widen) out.wide.resize(weights.size());
-  else out.narrow.resize(weights.size());
-  std::size_t n = 0;
-  for (int t = 0; t < taps; ++t)
-    for (int bb = 0; bb < blocks; ++bb)
-      for (int ch = 0; ch < cin; ++ch)
-        for (int j = 0; j < block; ++j) {
-          const std::int8_t w = weights[(static_cast<std::size_t>(ch) * taps + t) * cout + static_cast<std::size_t>(bb) * block + j];
-          if (widen) out.wide[n++] = w;
-          else out.narrow[n++] = w;
-        }
+  if (widen) lay_out(out.wide);
+  else lay_out(out.narrow);
   return out;
 }
 

@@ -33,6 +33,7 @@ Window make(const Shape& in, std::array<int, 2> kernel, std::array<int, 2> strid
   const int h = in.size() == 3 ? in[1] : 1, w = in.size() == 3 ? in[2] : 1;
   return {Axis{h, kernel[0], stride[0], pad[0]}, Axis{w, kernel[1], stride[1], pad[1]}};
 }
+
 // The common 2 x 2, stride 2, unpadded window: every output ORs four whole inputs.
 void max_pool_bits_2x2(const Window& window, std::size_t words, const std::uint32_t* in, std::uint32_t* out) {
   const int OH = window.out_height(), OW = window.out_width();
@@ -43,7 +44,8 @@ void max_pool_bits_2x2(const Window& window, std::size_t words, const std::uint3
     std::uint32_t* o = out + static_cast<std::size_t>(oy) * OW * words;
     for (int ox = 0; ox < OW; ++ox) {
       const std::size_t left = static_cast<std::size_t>(2 * ox) * words, right = left + words;
-      for (std::size_t w = 0; w < words; ++w) o[static_cast<std::size_t>(ox) * words + w] = top[left + w] | top[right + w] | bottom[left + w] | bottom[right + w];
+      std::uint32_t* to = o + static_cast<std::size_t>(ox) * words;
+      for (std::size_t w = 0; w < words; ++w) to[w] = top[left + w] | top[right + w] | bottom[left + w] | bottom[right + w];
     }
   }
 }

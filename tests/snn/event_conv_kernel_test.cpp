@@ -106,7 +106,8 @@ void expect_kernel_matches_reference(const Case& k, bool widen, bool with_counts
     reference_step(k, l, in_bits, with_counts ? &counts : nullptr, c, v_reference, out_reference);
     ASSERT_EQ(out_kernel, out_reference) << "spikes differ at step " << step;
     for (std::size_t i = 0; i < v_kernel.size(); ++i)
-      ASSERT_EQ(std::bit_cast<std::uint32_t>(v_kernel[i]), std::bit_cast<std::uint32_t>(v_reference[i])) << "membrane " << i << ", step " << step;
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(v_kernel[i]), std::bit_cast<std::uint32_t>(v_reference[i]))
+          << "membrane " << i << ", step " << step;
   }
 }
 

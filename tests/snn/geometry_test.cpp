@@ -160,7 +160,8 @@ TEST(Geometry, MaxPoolOfSpikeBitmapEqualsTheDefinitionForEveryWindowKind) {
             const int iy = w.y.input(oy, ky), ix = w.x.input(ox, kx);
             if (!w.y.inside(iy) || !w.x.inside(ix)) continue;
             for (std::size_t k = 0; k < words; ++k)
-              expected[(static_cast<std::size_t>(oy) * w.out_width() + ox) * words + k] |= in[(static_cast<std::size_t>(iy) * 9 + ix) * words + k];
+              expected[(static_cast<std::size_t>(oy) * w.out_width() + ox) * words + k] |=
+                  in[(static_cast<std::size_t>(iy) * 9 + ix) * words + k];
           }
     max_pool_bits(w, words, in.data(), out.data());
     EXPECT_EQ(out, expected) << "kernel " << w.y.kernel << " x " << w.x.kernel << ", stride " << w.y.stride << " x " << w.x.stride;
